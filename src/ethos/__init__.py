@@ -1,0 +1,1 @@
+"""Ethos: practice system for certified trauma recovery coaches."""

@@ -1,0 +1,39 @@
+# Ethos: `make run` to use it, `make test` to check it. Only Python 3.11+ and make are needed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# The machines we build on have two cores; more workers only add start-up cost.
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test test-fast lint bench eval-language clean
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Ethos needs Python 3.11 or newer; set PYTHON=python3.11 or similar.")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[test,postgres]'
+	@touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(VENV)/bin/ethos run
+
+test: $(VENV)/.installed-test
+	$(PY) -m pytest -n $(PYTEST_WORKERS)
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check src tests bench
+
+bench: $(VENV)/.installed-test
+	$(PY) bench/run.py
+
+eval-language: $(VENV)/.installed
+	$(PY) -m ethos.language.evaluate
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info

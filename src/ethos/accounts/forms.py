@@ -1,0 +1,116 @@
+from django import forms
+
+PASSPHRASE_HELP = (
+    "At least 12 characters. A few unrelated words with spaces make a passphrase that is "
+    "easy to remember and hard to guess."
+)
+
+
+class SignInForm(forms.Form):
+    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    passphrase = forms.CharField(
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        max_length=32,
+        label="Code",
+        help_text="The 6-digit code from your authenticator app, or one of your recovery codes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text"}),
+    )
+
+
+class NewCoachForm(forms.Form):
+    name = forms.CharField(max_length=150, label="Your name")
+    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    passphrase = forms.CharField(
+        max_length=1024,
+        strip=False,
+        help_text=PASSPHRASE_HELP,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    passphrase_again = forms.CharField(
+        max_length=1024,
+        strip=False,
+        label="Passphrase, again",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("passphrase") and data.get("passphrase") != data.get("passphrase_again"):
+            self.add_error("passphrase_again", "The two passphrases are not the same.")
+        return data
+
+
+class InvitedCoachForm(NewCoachForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["email"]
+
+
+class PassphraseChangeForm(forms.Form):
+    current_passphrase = forms.CharField(
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_passphrase = forms.CharField(
+        max_length=1024,
+        strip=False,
+        help_text=PASSPHRASE_HELP,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_passphrase_again = forms.CharField(
+        max_length=1024,
+        strip=False,
+        label="New passphrase, again",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_current_passphrase(self):
+        value = self.cleaned_data["current_passphrase"]
+        if not self.user.check_password(value):
+            raise forms.ValidationError("That is not your current passphrase.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_passphrase") and data.get("new_passphrase") != data.get("new_passphrase_again"):
+            self.add_error("new_passphrase_again", "The two new passphrases are not the same.")
+        return data
+
+
+class ConfirmPassphraseForm(forms.Form):
+    passphrase = forms.CharField(
+        max_length=1024,
+        strip=False,
+        label="Your passphrase",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_passphrase(self):
+        value = self.cleaned_data["passphrase"]
+        if not self.user.check_password(value):
+            raise forms.ValidationError("That is not your passphrase.")
+        return value
+
+
+class TotpEnableForm(forms.Form):
+    code = forms.CharField(
+        max_length=12,
+        label="Code from your app",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

@@ -13,7 +13,11 @@ HOSTILE = ["<script>alert(1)</script>", "'; DROP TABLE accounts_user; --", "Zoë
 
 
 def run_ethos(*args, env=None, tmp_path=None):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("ETHOS_", "DATABASE_URL"))}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ETHOS_", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"))
+    }
     environment.pop("SECRET_KEY", None)
     environment.pop("ALLOWED_HOSTS", None)
     if tmp_path is not None:

@@ -26,7 +26,31 @@ def make_coach(*, email: str | None = None, name: str | None = None, passphrase:
         email=email or f"coach{number}@example.org",
         name=name or f"Coach Number {number}",
         passphrase=passphrase,
-    )
+    ).user
+
+
+def open_vault(coach, passphrase: str = PASSPHRASE):
+    """Unlock a coach's vault with their passphrase, as sign-in does."""
+    from ethos.vault.services import unlock_with_passphrase
+
+    vault = unlock_with_passphrase(coach=coach, passphrase=passphrase)
+    assert vault is not None
+    return vault
+
+
+def sign_in_browser(browser, coach, passphrase: str = PASSPHRASE):
+    """Sign a test client in with both vault halves: the session's and the cookie's."""
+    from types import SimpleNamespace
+
+    from ethos.vault import services as vault_services
+
+    browser.force_login(coach)
+    session = browser.session
+    request = SimpleNamespace(session=session)
+    vault_services.session_open(request, open_vault(coach, passphrase))
+    session.save()
+    browser.cookies[vault_services.cookie_name()] = request.vault_cookie
+    return browser
 
 
 @pytest.fixture
@@ -40,17 +64,37 @@ def other_coach(db):
 
 
 @pytest.fixture
+def vault(coach):
+    """The first coach's vault, unlocked for the length of the test."""
+    from ethos.vault.context import unlocked
+
+    with unlocked(open_vault(coach)) as opened:
+        yield opened
+
+
+@pytest.fixture
 def coach_client(client, coach):
-    """A test client signed in as the first coach."""
-    client.force_login(coach)
-    return client
+    """A test client signed in as the first coach, records unlocked."""
+    return sign_in_browser(client, coach)
 
 
 @pytest.fixture
 def other_client(db, other_coach):
-    """A second browser, signed in as the other coach."""
+    """A second browser, signed in as the other coach, records unlocked."""
     from django.test import Client
 
-    browser = Client()
-    browser.force_login(other_coach)
-    return browser
+    return sign_in_browser(Client(), other_coach)
+
+
+@pytest.fixture
+def flushable_db(transactional_db):
+    """A transactional database whose teardown flush may empty the append-only audit table.
+
+    The audit app puts the triggers back on the post_migrate signal that the flush sends.
+    """
+    yield
+    from django.db import connection
+
+    from ethos.audit import triggers
+
+    triggers.remove(connection)

@@ -23,3 +23,17 @@ def navigation(request):
         current = url is not None and (request.path == url if url == "/" else request.path.startswith(url))
         items.append({"label": label, "url": url, "current": current})
     return {"nav_sections": items}
+
+
+def audit_watch(request):
+    """After sign-in (and on the Activity page), give checkpoint.js what it needs."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from ethos.accounts.views import CHECK_CHECKPOINT
+    from ethos.audit.selectors import chain_head
+
+    if not (request.session.get(CHECK_CHECKPOINT) or request.path.startswith("/activity/")):
+        return {}
+    head = chain_head(user)
+    return {"audit_watch": {"coach": str(user.pk), "checkpoint": head.checkpoint}}

@@ -115,6 +115,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "ethos.accounts",
+    "ethos.vault",
+    "ethos.audit",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +130,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "ethos.accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "ethos.vault.middleware.VaultMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -146,6 +149,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ethos.navigation.navigation",
+                "ethos.navigation.audit_watch",
             ],
         },
     },
@@ -172,6 +176,10 @@ def _database() -> dict:
             "timeout": 10,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
+        # Test databases are files too (not Django's in-memory default), so the tests can
+        # look at exactly the bytes a stolen disk would hold.
+        # The process id keeps concurrent test runs on one machine apart.
+        config["TEST"] = {"NAME": str(ETHOS_DATA_DIR / f"test_ethos_{os.getpid()}.sqlite3")}
     elif engine == "django.db.backends.postgresql":
         config.setdefault("OPTIONS", {})
     else:

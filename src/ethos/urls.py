@@ -5,4 +5,6 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("ethos.accounts.urls")),
+    path("", include("ethos.vault.urls")),
+    path("", include("ethos.audit.urls")),
 ]

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from ethos.accounts import services
 from ethos.accounts.models import User
-from tests.conftest import PASSPHRASE, make_coach
+from tests.conftest import PASSPHRASE, make_coach, sign_in_browser
 
 pytestmark = pytest.mark.django_db
 
@@ -173,13 +173,14 @@ def test_it_changes_the_passphrase_and_ends_other_sessions(client, coach):
     other_browser.force_login(coach)
     assert other_browser.get("/").status_code == 200
 
-    client.force_login(coach)
+    sign_in_browser(client, coach)
     new = "a new and longer passphrase"
     response = client.post(
         reverse("accounts:passphrase_change"),
         {"current_passphrase": PASSPHRASE, "new_passphrase": new, "new_passphrase_again": new},
     )
     assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:account")
     assert client.get("/").status_code == 200  # this browser stays signed in
     assert other_browser.get("/").status_code == 302  # the other one is signed out
     coach.refresh_from_db()

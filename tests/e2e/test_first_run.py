@@ -3,7 +3,7 @@ import pytest
 from ethos.accounts.models import User
 from tests.conftest import PASSPHRASE
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("flushable_db")]
 
 
 def test_a_coach_sets_up_ethos_signs_out_and_signs_in_with_the_keyboard(live_server, page):
@@ -17,9 +17,18 @@ def test_a_coach_sets_up_ethos_signs_out_and_signs_in_with_the_keyboard(live_ser
     page.get_by_label("Passphrase, again").fill(PASSPHRASE)
     page.get_by_label("Passphrase, again").press("Enter")
 
+    # The recovery kit is shown once; the coach types two groups back to confirm it.
+    page.wait_for_url("**/recovery-kit/")
+    groups = page.locator(".recovery-key__groups code").all_inner_texts()
+    assert len(groups) == 14
+    page.get_by_label("Group 2 of your recovery key").fill(groups[1])
+    page.get_by_label("Group 13 of your recovery key").fill(groups[12].lower())
+    page.get_by_role("button", name="Confirm my recovery kit").click()
+
     page.wait_for_url(live_server.url + "/")
     assert page.get_by_role("heading", level=1).inner_text() == "Welcome, Alex Rivera"
-    assert User.objects.filter(email="alex@example.org").exists()
+    coach = User.objects.get(email="alex@example.org")
+    assert coach.account_key.recovery_confirmed_at is not None
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/sign-in/")

@@ -16,6 +16,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ethos.audit.services import audit_append
+from ethos.vault import services as vault_services
+from ethos.vault.context import Vault, unlocked
+
 from .models import Invitation, RecoveryCode, User
 
 SIGN_IN_FAILED = "That email and passphrase do not match an account. Please check both and try again."
@@ -38,6 +42,14 @@ class SignInResult:
     user: User | None
     error: str | None = None
     needs_second_factor: bool = False
+    vault: Vault | None = None
+
+
+@dataclass(frozen=True)
+class NewCoach:
+    user: User
+    vault: Vault
+    recovery_key: bytes
 
 
 def _lock_message(user: User) -> str:
@@ -50,7 +62,9 @@ def record_failed_sign_in(user: User, *, message: str = SIGN_IN_FAILED) -> str:
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(failed_sign_ins=F("failed_sign_ins") + 1)
         user.refresh_from_db(fields=["failed_sign_ins", "locked_until"])
-        if user.failed_sign_ins >= settings.ETHOS_LOCKOUT_FAILURES:
+        locked = user.failed_sign_ins >= settings.ETHOS_LOCKOUT_FAILURES
+        audit_append(coach=user, action="auth.sign_in_failed", actor="unknown", details={"locked": locked})
+        if locked:
             user.locked_until = timezone.now() + timedelta(minutes=settings.ETHOS_LOCKOUT_MINUTES)
             user.failed_sign_ins = 0
             user.save(update_fields=["locked_until", "failed_sign_ins"])
@@ -71,7 +85,17 @@ def sign_in_check(*, email: str, passphrase: str) -> SignInResult:
         return SignInResult(user=None, error=record_failed_sign_in(user))
     if user.failed_sign_ins or user.locked_until:
         User.objects.filter(pk=user.pk).update(failed_sign_ins=0, locked_until=None)
-    return SignInResult(user=user, needs_second_factor=user.totp_enabled)
+    vault = vault_services.unlock_with_passphrase(coach=user, passphrase=passphrase)
+    return SignInResult(user=user, needs_second_factor=user.totp_enabled, vault=vault)
+
+
+def signed_in(*, user: User, method: str) -> None:
+    """Record a completed sign-in (after every factor)."""
+    audit_append(coach=user, action="auth.signed_in", details={"method": method})
+
+
+def signed_out(*, user: User) -> None:
+    audit_append(coach=user, action="auth.signed_out")
 
 
 def _hash_code(code: str) -> str:
@@ -116,8 +140,8 @@ def _validate_passphrase(passphrase: str, user: User, *, field: str = "passphras
         raise ValidationError({field: error.messages}) from None
 
 
-def coach_create(*, email: str, name: str, passphrase: str) -> User:
-    """Create a coach account after validating the passphrase."""
+def coach_create(*, email: str, name: str, passphrase: str) -> NewCoach:
+    """Create a coach account with its vault keys, after validating the passphrase."""
     email = User.objects.normalize_email(email.strip()).lower()
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": EMAIL_TAKEN})
@@ -125,11 +149,14 @@ def coach_create(*, email: str, name: str, passphrase: str) -> User:
     _validate_passphrase(passphrase, user)
     user.set_password(passphrase)
     user.full_clean()
-    user.save()
-    return user
+    with transaction.atomic():
+        user.save()
+        keys = vault_services.keys_create(coach=user, passphrase=passphrase)
+        audit_append(coach=user, action="auth.account_created")
+    return NewCoach(user=user, vault=keys.vault, recovery_key=keys.recovery_key)
 
 
-def first_coach_create(*, email: str, name: str, passphrase: str) -> User:
+def first_coach_create(*, email: str, name: str, passphrase: str) -> NewCoach:
     """Create the first coach of a new installation; refused once any account exists."""
     with transaction.atomic():
         if User.objects.exists():
@@ -137,11 +164,44 @@ def first_coach_create(*, email: str, name: str, passphrase: str) -> User:
         return coach_create(email=email, name=name, passphrase=passphrase)
 
 
-def passphrase_change(*, user: User, new_passphrase: str) -> None:
-    """Set a new passphrase; Django's session hash then ends the coach's other sessions."""
+def passphrase_change(*, user: User, vault: Vault, new_passphrase: str) -> None:
+    """Set a new passphrase and re-wrap the account key under it (no data is re-encrypted).
+
+    Django's session hash then ends the coach's other sessions.
+    """
     _validate_passphrase(new_passphrase, user, field="new_passphrase")
-    user.set_password(new_passphrase)
-    user.save(update_fields=["password"])
+    with transaction.atomic():
+        user.set_password(new_passphrase)
+        user.save(update_fields=["password"])
+        vault_services.passphrase_rewrap(vault=vault, new_passphrase=new_passphrase)
+        audit_append(coach=user, action="auth.passphrase_changed")
+
+
+def recover_with_key(*, email: str, recovery_text: str, new_passphrase: str) -> tuple[User, Vault]:
+    """Sign in with the recovery key and set a new passphrase. Raise ValidationError if wrong."""
+    from ethos.vault import crypto
+
+    try:
+        recovery_key = crypto.parse_recovery_key(recovery_text)
+    except crypto.RecoveryKeyFormatError as error:
+        raise ValidationError({"recovery_key": str(error)}) from None
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is None:
+        raise ValidationError(vault_services.WRONG_RECOVERY_KEY)
+    if user.is_locked():
+        raise ValidationError(_lock_message(user))
+    vault = vault_services.unlock_with_recovery_key(coach=user, recovery_key=recovery_key)
+    if vault is None:
+        raise ValidationError(record_failed_sign_in(user, message=vault_services.WRONG_RECOVERY_KEY))
+    _validate_passphrase(new_passphrase, user, field="new_passphrase")
+    with transaction.atomic(), unlocked(vault):
+        user.set_password(new_passphrase)
+        user.failed_sign_ins = 0
+        user.locked_until = None
+        user.save(update_fields=["password", "failed_sign_ins", "locked_until"])
+        vault_services.passphrase_rewrap(vault=vault, new_passphrase=new_passphrase)
+        audit_append(coach=user, action="auth.recovery_key_used")
+    return user, vault
 
 
 def totp_new_secret() -> str:
@@ -161,6 +221,7 @@ def totp_enable(*, user: User, secret: str, code: str) -> list[str] | None:
         user.totp_enabled = True
         user.totp_last_step = totp.timecode(timezone.now())
         user.save(update_fields=["totp_secret", "totp_enabled", "totp_last_step"])
+        audit_append(coach=user, action="auth.two_step_enabled")
         return recovery_codes_regenerate(user=user)
 
 
@@ -170,6 +231,7 @@ def totp_disable(*, user: User) -> None:
         user.totp_enabled = False
         user.save(update_fields=["totp_secret", "totp_enabled"])
         RecoveryCode.objects.filter(user=user).delete()
+        audit_append(coach=user, action="auth.two_step_disabled")
 
 
 def recovery_codes_regenerate(*, user: User) -> list[str]:
@@ -204,7 +266,7 @@ def invitation_for_token(token: str) -> Invitation | None:
     return invitation
 
 
-def invitation_accept(*, token: str, name: str, passphrase: str) -> User:
+def invitation_accept(*, token: str, name: str, passphrase: str) -> NewCoach:
     """Create the invited coach; the invitation is spent in the same transaction."""
     with transaction.atomic():
         invitation = invitation_for_token(token)

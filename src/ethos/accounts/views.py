@@ -15,6 +15,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ethos.vault import services as vault_services
+from ethos.vault.context import VaultLocked
+
 from . import services
 from .forms import (
     CodeForm,
@@ -51,6 +54,15 @@ def _safe_next(request: HttpRequest) -> str:
     return reverse("home")
 
 
+CHECK_CHECKPOINT = "ethos_check_checkpoint"
+
+
+def signed_in(request: HttpRequest, user: User, *, method: str) -> None:
+    """Record a completed sign-in and ask the browser to check the log against its checkpoint."""
+    services.signed_in(user=user, method=method)
+    request.session[CHECK_CHECKPOINT] = True
+
+
 def _apply_errors(form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
@@ -67,7 +79,7 @@ def first_run(request: HttpRequest) -> HttpResponse:
     form = NewCoachForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.first_coach_create(
+            new = services.first_coach_create(
                 email=form.cleaned_data["email"],
                 name=form.cleaned_data["name"],
                 passphrase=form.cleaned_data["passphrase"],
@@ -75,9 +87,16 @@ def first_run(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            login(request, user, backend=BACKEND)
-            return redirect("home")
+            return _welcome(request, new)
     return render(request, "accounts/first_run.html", {"form": form})
+
+
+def _welcome(request: HttpRequest, new: services.NewCoach) -> HttpResponse:
+    """Sign a brand-new coach in and show their recovery kit."""
+    login(request, new.user, backend=BACKEND)
+    vault_services.session_open(request, new.vault, recovery_key=new.recovery_key)
+    signed_in(request, new.user, method="new account")
+    return redirect("vault:recovery_kit")
 
 
 @login_not_required
@@ -98,9 +117,14 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             request.session.cycle_key()
             request.session[PENDING_USER] = str(result.user.pk)
             request.session[PENDING_SINCE] = int(time.time())
+            if result.vault is not None:
+                vault_services.session_open(request, result.vault)
             return redirect(f"{reverse('accounts:sign_in_code')}?next={_safe_next(request)}")
         else:
             login(request, result.user, backend=BACKEND)
+            if result.vault is not None:
+                vault_services.session_open(request, result.vault)
+            signed_in(request, result.user, method="passphrase")
             return redirect(_safe_next(request))
     return render(request, "accounts/sign_in.html", {"form": form, "next": _safe_next(request)})
 
@@ -129,12 +153,15 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING_USER, None)
             request.session.pop(PENDING_SINCE, None)
             login(request, user, backend=BACKEND)
+            signed_in(request, user, method="passphrase and second factor")
             return redirect(_safe_next(request))
     return render(request, "accounts/sign_in_code.html", {"form": form, "next": _safe_next(request)})
 
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    services.signed_out(user=request.user)
+    vault_services.session_close(request)
     logout(request)
     messages.info(request, SIGNED_OUT)
     return redirect("accounts:sign_in")
@@ -146,10 +173,14 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def passphrase_change(request: HttpRequest) -> HttpResponse:
+    if request.vault is None:
+        raise VaultLocked("Unlock your records before changing the passphrase that protects them.")
     form = PassphraseChangeForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.passphrase_change(user=request.user, new_passphrase=form.cleaned_data["new_passphrase"])
+            services.passphrase_change(
+                user=request.user, vault=request.vault, new_passphrase=form.cleaned_data["new_passphrase"]
+            )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -206,13 +237,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     form = InvitedCoachForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.invitation_accept(
+            new = services.invitation_accept(
                 token=token, name=form.cleaned_data["name"], passphrase=form.cleaned_data["passphrase"]
             )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
             logout(request)
-            login(request, user, backend=BACKEND)
-            return redirect("home")
+            return _welcome(request, new)
     return render(request, "accounts/invitation.html", {"form": form, "invitation": invitation})

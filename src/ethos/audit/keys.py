@@ -1,0 +1,53 @@
+"""The server's checkpoint signing key (Ed25519).
+
+Read from ETHOS_AUDIT_SIGNING_KEY (base64 of a 32-byte seed) or from the file
+ETHOS_DATA_DIR/audit_signing_key, created once with mode 600. It lives outside the database on
+purpose: someone who can only write to the database cannot sign a forged history.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import os
+import secrets
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+KEY_NAME = "ethos-audit"
+
+
+def origin_for(coach_id) -> str:
+    return f"ethos/audit/{coach_id}"
+
+
+@functools.cache
+def signing_key() -> Ed25519PrivateKey:
+    given = os.environ.get("ETHOS_AUDIT_SIGNING_KEY", "").strip()
+    if given:
+        try:
+            seed = base64.b64decode(given, validate=True)
+        except binascii.Error:
+            seed = b""
+        if len(seed) != 32:
+            raise ImproperlyConfigured("ETHOS_AUDIT_SIGNING_KEY must be base64 of exactly 32 bytes.")
+        return Ed25519PrivateKey.from_private_bytes(seed)
+    path = settings.ETHOS_DATA_DIR / "audit_signing_key"
+    if not path.exists():
+        settings.ETHOS_DATA_DIR.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(base64.b64encode(secrets.token_bytes(32)).decode())
+    seed = base64.b64decode(path.read_text().strip())
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def public_key() -> Ed25519PublicKey:
+    return signing_key().public_key()

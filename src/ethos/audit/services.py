@@ -1,0 +1,77 @@
+"""Write to the audit log: one call, inside the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+
+from ethos.vault import crypto
+from ethos.vault.context import current_vault
+
+from . import checkpoint, merkle
+from .keys import KEY_NAME, origin_for, signing_key
+from .models import AuditEvent, AuditHead
+
+
+def sealed_details_aad(coach_id, seq: int) -> bytes:
+    return f"ethos/audit-details|coach={coach_id}|seq={seq}".encode()
+
+
+def sign_checkpoint(coach_id, size: int, root: bytes) -> str:
+    return checkpoint.sign(checkpoint.Checkpoint(origin_for(coach_id), size, root), signing_key(), KEY_NAME)
+
+
+def audit_append(
+    *,
+    coach,
+    action: str,
+    target_type: str = "",
+    target_id: str = "",
+    clauses: Sequence[str] = (),
+    details: dict | None = None,
+    sealed_details: dict | None = None,
+    actor: str = "coach",
+) -> AuditEvent:
+    """Append one event to the coach's log and advance the signed tree head.
+
+    `details` must say nothing about a client; put that in `sealed_details`, which is encrypted
+    with the coach's account key (and so needs the vault unlocked).
+    """
+    with transaction.atomic():
+        # Appends for one coach are serialised on the head row (PostgreSQL locks it; SQLite's
+        # IMMEDIATE transactions already take the write lock at BEGIN).
+        AuditHead.objects.get_or_create(coach=coach)
+        head = AuditHead.objects.select_for_update().get(coach=coach)
+        event = AuditEvent(
+            coach=coach,
+            seq=head.size + 1,
+            created_at=timezone.now(),
+            actor=actor,
+            action=action,
+            target_type=target_type,
+            target_id=str(target_id),
+            clauses=",".join(clauses),
+            details=details or {},
+        )
+        if sealed_details is not None:
+            vault = current_vault()
+            event.sealed = crypto.encrypt(
+                vault.account_key,
+                json.dumps(sealed_details, ensure_ascii=False).encode(),
+                aad=sealed_details_aad(coach.pk, event.seq),
+            )
+        event.leaf_hash = merkle.leaf_hash(event.canonical_bytes())
+        compact = merkle.CompactRange.from_dict(head.compact) if head.compact else merkle.CompactRange()
+        compact.append(event.leaf_hash)
+        event.root_after = compact.root()
+        signed = sign_checkpoint(coach.pk, event.seq, event.root_after)
+        event.checkpoint = signed
+        event.save()
+        head.size = event.seq
+        head.compact = compact.to_dict()
+        head.checkpoint = signed
+        head.save(update_fields=["size", "compact", "checkpoint"])
+    return event

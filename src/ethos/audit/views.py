@@ -1,0 +1,61 @@
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from ethos.accounts.views import CHECK_CHECKPOINT
+
+from . import selectors
+from .checkpoint import CheckpointError
+from .forms import ActivityFilterForm, CheckpointForm
+
+CONSISTENT = "Your activity log still contains everything your browser saw before."
+INCONSISTENT = (
+    "Warning: your activity log does not match what this browser saw before. Events may have been "
+    "removed or changed on the server. Download a backup and tell the association."
+)
+UNREADABLE = "The checkpoint this browser kept could not be read, so the log could not be checked against it."
+PAGE_SIZE = 50
+
+
+def activity(request: HttpRequest) -> HttpResponse:
+    coach = request.user
+    form = ActivityFilterForm(request.GET or None, actions=selectors.actions_for(coach))
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = selectors.events_for(
+        coach, action=filters.get("action", ""), since=filters.get("since"), until=filters.get("until")
+    )
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "head": selectors.chain_head(coach),
+        "query": query.urlencode(),
+    }
+    return render(request, "audit/activity.html", context)
+
+
+def checkpoint_download(request: HttpRequest) -> HttpResponse:
+    head = selectors.chain_head(request.user)
+    response = HttpResponse(head.checkpoint, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ethos-checkpoint-{head.size}.txt"'
+    return response
+
+
+@require_POST
+def consistency(request: HttpRequest) -> JsonResponse:
+    """Check the log against the checkpoint the coach's browser kept (sent by checkpoint.js)."""
+    form = CheckpointForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"ok": False, "message": UNREADABLE}, status=400)
+    try:
+        report = selectors.consistency_with(request.user, form.cleaned_data["checkpoint"])
+    except CheckpointError:
+        return JsonResponse({"ok": False, "message": UNREADABLE}, status=400)
+    head = selectors.chain_head(request.user)
+    if report.ok:
+        request.session.pop(CHECK_CHECKPOINT, None)
+        return JsonResponse({"ok": True, "message": CONSISTENT, "checkpoint": head.checkpoint})
+    return JsonResponse({"ok": False, "message": INCONSISTENT, "problems": report.problems})

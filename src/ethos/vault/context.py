@@ -1,0 +1,89 @@
+"""The unlocked vault of the current request (or command), held in a context variable.
+
+The account key lives here, in memory, for the length of one request: the middleware (or the
+`unlocked()` context manager in commands and tests) sets it and always clears it again.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from . import crypto
+
+VAULT_LOCKED = "Your records are locked. Enter your passphrase to unlock them."
+NOT_YOUR_RECORD = "This record belongs to another coach's practice."
+KEY_DESTROYED = "This record's key was destroyed at the end of its retention; it can never be read again."
+
+
+class VaultLocked(crypto.VaultError):
+    """Raised when encrypted data is read or written without an unlocked vault."""
+
+
+class KeyDestroyed(crypto.VaultError):
+    """Raised when a record's data key has been destroyed (crypto-shredded)."""
+
+
+class Vault:
+    """One coach's unlocked account key and the data keys unwrapped with it so far."""
+
+    def __init__(self, *, coach_id: uuid.UUID, account_key: bytes, key_id: uuid.UUID) -> None:
+        self.coach_id = coach_id
+        self.key_id = key_id
+        self._account_key = account_key
+        self._data_keys: dict[uuid.UUID, bytes] = {}
+
+    def __repr__(self) -> str:  # never show the key
+        return f"<Vault coach={self.coach_id}>"
+
+    @property
+    def account_key(self) -> bytes:
+        return self._account_key
+
+    def data_key(self, data_key) -> bytes:
+        """Return the plaintext of a DataKey row, unwrapping it once per request."""
+        if data_key.coach_id != self.coach_id:
+            raise VaultLocked(NOT_YOUR_RECORD)
+        cached = self._data_keys.get(data_key.pk)
+        if cached is None:
+            if data_key.wrapped is None:
+                raise KeyDestroyed(KEY_DESTROYED)
+            cached = crypto.unwrap_key(
+                self._account_key, bytes(data_key.wrapped), aad=data_key_aad(data_key.coach_id, data_key.pk)
+            )
+            self._data_keys[data_key.pk] = cached
+        return cached
+
+    def forget(self, data_key_id: uuid.UUID) -> None:
+        self._data_keys.pop(data_key_id, None)
+
+
+def data_key_aad(coach_id, data_key_id) -> bytes:
+    return f"ethos/data-key|coach={coach_id}|key={data_key_id}".encode()
+
+
+_current: contextvars.ContextVar[Vault | None] = contextvars.ContextVar("ethos_vault", default=None)
+
+
+def current_vault() -> Vault:
+    """Return the unlocked vault, or raise VaultLocked."""
+    vault = _current.get()
+    if vault is None:
+        raise VaultLocked(VAULT_LOCKED)
+    return vault
+
+
+def vault_or_none() -> Vault | None:
+    return _current.get()
+
+
+@contextmanager
+def unlocked(vault: Vault) -> Iterator[Vault]:
+    """Make `vault` the current one inside the block, whatever happens in it."""
+    token = _current.set(vault)
+    try:
+        yield vault
+    finally:
+        _current.reset(token)

@@ -1,0 +1,205 @@
+"""Encrypted model fields: plaintext in Python, AES-256-GCM ciphertext in the database.
+
+Each value is encrypted with the data key its row names (`data_key` foreign key) and bound, by
+the associated data, to the coach, model, field, row id and key id: a ciphertext copied to
+another row, column, client or coach fails to decrypt instead of showing someone else's words.
+
+Rows load lazily: the database value stays sealed until the attribute is read, so list pages
+that show nothing encrypted never decrypt, and a locked vault can still load rows by id.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+from django.core import checks
+from django.core.exceptions import FieldError
+from django.db import models
+
+from . import crypto
+from .context import current_vault
+
+QUERY_REFUSED = (
+    "{field} is encrypted: the database cannot search, compare, sort or index it. "
+    "Filter on a plain column (id, status, dates) and compare decrypted values in Python."
+)
+
+
+class Sealed:
+    """A ciphertext as loaded from the database, not yet decrypted."""
+
+    __slots__ = ("blob",)
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+
+    def __repr__(self) -> str:
+        return f"<Sealed {len(self.blob)} bytes>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sealed) and other.blob == self.blob
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def aad_for(instance: models.Model, field: models.Field) -> bytes:
+    data_key = instance.data_key
+    return crypto.field_aad(
+        coach_id=data_key.coach_id,
+        model=instance._meta.label_lower,
+        field=field.name,
+        row_id=instance.pk,
+        key_id=data_key.pk,
+    )
+
+
+class _SealedAttribute:
+    """Decrypt on first read; keep the plaintext on the instance afterwards."""
+
+    def __init__(self, field: EncryptedField) -> None:
+        self.field = field
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__.get(self.field.attname)
+        if isinstance(value, Sealed):
+            value = self.field.open(instance, value)
+            instance.__dict__[self.field.attname] = value
+        return value
+
+    def __set__(self, instance, value) -> None:
+        instance.__dict__[self.field.attname] = value
+
+
+class EncryptedField(models.BinaryField):
+    """Base class: subclasses say how a Python value becomes bytes and back."""
+
+    python_types: tuple[type, ...] = ()
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("editable", True)
+        super().__init__(*args, **kwargs)
+
+    # -- conversion --------------------------------------------------------------------
+
+    def to_bytes(self, value: Any) -> bytes:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def from_bytes(self, raw: bytes) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def seal(self, instance: models.Model, value: Any) -> bytes:
+        if not isinstance(value, self.python_types):
+            raise TypeError(f"{self.name} takes {self.python_types[0].__name__}, not {type(value).__name__}.")
+        key = current_vault().data_key(instance.data_key)
+        return crypto.encrypt(key, self.to_bytes(value), aad=aad_for(instance, self))
+
+    def open(self, instance: models.Model, sealed: Sealed) -> Any:
+        key = current_vault().data_key(instance.data_key)
+        return self.from_bytes(crypto.decrypt(key, sealed.blob, aad=aad_for(instance, self)))
+
+    # -- Django plumbing ---------------------------------------------------------------
+
+    def contribute_to_class(self, cls, name, *args, **kwargs) -> None:
+        super().contribute_to_class(cls, name, *args, **kwargs)
+        setattr(cls, self.attname, _SealedAttribute(self))
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else Sealed(bytes(value))
+
+    def to_python(self, value):
+        return value
+
+    def pre_save(self, model_instance, add):
+        value = model_instance.__dict__.get(self.attname)
+        if value is None:
+            return None
+        if isinstance(value, Sealed):
+            return value.blob
+        return self.seal(model_instance, value)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if isinstance(value, Sealed):
+            value = value.blob
+        return super().get_db_prep_value(value, connection, prepared)
+
+    def get_lookup(self, lookup_name):
+        if lookup_name == "isnull":
+            return super().get_lookup(lookup_name)
+        raise FieldError(QUERY_REFUSED.format(field=self.name))
+
+    def get_transform(self, lookup_name):
+        raise FieldError(QUERY_REFUSED.format(field=self.name))
+
+    def formfield(self, **kwargs):
+        # Never rendered by a ModelForm or the admin: forms name their own plain fields.
+        return None
+
+    def check(self, **kwargs):
+        errors = super().check(**kwargs)
+        meta = self.model._meta
+        if self.unique or self.db_index or self.primary_key:
+            errors.append(checks.Error(QUERY_REFUSED.format(field=self.name), obj=self, id="vault.E001"))
+        ordering = {str(item).lstrip("-") for item in meta.ordering or ()}
+        indexed = {name.lstrip("-") for index in meta.indexes for name in index.fields}
+        constrained = {
+            name for constraint in meta.constraints for name in getattr(constraint, "fields", ()) or ()
+        }
+        if self.name in ordering | indexed | constrained:
+            errors.append(checks.Error(QUERY_REFUSED.format(field=self.name), obj=self, id="vault.E002"))
+        if not any(f.name == "data_key" and f.is_relation for f in meta.get_fields()):
+            errors.append(
+                checks.Error(
+                    f"{meta.label} has encrypted fields but no data_key: subclass ethos.vault.VaultModel.",
+                    obj=self,
+                    id="vault.E003",
+                )
+            )
+        return errors
+
+
+class EncryptedTextField(EncryptedField):
+    python_types = (str,)
+
+    def to_bytes(self, value: str) -> bytes:
+        return value.encode("utf-8")
+
+    def from_bytes(self, raw: bytes) -> str:
+        return raw.decode("utf-8")
+
+
+class EncryptedJSONField(EncryptedField):
+    python_types = (dict, list, str, int, float, bool)
+
+    def to_bytes(self, value: Any) -> bytes:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+    def from_bytes(self, raw: bytes) -> Any:
+        return json.loads(raw)
+
+
+class EncryptedDateField(EncryptedField):
+    python_types = (datetime.date,)
+
+    def seal(self, instance, value):
+        if isinstance(value, datetime.datetime):
+            raise TypeError(f"{self.name} takes a date, not a datetime.")
+        return super().seal(instance, value)
+
+    def to_bytes(self, value: datetime.date) -> bytes:
+        return value.isoformat().encode()
+
+    def from_bytes(self, raw: bytes) -> datetime.date:
+        return datetime.date.fromisoformat(raw.decode())
+
+
+class VaultQuerySet(models.QuerySet):
+    def order_by(self, *field_names):
+        encrypted = {f.name for f in self.model._meta.concrete_fields if isinstance(f, EncryptedField)}
+        for name in field_names:
+            if isinstance(name, str) and name.lstrip("-?") in encrypted:
+                raise FieldError(QUERY_REFUSED.format(field=name.lstrip("-")))
+        return super().order_by(*field_names)

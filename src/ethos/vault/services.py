@@ -1,0 +1,242 @@
+"""Vault actions: create keys, unlock, re-wrap, recover, open and close the session half."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from . import crypto
+from .context import Vault, current_vault, data_key_aad
+from .models import AccountKey, DataKey
+
+WRONG_PASSPHRASE = "That passphrase does not unlock your records."
+WRONG_RECOVERY_KEY = (
+    "That recovery key does not open this account. Check it against your printed recovery kit."
+)
+RECOVERY_CONFIRM_MISMATCH = (
+    "Those groups do not match your recovery key. Look at the kit again and retype them."
+)
+
+# The session keeps the account key only wrapped under a key whose one copy is this cookie.
+# "KEY" in the name makes Django's error reports redact it.
+SESSION_HALF = "ethos_vault_wrapped"
+SESSION_RECOVERY = "ethos_vault_recovery_wrapped"
+
+
+def cookie_name() -> str:
+    # __Host- needs Secure, which plain-HTTP local mode cannot send.
+    return "__Host-ethos_vault_KEY" if settings.PRODUCTION else "ethos_vault_KEY"
+
+
+def kdf_params() -> crypto.KdfParams:
+    if settings.ETHOS_INSECURE_FAST_KDF:
+        if settings.PRODUCTION:
+            raise ImproperlyConfigured("The insecure test key derivation cannot be used in production.")
+        return crypto.KdfParams.insecure_for_tests()
+    return crypto.KdfParams.default()
+
+
+def _account_aad(coach_id, by: str) -> bytes:
+    return f"ethos/account-key|coach={coach_id}|by={by}".encode()
+
+
+def _session_aad(coach_id, what: str) -> bytes:
+    return f"ethos/session|coach={coach_id}|{what}".encode()
+
+
+@dataclass(frozen=True)
+class NewKeys:
+    vault: Vault
+    recovery_key: bytes
+
+
+def keys_create(*, coach, passphrase: str) -> NewKeys:
+    """Give a new coach an account key, wrapped by the passphrase and by a new recovery key."""
+    account_key = crypto.new_key()
+    recovery_key = crypto.new_recovery_key()
+    salt = crypto.new_salt()
+    params = kdf_params()
+    kek = crypto.derive_kek(passphrase, salt, params)
+    record = AccountKey.objects.create(
+        coach=coach,
+        passphrase_salt=salt,
+        passphrase_kdf=params.to_dict(),
+        wrapped_by_passphrase=crypto.wrap_key(kek, account_key, aad=_account_aad(coach.pk, "passphrase")),
+        wrapped_by_recovery=crypto.wrap_key(
+            recovery_key, account_key, aad=_account_aad(coach.pk, "recovery")
+        ),
+    )
+    vault = Vault(coach_id=coach.pk, account_key=account_key, key_id=record.key_id)
+    return NewKeys(vault=vault, recovery_key=recovery_key)
+
+
+def unlock_with_passphrase(*, coach, passphrase: str) -> Vault | None:
+    """Return the coach's vault, or None if the passphrase does not unwrap the account key."""
+    record = AccountKey.objects.filter(coach=coach).first()
+    if record is None:
+        return None
+    params = crypto.KdfParams.from_dict(record.passphrase_kdf)
+    kek = crypto.derive_kek(passphrase, bytes(record.passphrase_salt), params)
+    try:
+        key = crypto.unwrap_key(
+            kek, bytes(record.wrapped_by_passphrase), aad=_account_aad(coach.pk, "passphrase")
+        )
+    except crypto.DecryptionError:
+        return None
+    return Vault(coach_id=coach.pk, account_key=key, key_id=record.key_id)
+
+
+def unlock_with_recovery_key(*, coach, recovery_key: bytes) -> Vault | None:
+    record = AccountKey.objects.filter(coach=coach).first()
+    if record is None:
+        return None
+    try:
+        key = crypto.unwrap_key(
+            recovery_key, bytes(record.wrapped_by_recovery), aad=_account_aad(coach.pk, "recovery")
+        )
+    except crypto.DecryptionError:
+        return None
+    return Vault(coach_id=coach.pk, account_key=key, key_id=record.key_id)
+
+
+def passphrase_rewrap(*, vault: Vault, new_passphrase: str) -> None:
+    """Wrap the account key under a new passphrase; no record needs re-encrypting."""
+    salt = crypto.new_salt()
+    params = kdf_params()
+    kek = crypto.derive_kek(new_passphrase, salt, params)
+    AccountKey.objects.filter(coach_id=vault.coach_id).update(
+        passphrase_salt=salt,
+        passphrase_kdf=params.to_dict(),
+        wrapped_by_passphrase=crypto.wrap_key(
+            kek, vault.account_key, aad=_account_aad(vault.coach_id, "passphrase")
+        ),
+        rewrapped_at=timezone.now(),
+    )
+
+
+def data_key_create(*, coach, purpose: str) -> DataKey:
+    """Make a new random data key for one client (or other scope), wrapped by the account key."""
+    vault = current_vault()
+    if vault.coach_id != coach.pk:
+        raise PermissionError("Data keys are made only in the owning coach's own vault.")
+    row = DataKey(coach=coach, purpose=purpose)
+    row.wrapped = crypto.wrap_key(vault.account_key, crypto.new_key(), aad=data_key_aad(coach.pk, row.pk))
+    row.save(force_insert=True)
+    return row
+
+
+def data_key_destroy(*, data_key: DataKey) -> None:
+    """Crypto-shred: forget the wrapped key so the fields it encrypted can never be read."""
+    with transaction.atomic():
+        DataKey.objects.filter(pk=data_key.pk).update(wrapped=None, destroyed_at=timezone.now())
+    data_key.wrapped = None
+    data_key.destroyed_at = timezone.now()
+    current_vault().forget(data_key.pk)
+
+
+# -- the session half ------------------------------------------------------------------
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes | None:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def session_open(request: HttpRequest, vault: Vault, *, recovery_key: bytes | None = None) -> None:
+    """Keep the vault for later requests: wrapped in the session, its key in a cookie only."""
+    cookie_key = crypto.new_key()
+    request.session[SESSION_HALF] = _b64(
+        crypto.wrap_key(cookie_key, vault.account_key, aad=_session_aad(vault.coach_id, "account"))
+    )
+    if recovery_key is not None:
+        # Kept until the coach confirms the printed kit, under the same cookie key.
+        request.session[SESSION_RECOVERY] = _b64(
+            crypto.wrap_key(cookie_key, recovery_key, aad=_session_aad(vault.coach_id, "recovery"))
+        )
+    request.vault_cookie = _b64(cookie_key)
+
+
+def recovery_key_replace(request: HttpRequest, vault: Vault) -> bytes:
+    """Wrap the account key under a fresh recovery key; keep it for this browser to show once."""
+    recovery_key = crypto.new_recovery_key()
+    AccountKey.objects.filter(coach_id=vault.coach_id).update(
+        wrapped_by_recovery=crypto.wrap_key(
+            recovery_key, vault.account_key, aad=_account_aad(vault.coach_id, "recovery")
+        ),
+        recovery_confirmed_at=None,
+        rewrapped_at=timezone.now(),
+    )
+    session_open(request, vault, recovery_key=recovery_key)
+    return recovery_key
+
+
+def session_close(request: HttpRequest) -> None:
+    """Lock: destroy the server half and ask for the cookie to be deleted."""
+    request.session.pop(SESSION_HALF, None)
+    request.session.pop(SESSION_RECOVERY, None)
+    request.vault_cookie = ""
+
+
+def _cookie_key(request: HttpRequest) -> bytes | None:
+    raw = request.COOKIES.get(cookie_name())
+    key = _unb64(raw) if raw else None
+    return key if key is not None and len(key) == crypto.KEY_LEN else None
+
+
+def session_vault(request: HttpRequest, coach) -> Vault | None:
+    """Rebuild the vault from both halves, or None (locked) when either is missing or wrong."""
+    half = request.session.get(SESSION_HALF)
+    cookie_key = _cookie_key(request)
+    wrapped = _unb64(half) if half else None
+    if wrapped is None or cookie_key is None:
+        return None
+    try:
+        key = crypto.unwrap_key(cookie_key, wrapped, aad=_session_aad(coach.pk, "account"))
+    except crypto.DecryptionError:
+        return None
+    record = AccountKey.objects.filter(coach=coach).only("key_id").first()
+    if record is None:
+        return None
+    return Vault(coach_id=coach.pk, account_key=key, key_id=record.key_id)
+
+
+def session_recovery_key(request: HttpRequest, coach) -> bytes | None:
+    """The not-yet-confirmed recovery key kept since sign-up, if this browser has it."""
+    half = request.session.get(SESSION_RECOVERY)
+    cookie_key = _cookie_key(request)
+    wrapped = _unb64(half) if half else None
+    if wrapped is None or cookie_key is None:
+        return None
+    try:
+        return crypto.unwrap_key(cookie_key, wrapped, aad=_session_aad(coach.pk, "recovery"))
+    except crypto.DecryptionError:
+        return None
+
+
+def recovery_confirm_positions(recovery_key: bytes) -> tuple[int, int]:
+    """The two groups (1-based) the coach types back: the second and the last but one."""
+    groups = crypto.format_recovery_key(recovery_key).split("-")
+    return 2, len(groups) - 1
+
+
+def recovery_confirm(*, coach, recovery_key: bytes, typed: dict[int, str]) -> bool:
+    groups = crypto.format_recovery_key(recovery_key).split("-")
+    for position, text in typed.items():
+        cleaned = "".join(text.split()).upper().replace("O", "0").replace("I", "1").replace("L", "1")
+        if cleaned != groups[position - 1]:
+            return False
+    AccountKey.objects.filter(coach=coach).update(recovery_confirmed_at=timezone.now())
+    return True

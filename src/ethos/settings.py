@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "ethos.accounts",
     "ethos.vault",
     "ethos.audit",
+    "ethos.standards",
 ]
 
 MIDDLEWARE = [

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("ethos.accounts.urls")),
     path("", include("ethos.vault.urls")),
     path("", include("ethos.audit.urls")),
+    path("", include("ethos.standards.urls")),
 ]

@@ -207,3 +207,9 @@ def test_c2_the_dashboard_asks_for_a_recovery_kit_until_one_is_confirmed(coach_c
     assert "Your recovery kit is not confirmed" in coach_client.get("/").content.decode()
     AccountKey.objects.filter(coach=coach).update(recovery_confirmed_at="2026-01-01T00:00:00Z")
     assert "Your recovery kit is not confirmed" not in coach_client.get("/").content.decode()
+
+
+def test_c2_the_compliance_report_shows_the_vault_evidence(coach_client, coach):
+    body = coach_client.get(reverse("standards:compliance")).content.decode()
+    assert "Client records are encrypted (AES-256-GCM)" in body
+    assert "The recovery kit has not been confirmed." in body

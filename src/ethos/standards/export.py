@@ -1,0 +1,93 @@
+"""Export the compliance report as JSON and PDF for the association. No client identity in either."""
+
+from __future__ import annotations
+
+import json
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from .selectors import ComplianceReport
+
+REPORT_TITLE = "Code of Ethics compliance report"
+REPORT_INTRO = (
+    "Produced by Ethos from the coach's own records. It holds counts and dates only, never a "
+    "client's identity. The audit chain head below lets the association check that the records "
+    "behind it have not been rewritten since."
+)
+
+
+def report_data(report: ComplianceReport) -> dict:
+    """Return the report as plain data: clauses in catalog order, the chain head, the time."""
+    return {
+        "title": REPORT_TITLE,
+        "coach": report.coach_name,
+        "generated_at": report.generated_at.isoformat(),
+        "audit_chain": {
+            "size": report.chain.size,
+            "root_hex": report.chain.root_hex,
+            "checkpoint": report.chain.checkpoint,
+        },
+        "clauses": [
+            {
+                "id": row.clause.id,
+                "section": row.clause.section.label,
+                "title": row.clause.title,
+                "status": row.status.label,
+                "evidence": [line.text for line in row.evidence],
+                "open_items": row.open_items,
+                "open_since": row.open_since.isoformat() if row.open_since else None,
+            }
+            for row in report.rows
+        ],
+    }
+
+
+def report_json(report: ComplianceReport) -> bytes:
+    return json.dumps(report_data(report), indent=2, ensure_ascii=False).encode()
+
+
+def _latin1(text: str) -> str:
+    """Fit text to the PDF core fonts (Latin-1); the JSON export keeps every character."""
+    text = text.replace("\u2014", "--").replace("\u2013", "-").replace("\u2019", "'").replace("\u00b7", "-")
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def report_pdf(report: ComplianceReport) -> bytes:
+    data = report_data(report)
+    pdf = FPDF(format="A4")
+    pdf.set_title(REPORT_TITLE)
+    pdf.set_creator("Ethos")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+
+    def line(text: str, *, size: int = 10, style: str = "", height: float = 5) -> None:
+        pdf.set_font("Helvetica", style=style, size=size)
+        pdf.multi_cell(0, height, _latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    line(REPORT_TITLE, size=16, style="B", height=9)
+    line(f"Coach: {data['coach']}")
+    line(f"Generated: {data['generated_at']}")
+    line(REPORT_INTRO, size=9)
+    pdf.ln(3)
+    section = None
+    for clause in data["clauses"]:
+        if clause["section"] != section:
+            section = clause["section"]
+            pdf.ln(2)
+            line(section, size=12, style="B", height=7)
+        line(f"{clause['id']}  {clause['title']}  --  {clause['status']}", style="B")
+        for text in clause["evidence"]:
+            line(f"    {text}", size=9)
+        if clause["open_items"]:
+            line(f"    {clause['open_items']} open items, the oldest since {clause['open_since']}", size=9)
+    pdf.ln(4)
+    chain = data["audit_chain"]
+    line("Audit chain head", size=12, style="B", height=7)
+    line(f"Events: {chain['size']}")
+    line(f"Root hash: {chain['root_hex']}", size=8)
+    if chain["checkpoint"]:
+        line("Signed checkpoint (its signature lines begin with an em dash, shown here as --):", size=9)
+        pdf.set_font("Courier", size=7)
+        pdf.multi_cell(0, 3.5, _latin1(chain["checkpoint"]), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output())

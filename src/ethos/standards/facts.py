@@ -1,0 +1,145 @@
+"""The facts a rule may read: one typed vocabulary shared by the workflows and the ethics desk.
+
+Every field defaults to "not known" (None or empty). Rules fire only on facts that are known,
+so the ethics desk can ask about one thing at a time; a workflow must therefore fill in every
+fact its enforcement point depends on (its form makes them mandatory). Facts never carry a
+client's identity: ages, yes/no answers and category names only.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Vetting(StrEnum):
+    """The state of a referral target's vetting record (P10)."""
+
+    CURRENT = "current"
+    MISSING = "missing"
+    LAPSED = "lapsed"
+
+
+class Transaction(StrEnum):
+    """What money between coach and client is for (P9)."""
+
+    COACHING_FEE = "coaching_fee"
+    PACKAGE = "package"
+    REFUND = "refund"
+    LOAN = "loan"
+    SALE = "sale"
+    INVESTMENT = "investment"
+    GIFT = "gift"
+    OTHER = "other"
+
+
+COACHING_TRANSACTIONS = frozenset({Transaction.COACHING_FEE, Transaction.PACKAGE, Transaction.REFUND})
+
+
+class Relationship(StrEnum):
+    """A relationship between coach and client other than coaching (P7, P8)."""
+
+    ROMANTIC = "romantic"
+    SEXUAL = "sexual"
+    FRIENDSHIP = "friendship"
+    BUSINESS = "business"
+    FAMILY = "family"
+
+
+INTIMATE_RELATIONSHIPS = frozenset({Relationship.ROMANTIC, Relationship.SEXUAL})
+
+
+class DisclosureBasis(StrEnum):
+    """The legal basis a disclosure cites (C1)."""
+
+    NONE = "none"
+    CONSENT = "consent"
+    SUBPOENA = "subpoena"
+    MANDATORY_REPORT = "mandatory_report"
+
+
+class AtRisk(StrEnum):
+    """The people whose current or ongoing abuse must be reported (C3)."""
+
+    MINOR = "minor"
+    DISABLED = "disabled"
+    ELDER = "elder"
+
+
+# The reasons an intake may be declined for (P3): a clause of the code, or the coach's capacity.
+DECLINE_REASONS = {
+    "S1": "Physical safety at risk (S1)",
+    "S2": "Needs crisis care (S2)",
+    "S3": "Intoxicated at the first meeting (S3)",
+    "S5": "Outside my competence (S5)",
+    "S7": "Asks for a diagnosis or assessment (S7)",
+    "S8": "Asks for medication advice (S8)",
+    "S9": "Below the age of majority (S9)",
+    "capacity": "My practice is full",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageFlag:
+    """A flag the note language checker raised: its clause and category, never the note's text."""
+
+    clause: str
+    category: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Facts:
+    """What is known about a situation at an enforcement point. Field comments name the clauses."""
+
+    # The person (S9): age in whole years on the day of the action; majority where they live.
+    client_age: int | None = None
+    age_of_majority: int = 18
+    # Screening answers at intake, or risk seen later (S1, S2).
+    suicide_risk: bool | None = None
+    active_addiction: bool | None = None
+    self_harm: bool | None = None
+    # Session start (S3, P14) and close (P6).
+    client_under_influence: bool | None = None
+    coach_fit_to_practise: bool | None = None
+    client_safe_to_leave: bool | None = None
+    # Competence (S5, S6, S10): concern areas against the coach's profile.
+    concern_areas: frozenset[str] = frozenset()
+    competence_areas: frozenset[str] = frozenset()
+    credential_areas: frozenset[str] = frozenset()
+    supervised_areas: frozenset[str] = frozenset()
+    # Note language (S1, S2, S7, S8, C3): the checker's flags on the note being saved or signed.
+    language_findings: tuple[LanguageFlag, ...] = ()
+    # Abuse of someone at risk disclosed as current or ongoing (C3), and whether it was reported.
+    abuse_disclosed: frozenset[AtRisk] = frozenset()
+    mandatory_report_made: bool | None = None
+    # Disclosure (C1): the basis cited, whether it covers this recipient and purpose, and at
+    # consent.record whether the consent is in writing.
+    disclosure_basis: DisclosureBasis | None = None
+    basis_covers_request: bool | None = None
+    consent_in_writing: bool | None = None
+    # Referral (P10).
+    referral_vetting: Vetting | None = None
+    # Ending coaching (P11): per client, or at practice close the number of active clients
+    # who have no ending planned yet.
+    release_explained: bool | None = None
+    release_coaching_referrals: int | None = None
+    clients_without_ending: int | None = None
+    # Money (P2, P9, P12).
+    transaction: Transaction | None = None
+    fee_for_coach_cancelled_session: bool | None = None
+    package_minimum_term: bool | None = None
+    package_refunds_unused: bool | None = None
+    # Relationship and contact (P7, P8).
+    relationship: Relationship | None = None
+    contact_outside_coaching: bool | None = None
+    # Goals (P5), declining an intake (P3), continuing education (P13).
+    goal_client_confirmed: bool | None = None
+    decline_reason: str | None = None
+    continuing_education_behind: bool | None = None
+
+
+def age_on(*, date_of_birth: datetime.date, day: datetime.date) -> int:
+    """Return a person's age in whole years on a given day (for S9's client_age)."""
+    before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
+    return day.year - date_of_birth.year - before_birthday

@@ -1,0 +1,92 @@
+"""What the standards engine keeps: open items owed by the coach, and tallies of its checks.
+
+Neither holds client identity: subjects are referred to by type and id, messages are the
+rules' own constant sentences.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class OpenItemQuerySet(models.QuerySet):
+    def for_coach(self, coach):
+        return self.filter(coach=coach)
+
+    def open(self):
+        return self.filter(resolved_at__isnull=True)
+
+
+class OpenItem(models.Model):
+    """A requirement a finding named and no record has met yet."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    clause = models.CharField(max_length=4)
+    point = models.CharField(max_length=40)
+    subject_type = models.CharField(max_length=40)
+    subject_id = models.CharField(max_length=64)
+    message = models.TextField()
+    resolution = models.TextField()
+    # Comma-separated record type names (catalog [record_types]) that may resolve the item.
+    record_types = models.CharField(max_length=200)
+    follow_up = models.BooleanField(default=False)
+    opened_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_record_type = models.CharField(max_length=40, blank=True)
+    resolved_record_id = models.CharField(max_length=64, blank=True)
+
+    objects = OpenItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["opened_at", "id"]
+        indexes = [models.Index(fields=["coach", "resolved_at"], name="standards_item_coach_open")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["coach", "clause", "subject_type", "subject_id", "record_types"],
+                condition=Q(resolved_at__isnull=True),
+                name="standards_item_open_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True)
+                | ~Q(resolved_record_type="") & ~Q(resolved_record_id=""),
+                name="standards_item_resolved_by_record",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clause} open item on {self.subject_type}"
+
+    @property
+    def record_type_list(self) -> list[str]:
+        return [name for name in self.record_types.split(",") if name]
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class Tally(models.Model):
+    """How often one clause was checked at one point for one coach, and how it came out."""
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    clause = models.CharField(max_length=4)
+    point = models.CharField(max_length=40)
+    checked = models.PositiveIntegerField(default=0)
+    blocked = models.PositiveIntegerField(default=0)
+    required = models.PositiveIntegerField(default=0)
+    warned = models.PositiveIntegerField(default=0)
+    recorded = models.PositiveIntegerField(default=0)
+    last_warned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["coach", "clause", "point"], name="standards_tally_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clause} at {self.point}: {self.checked} checked"

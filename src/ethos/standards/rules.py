@@ -1,0 +1,393 @@
+"""The rules that need only facts Ethos already knows. Each is pure: facts in, findings out.
+
+A workflow app adds its own rules the same way, in a `rules.py` it imports from its
+AppConfig.ready(): `@rule("P10", Point.REFERRAL_MAKE)` above a function of `Facts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .catalog import Strength
+from .engine import Finding, rule
+from .facts import (
+    COACHING_TRANSACTIONS,
+    DECLINE_REASONS,
+    INTIMATE_RELATIONSHIPS,
+    DisclosureBasis,
+    Facts,
+    Vetting,
+)
+from .points import Point
+
+BLOCK, REQUIRE, WARN, RECORD = Strength.BLOCK, Strength.REQUIRE, Strength.WARN, Strength.RECORD
+
+# -- Scope ----------------------------------------------------------------------------------
+
+S1_AT_RISK = "The screening answers show behaviour that puts the person's physical safety at risk right now."
+S1_AT_RISK_RESOLUTION = "Decline this intake kindly and point the person to a service equipped for it."
+S1_REFERRAL = "The person you decline for safety reasons needs somewhere to go."
+S1_REFERRAL_RESOLUTION = "Record a referral to a service you have vetted."
+S1_NOTE = "This note describes behaviour that may put the client's physical safety at risk."
+S1_NOTE_RESOLUTION = "Record a scope review: can coaching safely continue, or is a referral needed?"
+
+
+@rule("S1", Point.INTAKE_SUBMIT)
+def s1_physical_safety(facts: Facts) -> Iterator[Finding]:
+    if facts.active_addiction or facts.self_harm:
+        yield Finding("S1", BLOCK, S1_AT_RISK, S1_AT_RISK_RESOLUTION)
+        yield Finding(
+            "S1", REQUIRE, S1_REFERRAL, S1_REFERRAL_RESOLUTION, records=("referral",), follow_up=True
+        )
+
+
+@rule("S1", Point.NOTE_SAVE)
+def s1_safety_signals_in_notes(facts: Facts) -> Iterator[Finding]:
+    if any(flag.clause == "S1" for flag in facts.language_findings):
+        yield Finding(
+            "S1", REQUIRE, S1_NOTE, S1_NOTE_RESOLUTION, records=("scope_review", "referral"), follow_up=True
+        )
+
+
+S2_CRISIS = (
+    "The screening answers show active suicidal thinking: this person needs crisis care, not coaching."
+)
+S2_CRISIS_RESOLUTION = (
+    "Share the crisis line and emergency contacts now, then decline this intake and refer the person on."
+)
+S2_REFERRAL = "The person you decline for crisis care needs a warm route to it."
+S2_REFERRAL_RESOLUTION = "Record a referral to a crisis or clinical service you have vetted."
+S2_ACTIVE = "Suicide risk came up with a current client."
+S2_ACTIVE_RESOLUTION = "Follow the crisis protocol, then record a scope review or a referral."
+
+
+@rule("S2", Point.INTAKE_SUBMIT)
+def s2_not_crisis_care(facts: Facts) -> Iterator[Finding]:
+    if facts.suicide_risk:
+        yield Finding("S2", BLOCK, S2_CRISIS, S2_CRISIS_RESOLUTION)
+        yield Finding(
+            "S2", REQUIRE, S2_REFERRAL, S2_REFERRAL_RESOLUTION, records=("referral",), follow_up=True
+        )
+
+
+@rule("S2", Point.SESSION_CLOSE, Point.NOTE_SAVE)
+def s2_risk_with_a_current_client(facts: Facts) -> Iterator[Finding]:
+    if facts.suicide_risk or any(flag.clause == "S2" for flag in facts.language_findings):
+        yield Finding(
+            "S2",
+            REQUIRE,
+            S2_ACTIVE,
+            S2_ACTIVE_RESOLUTION,
+            records=("scope_review", "referral"),
+            follow_up=True,
+        )
+
+
+S3_INFLUENCE = "The client seems to be under the influence of alcohol or drugs, so this session cannot start."
+S3_INFLUENCE_RESOLUTION = "Move the session to another day, kindly and without charge."
+S3_FOLLOW_UP = "The substance use needs to be talked through at a later session."
+S3_FOLLOW_UP_RESOLUTION = "Record the later session where you talked it through together."
+
+
+@rule("S3", Point.SESSION_START)
+def s3_no_session_under_the_influence(facts: Facts) -> Iterator[Finding]:
+    if facts.client_under_influence:
+        yield Finding("S3", BLOCK, S3_INFLUENCE, S3_INFLUENCE_RESOLUTION)
+        yield Finding(
+            "S3",
+            REQUIRE,
+            S3_FOLLOW_UP,
+            S3_FOLLOW_UP_RESOLUTION,
+            records=("influence_followup",),
+            follow_up=True,
+        )
+
+
+S5_OUTSIDE = "A concern here lies outside the competence recorded in your profile."
+S5_OUTSIDE_RESOLUTION = (
+    "Refer the client on for it, or log supervision that covers it, before coaching on it."
+)
+S6_SUPERVISED = "A concern beyond your own competence is being coached under logged supervision."
+S10_CREDENTIAL = "A verified credential beyond certification covers a concern here."
+
+
+def _areas(facts: Facts) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """Split the concerns into those covered by a credential, by supervision, and by nothing."""
+    beyond = facts.concern_areas - facts.competence_areas
+    by_credential = beyond & facts.credential_areas
+    by_supervision = (beyond - by_credential) & facts.supervised_areas
+    return by_credential, by_supervision, beyond - by_credential - by_supervision
+
+
+@rule("S5", Point.INTAKE_SUBMIT, Point.CLIENT_ACTIVATE, Point.SUPERVISION_NEED)
+def s5_within_competence(facts: Facts) -> Iterator[Finding]:
+    if _areas(facts)[2]:
+        yield Finding(
+            "S5",
+            REQUIRE,
+            S5_OUTSIDE,
+            S5_OUTSIDE_RESOLUTION,
+            records=("referral", "supervision_entry"),
+            follow_up=True,
+        )
+
+
+@rule("S6", Point.INTAKE_SUBMIT, Point.CLIENT_ACTIVATE, Point.SUPERVISION_NEED)
+def s6_supervision_widens_competence(facts: Facts) -> Iterator[Finding]:
+    if _areas(facts)[1]:
+        yield Finding("S6", RECORD, S6_SUPERVISED, "Nothing to do: the supervision log is the record.")
+
+
+@rule("S10", Point.INTAKE_SUBMIT, Point.CLIENT_ACTIVATE, Point.SUPERVISION_NEED)
+def s10_credentials_widen_competence(facts: Facts) -> Iterator[Finding]:
+    if _areas(facts)[0]:
+        yield Finding("S10", RECORD, S10_CREDENTIAL, "Nothing to do: the credential is cited as the reason.")
+
+
+S7_DIAGNOSTIC = "This note uses wording that reads as a diagnosis or assessment by you."
+S7_DIAGNOSTIC_RESOLUTION = (
+    "Describe what the client said or did, in their words, or explain why the wording is theirs."
+)
+S8_MEDICATION = "This note reads as advice about psychiatric medication."
+S8_MEDICATION_RESOLUTION = (
+    "Leave medication questions to the prescriber, and note that you suggested asking them."
+)
+
+
+@rule("S7", Point.NOTE_SAVE, Point.NOTE_SIGN)
+def s7_no_diagnosis(facts: Facts) -> Iterator[Finding]:
+    if any(flag.clause == "S7" for flag in facts.language_findings):
+        yield Finding("S7", WARN, S7_DIAGNOSTIC, S7_DIAGNOSTIC_RESOLUTION)
+
+
+@rule("S8", Point.NOTE_SAVE, Point.NOTE_SIGN)
+def s8_no_medication_advice(facts: Facts) -> Iterator[Finding]:
+    if any(flag.clause == "S8" for flag in facts.language_findings):
+        yield Finding("S8", WARN, S8_MEDICATION, S8_MEDICATION_RESOLUTION)
+
+
+S9_MINOR = "The person is below the age of majority where they live, and coaching is for adults."
+S9_MINOR_RESOLUTION = "Decline this intake and point them, or a parent or guardian, to a youth service."
+
+
+@rule("S9", Point.INTAKE_SUBMIT)
+def s9_adults_only(facts: Facts) -> Iterator[Finding]:
+    if facts.client_age is not None and facts.client_age < facts.age_of_majority:
+        yield Finding("S9", BLOCK, S9_MINOR, S9_MINOR_RESOLUTION)
+
+
+# -- Confidentiality ------------------------------------------------------------------------
+
+C1_NO_BASIS = (
+    "Sharing client information needs the client's written consent, a court order or a mandatory report."
+)
+C1_NO_BASIS_RESOLUTION = "Record the signed consent or the subpoena first, then ask again."
+C1_NOT_COVERED = "The consent or order on file does not cover this recipient, purpose or date."
+C1_NOT_COVERED_RESOLUTION = (
+    "Ask the client for a consent that covers this request, or check the order's terms."
+)
+C1_NOT_WRITTEN = "Consent to share must be in writing and signed by the client."
+C1_NOT_WRITTEN_RESOLUTION = "Record the client's written, signed consent."
+
+
+@rule("C1", Point.DISCLOSURE_REQUEST)
+def c1_disclosure_needs_a_basis(facts: Facts) -> Iterator[Finding]:
+    if facts.disclosure_basis is DisclosureBasis.NONE:
+        yield Finding("C1", BLOCK, C1_NO_BASIS, C1_NO_BASIS_RESOLUTION)
+    elif facts.disclosure_basis is not None and facts.basis_covers_request is False:
+        yield Finding("C1", BLOCK, C1_NOT_COVERED, C1_NOT_COVERED_RESOLUTION)
+
+
+@rule("C1", Point.CONSENT_RECORD)
+def c1_consent_in_writing(facts: Facts) -> Iterator[Finding]:
+    if facts.consent_in_writing is False:
+        yield Finding("C1", BLOCK, C1_NOT_WRITTEN, C1_NOT_WRITTEN_RESOLUTION)
+
+
+C3_REPORT = "Current or ongoing abuse of a child, a disabled person or an older person has been disclosed."
+C3_REPORT_RESOLUTION = "Report it to the local agency and record the report (or why no report is due)."
+
+
+@rule("C3", Point.NOTE_SAVE, Point.SESSION_CLOSE, Point.CONTACT_LOG, Point.REPORT_DUE)
+def c3_report_abuse(facts: Facts) -> Iterator[Finding]:
+    flagged = bool(facts.abuse_disclosed) or any(flag.clause == "C3" for flag in facts.language_findings)
+    if flagged and not facts.mandatory_report_made:
+        yield Finding(
+            "C3",
+            REQUIRE,
+            C3_REPORT,
+            C3_REPORT_RESOLUTION,
+            records=("mandatory_report", "report_explanation"),
+            follow_up=True,
+        )
+
+
+# -- Practice -------------------------------------------------------------------------------
+
+P2_CANCELLED = "This fee is for a session you cancelled or cut short."
+P2_CANCELLED_RESOLUTION = "Waive the fee; the client's time and money deserve that respect."
+
+
+@rule("P2", Point.PAYMENT_RECORD)
+def p2_no_fee_for_coach_cancellations(facts: Facts) -> Iterator[Finding]:
+    if facts.fee_for_coach_cancelled_session:
+        yield Finding("P2", WARN, P2_CANCELLED, P2_CANCELLED_RESOLUTION)
+
+
+P3_UNLISTED = "An intake can be declined only for a reason from the code or because your practice is full."
+P3_UNLISTED_RESOLUTION = "Choose one of the listed reasons; if none fits, the intake should not be declined."
+
+
+@rule("P3", Point.INTAKE_DECLINE)
+def p3_decline_for_listed_reasons(facts: Facts) -> Iterator[Finding]:
+    if facts.decline_reason is not None and facts.decline_reason not in DECLINE_REASONS:
+        yield Finding("P3", BLOCK, P3_UNLISTED, P3_UNLISTED_RESOLUTION)
+
+
+P5_UNCONFIRMED = "The client has not yet confirmed that this goal is theirs."
+P5_UNCONFIRMED_RESOLUTION = "Ask the client to confirm it in session or through their portal."
+
+
+@rule("P5", Point.GOAL_ACTIVATE)
+def p5_goals_confirmed_by_the_client(facts: Facts) -> Iterator[Finding]:
+    if facts.goal_client_confirmed is False:
+        yield Finding(
+            "P5", REQUIRE, P5_UNCONFIRMED, P5_UNCONFIRMED_RESOLUTION, records=("goal_confirmation",)
+        )
+
+
+P6_UNSAFE = "The client is not safe to leave yet, so the session stays open."
+P6_UNSAFE_RESOLUTION = "Stay with the client: grounding first, the crisis protocol if needed."
+P6_PLAN = "The way you helped the client back to safety should be on record."
+P6_PLAN_RESOLUTION = "Record the grounding or safety plan you used."
+
+
+@rule("P6", Point.SESSION_CLOSE)
+def p6_nobody_leaves_unsafe(facts: Facts) -> Iterator[Finding]:
+    if facts.client_safe_to_leave is False:
+        yield Finding("P6", BLOCK, P6_UNSAFE, P6_UNSAFE_RESOLUTION)
+        yield Finding("P6", REQUIRE, P6_PLAN, P6_PLAN_RESOLUTION, records=("safety_plan",), follow_up=True)
+
+
+P7_CONTACT = "This contact happened outside coaching activities."
+P7_CONTACT_RESOLUTION = (
+    "Gently restate the boundary agreement with the client; the contact log keeps the record."
+)
+P7_DUAL = "A friendship, business or family tie alongside coaching blurs the boundary."
+P7_DUAL_RESOLUTION = "Talk it through in supervision, and consider referring the client to another coach."
+
+
+@rule("P7", Point.CONTACT_LOG)
+def p7_contact_outside_coaching(facts: Facts) -> Iterator[Finding]:
+    if facts.contact_outside_coaching:
+        yield Finding("P7", WARN, P7_CONTACT, P7_CONTACT_RESOLUTION)
+
+
+@rule("P7", Point.RELATIONSHIP_DECLARE)
+def p7_dual_relationship(facts: Facts) -> Iterator[Finding]:
+    if facts.relationship is not None and facts.relationship not in INTIMATE_RELATIONSHIPS:
+        yield Finding("P7", WARN, P7_DUAL, P7_DUAL_RESOLUTION)
+
+
+P8_DECLARED = "A romantic or sexual relationship with a client means coaching has to end."
+P8_DECLARED_RESOLUTION = "End coaching with an explanation and a referral to another coach you have vetted."
+P8_NO_SESSION = "No session can be held with a client you have a romantic or sexual relationship with."
+P8_NO_SESSION_RESOLUTION = "End coaching with a referral instead."
+
+
+@rule("P8", Point.RELATIONSHIP_DECLARE)
+def p8_relationship_ends_coaching(facts: Facts) -> Iterator[Finding]:
+    if facts.relationship in INTIMATE_RELATIONSHIPS:
+        yield Finding(
+            "P8", REQUIRE, P8_DECLARED, P8_DECLARED_RESOLUTION, records=("client_release",), follow_up=True
+        )
+
+
+@rule("P8", Point.SESSION_START)
+def p8_no_sessions_in_a_relationship(facts: Facts) -> Iterator[Finding]:
+    if facts.relationship in INTIMATE_RELATIONSHIPS:
+        yield Finding("P8", BLOCK, P8_NO_SESSION, P8_NO_SESSION_RESOLUTION)
+
+
+P9_NOT_COACHING = "Money between you and a client can only be for coaching."
+P9_NOT_COACHING_RESOLUTION = (
+    "Decline the loan, sale, investment or gift; Ethos records it as a boundary incident."
+)
+
+
+@rule("P9", Point.PAYMENT_RECORD)
+def p9_money_only_for_coaching(facts: Facts) -> Iterator[Finding]:
+    if facts.transaction is not None and facts.transaction not in COACHING_TRANSACTIONS:
+        yield Finding("P9", BLOCK, P9_NOT_COACHING, P9_NOT_COACHING_RESOLUTION)
+
+
+P10_UNVETTED = "You have not vetted this service yourself, so a client cannot be referred to it."
+P10_UNVETTED_RESOLUTION = "Vet the service (who, when, how) in the referral directory first."
+P10_LAPSED = "Your vetting of this service is past its review date."
+P10_LAPSED_RESOLUTION = "Review the service again and renew its vetting record."
+
+
+@rule("P10", Point.REFERRAL_MAKE)
+def p10_refer_only_to_vetted_services(facts: Facts) -> Iterator[Finding]:
+    if facts.referral_vetting is Vetting.MISSING:
+        yield Finding("P10", BLOCK, P10_UNVETTED, P10_UNVETTED_RESOLUTION)
+    elif facts.referral_vetting is Vetting.LAPSED:
+        yield Finding("P10", BLOCK, P10_LAPSED, P10_LAPSED_RESOLUTION)
+
+
+P11_EXPLANATION = "Ending coaching needs an explanation to the client."
+P11_EXPLANATION_RESOLUTION = "Record the explanation you gave the client."
+P11_REFERRAL = "Ending coaching needs a referral to at least one other coaching provider."
+P11_REFERRAL_RESOLUTION = "Record a referral to a coach you have vetted."
+P11_PRACTICE = "Some active clients have no ending planned yet."
+P11_PRACTICE_RESOLUTION = "End coaching with each of them, with an explanation and a referral, first."
+
+
+@rule("P11", Point.CLIENT_RELEASE)
+def p11_no_abandonment(facts: Facts) -> Iterator[Finding]:
+    if facts.release_explained is False:
+        yield Finding(
+            "P11", REQUIRE, P11_EXPLANATION, P11_EXPLANATION_RESOLUTION, records=("release_explanation",)
+        )
+    if facts.release_coaching_referrals == 0:
+        yield Finding("P11", REQUIRE, P11_REFERRAL, P11_REFERRAL_RESOLUTION, records=("coaching_referral",))
+
+
+@rule("P11", Point.PRACTICE_CLOSE)
+def p11_closing_the_practice(facts: Facts) -> Iterator[Finding]:
+    if facts.clients_without_ending:
+        yield Finding("P11", REQUIRE, P11_PRACTICE, P11_PRACTICE_RESOLUTION, records=("client_release",))
+
+
+P12_MINIMUM = "A package cannot bind the client to a minimum number of sessions or a minimum period."
+P12_MINIMUM_RESOLUTION = "Remove the minimum term; the client can stop whenever they choose."
+P12_REFUND = "Sessions paid for in advance and not used must be refundable."
+P12_REFUND_RESOLUTION = "Make unused sessions refundable pro rata."
+
+
+@rule("P12", Point.PACKAGE_CREATE)
+def p12_no_lock_in(facts: Facts) -> Iterator[Finding]:
+    if facts.package_minimum_term:
+        yield Finding("P12", BLOCK, P12_MINIMUM, P12_MINIMUM_RESOLUTION)
+    if facts.package_refunds_unused is False:
+        yield Finding("P12", BLOCK, P12_REFUND, P12_REFUND_RESOLUTION)
+
+
+P13_BEHIND = "Your continuing education this year is behind your target."
+P13_BEHIND_RESOLUTION = "Plan some training, reading or supervision and log it."
+
+
+@rule("P13", Point.REPORT_DUE)
+def p13_keep_learning(facts: Facts) -> Iterator[Finding]:
+    if facts.continuing_education_behind:
+        yield Finding("P13", WARN, P13_BEHIND, P13_BEHIND_RESOLUTION)
+
+
+P14_UNFIT = "You have said you are not fit to practise right now, so the session cannot start."
+P14_UNFIT_RESOLUTION = "Move the session to another day, at no cost to the client."
+
+
+@rule("P14", Point.SESSION_START)
+def p14_coach_fit_to_practise(facts: Facts) -> Iterator[Finding]:
+    if facts.coach_fit_to_practise is False:
+        yield Finding("P14", BLOCK, P14_UNFIT, P14_UNFIT_RESOLUTION)

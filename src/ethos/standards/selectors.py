@@ -1,0 +1,142 @@
+"""Read paths of the standards engine: open items and the compliance report."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db.models import Count, Min, Q
+from django.http import Http404
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from ethos.audit.selectors import ChainHead, chain_head
+
+from .catalog import Clause, catalog
+from .evidence import Evidence, providers_for
+from .models import OpenItem, Tally
+from .points import Point
+
+# A warning within this many days marks its clause as needing attention in the report.
+ATTENTION_DAYS = 90
+
+
+def open_items_for(coach) -> list[OpenItem]:
+    """Return the coach's unresolved open items, oldest first."""
+    return list(OpenItem.objects.for_coach(coach).open().order_by("opened_at", "id"))
+
+
+def get_open_item_for_coach(coach, pk) -> OpenItem:
+    """Return one of the coach's open items; another coach's item is a 404."""
+    try:
+        return OpenItem.objects.for_coach(coach).get(pk=pk)
+    except (OpenItem.DoesNotExist, ValueError) as error:
+        raise Http404("No such open item.") from error
+
+
+def record_links(item: OpenItem) -> list[tuple[str, str | None]]:
+    """Return (label, url or None) for each record type that resolves the item."""
+    types = catalog().record_types
+    links = []
+    for name in item.record_type_list:
+        record_type = types[name]
+        try:
+            url = reverse(record_type.url_name) if record_type.url_name else None
+        except NoReverseMatch:
+            url = None
+        links.append((record_type.label, url))
+    return links
+
+
+class Status(StrEnum):
+    GOOD = "good"
+    ATTENTION = "attention"
+    OPEN = "open"
+    UNTRACKED = "untracked"
+
+    @property
+    def label(self) -> str:
+        return {
+            "good": "In good standing",
+            "attention": "Needs attention",
+            "open": "Open items",
+            "untracked": "Not yet tracked by Ethos",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    clause: Clause
+    status: Status
+    evidence: tuple[Evidence, ...]
+    open_items: int
+    open_since: datetime.datetime | None
+
+
+@dataclass(frozen=True)
+class ComplianceReport:
+    coach_name: str
+    generated_at: datetime.datetime
+    chain: ChainHead
+    rows: tuple[ReportRow, ...]
+
+
+def _tally_line(tally: Tally) -> str:
+    outcomes = [
+        f"{words}: {count}"
+        for count, words in (
+            (tally.blocked, "stopped"),
+            (tally.required, "needed a record"),
+            (tally.warned, "warned"),
+            (tally.recorded, "noted"),
+        )
+        if count
+    ]
+    line = f"{Point(tally.point).noun.capitalize()} checked: {tally.checked}"
+    return f"{line} ({', '.join(outcomes)})" if outcomes else line
+
+
+def _status(*, tracked: bool, open_items: int, attention: bool) -> Status:
+    if open_items:
+        return Status.OPEN
+    if not tracked:
+        return Status.UNTRACKED
+    return Status.ATTENTION if attention else Status.GOOD
+
+
+def compliance_report(*, coach, now: datetime.datetime | None = None) -> ComplianceReport:
+    """Build the report: every clause once, in catalog order, with its status and evidence."""
+    now = now or timezone.now()
+    recent = now - datetime.timedelta(days=ATTENTION_DAYS)
+    tallies: dict[str, list[Tally]] = {}
+    for tally in Tally.objects.filter(coach=coach).order_by("clause", "point"):
+        tallies.setdefault(tally.clause, []).append(tally)
+    items = {
+        row["clause"]: row
+        for row in OpenItem.objects.for_coach(coach)
+        .values("clause")
+        .annotate(
+            open=Count("id", filter=Q(resolved_at__isnull=True)),
+            resolved=Count("id", filter=Q(resolved_at__isnull=False)),
+            since=Min("opened_at", filter=Q(resolved_at__isnull=True)),
+        )
+    }
+    rows = []
+    for clause in catalog():
+        clause_tallies = tallies.get(clause.id, [])
+        evidence = [Evidence(_tally_line(t)) for t in clause_tallies]
+        for provider in providers_for(clause.id):
+            evidence.extend(provider(coach))
+        counts = items.get(clause.id, {"open": 0, "resolved": 0, "since": None})
+        if counts["resolved"]:
+            evidence.append(Evidence(f"Open items resolved by their record: {counts['resolved']}"))
+        attention = any(e.attention for e in evidence) or any(
+            t.last_warned_at and t.last_warned_at >= recent for t in clause_tallies
+        )
+        tracked = bool(clause_tallies) or bool(providers_for(clause.id))
+        status = _status(tracked=tracked, open_items=counts["open"], attention=attention)
+        rows.append(ReportRow(clause, status, tuple(evidence), counts["open"], counts["since"]))
+    return ComplianceReport(
+        coach_name=coach.name, generated_at=now, chain=chain_head(coach), rows=tuple(rows)
+    )

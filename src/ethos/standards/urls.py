@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "standards"
+
+urlpatterns = [
+    path("compliance/", views.compliance, name="compliance"),
+    path("compliance/export.<str:export_format>", views.compliance_export, name="compliance_export"),
+    path("standards/ask/", views.ask, name="ask"),
+    path("standards/open-items/<uuid:pk>/", views.open_item, name="open_item"),
+]

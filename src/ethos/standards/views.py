@@ -1,0 +1,54 @@
+"""Pages of the standards engine: the compliance report and its exports, open items, the ethics desk."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import export, selectors, services
+from .forms import DESK_UNREADABLE, DeskForm
+
+EXPORTS = {
+    "json": ("application/json", export.report_json),
+    "pdf": ("application/pdf", export.report_pdf),
+}
+
+
+@require_GET
+def compliance(request: HttpRequest) -> HttpResponse:
+    report = selectors.compliance_report(coach=request.user)
+    return render(request, "standards/compliance.html", {"report": report})
+
+
+@require_GET
+def compliance_export(request: HttpRequest, export_format: str) -> HttpResponse:
+    if export_format not in EXPORTS:
+        raise Http404("No such export format.")
+    content_type, build = EXPORTS[export_format]
+    services.report_exported(coach=request.user, export_format=export_format)
+    report = selectors.compliance_report(coach=request.user)
+    response = HttpResponse(build(report), content_type=content_type)
+    stamp = report.generated_at.strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="ethos-compliance-{stamp}.{export_format}"'
+    return response
+
+
+@require_GET
+def open_item(request: HttpRequest, pk) -> HttpResponse:
+    item = selectors.get_open_item_for_coach(request.user, pk)
+    links = selectors.record_links(item)
+    return render(request, "standards/open_item.html", {"item": item, "links": links})
+
+
+@require_http_methods(["GET", "POST"])
+def ask(request: HttpRequest) -> HttpResponse:
+    form = DeskForm(request.POST or None)
+    context = {"form": form, "verdicts": None, "unreadable": None}
+    if request.method == "POST":
+        if form.is_valid():
+            context["verdicts"] = services.desk_consult(coach=request.user, facts=form.facts())
+        else:
+            context["unreadable"] = DESK_UNREADABLE
+    template = "standards/ask.html#answer" if request.htmx else "standards/ask.html"
+    return render(request, template, context, status=200)

@@ -1,0 +1,172 @@
+"""Every page: sign-in required, one coach never sees another's, hostile text stays text."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from ethos.standards.engine import Subject
+from ethos.standards.facts import Facts
+from ethos.standards.forms import DESK_UNREADABLE
+from ethos.standards.models import OpenItem
+from ethos.standards.points import Point
+from ethos.standards.selectors import Status
+from ethos.standards.services import enforce
+
+pytestmark = pytest.mark.django_db
+HOSTILE = "<script>alert(1)</script>'; DROP TABLE standards_openitem; --"
+
+
+def open_goal_item(coach) -> OpenItem:
+    enforce(
+        coach=coach,
+        point=Point.GOAL_ACTIVATE,
+        facts=Facts(goal_client_confirmed=False),
+        subject=Subject("goal", "g"),
+    )
+    return OpenItem.objects.get(coach=coach)
+
+
+def pages(item_pk=None):
+    urls = [
+        reverse("standards:compliance"),
+        reverse("standards:ask"),
+        reverse("standards:compliance_export", args=["json"]),
+        reverse("standards:compliance_export", args=["pdf"]),
+    ]
+    if item_pk:
+        urls.append(reverse("standards:open_item", args=[item_pk]))
+    return urls
+
+
+def test_it_requires_sign_in_on_every_page(client, coach):
+    item = open_goal_item(coach)
+    for url in pages(item.pk):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:sign_in"))
+    assert client.post(reverse("standards:ask"), {}).status_code == 302
+
+
+def test_it_hides_one_coachs_open_item_from_another(coach, other_client):
+    item = open_goal_item(coach)
+    assert other_client.get(reverse("standards:open_item", args=[item.pk])).status_code == 404
+
+
+def test_it_shows_a_coach_their_own_open_item_and_what_resolves_it(coach_client, coach):
+    item = open_goal_item(coach)
+    response = coach_client.get(reverse("standards:open_item", args=[item.pk]))
+    assert response.status_code == 200
+    assert "the client&#x27;s own confirmation of the goal" in response.content.decode().lower()
+    assert "not in this version of Ethos yet" in response.content.decode()
+
+
+def test_it_keeps_the_first_coachs_items_out_of_the_second_coachs_report(coach, other_client):
+    open_goal_item(coach)
+    report = other_client.get(reverse("standards:compliance")).context["report"]
+    assert all(row.open_items == 0 for row in report.rows)
+    data = json.loads(other_client.get(reverse("standards:compliance_export", args=["json"])).content)
+    assert all(row["open_items"] == 0 for row in data["clauses"])
+
+
+def test_it_answers_an_unknown_export_format_with_404(coach_client):
+    assert coach_client.get("/compliance/export.exe").status_code == 404
+
+
+def test_it_answers_an_unknown_open_item_with_404(coach_client):
+    assert coach_client.get("/standards/open-items/00000000-0000-0000-0000-000000000000/").status_code == 404
+    assert coach_client.get("/standards/open-items/%3Cscript%3E/").status_code == 404
+
+
+def test_it_escapes_hostile_text_in_every_page(client, db):
+    from tests.conftest import make_coach, sign_in_browser
+
+    coach = make_coach(name=HOSTILE)
+    browser = sign_in_browser(client, coach)
+    open_goal_item(coach)
+    for url in pages(OpenItem.objects.get(coach=coach).pk)[:2]:
+        body = browser.get(url).content.decode()
+        assert "<script>alert(1)</script>" not in body
+    assert json.loads(browser.get(pages()[2]).content)["coach"] == HOSTILE
+    assert browser.get(pages()[3]).content.startswith(b"%PDF")
+
+
+def test_it_answers_bad_desk_input_with_a_clear_message(coach_client):
+    response = coach_client.post(
+        reverse("standards:ask"),
+        {"client_age": HOSTILE, "relationship": HOSTILE, "signals": ["<b>", "' OR 1=1 --"]},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert DESK_UNREADABLE in body
+    assert "Enter a whole number." in body
+    assert "<script>alert(1)</script>" not in body
+    assert response.context["verdicts"] is None
+
+
+def test_it_answers_bad_desk_input_over_htmx_with_the_fragment(coach_client):
+    response = coach_client.post(reverse("standards:ask"), {"client_age": "-4"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert DESK_UNREADABLE in body and "<html" not in body
+
+
+def test_it_shows_the_dashboard_panel_of_open_items(coach_client, coach):
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    item = open_goal_item(coach)
+    request = RequestFactory().get("/")
+    request.user = coach
+    html = Template("{% load standards %}{% open_items_panel %}").render(Context({"request": request}))
+    assert "P5" in html and reverse("standards:open_item", args=[item.pk]) in html
+
+
+def test_it_lists_the_report_with_bounded_queries(coach_client, coach, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert coach_client.get(reverse("standards:compliance")).status_code == 200
+        return len(captured)
+
+    open_goal_item(coach)
+    count()  # the first request of a session loads more than a page does
+    few = count()
+    for n in range(12):
+        enforce(
+            coach=coach,
+            point=Point.NOTE_SAVE,
+            facts=Facts(abuse_disclosed=frozenset({"minor"})),
+            subject=Subject("note", f"n{n}"),
+        )
+        enforce(
+            coach=coach,
+            point=Point.PAYMENT_RECORD,
+            facts=Facts(transaction="loan"),
+            subject=Subject("p", f"{n}"),
+        )
+    assert count() == few
+    with django_assert_max_num_queries(few):
+        coach_client.get(reverse("standards:compliance"))
+
+
+def test_it_lists_open_items_with_one_query(coach, django_assert_num_queries):
+    from ethos.standards.selectors import open_items_for
+
+    for n in range(5):
+        enforce(
+            coach=coach,
+            point=Point.GOAL_ACTIVATE,
+            facts=Facts(goal_client_confirmed=False),
+            subject=Subject("goal", str(n)),
+        )
+    with django_assert_num_queries(1):
+        assert len(open_items_for(coach)) == 5
+
+
+def test_it_shows_untracked_clauses_honestly(coach_client):
+    body = coach_client.get(reverse("standards:compliance")).content.decode()
+    assert body.count(Status.UNTRACKED.label) == 27  # all but C2, which the vault tracks

@@ -11,4 +11,5 @@ urlpatterns = [
     path("recovery-kit/new/", views.recovery_kit_new, name="recovery_kit_new"),
     path("recovery-kit/download.<str:kind>", views.recovery_kit_download, name="recovery_kit_download"),
     path("recover/", views.recover, name="recover"),
+    path("backup/", views.backup_download, name="backup"),
 ]

@@ -1,16 +1,20 @@
+import tempfile
+from pathlib import Path
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ethos.accounts import services as account_services
 from ethos.accounts.views import BACKEND, _apply_errors, _safe_next, signed_in
 from ethos.audit.services import audit_append
 
-from . import kit, services
+from . import backup, kit, services
 from .context import VaultLocked
 from .forms import RecoverForm, RecoveryConfirmForm, UnlockForm
 
@@ -125,3 +129,27 @@ def recover(request: HttpRequest) -> HttpResponse:
             messages.success(request, RECOVERED)
             return redirect("home")
     return render(request, "vault/recover.html", {"form": form})
+
+
+BACKUP_PASSPHRASE = "Confirm with your passphrase to download a backup."
+
+
+@require_http_methods(["GET", "POST"])
+def backup_download(request: HttpRequest) -> HttpResponse:
+    """Give the coach one file with their whole practice, still encrypted."""
+    form = UnlockForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if services.unlock_with_passphrase(coach=request.user, passphrase=form.cleaned_data["passphrase"]):
+            folder = Path(tempfile.mkdtemp(prefix="ethos-backup-"))
+            result = backup.backup_write(out=folder / "practice.ethos-backup", coach=request.user)
+            audit_append(
+                coach=request.user, action="vault.backup_downloaded", details={"sha256": result.sha256}
+            )
+            handle = result.path.open("rb")
+            # The file is already open; unlinking now leaves nothing behind on disk (POSIX).
+            result.path.unlink()
+            folder.rmdir()
+            stamp = timezone.now().strftime("%Y-%m-%d")
+            return FileResponse(handle, as_attachment=True, filename=f"ethos-backup-{stamp}.ethos-backup")
+        form.add_error("passphrase", services.WRONG_PASSPHRASE)
+    return render(request, "vault/backup.html", {"form": form, "intro": BACKUP_PASSPHRASE})

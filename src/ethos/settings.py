@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "ethos.vault",
     "ethos.audit",
     "ethos.standards",
+    "ethos.language",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,221 @@
+"""The ConText engine: match targets and modifiers in a sentence, then scope the modifiers.
+
+Semantics follow NegEx/ConText (Chapman et al. 2001, Harkema et al. 2009), as medspaCy
+documents them: a modifier reaches targets after it (forward), before it (backward) or both,
+within a scope counted in tokens; a terminator ends the scope of the modifiers it stops;
+a pseudo modifier matches a phrase that looks like a modifier and does nothing, which
+keeps the real modifier from firing inside it. Overlapping matches of the same kind are
+resolved leftmost-longest.
+
+Every loop below is bounded: the trie walk by the longest phrase, the modifiers looked at
+for a target by the largest scope, and the scope check by that scope. The `Work` counter
+records the steps so a test can show the work grows linearly with the text.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from ethos.language.rules import MAX_CLASSIFIED_TOKEN, ModifierRule, RuleSet, TrieNode
+from ethos.language.text import Token
+
+ALL = "*"
+# tuple.__new__ skips the Python-level NamedTuple constructor in the hot loop.
+_new = tuple.__new__
+
+
+class Work:
+    """Count the elementary steps the engine takes."""
+
+    __slots__ = ("steps",)
+
+    def __init__(self) -> None:
+        self.steps = 0
+
+
+class Match(NamedTuple):
+    """A rule's phrase found at tokens [start, end) of a sentence."""
+
+    start: int
+    end: int
+    rule: int
+    is_target: bool
+
+
+class Applied(NamedTuple):
+    """A modifier that reaches a target."""
+
+    kind: str
+    rule_id: str
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class SentenceMatches:
+    """Targets, modifiers and terminators found in one sentence, overlaps resolved."""
+
+    targets: list[Match]
+    modifiers: list[Match]
+    modifier_starts: list[int]
+    stops_at: dict[int, frozenset[str]]
+
+
+# Notes reuse a small vocabulary, so the keys of a word (and the trie nodes it can start a
+# phrase from) are cached on the rule set; the cache is cleared when it gets large.
+TOKEN_CACHE_SIZE = 50_000
+
+
+def token_entry(norm: str, rules: RuleSet) -> tuple[list[str], list[TrieNode]]:
+    """Return a word's trie keys (itself, its token classes, the wildcard) and start nodes."""
+    entry = rules.token_cache.get(norm)
+    if entry is None:
+        keys = [norm]
+        if len(norm) <= MAX_CLASSIFIED_TOKEN:
+            keys.extend(f"<{name}>" for name, rx in rules.token_classes if rx.fullmatch(norm))
+        keys.append("*")
+        root = rules.root.children
+        entry = keys, [root[key] for key in keys if key in root]
+        if len(rules.token_cache) >= TOKEN_CACHE_SIZE:
+            rules.token_cache.clear()
+        rules.token_cache[norm] = entry
+    return entry
+
+
+def _find(entries: list[tuple[list[str], list[TrieNode]]], rules: RuleSet, work: Work) -> list[Match]:
+    """Return every phrase of the trie found in a sentence, walking at most max_phrase deep."""
+    found: list[Match] = []
+    append = found.append
+    count, depth = len(entries), rules.max_phrase
+    steps = count
+    anchored = rules.anchored_root.children
+    for i in range(count):
+        first_keys, frontier = entries[i]
+        if i == 0:
+            frontier = frontier + [anchored[key] for key in first_keys if key in anchored]
+        if not frontier:
+            continue
+        last = min(count, i + depth)
+        j = i + 1
+        while True:
+            for node in frontier:
+                for is_target, rule in node.out:
+                    append(_new(Match, (i, j, rule, is_target)))
+            if j >= last:
+                break
+            token_keys = entries[j][0]
+            steps += len(frontier) * len(token_keys)
+            frontier = [
+                node.children[key]
+                for node in frontier
+                if node.children
+                for key in token_keys
+                if key in node.children
+            ]
+            if not frontier:
+                break
+            j += 1
+    work.steps += steps
+    return found
+
+
+def _resolve(matches: list[Match], rules: RuleSet) -> list[Match]:
+    """Keep the leftmost-longest matches of each group; equal spans are all kept."""
+    by_group: dict[str, list[Match]] = {}
+    for m in matches:
+        group = rules.target_groups[m.rule] if m.is_target else rules.modifier_groups[m.rule]
+        by_group.setdefault(group, []).append(m)
+    kept: list[Match] = []
+    for group_matches in by_group.values():
+        if len(group_matches) == 1:
+            kept.extend(group_matches)
+            continue
+        # Already in order of start; put the longest first among those that share a start.
+        group_matches.sort(key=lambda m: (m.start, m.start - m.end))
+        covered_to, last = -1, (-1, -1)
+        for m in group_matches:
+            if (m.start, m.end) == last or m.start >= covered_to:
+                kept.append(m)
+                covered_to = max(covered_to, m.end)
+                last = (m.start, m.end)
+    return kept
+
+
+def match_sentence(tokens: tuple[Token, ...], rules: RuleSet, work: Work) -> SentenceMatches:
+    """Find and resolve all targets, modifiers and terminators in a sentence."""
+    cache = rules.token_cache
+    entries = [cache.get(t.norm) or token_entry(t.norm, rules) for t in tokens]
+    work.steps += len(tokens)
+    found = _find(entries, rules, work)
+    if not any(m.is_target for m in found):
+        return SentenceMatches([], [], [], {})  # nothing to decide on: skip the modifiers
+    kept = _resolve(found, rules)
+    targets = sorted(
+        (m for m in kept if m.is_target and not rules.targets[m.rule].pseudo),
+        key=lambda m: m.start,
+    )
+    modifiers: list[Match] = []
+    stops_at: dict[int, frozenset[str]] = {}
+    for m in kept:
+        if m.is_target:
+            continue
+        rule = rules.modifiers[m.rule]
+        if rule.direction == "terminate":
+            stops_at[m.start] = stops_at.get(m.start, frozenset()) | rule.stops
+        elif rule.direction != "pseudo":
+            modifiers.append(m)
+    modifiers.sort(key=lambda m: m.start)
+    return SentenceMatches(targets, modifiers, [m.start for m in modifiers], stops_at)
+
+
+def _stopped(kind: str, lo: int, hi: int, stops_at: dict[int, frozenset[str]], work: Work) -> bool:
+    """Tell whether a terminator for kind starts in tokens [lo, hi)."""
+    for i in range(lo, hi):
+        work.steps += 1
+        stops = stops_at.get(i)
+        if stops is not None and (ALL in stops or kind in stops):
+            return True
+    return False
+
+
+def reaches(rule: ModifierRule, mod: Match, start: int, end: int, stops_at: dict, work: Work) -> bool:
+    """Tell whether a modifier reaches the target at tokens [start, end)."""
+    direction, kind, scope = rule.direction, rule.kind, rule.scope
+    forward = (
+        direction in ("forward", "bidirectional")
+        and mod.start <= start
+        and start - mod.end < scope
+        and not _stopped(kind, mod.end, start, stops_at, work)
+    )
+    return forward or (
+        direction in ("backward", "bidirectional")
+        and mod.start >= start
+        and mod.start - end < scope
+        and not _stopped(kind, end, mod.start, stops_at, work)
+    )
+
+
+def applied_modifiers(
+    found: SentenceMatches,
+    start: int,
+    end: int,
+    target_type: str | None,
+    rules: RuleSet,
+    work: Work,
+) -> list[Applied]:
+    """Return the modifiers that reach the target at tokens [start, end)."""
+    # Only modifiers that start within the largest scope (plus a phrase) can reach the target.
+    reach = rules.max_scope + rules.max_phrase
+    lo = bisect_left(found.modifier_starts, start - reach)
+    hi = bisect_right(found.modifier_starts, end + reach)
+    applied: list[Applied] = []
+    for mod in found.modifiers[lo:hi]:
+        work.steps += 1
+        rule = rules.modifiers[mod.rule]
+        if target_type is not None and rule.applies_to and target_type not in rule.applies_to:
+            continue
+        if reaches(rule, mod, start, end, found.stops_at, work):
+            applied.append(Applied(rule.kind, rule.id, mod.start, mod.end))
+    return applied

@@ -1,0 +1,226 @@
+"""Load the rule file and compile its phrases into one token trie."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from itertools import product
+
+from ethos.language.text import tokenize
+
+RULES_FILE = "rules.toml"
+DIRECTIONS = frozenset({"forward", "backward", "bidirectional", "terminate", "pseudo"})
+SEVERITIES = ("low", "medium", "high")
+# Token classes are only tried on tokens up to this length, so classifying a token costs a
+# bounded amount of work whatever the regex and however long the token.
+MAX_CLASSIFIED_TOKEN = 32
+# Endings a "word~" stem may take in the rule file.
+STEM_ENDINGS = ("", "s", "es", "ed", "d", "ing")
+
+
+class RuleFileError(ValueError):
+    """The rule file is malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class TargetRule:
+    """A lexicon entry group naming things the checker looks for."""
+
+    id: str
+    type: str
+    pseudo: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ModifierRule:
+    """A ConText modifier: a kind, a direction and a scope in tokens."""
+
+    id: str
+    kind: str
+    direction: str
+    scope: int
+    applies_to: frozenset[str]
+    stops: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRule:
+    """How modifiers on a target decide whether a clause is flagged."""
+
+    id: str
+    clause: str
+    category: str
+    targets: frozenset[str]
+    require: tuple[frozenset[str], ...]
+    exclude: frozenset[str]
+    unless: Mapping[str, frozenset[str]]
+    downgrade: frozenset[str]
+    severity: str
+    reason: str
+    reason_downgraded: str
+
+
+@dataclass(slots=True)
+class TrieNode:
+    """A node of the phrase trie; `out` lists (is_target, rule index) for phrases ending here."""
+
+    children: dict[str, TrieNode] = field(default_factory=dict)
+    out: list[tuple[bool, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RuleSet:
+    """The compiled rule file."""
+
+    version: str
+    token_classes: tuple[tuple[str, re.Pattern[str]], ...]
+    targets: tuple[TargetRule, ...]
+    modifiers: tuple[ModifierRule, ...]
+    decisions: tuple[DecisionRule, ...]
+    root: TrieNode
+    anchored_root: TrieNode
+    max_phrase: int
+    max_scope: int
+    target_groups: tuple[str, ...]
+    modifier_groups: tuple[str, ...]
+    by_target_type: Mapping[str, tuple[DecisionRule, ...]]
+    # Per word: its trie keys and the trie nodes it starts from (see context.token_entry).
+    token_cache: dict[str, tuple[list[str], list[TrieNode]]] = field(default_factory=dict)
+
+
+def _element_variants(element: str, classes: Mapping[str, object]) -> list[tuple[str, ...]]:
+    """Return the token sequences one phrase element stands for."""
+    optional = element.endswith("?") and len(element) > 1
+    if optional:
+        element = element[:-1]
+    if element == "*":
+        variants: list[tuple[str, ...]] = [("*",)]
+    elif element.startswith("<") and element.endswith(">"):
+        if element[1:-1] not in classes:
+            raise RuleFileError(f"unknown token class {element}")
+        variants = [(element,)]
+    elif element.endswith("~"):
+        stem = element[:-1]
+        forms = {stem + ending for ending in STEM_ENDINGS}
+        forms |= {stem + stem[-1] + "ed", stem + stem[-1] + "ing"}
+        if stem.endswith("e"):
+            forms.add(stem[:-1] + "ing")
+        variants = [tuple(t.norm for t in tokenize(form)) for form in sorted(forms)]
+    else:
+        variants = [tuple(t.norm for t in tokenize(element))]
+    return [*variants, ()] if optional else variants
+
+
+def expand_phrase(phrase: str, classes: Mapping[str, object]) -> Iterator[tuple[bool, tuple]]:
+    """Yield (anchored, token keys) for every variant a phrase of the rule file stands for."""
+    elements = phrase.split()
+    anchored = bool(elements) and elements[0] == "^"
+    if anchored:
+        elements = elements[1:]
+    if not elements:
+        raise RuleFileError(f"empty phrase {phrase!r}")
+    for parts in product(*(_element_variants(e, classes) for e in elements)):
+        keys = tuple(key for part in parts for key in part)
+        if keys:
+            yield anchored, keys
+
+
+def _insert(root: TrieNode, keys: tuple[str, ...], payload: tuple[bool, int]) -> None:
+    """Add one phrase to the trie."""
+    node = root
+    for key in keys:
+        node = node.children.setdefault(key, TrieNode())
+    if payload not in node.out:
+        node.out.append(payload)
+
+
+def _modifier(entry: Mapping) -> ModifierRule:
+    """Build a modifier rule from its table in the rule file."""
+    direction = entry["direction"]
+    if direction not in DIRECTIONS:
+        raise RuleFileError(f"{entry['id']}: unknown direction {direction}")
+    kind = "TERMINATE" if direction == "terminate" else entry["kind"]
+    return ModifierRule(
+        id=entry["id"],
+        kind=kind,
+        direction=direction,
+        scope=int(entry.get("scope", 0)),
+        applies_to=frozenset(entry.get("applies_to", ())),
+        stops=frozenset(entry.get("stops", ("*",))),
+    )
+
+
+def _decision(entry: Mapping) -> DecisionRule:
+    """Build a decision rule from its table in the rule file."""
+    if entry["severity"] not in SEVERITIES:
+        raise RuleFileError(f"{entry['id']}: unknown severity {entry['severity']}")
+    return DecisionRule(
+        id=entry["id"],
+        clause=entry["clause"],
+        category=entry["category"],
+        targets=frozenset(entry["targets"]),
+        require=tuple(frozenset(group) for group in entry.get("require", ())),
+        exclude=frozenset(entry.get("exclude", ())),
+        unless={k: frozenset(v) for k, v in entry.get("unless", {}).items()},
+        downgrade=frozenset(entry.get("downgrade", ())),
+        severity=entry["severity"],
+        reason=entry["reason"],
+        reason_downgraded=entry.get("reason_downgraded", entry["reason"]),
+    )
+
+
+def compile_rules(data: Mapping) -> RuleSet:
+    """Compile the parsed rule file into a RuleSet."""
+    classes = {name: re.compile(rx) for name, rx in data.get("token_classes", {}).items()}
+    root, anchored_root = TrieNode(), TrieNode()
+    max_phrase = 0
+    seen_ids: set[str] = set()
+
+    def add(entries: list[Mapping], is_target: bool, start: int) -> None:
+        nonlocal max_phrase
+        for offset, entry in enumerate(entries):
+            if entry["id"] in seen_ids:
+                raise RuleFileError(f"duplicate rule id {entry['id']}")
+            seen_ids.add(entry["id"])
+            for phrase in entry["phrases"]:
+                for anchored, keys in expand_phrase(phrase.lower(), classes):
+                    _insert(anchored_root if anchored else root, keys, (is_target, start + offset))
+                    max_phrase = max(max_phrase, len(keys))
+
+    target_entries = data["target"]
+    modifier_entries = data["modifier"]
+    targets = tuple(TargetRule(e["id"], e["type"], bool(e.get("pseudo", False))) for e in target_entries)
+    modifiers = tuple(_modifier(e) for e in modifier_entries)
+    add(target_entries, True, 0)
+    add(modifier_entries, False, 0)
+    decisions = tuple(_decision(e) for e in data["rule"])
+    for rule in decisions:
+        if rule.id in seen_ids:
+            raise RuleFileError(f"duplicate rule id {rule.id}")
+        seen_ids.add(rule.id)
+    return RuleSet(
+        version=str(data.get("meta", {}).get("version", "0")),
+        token_classes=tuple(classes.items()),
+        targets=targets,
+        modifiers=modifiers,
+        decisions=decisions,
+        root=root,
+        anchored_root=anchored_root,
+        max_phrase=max_phrase,
+        max_scope=max((m.scope for m in modifiers), default=0),
+        # Overlaps are resolved within a group: one target type, or one modifier kind.
+        target_groups=tuple("T:" + t.type for t in targets),
+        modifier_groups=tuple("M:" + m.kind for m in modifiers),
+        by_target_type={t.type: tuple(d for d in decisions if t.type in d.targets) for t in targets},
+    )
+
+
+@cache
+def load_rules() -> RuleSet:
+    """Load and compile the packaged rule file once."""
+    text = resources.files("ethos.language").joinpath(RULES_FILE).read_text(encoding="utf-8")
+    return compile_rules(tomllib.loads(text))

@@ -1,0 +1,111 @@
+"""Split a note into tokens and sentences, keeping offsets into the original text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import NamedTuple
+
+# A token is a word (word characters joined by single apostrophes, hyphens or dots:
+# "don't", "self-harm", "6-year-old", "F43.10") or one other non-space character. Every
+# quantifier is possessive, so the regex engine never backtracks: matching is linear.
+TOKEN_RE = re.compile(r"\w++(?:['\u2019\-.]\w++)*+|[^\w\s]")
+
+# Candidate sentence ends: a run of sentence marks and the space after it, or a line break
+# and the space after it. Quantifiers are possessive and runs are consumed whole, and the
+# look-back for abbreviations is bounded, so splitting is linear.
+BOUNDARY_RE = re.compile(r"(?P<mark>[.!?]++)(?P<space>\s*+)|(?P<newline>\n\s*+)")
+LAST_WORD_RE = re.compile(r"[\w.]++$")
+
+# Abbreviations whose dot does not end a sentence.
+ABBREVIATIONS = frozenset({"dr", "mr", "mrs", "ms", "st", "e.g", "i.e", "vs", "approx", "cf", "pt"})
+
+
+class Token(NamedTuple):
+    """One token: its normalised form and its character span in the original text."""
+
+    norm: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence: its character span and its tokens."""
+
+    start: int
+    end: int
+    tokens: tuple[Token, ...]
+
+
+_new = tuple.__new__
+RIGHT_QUOTE = "\u2019"  # typographic apostrophe, as in "don\u2019t"
+
+
+def normalise(word: str) -> str:
+    """Return the form a token is matched by: lower case, straight apostrophes."""
+    return word.lower().replace(RIGHT_QUOTE, "'")
+
+
+def tokenize(text: str) -> list[Token]:
+    """Return the tokens of text with their offsets."""
+    spans = [m.span() for m in TOKEN_RE.finditer(text)]
+    lowered = normalise(text)
+    if len(lowered) != len(text):
+        # A few characters grow when lower-cased ("İ"); offsets then need per-token work.
+        return [Token(normalise(text[a:b]), a, b) for a, b in spans]
+    # tuple.__new__ skips the Python-level NamedTuple constructor: this is the hot loop.
+    return [_new(Token, (lowered[a:b], a, b)) for a, b in spans]
+
+
+def _closes_abbreviation(text: str, mark_start: int) -> bool:
+    """Tell whether a dot closes an abbreviation or an initial rather than a sentence."""
+    # Look back a bounded distance: abbreviations are short.
+    before = LAST_WORD_RE.search(text, max(0, mark_start - 12), mark_start)
+    if before is None:
+        return False
+    word = normalise(before.group())
+    return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def _is_boundary(text: str, m: re.Match[str]) -> bool:
+    """Tell whether a candidate (marks and the space after, or a line break) ends a sentence."""
+    space = m.group("space") if m.group("mark") else m.group("newline")
+    following = text[m.end()] if m.end() < len(text) else ""
+    if space.count("\n") > 1 or not following:
+        return True  # a blank line, or the end of the text
+    if m.group("mark"):
+        if not space:
+            return False  # inside a token such as "F43.10", or a run such as "?)"
+        if m.group("mark") == "." and _closes_abbreviation(text, m.start()):
+            return False
+    # A wrapped line or a sentence going on in lower case is the same sentence.
+    return not following.islower()
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Return the character spans of the sentences of text."""
+    spans: list[tuple[int, int]] = []
+    begin = 0
+    for m in BOUNDARY_RE.finditer(text):
+        if _is_boundary(text, m):
+            cut = m.end("mark") if m.group("mark") else m.start()
+            spans.append((begin, cut))
+            begin = cut
+    spans.append((begin, len(text)))
+    return spans
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Return the sentences of text in order, each with its own tokens."""
+    tokens = tokenize(text)
+    sentences = []
+    i, count = 0, len(tokens)
+    for _, end in sentence_spans(text):
+        begin = i
+        while i < count and tokens[i].start < end:
+            i += 1
+        if i > begin:
+            chunk = tuple(tokens[begin:i])
+            sentences.append(Sentence(chunk[0].start, chunk[-1].end, chunk))
+    return sentences

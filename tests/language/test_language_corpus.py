@@ -1,0 +1,70 @@
+"""The labelled corpus and the floors the checker must meet on its frozen test split."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from ethos.language.evaluate import CLAUSES, load_corpus, score, wilson
+
+HERE = Path(__file__).parent
+TEST_SPLIT = HERE / "corpus_test.jsonl"
+DEV_SPLIT = HERE / "corpus_dev.jsonl"
+# The test split was frozen before any tuning, in commit dde7c3b4c261 ("Freeze the language
+# checker's test split before tuning"); it must never change afterwards.
+FROZEN_TEST_SHA256 = "1d8bbb759317228a2ecab0542ad30a8e114ba38752d2d19c77367d7c8c97fb98"
+SAFETY = ("S2", "C3")
+RECALL_FLOOR_SAFETY = 0.90
+RECALL_FLOOR = 0.80
+PRECISION_FLOOR = 0.80
+
+
+def test_it_keeps_the_test_split_as_it_was_frozen():
+    assert hashlib.sha256(TEST_SPLIT.read_bytes()).hexdigest() == FROZEN_TEST_SHA256
+
+
+def test_it_has_at_least_400_labelled_lines_with_known_labels():
+    test, dev = load_corpus(TEST_SPLIT), load_corpus(DEV_SPLIT)
+    assert len(test) >= 200
+    assert len(test) + len(dev) >= 400
+    for item in [*test, *dev]:
+        assert item.labels <= set(CLAUSES), item.text
+    texts = [item.text for item in [*test, *dev]]
+    assert len(texts) == len(set(texts)), "a line appears twice"
+
+
+@pytest.mark.parametrize("path", [TEST_SPLIT, DEV_SPLIT], ids=["test", "dev"])
+def test_it_covers_every_category_with_positives_and_hard_negatives(path):
+    items = load_corpus(path)
+    for clause in CLAUSES:
+        assert sum(clause in item.labels for item in items) >= 10, clause
+    negatives = [json.loads(line) for line in path.read_text().splitlines()]
+    notes = [d.get("note", "") for d in negatives if not d["labels"]]
+    for kind in ("negated", "historical", "someone else", "hypothetical", "coach declines"):
+        assert any(kind in note for note in notes), kind
+
+
+@pytest.fixture(scope="module")
+def frozen_metrics():
+    metrics, _ = score(load_corpus(TEST_SPLIT))
+    return metrics
+
+
+@pytest.mark.parametrize("clause", CLAUSES)
+def test_it_meets_the_precision_floor_on_the_frozen_split(frozen_metrics, clause):
+    assert frozen_metrics[clause].precision >= PRECISION_FLOOR
+
+
+@pytest.mark.parametrize("clause", CLAUSES)
+def test_it_meets_the_recall_floor_on_the_frozen_split(frozen_metrics, clause):
+    floor = RECALL_FLOOR_SAFETY if clause in SAFETY else RECALL_FLOOR
+    assert frozen_metrics[clause].recall >= floor
+
+
+def test_it_computes_wilson_intervals():
+    low, high = wilson(8, 10)
+    assert (round(low, 3), round(high, 3)) == (0.49, 0.943)
+    assert wilson(0, 0) == (0.0, 1.0)

@@ -112,14 +112,27 @@ def _owned_rows(model: type[models.Model], coach: User | None) -> models.QuerySe
         return queryset.filter(pk=coach.pk)
     if label in SITE_ONLY:
         return queryset.none()
-    names = {f.name for f in model._meta.concrete_fields}
-    if "coach" in names:
-        return queryset.filter(coach=coach)
-    if "user" in names:
-        return queryset.filter(user=coach)
-    if "data_key" in names:
-        return queryset.filter(data_key__coach=coach)
-    raise BackupError(UNOWNED_MODEL.format(label=model._meta.label))
+    path = _owner_path(model)
+    if path is None:
+        raise BackupError(UNOWNED_MODEL.format(label=model._meta.label))
+    return queryset.filter(**{path: coach})
+
+
+def _owner_path(model: type[models.Model], depth: int = 0) -> str | None:
+    """The lookup from a row to its coach: directly, through its data key, or through a parent row."""
+    fields = {f.name: f for f in model._meta.concrete_fields}
+    for direct in ("coach", "user"):
+        if direct in fields and fields[direct].related_model is User:
+            return direct
+    if "data_key" in fields:
+        return "data_key__coach"
+    if depth < 3:
+        for field in fields.values():
+            if field.is_relation and field.related_model is not model and field.related_model is not None:
+                parent = _owner_path(field.related_model, depth + 1)
+                if parent is not None:
+                    return f"{field.name}__{parent}"
+    return None
 
 
 # -- one row to JSON and back -----------------------------------------------------------

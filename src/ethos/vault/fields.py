@@ -81,6 +81,9 @@ class EncryptedField(models.BinaryField):
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("editable", True)
+        # An encrypted value that may be missing may also be left empty in a form.
+        if kwargs.get("null"):
+            kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
 
     # -- conversion --------------------------------------------------------------------

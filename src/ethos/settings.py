@@ -118,6 +118,8 @@ INSTALLED_APPS = [
     "ethos.vault",
     "ethos.audit",
     "ethos.standards",
+    "ethos.practice",
+    "ethos.referrals",
     "ethos.language",
 ]
 

@@ -8,4 +8,6 @@ urlpatterns = [
     path("", include("ethos.vault.urls")),
     path("", include("ethos.audit.urls")),
     path("", include("ethos.standards.urls")),
+    path("", include("ethos.practice.urls")),
+    path("", include("ethos.referrals.urls")),
 ]

@@ -122,12 +122,11 @@ def test_s7_warnings_let_the_note_be_saved():
     assert evaluate(P.NOTE_SAVE, Facts(language_findings=(LanguageFlag("S7"),))).allowed
 
 
-def test_s9_blocks_the_intake_of_a_minor():
-    assert found(P.INTAKE_SUBMIT, client_age=17) == [("S9", Strength.BLOCK, rules.S9_MINOR)]
+def test_s9_blocks_the_intake_of_a_minor_and_requires_a_referral():
+    minor = [("S9", Strength.BLOCK, rules.S9_MINOR), ("S9", Strength.REQUIRE, rules.S9_REFERRAL)]
+    assert found(P.INTAKE_SUBMIT, client_age=17) == minor
     assert found(P.INTAKE_SUBMIT, client_age=18) == []
-    assert found(P.INTAKE_SUBMIT, client_age=20, age_of_majority=21) == [
-        ("S9", Strength.BLOCK, rules.S9_MINOR)
-    ]
+    assert found(P.INTAKE_SUBMIT, client_age=20, age_of_majority=21) == minor
     assert not evaluate(P.INTAKE_SUBMIT, Facts(client_age=17)).allowed
 
 

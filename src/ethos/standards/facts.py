@@ -77,6 +77,8 @@ DECLINE_REASONS = {
     "S8": "Asks for medication advice (S8)",
     "S9": "Below the age of majority (S9)",
     "capacity": "My practice is full",
+    "waitlist": "Placed on my waiting list",
+    "client_choice": "The person chose not to go ahead",
 }
 
 

@@ -168,12 +168,17 @@ def s8_no_medication_advice(facts: Facts) -> Iterator[Finding]:
 
 S9_MINOR = "The person is below the age of majority where they live, and coaching is for adults."
 S9_MINOR_RESOLUTION = "Decline this intake and point them, or a parent or guardian, to a youth service."
+S9_REFERRAL = "A young person turned away still needs somewhere to go."
+S9_REFERRAL_RESOLUTION = "Record a referral to a youth service or other resource you have vetted."
 
 
 @rule("S9", Point.INTAKE_SUBMIT)
 def s9_adults_only(facts: Facts) -> Iterator[Finding]:
     if facts.client_age is not None and facts.client_age < facts.age_of_majority:
         yield Finding("S9", BLOCK, S9_MINOR, S9_MINOR_RESOLUTION)
+        yield Finding(
+            "S9", REQUIRE, S9_REFERRAL, S9_REFERRAL_RESOLUTION, records=("referral",), follow_up=True
+        )
 
 
 # -- Confidentiality ------------------------------------------------------------------------

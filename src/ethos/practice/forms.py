@@ -1,0 +1,114 @@
+"""Forms of the practice pages: they read and check input; the services write."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+
+from .areas import COMPETENCE_AREAS, area_label, area_slug
+from .jurisdictions import AGE_OF_MAJORITY_MAX, AGE_OF_MAJORITY_MIN, COUNTRIES, Suggestion
+from .services import AREA_UNREADABLE
+
+DATE_IN_FUTURE = "This date is in the future. Enter the date it happened."
+VERIFIED_BEFORE_AWARD = "A credential cannot be verified before it was awarded."
+NO_COUNTRY = ("", "Choose a country")
+
+
+def date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ProfileForm(forms.Form):
+    country = forms.ChoiceField(
+        label="Country you practise in", choices=[NO_COUNTRY, *COUNTRIES], required=False
+    )
+    region = forms.CharField(
+        label="State, province or region (optional)",
+        max_length=100,
+        required=False,
+        help_text="Where rules differ within a country, for example Alabama or British Columbia.",
+    )
+    age_of_majority = forms.IntegerField(
+        label="Age of majority",
+        min_value=AGE_OF_MAJORITY_MIN,
+        max_value=AGE_OF_MAJORITY_MAX,
+        help_text="People younger than this are not taken on for coaching (S9).",
+    )
+    crisis_line = forms.CharField(label="Crisis line", max_length=200, required=False)
+    emergency_number = forms.CharField(label="Emergency number", max_length=40, required=False)
+
+    def __init__(self, *args, suggestion: Suggestion, place: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Suggestions are for the jurisdiction already saved; the coach checks and confirms them.
+        where = f" for {place}" if place else ""
+        self.fields["age_of_majority"].help_text += f" Suggested{where}: {suggestion.age_of_majority}."
+        for name in ("crisis_line", "emergency_number"):
+            value = getattr(suggestion, name)
+            self.fields[name].help_text = (
+                f"Suggested{where}: {value}. Check it before you rely on it."
+                if value
+                else "Shown on the crisis protocol page. Check it before you rely on it."
+            )
+
+
+class CompetenceForm(forms.Form):
+    areas = forms.MultipleChoiceField(
+        label="Areas you are trained for",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    new_area = forms.CharField(
+        label="Add an area of your own (optional)",
+        max_length=100,
+        required=False,
+        help_text="For training the list above does not name, for example “Adoption and fostering”.",
+    )
+
+    def __init__(self, *args, custom: dict[str, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["areas"].choices = [*COMPETENCE_AREAS, *sorted(custom.items(), key=lambda item: item[1])]
+
+    def clean_new_area(self) -> str:
+        value = self.cleaned_data["new_area"].strip()
+        if value and not area_slug(value):
+            raise forms.ValidationError(AREA_UNREADABLE)
+        return value
+
+
+class CredentialForm(forms.Form):
+    title = forms.CharField(label="Title of the credential", max_length=200)
+    issuer = forms.CharField(label="Issued by", max_length=200)
+    awarded_on = forms.DateField(label="Date awarded", widget=date_input())
+    verified_on = forms.DateField(
+        label="Date verified (optional)",
+        required=False,
+        widget=date_input(),
+        help_text="When you (or the association) checked it with the issuer. Only a verified "
+        "credential widens your competence (S10).",
+    )
+    areas = forms.MultipleChoiceField(
+        label="Competence areas this training adds",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, custom: dict[str, str], kept: list[str] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        extra = {
+            slug: custom.get(slug) or area_label(slug) for slug in kept if slug not in dict(COMPETENCE_AREAS)
+        }
+        extra.update(custom)
+        self.fields["areas"].choices = [*COMPETENCE_AREAS, *sorted(extra.items(), key=lambda item: item[1])]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        today = timezone.localdate()
+        awarded, verified = data.get("awarded_on"), data.get("verified_on")
+        for name, value in (("awarded_on", awarded), ("verified_on", verified)):
+            if isinstance(value, datetime.date) and value > today:
+                self.add_error(name, DATE_IN_FUTURE)
+        if awarded and verified and verified < awarded and "verified_on" not in self.errors:
+            self.add_error("verified_on", VERIFIED_BEFORE_AWARD)
+        return data

@@ -1,0 +1,115 @@
+"""The practice profile, its competence areas and credentials: plain models, nothing about clients."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .areas import area_label
+from .jurisdictions import (
+    AGE_OF_MAJORITY_MAX,
+    AGE_OF_MAJORITY_MIN,
+    COUNTRIES,
+    COUNTRY_NAMES,
+    DEFAULT_AGE_OF_MAJORITY,
+)
+
+
+class PracticeProfile(models.Model):
+    """One per coach, created lazily with defaults by `selectors.profile_for`."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    coach = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_profile"
+    )
+    country = models.CharField(max_length=2, blank=True, choices=COUNTRIES)
+    region = models.CharField(max_length=100, blank=True)
+    age_of_majority = models.PositiveSmallIntegerField(default=DEFAULT_AGE_OF_MAJORITY)
+    crisis_line = models.CharField(max_length=200, blank=True)
+    emergency_number = models.CharField(max_length=40, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(age_of_majority__gte=AGE_OF_MAJORITY_MIN)
+                & Q(age_of_majority__lte=AGE_OF_MAJORITY_MAX),
+                name="practice_profile_age_of_majority_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"practice profile of {self.coach_id}"
+
+    @property
+    def jurisdiction(self) -> str:
+        """Return the jurisdiction as the coach reads it ("Canada, British Columbia")."""
+        country = COUNTRY_NAMES.get(self.country, "")
+        return ", ".join(part for part in (country, self.region) if part)
+
+
+class CompetenceArea(models.Model):
+    """An area the coach is trained for: a maintained slug they ticked, or one of their own."""
+
+    profile = models.ForeignKey(PracticeProfile, on_delete=models.CASCADE, related_name="areas")
+    slug = models.SlugField(max_length=60)
+    # The coach's own wording for an area that is not on the maintained list.
+    custom_label = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "slug"], name="practice_area_once_per_profile"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.custom_label or area_label(self.slug)
+
+    @property
+    def is_custom(self) -> bool:
+        return bool(self.custom_label)
+
+
+class CredentialQuerySet(models.QuerySet):
+    def for_coach(self, coach):
+        return self.filter(coach=coach)
+
+
+class Credential(models.Model):
+    """Training beyond certification (S10); once verified, its areas widen the competence profile."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    issuer = models.CharField(max_length=200)
+    title = models.CharField(max_length=200)
+    awarded_on = models.DateField()
+    verified_on = models.DateField(null=True, blank=True)
+    # Slugs of the competence areas this training adds (maintained or the coach's own).
+    areas = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CredentialQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-awarded_on", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(verified_on__isnull=True) | Q(verified_on__gte=models.F("awarded_on")),
+                name="practice_credential_verified_after_award",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.issuer})"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_on is not None

@@ -1,0 +1,33 @@
+"""What the referral directory tells the compliance report about P10 (counts only)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from ethos.standards.evidence import Evidence, evidence_provider
+
+from .models import Resource, VettingRecord
+
+
+@evidence_provider("P10")
+def directory_evidence(coach) -> list[Evidence]:
+    today = timezone.localdate()
+    vettings = VettingRecord.objects.filter(resource=OuterRef("pk"))
+    totals = (
+        Resource.objects.for_coach(coach)
+        .active()
+        .annotate(is_vetted=Exists(vettings), is_current=Exists(vettings.filter(review_by__gte=today)))
+        # The aggregate names differ from the annotation names: reusing one silently counts nothing.
+        .aggregate(
+            total=Count("id"),
+            vetted=Count("id", filter=Q(is_vetted=True)),
+            current=Count("id", filter=Q(is_current=True)),
+        )
+    )
+    total, current = totals["total"], totals["current"]
+    due, never = totals["vetted"] - current, total - totals["vetted"]
+    resources = f"{total} resource{'s' if total != 1 else ''}"
+    text = f"{resources} in your referral directory, {current} vetted and current, {due} due for review"
+    text += f", {never} never vetted" if never else ""
+    return [Evidence(text, attention=bool(due or never) or not current)]

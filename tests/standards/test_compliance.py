@@ -56,7 +56,7 @@ def test_s9_evidence_counts_intakes_checked_and_stopped(coach):
     row = rows(coach)["S9"]
     # The minor turned away still needs a referral: the item stays open until one is made.
     assert row.status is Status.OPEN and row.open_items == 1
-    assert [e.text for e in row.evidence][0].startswith("Intakes checked: 3 (stopped: 1")
+    assert row.evidence[0].text.startswith("Intakes checked: 3 (stopped: 1")
 
 
 def test_it_shows_open_items_until_the_record_resolves_them(coach):

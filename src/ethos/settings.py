@@ -82,18 +82,9 @@ def _secret_key() -> str:
         return given
     if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set when ETHOS_ENV is production.")
-    ETHOS_DATA_DIR.mkdir(parents=True, exist_ok=True)
-    path = ETHOS_DATA_DIR / "secret_key"
-    if not path.exists():
-        # O_EXCL: two processes starting at once must not each write a different key.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(64))
-    return path.read_text().strip()
+    from ethos.secretfile import read_or_create
+
+    return read_or_create(ETHOS_DATA_DIR / "secret_key", lambda: secrets.token_urlsafe(64))
 
 
 SECRET_KEY = _secret_key()

@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from ethos.secretfile import read_or_create
+
 KEY_NAME = "ethos-audit"
 
 
@@ -35,17 +37,11 @@ def signing_key() -> Ed25519PrivateKey:
         if len(seed) != 32:
             raise ImproperlyConfigured("ETHOS_AUDIT_SIGNING_KEY must be base64 of exactly 32 bytes.")
         return Ed25519PrivateKey.from_private_bytes(seed)
-    path = settings.ETHOS_DATA_DIR / "audit_signing_key"
-    if not path.exists():
-        settings.ETHOS_DATA_DIR.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(base64.b64encode(secrets.token_bytes(32)).decode())
-    seed = base64.b64decode(path.read_text().strip())
+    text = read_or_create(
+        settings.ETHOS_DATA_DIR / "audit_signing_key",
+        lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+    )
+    seed = base64.b64decode(text)
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "ethos.standards",
     "ethos.practice",
     "ethos.referrals",
+    "ethos.clients",
     "ethos.language",
 ]
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("ethos.standards.urls")),
     path("", include("ethos.practice.urls")),
     path("", include("ethos.referrals.urls")),
+    path("", include("ethos.clients.urls")),
 ]

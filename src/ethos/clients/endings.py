@@ -1,0 +1,521 @@
+"""Ending or pausing coaching without abandoning anyone (P11), the letter to the client, and
+closing the whole practice.
+
+A coach-initiated ending needs an explanation given to the client (what, when, how) and at
+least one referral to another coaching provider the coach has vetted (P10). A client-initiated
+ending records the client's reason; a referral is offered but not required. A stopped action
+writes nothing but the standards finding, which stays in the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.http import Http404
+from django.utils import timezone
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from ethos.audit.services import audit_append
+from ethos.referrals.models import Resource
+from ethos.referrals.selectors import vetting_state
+from ethos.standards.engine import Subject, Verdict
+from ethos.standards.facts import Facts, Vetting
+from ethos.standards.points import Point
+from ethos.standards.services import enforce, open_items_resolve_for
+
+from . import services
+from .models import Client, Ending, PracticeClosure, Referral
+
+OPEN_STATUSES = (Client.Status.ACTIVE, Client.Status.PAUSED)
+TEXT_MAX = 5000
+
+RELEASE_REFUSED = "Ethos did not record this ending."
+CLOSURE_REFUSED = "Ethos did not close your practice."
+CLIENT_REASON_NEEDED = "Write the client's reason for ending, in their own words."
+CANNOT_END = "Only an active or paused client's coaching can be ended."
+CANNOT_PAUSE = "Only an active client's coaching can be paused."
+EXPLAINED_IN_FUTURE = "The explanation cannot have been given on a future day."
+CHANNEL_UNKNOWN = "Choose how you gave the explanation."
+NOT_YOUR_RECORD = "This record belongs to another practice."
+PRACTICE_ALREADY_CLOSED = "Your practice is already closed."
+DEFAULT_REFERRAL_REASON = "To continue coaching after ours ends."
+
+
+class ReleaseRefused(Exception):
+    """The standards engine stopped an ending (P11, or P10 for a referral); `verdict` says why."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__(RELEASE_REFUSED)
+        self.verdict = verdict
+
+
+class ClosureRefused(Exception):
+    """The practice cannot close yet (P11); `verdict` says why."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__(CLOSURE_REFUSED)
+        self.verdict = verdict
+
+
+def practice_subject(coach) -> Subject:
+    return Subject(type="practice", id=str(coach.pk))
+
+
+# -- selectors ------------------------------------------------------------------------------
+
+
+def episode_start(client: Client, endings: Iterable[Ending]) -> datetime.datetime:
+    """Say when the client's current stretch of coaching began: after the last ending, not a pause."""
+    ended = [e.created_at for e in endings if e.client_id == client.pk and e.kind == Ending.Kind.END]
+    return max([client.created_at, *ended])
+
+
+def _coaching_referrals(clients: Sequence[Client]):
+    """Referrals of these clients to coaching providers whose vetting is still current (P10)."""
+    return (
+        Referral.objects.filter(client__in=clients, resource__kind=Resource.Kind.COACHING)
+        .annotate(vetted_until=Max("resource__vettings__review_by"))
+        .filter(vetted_until__gte=timezone.localdate())
+        .select_related("resource")
+    )
+
+
+def coaching_referrals_since_active(client: Client) -> list[Referral]:
+    """Return this client's vetted coaching referrals made since their coaching (re)started."""
+    since = episode_start(client, Ending.objects.filter(client=client, kind=Ending.Kind.END))
+    return [r for r in _coaching_referrals([client]).order_by("made_at") if r.made_at >= since]
+
+
+def get_ending_for_coach(coach, client: Client, pk) -> Ending:
+    """Return the coach's ending for this client; anyone else's is a 404."""
+    ending = Ending.objects.select_related("data_key").filter(coach=coach, client=client, pk=pk).first()
+    if ending is None:
+        raise Http404("No such ending.")
+    ending.client = client
+    return ending
+
+
+def endings_for_client(client: Client) -> list[Ending]:
+    """Return the client's endings and pauses, newest first (one query)."""
+    return list(
+        Ending.objects.filter(coach_id=client.coach_id, client=client)
+        .select_related("data_key")
+        .order_by("-created_at", "-id")
+    )
+
+
+def letter_referrals(ending: Ending) -> list[Referral]:
+    """The referrals the ending letter lists: those made in the same stretch of coaching, up to it."""
+    endings = Ending.objects.filter(
+        client_id=ending.client_id, kind=Ending.Kind.END, created_at__lt=ending.created_at
+    )
+    since = max([ending.client.created_at, *(e.created_at for e in endings.only("created_at"))])
+    return list(
+        Referral.objects.filter(
+            client_id=ending.client_id, made_at__gte=since, made_at__lte=ending.created_at
+        )
+        .select_related("resource")
+        .order_by("made_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class ClosureRow:
+    """One client the practice closure still has to handle."""
+
+    client: Client
+    last_ending: Ending | None
+    coaching_referrals: int
+
+    @property
+    def explained(self) -> bool:
+        return bool(self.last_ending and self.last_ending.explanation)
+
+
+def closure_rows(coach) -> list[ClosureRow]:
+    """Every active or paused client, with their latest pause and their vetted coaching referrals.
+
+    Three queries whatever the number of clients; names are decrypted here, not sorted in SQL.
+    """
+    clients = list(
+        Client.objects.filter(coach=coach, status__in=OPEN_STATUSES)
+        .select_related("data_key")
+        .order_by("created_at")
+    )
+    if not clients:
+        return []
+    endings = list(
+        Ending.objects.filter(coach=coach, client__in=clients)
+        .select_related("data_key")
+        .order_by("created_at")
+    )
+    referrals = list(_coaching_referrals(clients))
+    rows = []
+    for client in clients:
+        mine = [e for e in endings if e.client_id == client.pk]
+        since = episode_start(client, mine)
+        count = sum(1 for r in referrals if r.client_id == client.pk and r.made_at >= since)
+        rows.append(
+            ClosureRow(client=client, last_ending=mine[-1] if mine else None, coaching_referrals=count)
+        )
+    return sorted(rows, key=lambda row: row.client.display_name.casefold())
+
+
+def practice_closure_for(coach) -> PracticeClosure | None:
+    return PracticeClosure.objects.filter(coach=coach).first()
+
+
+# -- services -------------------------------------------------------------------------------
+
+
+def _clean_text(value: str) -> str:
+    return value.strip()[:TEXT_MAX]
+
+
+def _unique(resources: Iterable[Resource]) -> list[Resource]:
+    return list({resource.pk: resource for resource in resources}.values())
+
+
+def _resolve(*, coach, client: Client, ending: Ending, referrals: list[Referral]) -> None:
+    subject = Subject.of(client)
+    records = {
+        "release_explanation": str(ending.pk),
+        "coaching_referral": str(referrals[-1].pk) if referrals else str(ending.pk),
+        "client_release": str(ending.pk),
+    }
+    for record_type, record_id in records.items():
+        open_items_resolve_for(coach=coach, subject=subject, record_type=record_type, record_id=record_id)
+    if not Client.objects.filter(coach=coach, status__in=OPEN_STATUSES).exists():
+        # The last client is handled: an open practice-closure item (P11) is answered too.
+        open_items_resolve_for(
+            coach=coach,
+            subject=practice_subject(coach),
+            record_type="client_release",
+            record_id=str(ending.pk),
+        )
+
+
+def client_release(
+    *,
+    coach,
+    client: Client,
+    kind: Ending.Kind | str,
+    initiated_by: Ending.InitiatedBy | str,
+    explanation: str = "",
+    explained_on: datetime.date | None = None,
+    explained_how: str = "",
+    client_reason: str = "",
+    referral_resources: Sequence[Resource] = (),
+    referral_reason: str = "",
+) -> Ending:
+    """End or pause coaching with a client without abandoning them (P11).
+
+    Coach-initiated: needs an explanation given to the client and a vetted coaching referral,
+    made now (through referral_make, P10) or already made since coaching began. Client-initiated:
+    needs the client's reason. On a refusal nothing but the finding is written, and
+    ReleaseRefused carries the verdict.
+    """
+    if client.coach_id != coach.pk or any(r.coach_id != coach.pk for r in referral_resources):
+        raise PermissionError(NOT_YOUR_RECORD)
+    kind, initiated_by = Ending.Kind(kind), Ending.InitiatedBy(initiated_by)
+    explanation, client_reason = _clean_text(explanation), _clean_text(client_reason)
+    if explained_how and explained_how not in Ending.Channel.values:
+        raise ValidationError(CHANNEL_UNKNOWN)
+    if explained_on and explained_on > timezone.localdate():
+        raise ValidationError(EXPLAINED_IN_FUTURE)
+    if initiated_by == Ending.InitiatedBy.CLIENT and not client_reason:
+        raise ValidationError(CLIENT_REASON_NEEDED)
+    resources = _unique(referral_resources)
+    reason = _clean_text(referral_reason) or DEFAULT_REFERRAL_REASON
+    verdict = None
+    with transaction.atomic():
+        status = Client.objects.select_for_update().values_list("status", flat=True).get(pk=client.pk)
+        if status not in OPEN_STATUSES:
+            raise ValidationError(CANNOT_END)
+        if kind == Ending.Kind.PAUSE and status != Client.Status.ACTIVE:
+            raise ValidationError(CANNOT_PAUSE)
+        # P10 first, before anything is written: a referral to a service the coach has not
+        # vetted (or whose vetting lapsed) is refused and its finding recorded, and the ending waits.
+        unvetted = next((r for r in resources if vetting_state(r) is not Vetting.CURRENT), None)
+        if unvetted is not None:
+            try:
+                services.referral_make(coach=coach, client=client, resource=unvetted, reason=reason)
+            except services.ReferralRefused as refused:
+                verdict = refused.verdict
+        elif initiated_by == Ending.InitiatedBy.COACH:
+            already = len(coaching_referrals_since_active(client))
+            now = sum(1 for r in resources if r.kind == Resource.Kind.COACHING)
+            verdict = enforce(
+                coach=coach,
+                point=Point.CLIENT_RELEASE,
+                facts=Facts(
+                    release_explained=bool(explanation and explained_on and explained_how),
+                    release_coaching_referrals=already + now,
+                ),
+                subject=Subject.of(client),
+            )
+        if verdict is None or verdict.allowed:
+            ending = _write_ending(
+                coach=coach,
+                client=client,
+                kind=kind,
+                initiated_by=initiated_by,
+                explanation=explanation,
+                explained_on=explained_on,
+                explained_how=explained_how,
+                client_reason=client_reason,
+                resources=resources,
+                reason=reason,
+            )
+    if verdict is not None and not verdict.allowed:
+        raise ReleaseRefused(verdict)
+    return ending
+
+
+def _write_ending(
+    *,
+    coach,
+    client: Client,
+    kind: Ending.Kind,
+    initiated_by: Ending.InitiatedBy,
+    explanation: str,
+    explained_on: datetime.date | None,
+    explained_how: str,
+    client_reason: str,
+    resources: list[Resource],
+    reason: str,
+) -> Ending:
+    referrals = [
+        services.referral_make(coach=coach, client=client, resource=resource, reason=reason)
+        for resource in resources
+    ]
+    now = timezone.now()
+    ending = Ending(
+        coach=coach,
+        client=client,
+        data_key=client.data_key,
+        kind=kind,
+        initiated_by=initiated_by,
+        explanation=explanation or None,
+        explained_on=explained_on if explanation else None,
+        explained_how=explained_how if explanation else "",
+        client_reason=client_reason or None,
+        created_at=now,
+    )
+    ending.save(force_insert=True)
+    client.status = Client.Status.ENDED if kind == Ending.Kind.END else Client.Status.PAUSED
+    client.status_changed_at = now
+    client.save(update_fields=["status", "status_changed_at"])
+    audit_append(
+        coach=coach,
+        action="client.ended" if kind == Ending.Kind.END else "client.paused",
+        target_type="client",
+        target_id=str(client.pk),
+        clauses=["P11"],
+        details={"ending": str(ending.pk), "initiated_by": initiated_by.value, "referrals": len(referrals)},
+    )
+    _resolve(coach=coach, client=client, ending=ending, referrals=referrals)
+    return ending
+
+
+def practice_close(*, coach) -> PracticeClosure:
+    """Close the practice once every client's coaching has ended (P11); refuse while any remains."""
+    with transaction.atomic():
+        if PracticeClosure.objects.select_for_update().filter(coach=coach).exists():
+            raise ValidationError(PRACTICE_ALREADY_CLOSED)
+        remaining = Client.objects.filter(coach=coach, status__in=OPEN_STATUSES).count()
+        verdict = enforce(
+            coach=coach,
+            point=Point.PRACTICE_CLOSE,
+            facts=Facts(clients_without_ending=remaining),
+            subject=practice_subject(coach),
+        )
+        if verdict.allowed:
+            closure = PracticeClosure(coach=coach)
+            closure.save(force_insert=True)
+            audit_append(
+                coach=coach,
+                action="practice.closed",
+                target_type="practice",
+                target_id=str(coach.pk),
+                clauses=["P11"],
+            )
+            open_items_resolve_for(
+                coach=coach,
+                subject=practice_subject(coach),
+                record_type="client_release",
+                record_id=str(closure.pk),
+            )
+    if not verdict.allowed:
+        raise ClosureRefused(verdict)
+    return closure
+
+
+# -- the letter -----------------------------------------------------------------------------
+
+# Common typography outside Latin-1, with a plain equivalent the core PDF fonts can draw.
+LATIN1_SUBSTITUTES = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u2032": "'",
+    "\u2033": '"',
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2015": "-",
+    "\u2212": "-",
+    "\u2026": "...",
+    "\u2022": "*",
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+    "\u200b": "",
+    "\u0141": "L",
+    "\u0142": "l",
+    "\u0110": "D",
+    "\u0111": "d",
+    "\u0152": "OE",
+    "\u0153": "oe",
+    "\u0131": "i",
+    "\u0126": "H",
+    "\u0127": "h",
+    "\u20ac": "EUR",
+    "\u2122": "(TM)",
+}
+
+
+def latin1(text: str) -> str:
+    """Make text drawable by fpdf's core fonts: keep Latin-1, simplify the rest, "?" for what is left."""
+    out = []
+    for char in text:
+        if char in "\r\n\t" or (" " <= char <= "~") or ("\u00a1" <= char <= "\u00ff"):
+            out.append(char)
+        elif char in LATIN1_SUBSTITUTES:
+            out.append(LATIN1_SUBSTITUTES[char])
+        elif unicodedata.category(char).startswith("C"):
+            continue  # control and format characters draw nothing
+        else:
+            base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+            out.append(base if base and all(" " <= c <= "\u00ff" for c in base) else "?")
+    return "".join(out)
+
+
+LETTER_INTRO = {
+    (
+        Ending.InitiatedBy.COACH,
+        Ending.Kind.END,
+    ): "I am writing to confirm that our coaching is coming to an end.",
+    (
+        Ending.InitiatedBy.COACH,
+        Ending.Kind.PAUSE,
+    ): "I am writing to confirm that our coaching is pausing for now.",
+    (Ending.InitiatedBy.CLIENT, Ending.Kind.END): (
+        "Thank you for letting me know that you have decided to end our coaching. "
+        "It is always your choice, and I respect it."
+    ),
+    (Ending.InitiatedBy.CLIENT, Ending.Kind.PAUSE): (
+        "Thank you for letting me know that you would like to pause our coaching. "
+        "It is always your choice, and I respect it."
+    ),
+}
+LETTER_REFERRALS = (
+    "So that you are not left without support, here are other services I have checked myself "
+    "and can recommend. You are welcome to contact any of them directly:"
+)
+LETTER_NO_REFERRALS = "If you would like the names of other coaches I have checked myself, please ask me."
+LETTER_CLOSE = (
+    "You do not owe me anything for sessions that will not take place, and you are welcome to "
+    "ask me any questions about this letter."
+)
+
+
+def _letter_text(ending: Ending, referrals: list[Referral], coach_name: str) -> list[tuple[str, str]]:
+    """Return the letter as (style, text) blocks, in plain words of our own."""
+    client = ending.client
+    today = timezone.localdate()
+    blocks = [
+        ("small", f"{today.day} {today:%B %Y}"),
+        ("body", f"Dear {client.display_name},"),
+        ("body", LETTER_INTRO[(Ending.InitiatedBy(ending.initiated_by), Ending.Kind(ending.kind))]),
+    ]
+    if ending.explanation:
+        when = f" on {ending.explained_on.day} {ending.explained_on:%B %Y}" if ending.explained_on else ""
+        blocks.append(("body", f"As I explained{when}:"))
+        blocks.append(("quote", ending.explanation))
+    if referrals:
+        blocks.append(("body", LETTER_REFERRALS))
+        for referral in referrals:
+            resource = referral.resource
+            blocks.append(("heading", f"{resource.name} ({resource.get_kind_display()})"))
+            details = [
+                f"{label}: {value}"
+                for label, value in (
+                    ("Phone", resource.phone),
+                    ("Email", resource.email),
+                    ("Website", resource.website),
+                )
+                if value
+            ]
+            blocks.append(("quote", "\n".join(details) or "Ask me for their contact details."))
+    else:
+        blocks.append(("body", LETTER_NO_REFERRALS))
+    blocks += [("body", LETTER_CLOSE), ("body", "With warm wishes,"), ("body", coach_name)]
+    return blocks
+
+
+def letter_pdf_build(
+    ending: Ending, referrals: list[Referral], *, coach_name: str, compress: bool = True
+) -> bytes:
+    """Lay the letter out as an A4 PDF with fpdf's core fonts (pure Python, Latin-1 text)."""
+    pdf = FPDF(format="A4")
+    pdf.set_compression(compress)
+    pdf.set_title("Letter about our coaching")
+    pdf.set_creator("Ethos")
+    pdf.set_margins(22, 22, 22)
+    pdf.set_auto_page_break(auto=True, margin=22)
+    pdf.add_page()
+    styles = {"small": ("", 10, 8), "body": ("", 11, 4), "heading": ("B", 11, 1), "quote": ("", 11, 4)}
+    for style, text in _letter_text(ending, referrals, coach_name):
+        weight, size, gap = styles[style]
+        pdf.set_font("helvetica", weight, size)
+        indent = 8 if style == "quote" else 0
+        pdf.set_x(pdf.l_margin + indent)
+        pdf.multi_cell(pdf.epw - indent, 6, latin1(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(gap)
+    return bytes(pdf.output())
+
+
+def ending_letter(*, coach, ending: Ending) -> bytes:
+    """Return the printable letter to the client about this ending, and audit that it was printed."""
+    if ending.coach_id != coach.pk:
+        raise PermissionError(NOT_YOUR_RECORD)
+    referrals = letter_referrals(ending)
+    data = letter_pdf_build(ending, referrals, coach_name=coach.name or coach.email)
+    audit_append(
+        coach=coach,
+        action="client.letter_printed",
+        target_type="client",
+        target_id=str(ending.client_id),
+        clauses=["P11"],
+        details={"ending": str(ending.pk), "referrals": len(referrals)},
+    )
+    return data
+
+
+def letter_filename(ending: Ending) -> str:
+    # No name in the file name: downloads folders are seen by more people than letters are.
+    return f"ending-letter-{timezone.localtime(ending.created_at):%Y-%m-%d}.pdf"

@@ -1,0 +1,268 @@
+"""Goals in the client's own words (P1), active only once the client confirms them (P5).
+
+Services write: each one checks, writes and appends its audit event in one transaction. Audit
+details carry ids and statuses only, never the client's words or scores. Selectors read.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404
+from django.utils import timezone
+
+from ethos.audit.services import audit_append
+from ethos.standards.engine import Subject, Verdict
+from ethos.standards.facts import Facts
+from ethos.standards.points import Point
+from ethos.standards.services import enforce, open_items_resolve_for
+
+from .chart import Series
+from .models import Client, Goal, GoalProgress
+
+WORDS_MAX = 1000
+NOTE_MAX = 2000
+CONFIRMED_BY_MAX = 200
+SCORE_MIN, SCORE_MAX = 0, 10
+
+GOAL_WORDS_NEEDED = "Write the goal in the client's own words."
+GOAL_WORDS_TOO_LONG = f"Keep the goal under {WORDS_MAX} characters; it can be refined later with the client."
+GOAL_CLIENT_NOT_ACTIVE = "Goals can be written only while coaching with this client is active."
+GOAL_NOT_AWAITING = "This goal is already confirmed."
+CONFIRMED_BY_NEEDED = "Say who confirmed the goal, for example the client's name and how they said it."
+CONFIRMATION_UNKNOWN = "Choose how the client confirmed the goal."
+PROGRESS_NEEDS_ACTIVE_GOAL = (
+    "Progress can be recorded only on an active goal, once the client has confirmed it."
+)
+SCORE_OUT_OF_RANGE = f"The score is a whole number from {SCORE_MIN} to {SCORE_MAX}."
+PROGRESS_IN_FUTURE = "Progress can only be recorded for today or an earlier day."
+PROGRESS_BEFORE_GOAL = "That day is before the goal was written."
+STATUS_CHANGE_REFUSED = "A goal can go from {current} to {target} only through its confirmation."
+NOT_YOUR_GOAL = "This goal belongs to another practice."
+
+# Who may move a goal where, outside confirmation: the client reaches a goal or sets it aside,
+# and may pick it up again. An unconfirmed goal only becomes active through goal_confirm (P5).
+STATUS_MOVES = {
+    Goal.Status.ACTIVE: {Goal.Status.REACHED, Goal.Status.SET_ASIDE},
+    Goal.Status.REACHED: {Goal.Status.ACTIVE},
+    Goal.Status.SET_ASIDE: {Goal.Status.ACTIVE},
+}
+STATUS_ACTIONS = {
+    Goal.Status.REACHED: "goal.reached",
+    Goal.Status.SET_ASIDE: "goal.set_aside",
+    Goal.Status.ACTIVE: "goal.reopened",
+}
+
+
+def _own(coach, goal: Goal) -> None:
+    if goal.coach_id != coach.pk:
+        raise PermissionError(NOT_YOUR_GOAL)
+
+
+def _locked(goal: Goal) -> Goal:
+    """Re-read the goal's plain columns under a row lock, so two requests cannot both move it."""
+    fresh = Goal.objects.select_for_update().only("status", "confirmed_at").get(pk=goal.pk)
+    goal.status, goal.confirmed_at = fresh.status, fresh.confirmed_at
+    return goal
+
+
+def _audit(*, coach, goal: Goal, action: str, details: dict | None = None) -> None:
+    audit_append(
+        coach=coach,
+        action=action,
+        target_type="goal",
+        target_id=str(goal.pk),
+        clauses=["P1", "P5"] if action in {"goal.created", "goal.confirmed", "goal.activated"} else [],
+        details={"client": str(goal.client_id), **(details or {})},
+    )
+
+
+def goal_create(*, coach, client: Client, words: str) -> Goal:
+    """Write a goal in the client's own words (P1); it waits for the client's confirmation (P5)."""
+    if client.coach_id != coach.pk:
+        raise PermissionError(NOT_YOUR_GOAL)
+    words = words.strip()
+    if not words:
+        raise ValidationError(GOAL_WORDS_NEEDED)
+    if len(words) > WORDS_MAX:
+        raise ValidationError(GOAL_WORDS_TOO_LONG)
+    with transaction.atomic():
+        status = Client.objects.select_for_update().values_list("status", flat=True).get(pk=client.pk)
+        if status != Client.Status.ACTIVE:
+            raise ValidationError(GOAL_CLIENT_NOT_ACTIVE)
+        goal = Goal(
+            coach=coach,
+            client=client,
+            data_key=client.data_key,
+            words=words,
+            client_authored=True,
+            status=Goal.Status.AWAITING,
+        )
+        goal.save(force_insert=True)
+        _audit(coach=coach, goal=goal, action="goal.created")
+    return goal
+
+
+def goal_activate(*, coach, goal: Goal) -> Verdict:
+    """Make a goal active if the client has confirmed it (P5); otherwise leave it waiting.
+
+    A refusal writes only the standards finding and its open item ("goal_confirmation"); the
+    caller shows `verdict.panel()`.
+    """
+    _own(coach, goal)
+    with transaction.atomic():
+        _locked(goal)
+        verdict = enforce(
+            coach=coach,
+            point=Point.GOAL_ACTIVATE,
+            facts=Facts(goal_client_confirmed=goal.confirmed_at is not None),
+            subject=Subject.of(goal),
+        )
+        if verdict.allowed and goal.status == Goal.Status.AWAITING:
+            goal.status = Goal.Status.ACTIVE
+            goal.save(update_fields=["status"])
+            _audit(coach=coach, goal=goal, action="goal.activated")
+        if verdict.allowed:
+            open_items_resolve_for(
+                coach=coach, subject=Subject.of(goal), record_type="goal_confirmation", record_id=str(goal.pk)
+            )
+    return verdict
+
+
+def goal_confirm(*, coach, goal: Goal, confirmed_by: str, how: Goal.Confirmation | str) -> Goal:
+    """Record who confirmed the goal, when and how (P5), then make it active."""
+    _own(coach, goal)
+    confirmed_by = confirmed_by.strip()
+    if not confirmed_by:
+        raise ValidationError(CONFIRMED_BY_NEEDED)
+    if how not in Goal.Confirmation.values:
+        raise ValidationError(CONFIRMATION_UNKNOWN)
+    with transaction.atomic():
+        _locked(goal)
+        if goal.status != Goal.Status.AWAITING or goal.confirmed_at is not None:
+            raise ValidationError(GOAL_NOT_AWAITING)
+        goal.confirmed_at = timezone.now()
+        goal.confirmed_how = how
+        goal.confirmed_by = confirmed_by[:CONFIRMED_BY_MAX]
+        goal.save(update_fields=["confirmed_at", "confirmed_how", "confirmed_by"])
+        _audit(coach=coach, goal=goal, action="goal.confirmed", details={"how": str(how)})
+        goal_activate(coach=coach, goal=goal)
+    return goal
+
+
+def goal_progress_add(
+    *, coach, goal: Goal, recorded_on: datetime.date, score: int, note: str = ""
+) -> GoalProgress:
+    """Record where the client says they are with an active goal, from 0 to 10, on a day."""
+    _own(coach, goal)
+    if isinstance(score, bool) or not isinstance(score, int) or not SCORE_MIN <= score <= SCORE_MAX:
+        raise ValidationError(SCORE_OUT_OF_RANGE)
+    if recorded_on > timezone.localdate():
+        raise ValidationError(PROGRESS_IN_FUTURE)
+    if recorded_on < timezone.localdate(goal.created_at):
+        raise ValidationError(PROGRESS_BEFORE_GOAL)
+    note = note.strip()[:NOTE_MAX]
+    with transaction.atomic():
+        _locked(goal)
+        if goal.status != Goal.Status.ACTIVE:
+            raise ValidationError(PROGRESS_NEEDS_ACTIVE_GOAL)
+        progress = GoalProgress(
+            goal=goal,
+            data_key=goal.data_key,
+            recorded_on=recorded_on,
+            rating={"score": score},
+            note=note or None,
+        )
+        progress.save(force_insert=True)
+        _audit(
+            coach=coach, goal=goal, action="goal.progress_recorded", details={"progress": str(progress.pk)}
+        )
+    return progress
+
+
+def goal_set_status(*, coach, goal: Goal, status: Goal.Status | str) -> Goal:
+    """Mark a goal reached or set aside, or pick it up again; never activate an unconfirmed goal."""
+    _own(coach, goal)
+    with transaction.atomic():
+        _locked(goal)
+        current = Goal.Status(goal.status)
+        if status not in STATUS_MOVES.get(current, set()):
+            target = Goal.Status(status).label if status in Goal.Status.values else str(status)
+            raise ValidationError(STATUS_CHANGE_REFUSED.format(current=current.label, target=target))
+        goal.status = status
+        goal.save(update_fields=["status"])
+        _audit(
+            coach=coach,
+            goal=goal,
+            action=STATUS_ACTIONS[Goal.Status(status)],
+            details={"status": str(status)},
+        )
+    return goal
+
+
+# -- selectors ------------------------------------------------------------------------------
+
+
+def get_goal_for_coach(coach, client: Client, pk) -> Goal:
+    """Return the coach's goal for this client; anyone else's (or another client's) is a 404."""
+    goal = (
+        Goal.objects.select_related("data_key")
+        .prefetch_related(_progress_prefetch())
+        .filter(coach=coach, client=client, pk=pk)
+        .first()
+    )
+    if goal is None:
+        raise Http404("No such goal.")
+    return goal
+
+
+def _progress_prefetch() -> Prefetch:
+    return Prefetch(
+        "progress",
+        queryset=GoalProgress.objects.select_related("data_key").order_by("recorded_on", "created_at"),
+    )
+
+
+def goals_for_client(client: Client) -> list[Goal]:
+    """Return the client's goals, oldest first, each with its progress in date order (two queries)."""
+    return list(
+        Goal.objects.filter(coach_id=client.coach_id, client=client)
+        .select_related("data_key")
+        .prefetch_related(_progress_prefetch())
+        .order_by("created_at", "id")
+    )
+
+
+def progress_score(progress: GoalProgress) -> int:
+    return int(progress.rating.get("score", 0))
+
+
+def chart_series(goals: list[Goal]) -> list[Series]:
+    """Turn goals (with prefetched progress) into chart lines; goals without progress draw nothing."""
+    return [
+        Series(
+            label=goal.words, points=tuple((p.recorded_on, progress_score(p)) for p in goal.progress.all())
+        )
+        for goal in goals
+    ]
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    goal: str
+    recorded_on: datetime.date
+    score: int
+    note: str
+
+
+def progress_rows(goals: list[Goal]) -> list[ProgressRow]:
+    """The chart's data as table rows, for readers who cannot see the chart."""
+    return [
+        ProgressRow(goal=goal.words, recorded_on=p.recorded_on, score=progress_score(p), note=p.note or "")
+        for goal in goals
+        for p in goal.progress.all()
+    ]

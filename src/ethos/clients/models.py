@@ -1,0 +1,223 @@
+"""A coach's clients and everything about them. Every word about a person is encrypted.
+
+Plain columns are limited to what rules and lists need: ids, the owning coach, statuses,
+timestamps and clause ids. Each client has their own data key (VaultModel.data_key), shared by
+every row about them, so destroying it at the end of retention erases them for good.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from ethos.vault.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
+from ethos.vault.models import VaultModel
+
+
+class Client(VaultModel):
+    """A person the coach works with, or considered working with at intake."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        ENDED = "ended", "Ended"
+        DECLINED = "declined", "Declined at intake"
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    name = EncryptedTextField()
+    preferred_name = EncryptedTextField(null=True)
+    pronouns = EncryptedTextField(null=True)
+    # {"email": ..., "phone": ..., "address": ...}; each change keeps the old one (ContactVersion).
+    contact = EncryptedJSONField(blank=True)
+    date_of_birth = EncryptedDateField()
+    emergency_contact = EncryptedJSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["coach", "status"], name="client_coach_status")]
+
+    def __str__(self) -> str:
+        return f"client {self.pk}"
+
+    @property
+    def display_name(self) -> str:
+        return self.preferred_name or self.name
+
+
+class ContactVersion(VaultModel):
+    """The contact details a client had before a change: nothing is overwritten silently."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contact_versions")
+    contact = EncryptedJSONField()
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"contact version {self.pk}"
+
+
+class Intake(VaultModel):
+    """The screening conversation before coaching begins, and its outcome."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    class DeclineReason(models.TextChoices):
+        # P3: only these, never free text alone. Clause ids first, then the practice's own.
+        S1 = "S1", "Physical safety at risk (S1)"
+        S2 = "S2", "Needs crisis care (S2)"
+        S5 = "S5", "Outside my competence (S5)"
+        S9 = "S9", "Below the age of majority (S9)"
+        CAPACITY = "capacity", "My practice is full"
+        WAITLIST = "waitlist", "Placed on my waiting list"
+        CLIENT_CHOICE = "client_choice", "The person chose not to go ahead"
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="intake")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
+    # In the person's own words (P1).
+    wants = EncryptedTextField(null=True)
+    # [{"area": slug, "words": "..."}]: the concerns they bring, tagged with competence areas.
+    concerns = EncryptedJSONField()
+    # The screening answers, e.g. {"suicidal_thoughts": false, "intent_or_plan": false, ...}.
+    screening = EncryptedJSONField()
+    crisis_protocol_shown_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(outcome="declined") | ~models.Q(decline_reason=""),
+                name="intake_decline_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"intake {self.pk}"
+
+
+class Referral(VaultModel):
+    """A referral of a client (or a declined person) to a vetted resource (P10)."""
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="referrals")
+    resource = models.ForeignKey("referrals.Resource", on_delete=models.PROTECT, related_name="+")
+    # Why, in plain words; and for which concern, if one (S5).
+    reason = EncryptedTextField()
+    concern_area = EncryptedTextField(null=True)
+    made_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"referral {self.pk}"
+
+
+class SupervisionPlan(VaultModel):
+    """A plan to take a concern beyond the coach's competence to supervision (S5, S6).
+
+    A first, small record: the practice-standards work builds the full supervision log.
+    """
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="supervision_plans")
+    concern_area = EncryptedTextField()
+    supervisor = EncryptedTextField()
+    plan = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"supervision plan {self.pk}"
+
+
+class Goal(VaultModel):
+    """A goal in the client's own words (P1); active only once the client confirms it (P5)."""
+
+    class Status(models.TextChoices):
+        AWAITING = "awaiting", "Awaiting the client's confirmation"
+        ACTIVE = "active", "Active"
+        REACHED = "reached", "Reached"
+        SET_ASIDE = "set_aside", "Set aside by the client"
+
+    class Confirmation(models.TextChoices):
+        IN_SESSION = "in_session", "In a session"
+        PORTAL = "portal", "Through the client portal"
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="goals")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.AWAITING)
+    words = EncryptedTextField()
+    client_authored = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_how = models.CharField(max_length=12, choices=Confirmation.choices, blank=True)
+    # Who confirmed, in words ("Sam, reading it back in session").
+    confirmed_by = EncryptedTextField(null=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="awaiting") | models.Q(confirmed_at__isnull=False),
+                name="goal_active_only_when_confirmed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"goal {self.pk}"
+
+
+class GoalProgress(VaultModel):
+    """Where the client says they are with a goal, on a 0-10 scale, on a day."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="progress")
+    recorded_on = models.DateField()
+    # {"score": 0..10}: how far along the client feels, in their own judgement.
+    rating = EncryptedJSONField()
+    note = EncryptedTextField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"progress {self.pk}"
+
+
+class Ending(VaultModel):
+    """Coaching paused or ended: by the coach with explanation and referral (P11), or by the client."""
+
+    class Kind(models.TextChoices):
+        END = "end", "End coaching"
+        PAUSE = "pause", "Pause coaching"
+
+    class InitiatedBy(models.TextChoices):
+        COACH = "coach", "I am ending or pausing it"
+        CLIENT = "client", "The client is ending it"
+
+    class Channel(models.TextChoices):
+        IN_SESSION = "in_session", "In a session"
+        PHONE = "phone", "By phone"
+        LETTER = "letter", "By letter or email"
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="endings")
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    initiated_by = models.CharField(max_length=6, choices=InitiatedBy.choices)
+    explanation = EncryptedTextField(null=True)
+    explained_on = EncryptedDateField(null=True)
+    explained_how = models.CharField(max_length=12, choices=Channel.choices, blank=True)
+    client_reason = EncryptedTextField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"ending {self.pk}"
+
+
+class PracticeClosure(models.Model):
+    """The coach closed their practice, after every active client was handled (P11)."""
+
+    coach = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"practice of {self.coach_id} closed"

@@ -1,0 +1,30 @@
+from django.urls import path
+
+from . import ending_views, goal_views, views
+
+app_name = "clients"
+
+urlpatterns = [
+    path("clients/", views.client_list, name="list"),
+    path("clients/intake/", views.intake, name="intake"),
+    path("clients/<uuid:pk>/", views.detail, name="detail"),
+    path("clients/<uuid:pk>/crisis/", views.crisis, name="crisis"),
+    path("clients/<uuid:pk>/contact/", views.contact_edit, name="contact"),
+    path("clients/<uuid:pk>/refer/", views.refer, name="refer"),
+    path("clients/<uuid:pk>/supervision/", views.supervision_plan, name="supervision"),
+    # Goals (P1, P5)
+    path("clients/<uuid:pk>/goals/new/", goal_views.goal_new, name="goal_new"),
+    path("clients/<uuid:pk>/goals/<uuid:goal_pk>/", goal_views.goal_detail, name="goal_detail"),
+    path("clients/<uuid:pk>/goals/<uuid:goal_pk>/confirm/", goal_views.goal_confirm, name="goal_confirm"),
+    path("clients/<uuid:pk>/goals/<uuid:goal_pk>/activate/", goal_views.goal_activate, name="goal_activate"),
+    path("clients/<uuid:pk>/goals/<uuid:goal_pk>/progress/", goal_views.goal_progress, name="goal_progress"),
+    path("clients/<uuid:pk>/goals/<uuid:goal_pk>/status/", goal_views.goal_status, name="goal_status"),
+    # Ending coaching and closing the practice (P11)
+    path("clients/closure/", ending_views.closure, name="closure"),
+    path("clients/<uuid:pk>/end/", ending_views.client_end, name="end"),
+    path(
+        "clients/<uuid:pk>/endings/<uuid:ending_pk>/letter.pdf",
+        ending_views.ending_letter,
+        name="ending_letter",
+    ),
+]

@@ -1,0 +1,173 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from ethos.practice.selectors import COMPETENCE_AREAS, area_label, competence_for, profile_for
+from ethos.referrals.selectors import crisis_resources, get_resource_for_coach, resources_for
+from ethos.standards.selectors import open_items_for
+
+from . import selectors, services
+from .forms import ContactForm, IntakeForm, ReferralForm, SupervisionPlanForm
+from .models import Client
+
+INTAKE_ACCEPTED = "The intake is recorded and {name} is now your client."
+INTAKE_DECLINED = "The intake is recorded as declined. Now make sure {name} has somewhere to go."
+CONTACT_SAVED = "Contact details saved. The previous ones are kept in the record's history."
+REFERRAL_SAVED = "Referral recorded."
+SUPERVISION_SAVED = "Supervision plan recorded."
+
+
+def _areas(coach) -> list[tuple[str, str]]:
+    competence = competence_for(coach)
+    known = dict(COMPETENCE_AREAS)
+    extra = sorted(competence.all_areas - set(known))
+    return [*COMPETENCE_AREAS, *((slug, area_label(slug)) for slug in extra)]
+
+
+def client_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    if status not in Client.Status.values:
+        status = ""
+    query = request.GET.get("q", "")[:100]
+    clients = selectors.clients_for(request.user, status=status, query=query)
+    context = {"clients": clients, "status": status, "query": query, "statuses": Client.Status.choices}
+    return render(request, "clients/list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def intake(request: HttpRequest) -> HttpResponse:
+    coach = request.user
+    form = IntakeForm(request.POST if request.method == "POST" else None, areas=_areas(coach))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = services.intake_submit(
+                coach=coach,
+                data=services.IntakeData(
+                    name=data["name"],
+                    date_of_birth=data["date_of_birth"],
+                    contact=form.contact(),
+                    screening=services.Screening(
+                        **{name: data[name] for name in services.Screening.__dataclass_fields__}
+                    ),
+                    concerns=form.concerns(),
+                    wants=data["wants"],
+                    preferred_name=data["preferred_name"],
+                    pronouns=data["pronouns"],
+                    emergency_contact=form.emergency_contact(),
+                    decline_reason=data["decline_reason"],
+                ),
+            )
+        except ValidationError as error:
+            form.add_error("decline_reason", error.messages)
+        else:
+            if result.crisis:
+                return redirect("clients:crisis", pk=result.client.pk)
+            declined = result.client.status == Client.Status.DECLINED
+            message = INTAKE_DECLINED if declined else INTAKE_ACCEPTED
+            messages.success(request, message.format(name=result.client.display_name))
+            return redirect("clients:detail", pk=result.client.pk)
+    return render(request, "clients/intake.html", {"form": form})
+
+
+def crisis(request: HttpRequest, pk) -> HttpResponse:
+    """The crisis protocol (S2): what to do now, with this jurisdiction's numbers."""
+    client = selectors.get_client_for_coach(request.user, pk)
+    services.crisis_protocol_shown(coach=request.user, client=client)
+    context = {
+        "client": client,
+        "profile": profile_for(request.user),
+        "resources": crisis_resources(request.user),
+    }
+    return render(request, "clients/crisis.html", context)
+
+
+def detail(request: HttpRequest, pk) -> HttpResponse:
+    client = selectors.get_client_for_coach(request.user, pk)
+    services.client_viewed(coach=request.user, client=client)
+    subject_items = [
+        item
+        for item in open_items_for(request.user)
+        if item.subject_type == "client" and item.subject_id == str(pk)
+    ]
+    context = {
+        "client": client,
+        "intake": getattr(client, "intake", None),
+        "timeline": selectors.timeline(client),
+        "goals": client.goals.select_related("data_key").order_by("created_at"),
+        "open_items": subject_items,
+        "area_label": area_label,
+    }
+    return render(request, "clients/detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, pk) -> HttpResponse:
+    client = selectors.get_client_for_coach(request.user, pk)
+    initial = {
+        **client.contact,
+        "preferred_name": client.preferred_name or "",
+        "pronouns": client.pronouns or "",
+        "emergency_name": (client.emergency_contact or {}).get("name", ""),
+        "emergency_phone": (client.emergency_contact or {}).get("phone", ""),
+    }
+    form = ContactForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.client_contact_update(
+            coach=request.user,
+            client=client,
+            contact=form.contact(),
+            preferred_name=form.cleaned_data["preferred_name"],
+            pronouns=form.cleaned_data["pronouns"],
+            emergency_contact=form.emergency_contact(),
+        )
+        messages.success(request, CONTACT_SAVED)
+        return redirect("clients:detail", pk=client.pk)
+    return render(request, "clients/contact.html", {"client": client, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def refer(request: HttpRequest, pk) -> HttpResponse:
+    client = selectors.get_client_for_coach(request.user, pk)
+    resources = resources_for(request.user)
+    form = ReferralForm(
+        request.POST if request.method == "POST" else None,
+        resources=resources,
+        initial={"concern_area": request.GET.get("area", "")[:100]},
+    )
+    verdict = None
+    if request.method == "POST" and form.is_valid():
+        resource = get_resource_for_coach(request.user, form.cleaned_data["resource"])
+        try:
+            services.referral_make(
+                coach=request.user,
+                client=client,
+                resource=resource,
+                reason=form.cleaned_data["reason"],
+                concern_area=form.cleaned_data["concern_area"],
+            )
+        except services.ReferralRefused as refused:
+            verdict = refused.verdict
+        else:
+            messages.success(request, REFERRAL_SAVED)
+            return redirect("clients:detail", pk=client.pk)
+    context = {"client": client, "form": form, "verdict": verdict, "has_resources": bool(resources)}
+    return render(request, "clients/refer.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def supervision_plan(request: HttpRequest, pk) -> HttpResponse:
+    client = selectors.get_client_for_coach(request.user, pk)
+    form = SupervisionPlanForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "concern_area": area_label(request.GET.get("area", "")[:100]) if request.GET.get("area") else ""
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        services.supervision_plan_record(coach=request.user, client=client, **form.cleaned_data)
+        messages.success(request, SUPERVISION_SAVED)
+        return redirect("clients:detail", pk=client.pk)
+    return render(request, "clients/supervision.html", {"client": client, "form": form})

@@ -28,12 +28,13 @@ def _tally(*, coach, verdict: Verdict, now) -> None:
     for clause in clauses_at(verdict.point):
         strengths = {finding.strength for finding in verdict.findings if finding.clause == clause}
         Tally.objects.get_or_create(coach=coach, clause=clause, point=verdict.point.value)
+        # int(): PostgreSQL has no integer + boolean, where SQLite quietly adds 1 or 0.
         changes = {
             "checked": F("checked") + 1,
-            "blocked": F("blocked") + (Strength.BLOCK in strengths),
-            "required": F("required") + (Strength.REQUIRE in strengths),
-            "warned": F("warned") + (Strength.WARN in strengths),
-            "recorded": F("recorded") + (Strength.RECORD in strengths),
+            "blocked": F("blocked") + int(Strength.BLOCK in strengths),
+            "required": F("required") + int(Strength.REQUIRE in strengths),
+            "warned": F("warned") + int(Strength.WARN in strengths),
+            "recorded": F("recorded") + int(Strength.RECORD in strengths),
         }
         if Strength.WARN in strengths:
             changes["last_warned_at"] = now

@@ -203,3 +203,22 @@ def test_c2_nothing_plaintext_reaches_the_logs(data_key, caplog):
     jotting = make_jotting(data_key=data_key, words=CANARY)
     assert reload(jotting).words == CANARY
     assert "Canary-Zebra" not in caplog.text
+
+
+def test_c2_the_cached_associated_data_is_exactly_field_aad(coach, data_key):
+    from ethos.vault.fields import aad_for
+
+    jotting = make_jotting(data_key=data_key)
+    expected = crypto.field_aad(
+        coach_id=coach.pk, model="vault.jotting", field="words", row_id=jotting.pk, key_id=data_key.pk
+    )
+    assert aad_for(jotting, Jotting._meta.get_field("words")) == expected
+
+
+def test_it_reads_many_rows_under_one_key_with_one_key_query(coach, data_key, django_assert_num_queries):
+    for number in range(20):
+        make_jotting(data_key=data_key, words=f"note {number}")
+    fresh = open_vault(coach)  # no key cached yet
+    with unlocked(fresh), django_assert_num_queries(2):  # the rows, then their data key once
+        words = [jotting.words for jotting in Jotting.objects.all()]
+    assert sorted(words) == sorted(f"note {number}" for number in range(20))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from ethos.vault import crypto
@@ -40,11 +40,11 @@ def audit_append(
     `details` must say nothing about a client; put that in `sealed_details`, which is encrypted
     with the coach's account key (and so needs the vault unlocked).
     """
-    with transaction.atomic():
+    # No savepoint: an append is part of the caller's change, and fails or succeeds with it.
+    with transaction.atomic(savepoint=False):
         # Appends for one coach are serialised on the head row (PostgreSQL locks it; SQLite's
         # IMMEDIATE transactions already take the write lock at BEGIN).
-        AuditHead.objects.get_or_create(coach=coach)
-        head = AuditHead.objects.select_for_update().get(coach=coach)
+        head = _head_for_update(coach)
         event = AuditEvent(
             coach=coach,
             seq=head.size + 1,
@@ -70,8 +70,41 @@ def audit_append(
         signed = sign_checkpoint(coach.pk, event.seq, event.root_after)
         event.checkpoint = signed
         event.save()
-        head.size = event.seq
-        head.compact = compact.to_dict()
-        head.checkpoint = signed
-        head.save(update_fields=["size", "compact", "checkpoint"])
+        _head_advance(coach, size=event.seq, compact=compact.to_dict(), checkpoint=signed)
     return event
+
+
+# The two statements around every append are written in SQL: they run for every event, and the
+# ORM's query building cost more than the database work (see bench/bench_audit.py).
+
+
+_HEAD = "SELECT size, compact FROM audit_audithead WHERE coach_id = %s"
+_HEAD_LOCKED = _HEAD + " FOR UPDATE"
+
+
+def _head_for_update(coach) -> AuditHead:
+    connection = connections[router.db_for_write(AuditHead)]
+    coach_id = AuditHead._meta.pk.get_db_prep_value(coach.pk, connection)
+    query = _HEAD_LOCKED if connection.features.has_select_for_update else _HEAD
+    with connection.cursor() as cursor:
+        cursor.execute(query, [coach_id])
+        row = cursor.fetchone()
+    if row is None:
+        return AuditHead.objects.create(coach=coach)
+    compact = row[1] if isinstance(row[1], dict) else json.loads(row[1])
+    return AuditHead(coach_id=coach.pk, size=row[0], compact=compact)
+
+
+def _head_advance(coach, *, size: int, compact: dict, checkpoint: str) -> None:
+    connection = connections[router.db_for_write(AuditHead)]
+    compact_field = AuditHead._meta.get_field("compact")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_audithead SET size = %s, compact = %s, checkpoint = %s WHERE coach_id = %s",
+            [
+                size,
+                compact_field.get_db_prep_save(compact, connection),
+                checkpoint,
+                AuditHead._meta.pk.get_db_prep_value(coach.pk, connection),
+            ],
+        )

@@ -10,6 +10,7 @@ import contextvars
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from . import crypto
 
@@ -26,6 +27,15 @@ class KeyDestroyed(crypto.VaultError):
     """Raised when a record's data key has been destroyed (crypto-shredded)."""
 
 
+@dataclass(frozen=True, slots=True)
+class FieldKey:
+    """A data key ready for fields: its cipher and the parts of the associated data it fixes."""
+
+    cipher: crypto.FieldCipher
+    coach_part: bytes
+    key_part: bytes
+
+
 class Vault:
     """One coach's unlocked account key and the data keys unwrapped with it so far."""
 
@@ -34,6 +44,8 @@ class Vault:
         self.key_id = key_id
         self._account_key = account_key
         self._data_keys: dict[uuid.UUID, bytes] = {}
+        self._ciphers: dict[uuid.UUID, FieldKey] = {}
+        self._coach_part = crypto.aad_part("coach_id", coach_id)
 
     def __repr__(self) -> str:  # never show the key
         return f"<Vault coach={self.coach_id}>"
@@ -56,8 +68,31 @@ class Vault:
             self._data_keys[data_key.pk] = cached
         return cached
 
+    def field_key(self, data_key_id: uuid.UUID, *, row=None) -> FieldKey:
+        """Return the cipher and associated-data parts for one data key, once per request.
+
+        `row` is the DataKey when the caller already loaded it (select_related); otherwise it is
+        fetched by id, among this coach's keys only, so another coach's record is refused here.
+        """
+        found = self._ciphers.get(data_key_id)
+        if found is None:
+            if row is None:
+                from .models import DataKey
+
+                row = DataKey.objects.filter(pk=data_key_id, coach_id=self.coach_id).first()
+                if row is None:
+                    raise VaultLocked(NOT_YOUR_RECORD)
+            found = FieldKey(
+                cipher=crypto.FieldCipher(self.data_key(row)),
+                coach_part=self._coach_part,
+                key_part=crypto.aad_part("key_id", data_key_id),
+            )
+            self._ciphers[data_key_id] = found
+        return found
+
     def forget(self, data_key_id: uuid.UUID) -> None:
         self._data_keys.pop(data_key_id, None)
+        self._ciphers.pop(data_key_id, None)
 
 
 def data_key_aad(coach_id, data_key_id) -> bytes:

@@ -17,9 +17,10 @@ from typing import Any
 from django.core import checks
 from django.core.exceptions import FieldError
 from django.db import models
+from django.utils.functional import cached_property
 
 from . import crypto
-from .context import current_vault
+from .context import FieldKey, current_vault
 
 QUERY_REFUSED = (
     "{field} is encrypted: the database cannot search, compare, sort or index it. "
@@ -44,15 +45,22 @@ class Sealed:
     __hash__ = None  # type: ignore[assignment]
 
 
-def aad_for(instance: models.Model, field: models.Field) -> bytes:
-    data_key = instance.data_key
-    return crypto.field_aad(
-        coach_id=data_key.coach_id,
-        model=instance._meta.label_lower,
-        field=field.name,
-        row_id=instance.pk,
-        key_id=data_key.pk,
-    )
+def _field_key(instance: models.Model) -> FieldKey:
+    # A DataKey loaded with select_related saves a query; otherwise the vault fetches it by id
+    # once per request, so reading many rows under one key costs one query, not one per row.
+    row = instance._state.fields_cache.get("data_key")
+    return current_vault().field_key(instance.data_key_id, row=row)
+
+
+def aad_for(instance: models.Model, field: EncryptedField, key: FieldKey | None = None) -> bytes:
+    """The associated data of one value: the same bytes as `crypto.field_aad`, from cached parts."""
+    key = key or _field_key(instance)
+    # The row's part is the same for each encrypted field of the row: encode it once.
+    row_part = instance.__dict__.get("_vault_row_aad")
+    if row_part is None or row_part[0] != instance.pk:
+        row_part = (instance.pk, crypto.aad_part("row_id", instance.pk))
+        instance.__dict__["_vault_row_aad"] = row_part
+    return crypto.FIELD_AAD_PREFIX + key.coach_part + field.aad_static + row_part[1] + key.key_part
 
 
 class _SealedAttribute:
@@ -94,15 +102,20 @@ class EncryptedField(models.BinaryField):
     def from_bytes(self, raw: bytes) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    @cached_property
+    def aad_static(self) -> bytes:
+        """The parts of the associated data that are the same for every row: model and field."""
+        return crypto.aad_part("model", self.model._meta.label_lower) + crypto.aad_part("field", self.name)
+
     def seal(self, instance: models.Model, value: Any) -> bytes:
         if not isinstance(value, self.python_types):
             raise TypeError(f"{self.name} takes {self.python_types[0].__name__}, not {type(value).__name__}.")
-        key = current_vault().data_key(instance.data_key)
-        return crypto.encrypt(key, self.to_bytes(value), aad=aad_for(instance, self))
+        key = _field_key(instance)
+        return key.cipher.encrypt(self.to_bytes(value), aad=aad_for(instance, self, key))
 
     def open(self, instance: models.Model, sealed: Sealed) -> Any:
-        key = current_vault().data_key(instance.data_key)
-        return self.from_bytes(crypto.decrypt(key, sealed.blob, aad=aad_for(instance, self)))
+        key = _field_key(instance)
+        return self.from_bytes(key.cipher.decrypt(sealed.blob, aad=aad_for(instance, self, key)))
 
     # -- Django plumbing ---------------------------------------------------------------
 

@@ -1,0 +1,167 @@
+"""Time audit_append while one coach's log grows, then verify_log and consistency_with on it.
+
+Each append runs in its own transaction, as in the product (audit_append opens its own atomic
+block), on a fresh SQLite file database in WAL mode.
+
+Usage: .venv/bin/python bench/bench_audit.py   (`make bench` runs it)
+       BENCH_AUDIT_EVENTS=20000 .venv/bin/python bench/bench_audit.py   (a shorter run)
+"""
+
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+
+DATA_DIR = tempfile.mkdtemp(prefix="ethos-bench-audit-")
+os.environ["ETHOS_DATA_DIR"] = DATA_DIR
+os.environ["DJANGO_SETTINGS_MODULE"] = "ethos.settings"
+# Production settings: real key derivation, and the SQLite file in DATA_DIR.
+os.environ.pop("ETHOS_INSECURE_FAST_KDF", None)
+os.environ.pop("DATABASE_URL", None)
+
+import django  # noqa: E402
+
+BATCH = 1_000
+MILESTONES = (1_000, 10_000, 50_000, 100_000)
+TARGET_MS = 1.0
+PASSPHRASE = "bench copper lantern orchard seventy"
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def load_note() -> str:
+    """Other work on the machine skews the figures; say how busy it was."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
+
+
+def main() -> int:
+    events = int(os.environ.get("BENCH_AUDIT_EVENTS", "100000"))
+    if events < BATCH or events % BATCH:
+        raise SystemExit(f"BENCH_AUDIT_EVENTS must be a positive multiple of {BATCH}")
+    django.setup()
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from ethos.accounts.services import coach_create
+    from ethos.audit.models import AuditEvent
+    from ethos.audit.selectors import consistency_with, verify_log
+    from ethos.audit.services import audit_append
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        journal = cursor.fetchone()[0]
+        cursor.execute("PRAGMA synchronous")
+        synchronous = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(cursor.fetchone()[0], "?")
+
+    coach = coach_create(email="bench@example.org", name="Bench Coach", passphrase=PASSPHRASE).user
+    # coach_create itself appends "auth.account_created", so the log holds one event more than
+    # the appends timed here; log sizes below count every event.
+    base = AuditEvent.objects.filter(coach=coach).count()
+    checkpoint_at = events // 2
+    kept_checkpoint = ""
+
+    print(f"CPU: {cpu_model()} x {os.cpu_count()}   Python {platform.python_version()}   "
+          f"Django {django.get_version()}   SQLite {sqlite3.sqlite_version} "
+          f"(journal {journal}, synchronous {synchronous})")  # fmt: skip
+    print(f"at the start: {load_note()}")
+    limited = "" if events == MILESTONES[-1] else f"  (BENCH_AUDIT_EVENTS={events}, not 100,000)"
+    print(f"{events:,} audit_append calls, one transaction each, timed in batches of {BATCH:,}{limited}")
+    print(f"log starts with {base} event(s) from coach_create")
+    print()
+    print(f"{'appends':>9}{'log size':>10}{'batch mean ms':>15}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+          f"{'cumulative ev/s':>17}")  # fmt: skip
+    print("-" * 78)
+
+    batches: dict[int, list[float]] = {}
+    total = 0.0
+    done = 0
+    report_every = 10_000 if events >= 20_000 else BATCH
+    while done < events:
+        times = []
+        for _ in range(BATCH):
+            done += 1
+            start = time.perf_counter()
+            event = audit_append(
+                coach=coach, action="bench.event", target_type="thing", target_id=str(done), clauses=["C2"]
+            )
+            times.append(time.perf_counter() - start)
+            if event.seq == checkpoint_at:
+                kept_checkpoint = event.checkpoint
+                kept_size = event.seq
+        total += sum(times)
+        batches[done] = times
+        if done in MILESTONES or done % report_every == 0 or done == events:
+            print(f"{done:>9,}{base + done:>10,}{statistics.fmean(times) * 1e3:>15.3f}"
+                  f"{percentile(times, 0.5) * 1e3:>9.3f}{percentile(times, 0.99) * 1e3:>9.3f}"
+                  f"{max(times) * 1e3:>9.3f}{done / total:>17,.0f}", flush=True)  # fmt: skip
+
+    print()
+    print(f"{'per-event mean, batch of 1,000 ending at':<44}{'ms':>8}   target < {TARGET_MS:g} ms at 100,000")
+    print("-" * 78)
+    for mark in MILESTONES:
+        if mark in batches:
+            mean_ms = statistics.fmean(batches[mark]) * 1e3
+            verdict = ("within" if mean_ms < TARGET_MS else "OVER") if mark == MILESTONES[-1] else ""
+            print(f"{f'{mark:,} appends (log size {base + mark:,})':<44}{mean_ms:>8.3f}   {verdict}".rstrip())
+        else:
+            print(f"{f'{mark:,} appends':<44}{'not run':>8}")
+    last_ms = statistics.fmean(batches[events]) * 1e3
+    if events not in MILESTONES:
+        print(f"{f'{events:,} appends (last batch; log size {base + events:,})':<44}{last_ms:>8.3f}")
+    print(f"overall: {events:,} appends in {total:.1f} s = {events / total:,.0f} events/s "
+          f"({total / events * 1e3:.3f} ms mean per event)")  # fmt: skip
+    print()
+
+    start = time.perf_counter()
+    full = verify_log(coach)
+    verify_s = time.perf_counter() - start
+    consistency = []
+    for _ in range(3):
+        start = time.perf_counter()
+        proof = consistency_with(coach, kept_checkpoint)
+        consistency.append(time.perf_counter() - start)
+    print(f"{'check':<52}{'seconds':>9}   result")
+    print("-" * 78)
+    print(f"{f'verify_log, full log of {full.size:,} events (1 run)':<52}{verify_s:>9.3f}   "
+          f"{'ok' if full.ok else full.problems[0]}")  # fmt: skip
+    print(f"{f'consistency_with checkpoint at {kept_size:,} (median of 3)':<52}"
+          f"{statistics.median(consistency):>9.3f}   {'ok' if proof.ok else proof.problems[0]}"
+          f"   runs " + ", ".join(f"{t:.3f}" for t in consistency))  # fmt: skip
+    print()
+    print(f"at the end: {load_note()}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        status = main()
+    finally:
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # noqa: S110 - cleanup only; django may not be set up
+            pass
+        shutil.rmtree(DATA_DIR, ignore_errors=True)
+    sys.exit(status)

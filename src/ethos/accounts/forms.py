@@ -53,12 +53,9 @@ class InvitedCoachForm(NewCoachForm):
         del self.fields["email"]
 
 
-class PassphraseChangeForm(forms.Form):
-    current_passphrase = forms.CharField(
-        max_length=1024,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+class NewPassphraseForm(forms.Form):
+    """A new passphrase typed twice; the fields every passphrase-setting form shares."""
+
     new_passphrase = forms.CharField(
         max_length=1024,
         strip=False,
@@ -72,6 +69,21 @@ class PassphraseChangeForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
+    def clean(self):
+        data = super().clean()
+        if data.get("new_passphrase") and data.get("new_passphrase") != data.get("new_passphrase_again"):
+            self.add_error("new_passphrase_again", "The two new passphrases are not the same.")
+        return data
+
+
+class PassphraseChangeForm(NewPassphraseForm):
+    current_passphrase = forms.CharField(
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    field_order = ["current_passphrase", "new_passphrase", "new_passphrase_again"]
+
     def __init__(self, *args, user, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
@@ -81,12 +93,6 @@ class PassphraseChangeForm(forms.Form):
         if not self.user.check_password(value):
             raise forms.ValidationError("That is not your current passphrase.")
         return value
-
-    def clean(self):
-        data = super().clean()
-        if data.get("new_passphrase") and data.get("new_passphrase") != data.get("new_passphrase_again"):
-            self.add_error("new_passphrase_again", "The two new passphrases are not the same.")
-        return data
 
 
 class ConfirmPassphraseForm(forms.Form):

@@ -1,6 +1,6 @@
 from django import forms
 
-from ethos.accounts.forms import PASSPHRASE_HELP
+from ethos.accounts.forms import NewPassphraseForm
 
 
 class UnlockForm(forms.Form):
@@ -26,7 +26,7 @@ class RecoveryConfirmForm(forms.Form):
         return {int(name.split("_")[1]): value for name, value in self.cleaned_data.items()}
 
 
-class RecoverForm(forms.Form):
+class RecoverForm(NewPassphraseForm):
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     recovery_key = forms.CharField(
         max_length=200,
@@ -36,21 +36,4 @@ class RecoverForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    new_passphrase = forms.CharField(
-        max_length=1024,
-        strip=False,
-        help_text=PASSPHRASE_HELP,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    new_passphrase_again = forms.CharField(
-        max_length=1024,
-        strip=False,
-        label="New passphrase, again",
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("new_passphrase") and data.get("new_passphrase") != data.get("new_passphrase_again"):
-            self.add_error("new_passphrase_again", "The two new passphrases are not the same.")
-        return data
+    field_order = ["email", "recovery_key", "new_passphrase", "new_passphrase_again"]

@@ -238,3 +238,13 @@ def test_hostile_text_is_stored_and_shown_escaped(coach_client, coach, text):
     with unlocked(open_vault(coach)):
         assert Client.objects.get(pk=client.pk).name == text
     assert text.replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#x27;") in page
+
+
+def test_p11_a_closed_practice_takes_no_new_intakes(coach_client, coach):
+    from ethos.clients.models import PracticeClosure
+
+    PracticeClosure.objects.create(coach=coach)
+    response = coach_client.post(reverse("clients:intake"), form_data())
+    assert response.status_code == 200
+    assert services.PRACTICE_CLOSED in response.content.decode()
+    assert not Client.objects.exists()

@@ -23,9 +23,14 @@ from ethos.standards.points import Point
 from ethos.standards.services import enforce, open_items_resolve_for
 from ethos.vault.services import data_key_create
 
-from .models import Client, ContactVersion, Intake, Referral, SupervisionPlan
+from .models import Client, ContactVersion, Intake, PracticeClosure, Referral, SupervisionPlan
 
 DECLINE_NEEDS_REASON = "Choose the reason for declining from the list."
+PRACTICE_CLOSED = "Your practice is closed, so it takes no new clients. Nothing was recorded."
+
+
+class PracticeClosed(ValidationError):
+    """A closed practice (P11 closure) records no new intakes."""
 REFERRAL_REFUSED = "Ethos did not record this referral."
 CLIENT_NOT_ACTIVE = "This client's coaching has ended; reopen it first."
 
@@ -98,6 +103,8 @@ def _blocked_reason(verdict: Verdict) -> str:
 
 def intake_submit(*, coach, data: IntakeData) -> IntakeResult:
     """Record an intake; accept the person as a client unless the code or the coach declines."""
+    if PracticeClosure.objects.filter(coach=coach).exists():
+        raise PracticeClosed(PRACTICE_CLOSED)
     today = timezone.localdate()
     facts = intake_facts(coach=coach, data=data, on=today)
     with transaction.atomic():

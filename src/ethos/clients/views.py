@@ -60,6 +60,8 @@ def intake(request: HttpRequest) -> HttpResponse:
                     decline_reason=data["decline_reason"],
                 ),
             )
+        except services.PracticeClosed as error:
+            form.add_error(None, error.messages)
         except ValidationError as error:
             form.add_error("decline_reason", error.messages)
         else:

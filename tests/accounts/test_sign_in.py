@@ -210,3 +210,9 @@ def test_it_treats_emails_case_insensitively_at_sign_in(client):
     coach = make_coach(email="mixed@example.org")
     assert sign_in(client, "MIXED@example.org").status_code == 302
     assert str(client.session["_auth_user_id"]) == str(coach.pk)
+
+
+def test_the_account_page_shows_its_sections_once_and_a_plain_title(coach_client):
+    body = coach_client.get(reverse("accounts:account")).content.decode()
+    assert "<title>Your account · Ethos</title>" in body
+    assert body.count('id="backup-heading"') == 1

@@ -39,9 +39,8 @@ class FieldKey:
 class Vault:
     """One coach's unlocked account key and the data keys unwrapped with it so far."""
 
-    def __init__(self, *, coach_id: uuid.UUID, account_key: bytes, key_id: uuid.UUID) -> None:
+    def __init__(self, *, coach_id: uuid.UUID, account_key: bytes) -> None:
         self.coach_id = coach_id
-        self.key_id = key_id
         self._account_key = account_key
         self._data_keys: dict[uuid.UUID, bytes] = {}
         self._ciphers: dict[uuid.UUID, FieldKey] = {}

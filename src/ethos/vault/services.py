@@ -64,7 +64,7 @@ def keys_create(*, coach, passphrase: str) -> NewKeys:
     salt = crypto.new_salt()
     params = kdf_params()
     kek = crypto.derive_kek(passphrase, salt, params)
-    record = AccountKey.objects.create(
+    AccountKey.objects.create(
         coach=coach,
         passphrase_salt=salt,
         passphrase_kdf=params.to_dict(),
@@ -73,7 +73,7 @@ def keys_create(*, coach, passphrase: str) -> NewKeys:
             recovery_key, account_key, aad=_account_aad(coach.pk, "recovery")
         ),
     )
-    vault = Vault(coach_id=coach.pk, account_key=account_key, key_id=record.key_id)
+    vault = Vault(coach_id=coach.pk, account_key=account_key)
     return NewKeys(vault=vault, recovery_key=recovery_key)
 
 
@@ -90,7 +90,7 @@ def unlock_with_passphrase(*, coach, passphrase: str) -> Vault | None:
         )
     except crypto.DecryptionError:
         return None
-    return Vault(coach_id=coach.pk, account_key=key, key_id=record.key_id)
+    return Vault(coach_id=coach.pk, account_key=key)
 
 
 def unlock_with_recovery_key(*, coach, recovery_key: bytes) -> Vault | None:
@@ -103,7 +103,7 @@ def unlock_with_recovery_key(*, coach, recovery_key: bytes) -> Vault | None:
         )
     except crypto.DecryptionError:
         return None
-    return Vault(coach_id=coach.pk, account_key=key, key_id=record.key_id)
+    return Vault(coach_id=coach.pk, account_key=key)
 
 
 def passphrase_rewrap(*, vault: Vault, new_passphrase: str) -> None:
@@ -196,34 +196,28 @@ def _cookie_key(request: HttpRequest) -> bytes | None:
     return key if key is not None and len(key) == crypto.KEY_LEN else None
 
 
-def session_vault(request: HttpRequest, coach) -> Vault | None:
-    """Rebuild the vault from both halves, or None (locked) when either is missing or wrong."""
-    half = request.session.get(SESSION_HALF)
+def _session_unwrap(request: HttpRequest, coach, *, name: str, what: str) -> bytes | None:
+    """Unwrap what the session keeps under `name` with the cookie's key; None if either is off."""
+    half = request.session.get(name)
     cookie_key = _cookie_key(request)
     wrapped = _unb64(half) if half else None
     if wrapped is None or cookie_key is None:
         return None
     try:
-        key = crypto.unwrap_key(cookie_key, wrapped, aad=_session_aad(coach.pk, "account"))
+        return crypto.unwrap_key(cookie_key, wrapped, aad=_session_aad(coach.pk, what))
     except crypto.DecryptionError:
         return None
-    record = AccountKey.objects.filter(coach=coach).only("key_id").first()
-    if record is None:
-        return None
-    return Vault(coach_id=coach.pk, account_key=key, key_id=record.key_id)
+
+
+def session_vault(request: HttpRequest, coach) -> Vault | None:
+    """Rebuild the vault from both halves, or None (locked) when either is missing or wrong."""
+    key = _session_unwrap(request, coach, name=SESSION_HALF, what="account")
+    return None if key is None else Vault(coach_id=coach.pk, account_key=key)
 
 
 def session_recovery_key(request: HttpRequest, coach) -> bytes | None:
     """The not-yet-confirmed recovery key kept since sign-up, if this browser has it."""
-    half = request.session.get(SESSION_RECOVERY)
-    cookie_key = _cookie_key(request)
-    wrapped = _unb64(half) if half else None
-    if wrapped is None or cookie_key is None:
-        return None
-    try:
-        return crypto.unwrap_key(cookie_key, wrapped, aad=_session_aad(coach.pk, "recovery"))
-    except crypto.DecryptionError:
-        return None
+    return _session_unwrap(request, coach, name=SESSION_RECOVERY, what="recovery")
 
 
 def recovery_confirm_positions(recovery_key: bytes) -> tuple[int, int]:

@@ -140,3 +140,14 @@ def test_c2_no_client_name_email_birth_date_or_goal_is_readable_in_the_database(
         assert canary.encode() not in raw
     for form in ("1987-11-23", "23/11/1987", "19871123"):
         assert form.encode() not in raw
+
+
+def test_the_detail_page_lists_only_this_clients_open_items(coach_client, coach, robin):
+    with unlocked(open_vault(coach)):
+        minor = intake(coach, name="Young Person", age=15).client  # S9 owes a referral for them
+    assert (
+        "Still to do for this client"
+        not in coach_client.get(reverse("clients:detail", args=[robin.pk])).content.decode()
+    )
+    page = coach_client.get(reverse("clients:detail", args=[minor.pk])).content.decode()
+    assert "Still to do for this client" in page and "<strong>S9</strong>" in page

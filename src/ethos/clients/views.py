@@ -6,6 +6,7 @@ from django.views.decorators.http import require_http_methods
 
 from ethos.practice.selectors import COMPETENCE_AREAS, area_label, competence_for, profile_for
 from ethos.referrals.selectors import crisis_resources, get_resource_for_coach, resources_for
+from ethos.standards.engine import Subject
 from ethos.standards.selectors import open_items_for
 
 from . import selectors, services
@@ -89,11 +90,7 @@ def crisis(request: HttpRequest, pk) -> HttpResponse:
 def detail(request: HttpRequest, pk) -> HttpResponse:
     client = selectors.get_client_for_coach(request.user, pk)
     services.client_viewed(coach=request.user, client=client)
-    subject_items = [
-        item
-        for item in open_items_for(request.user)
-        if item.subject_type == "client" and item.subject_id == str(pk)
-    ]
+    subject_items = open_items_for(request.user, subject=Subject.of(client))
     context = {
         "client": client,
         "intake": getattr(client, "intake", None),

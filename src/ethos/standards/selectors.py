@@ -14,6 +14,7 @@ from django.utils import timezone
 from ethos.audit.selectors import ChainHead, chain_head
 
 from .catalog import Clause, catalog
+from .engine import Subject
 from .evidence import Evidence, providers_for
 from .models import OpenItem, Tally
 from .points import Point
@@ -22,9 +23,12 @@ from .points import Point
 ATTENTION_DAYS = 90
 
 
-def open_items_for(coach) -> list[OpenItem]:
-    """Return the coach's unresolved open items, oldest first."""
-    return list(OpenItem.objects.for_coach(coach).open().order_by("opened_at", "id"))
+def open_items_for(coach, *, subject: Subject | None = None) -> list[OpenItem]:
+    """Return the coach's unresolved open items, oldest first; only `subject`'s if given."""
+    items = OpenItem.objects.for_coach(coach).open()
+    if subject is not None:
+        items = items.filter(subject_type=subject.type, subject_id=subject.id)
+    return list(items.order_by("opened_at", "id"))
 
 
 def get_open_item_for_coach(coach, pk) -> OpenItem:

@@ -16,6 +16,7 @@ from ethos.clients import endings, services
 from ethos.clients.models import Client, Ending, PracticeClosure, Referral
 from ethos.referrals import services as directory
 from ethos.referrals.models import Resource
+from ethos.standards.engine import ActionStopped
 from ethos.standards.models import OpenItem
 from ethos.standards.rules import P10_UNVETTED, P11_EXPLANATION, P11_PRACTICE, P11_REFERRAL
 from ethos.vault.context import unlocked
@@ -88,7 +89,7 @@ def assert_nothing_written(client: Client) -> None:
 
 
 def test_p11_ending_without_an_explanation_is_refused(coach, robin, harbour):
-    with pytest.raises(endings.ReleaseRefused) as refused:
+    with pytest.raises(ActionStopped) as refused:
         release(coach, robin, referral_resources=[harbour], explanation="We talked", explained_on=yesterday())
 
     verdict = refused.value.verdict
@@ -101,7 +102,7 @@ def test_p11_ending_without_an_explanation_is_refused(coach, robin, harbour):
 
 def test_p11_ending_without_a_vetted_coaching_referral_is_refused(coach, robin):
     therapist = vetted_resource(coach, name="Quay Therapy", kind=Resource.Kind.THERAPIST)
-    with pytest.raises(endings.ReleaseRefused) as refused:
+    with pytest.raises(ActionStopped) as refused:
         release(coach, robin, referral_resources=[therapist], **explained())
 
     assert [f.message for f in refused.value.verdict.requires] == [P11_REFERRAL]
@@ -110,7 +111,7 @@ def test_p11_ending_without_a_vetted_coaching_referral_is_refused(coach, robin):
 
 
 def test_p11_pausing_is_held_to_the_same_standard(coach, robin):
-    with pytest.raises(endings.ReleaseRefused) as refused:
+    with pytest.raises(ActionStopped) as refused:
         release(coach, robin, kind=Ending.Kind.PAUSE)
     assert {f.message for f in refused.value.verdict.requires} == {P11_EXPLANATION, P11_REFERRAL}
     assert_nothing_written(robin)
@@ -118,7 +119,7 @@ def test_p11_pausing_is_held_to_the_same_standard(coach, robin):
 
 def test_p10_a_referral_to_an_unvetted_coach_is_refused_and_the_ending_waits(coach, robin, harbour):
     unvetted = directory.resource_create(coach=coach, name="Unknown Coaching", kind=Resource.Kind.COACHING)
-    with pytest.raises(endings.ReleaseRefused) as refused:
+    with pytest.raises(ActionStopped) as refused:
         release(coach, robin, referral_resources=[harbour, unvetted], **explained())
 
     verdict = refused.value.verdict
@@ -130,14 +131,14 @@ def test_p10_a_referral_to_an_unvetted_coach_is_refused_and_the_ending_waits(coa
 
 def test_p10_a_lapsed_vetting_does_not_count_as_a_coaching_referral(coach, robin):
     lapsed = vetted_resource(coach, name="Old Harbour", vetted_days_ago=400)
-    with pytest.raises(endings.ReleaseRefused) as refused:
+    with pytest.raises(ActionStopped) as refused:
         release(coach, robin, referral_resources=[lapsed], **explained())
     assert refused.value.verdict.clauses == ("P10",)
     assert_nothing_written(robin)
 
 
 def test_p11_ending_with_an_explanation_and_a_vetted_coaching_referral_succeeds(coach, robin, harbour):
-    with pytest.raises(endings.ReleaseRefused):
+    with pytest.raises(ActionStopped):
         release(coach, robin)  # opens both P11 items
     before = Client.objects.get(pk=robin.pk).status_changed_at
 
@@ -221,14 +222,14 @@ def test_p11_practice_closure_blocks_while_any_client_lacks_an_ending_and_succee
     kim = intake(coach, name="Kim Lowe").client
     intake(coach, name="Young Person", age=15)  # declined at intake: not a client to end
 
-    with pytest.raises(endings.ClosureRefused) as refused:
+    with pytest.raises(ActionStopped) as refused:
         endings.practice_close(coach=coach)
     assert [f.message for f in refused.value.verdict.requires] == [P11_PRACTICE]
     assert not PracticeClosure.objects.exists()
     assert open_record_types(coach, coach.pk) == {"client_release"}
 
     release(coach, robin, kind=Ending.Kind.PAUSE, referral_resources=[harbour], **explained())
-    with pytest.raises(endings.ClosureRefused):
+    with pytest.raises(ActionStopped):
         endings.practice_close(coach=coach)  # a paused client still has coaching to end
     release(coach, robin, **explained())
     release(coach, kim, by=Ending.InitiatedBy.CLIENT, client_reason="Found a group")

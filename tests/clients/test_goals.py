@@ -13,6 +13,7 @@ from django.utils.html import escape
 from ethos.audit.models import AuditEvent
 from ethos.clients import goals
 from ethos.clients.models import Goal, GoalProgress
+from ethos.standards.engine import ActionStopped
 from ethos.standards.models import OpenItem
 from ethos.standards.rules import P5_UNCONFIRMED
 from ethos.vault.context import unlocked
@@ -56,9 +57,10 @@ def test_p5_an_unconfirmed_goal_is_not_active(coach, vault, robin):
     goal = goals.goal_create(coach=coach, client=robin, words=WORDS)
     assert goal.status == Goal.Status.AWAITING and goal.client_authored
 
-    verdict = goals.goal_activate(coach=coach, goal=goal)
+    with pytest.raises(ActionStopped) as stopped:
+        goals.goal_activate(coach=coach, goal=goal)
 
-    assert not verdict.allowed and verdict.clauses == ("P5",)
+    assert stopped.value.verdict.clauses == ("P5",)
     goal.refresh_from_db()
     assert goal.status == Goal.Status.AWAITING and goal.confirmed_at is None
     [item] = open_p5_items(coach, goal)
@@ -70,7 +72,8 @@ def test_p5_an_unconfirmed_goal_is_not_active(coach, vault, robin):
 
 def test_p5_a_confirmed_goal_is_active_and_answers_the_open_item(coach, vault, robin):
     goal = goals.goal_create(coach=coach, client=robin, words=WORDS)
-    goals.goal_activate(coach=coach, goal=goal)  # refused: opens the P5 item
+    with pytest.raises(ActionStopped):
+        goals.goal_activate(coach=coach, goal=goal)  # refused: opens the P5 item
 
     goals.goal_confirm(
         coach=coach, goal=goal, confirmed_by="Robin, reading it back", how=Goal.Confirmation.PORTAL

@@ -9,6 +9,8 @@ from ethos.clients.models import Client, Intake, Referral
 from ethos.practice import services as practice
 from ethos.referrals import services as directory
 from ethos.referrals.models import Resource
+from ethos.standards import rules
+from ethos.standards.engine import ActionStopped
 from ethos.standards.models import OpenItem
 from ethos.vault.context import unlocked
 from tests.conftest import open_vault
@@ -139,10 +141,9 @@ def test_s10_a_credential_widens_competence(coach, vault):
 
 
 def test_p3_a_decline_without_a_listed_reason_is_refused(coach, vault):
-    from django.core.exceptions import ValidationError
-
-    with pytest.raises(ValidationError):
+    with pytest.raises(ActionStopped) as stopped:
         intake(coach, decline_reason="I did not like their accent")
+    assert stopped.value.verdict.clauses == ("P3",)
     assert not Client.objects.filter(coach=coach).exists()
     assert "P3" in clauses_found(coach)
 
@@ -168,7 +169,7 @@ def test_p10_a_referral_to_an_unvetted_or_expired_resource_is_refused(coach, vau
     never = directory.resource_create(coach=coach, name="Unknown Clinic", kind=Resource.Kind.THERAPIST)
     lapsed = vetted_resource(coach, name="Old Clinic", vetted_days_ago=800)
     for resource in (never, lapsed):
-        with pytest.raises(services.ReferralRefused) as refused:
+        with pytest.raises(ActionStopped) as refused:
             services.referral_make(coach=coach, client=client, resource=resource, reason="therapy")
         assert [f.clause for f in refused.value.verdict.blocks] == ["P10"]
     assert not Referral.objects.exists()
@@ -246,5 +247,7 @@ def test_p11_a_closed_practice_takes_no_new_intakes(coach_client, coach):
     PracticeClosure.objects.create(coach=coach)
     response = coach_client.post(reverse("clients:intake"), form_data())
     assert response.status_code == 200
-    assert services.PRACTICE_CLOSED in response.content.decode()
+    assert rules.P11_CLOSED in response.content.decode()
+    [event] = AuditEvent.objects.filter(coach=coach, action="standards.finding")
+    assert event.clause_list == ["P11"]
     assert not Client.objects.exists()

@@ -22,10 +22,11 @@ from ethos.referrals.selectors import (
     vetting_state,
 )
 from ethos.standards.catalog import Strength
-from ethos.standards.engine import Subject
+from ethos.standards.engine import ActionStopped, Subject, Verdict
 from ethos.standards.facts import Vetting
 from ethos.standards.models import Tally
 from ethos.standards.rules import P10_LAPSED, P10_UNVETTED
+from ethos.standards.services import action
 from ethos.vault.context import VaultLocked
 from ethos.vault.models import DataKey
 
@@ -142,9 +143,18 @@ def test_p10_it_refuses_a_vetting_in_the_future_or_reviewed_before_it_happened(c
     assert not VettingRecord.objects.exists()
 
 
+def check(*, coach, resource) -> Verdict:
+    """Ask for a referral the way a workflow does, in an action; return the verdict either way."""
+    try:
+        with action():
+            return services.referral_check(coach=coach, resource=resource, subject=SUBJECT)
+    except ActionStopped as stopped:
+        return stopped.verdict
+
+
 def test_p10_a_referral_to_an_unvetted_resource_is_refused(coach, vault):
     resource = make_resource(coach=coach)
-    verdict = services.referral_check(coach=coach, resource=resource, subject=SUBJECT)
+    verdict = check(coach=coach, resource=resource)
     assert not verdict.allowed
     assert verdict.blocked
     [finding] = verdict.findings
@@ -156,7 +166,7 @@ def test_p10_a_referral_to_an_unvetted_resource_is_refused(coach, vault):
 def test_p10_a_referral_to_a_resource_whose_vetting_lapsed_is_refused(coach, vault):
     resource = make_resource(coach=coach)
     vet(coach=coach, resource=resource, days_ago=366)
-    verdict = services.referral_check(coach=coach, resource=resource, subject=SUBJECT)
+    verdict = check(coach=coach, resource=resource)
     assert verdict.blocked
     assert [finding.message for finding in verdict.findings] == [P10_LAPSED]
 
@@ -164,7 +174,7 @@ def test_p10_a_referral_to_a_resource_whose_vetting_lapsed_is_refused(coach, vau
 def test_p10_a_referral_to_a_currently_vetted_resource_is_allowed(coach, vault):
     resource = make_resource(coach=coach)
     vet(coach=coach, resource=resource, days_ago=364)
-    verdict = services.referral_check(coach=coach, resource=resource, subject=SUBJECT)
+    verdict = check(coach=coach, resource=resource)
     assert verdict.allowed and verdict.clean
     assert events(coach, "standards.finding") == []
     assert Tally.objects.get(coach=coach, clause="P10").checked == 1
@@ -175,9 +185,9 @@ def test_p10_a_referral_to_a_resource_taken_out_of_use_is_refused(coach, vault):
     vet(coach=coach, resource=resource)
     services.resource_deactivate(coach=coach, resource=resource)
     resource = get_resource_for_coach(coach, resource.pk)
-    assert services.referral_check(coach=coach, resource=resource, subject=SUBJECT).blocked
+    assert check(coach=coach, resource=resource).blocked
     services.resource_reactivate(coach=coach, resource=resource)
-    assert services.referral_check(coach=coach, resource=resource, subject=SUBJECT).allowed
+    assert check(coach=coach, resource=resource).allowed
 
 
 def test_p10_it_refuses_to_check_a_referral_to_another_coachs_resource(coach, other_coach, vault):

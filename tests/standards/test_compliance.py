@@ -16,7 +16,8 @@ from ethos.standards.evidence import Evidence, evidence_provider, unregister
 from ethos.standards.facts import Facts, LanguageFlag
 from ethos.standards.points import Point
 from ethos.standards.selectors import Status, compliance_report, open_items_for
-from ethos.standards.services import enforce, open_item_resolve
+from ethos.standards.services import open_item_resolve
+from tests.standards.conftest import enforce_and_keep
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,7 @@ def test_it_says_not_yet_tracked_for_clauses_without_evidence(coach):
 
 def test_s9_evidence_counts_intakes_checked_and_stopped(coach):
     for age in (30, 45, 15):
-        enforce(
+        enforce_and_keep(
             coach=coach,
             point=Point.INTAKE_SUBMIT,
             facts=Facts(client_age=age),
@@ -60,7 +61,7 @@ def test_s9_evidence_counts_intakes_checked_and_stopped(coach):
 
 
 def test_it_shows_open_items_until_the_record_resolves_them(coach):
-    enforce(
+    enforce_and_keep(
         coach=coach,
         point=Point.GOAL_ACTIVATE,
         facts=Facts(goal_client_confirmed=False),
@@ -77,7 +78,7 @@ def test_it_shows_open_items_until_the_record_resolves_them(coach):
 
 
 def test_it_marks_a_recent_warning_as_needing_attention(coach):
-    enforce(
+    enforce_and_keep(
         coach=coach,
         point=Point.NOTE_SIGN,
         facts=Facts(language_findings=(LanguageFlag("S8"),)),
@@ -120,7 +121,7 @@ def test_it_exports_json_and_pdf_with_no_client_identity(coach, coach_client):
         decline_reason=CANARY_NAME,
     )
     for point in (Point.INTAKE_SUBMIT, Point.NOTE_SAVE, Point.INTAKE_DECLINE):
-        enforce(coach=coach, point=point, facts=facts, subject=subject)
+        enforce_and_keep(coach=coach, point=point, facts=facts, subject=subject)
 
     exported = coach_client.get(reverse("standards:compliance_export", args=["json"]))
     assert exported["Content-Type"] == "application/json"
@@ -139,7 +140,7 @@ def test_it_exports_json_and_pdf_with_no_client_identity(coach, coach_client):
 
 
 def test_it_carries_the_audit_chain_head_including_its_own_export(coach, coach_client):
-    enforce(
+    enforce_and_keep(
         coach=coach, point=Point.INTAKE_SUBMIT, facts=Facts(client_age=12), subject=Subject("intake", "i")
     )
     data = json.loads(coach_client.get(reverse("standards:compliance_export", args=["json"])).content)

@@ -4,6 +4,7 @@ the named record resolves, and both are in the audit chain."""
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from ethos.audit.models import AuditEvent
 from ethos.standards import rules
@@ -16,11 +17,13 @@ from ethos.standards.services import (
     ITEM_ALREADY_RESOLVED,
     ITEM_NOT_YOURS,
     ITEM_WRONG_RECORD,
-    OpenItemRefused,
+    OpenItemInvalid,
+    action,
     enforce,
     open_item_resolve,
     open_items_resolve_for,
 )
+from tests.standards.conftest import enforce_and_keep
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +70,7 @@ def test_p5_require_stops_the_action_and_opens_an_item_only_the_named_record_res
     assert item.record_type_list == ["goal_confirmation"]
     assert events(coach)[0].details["opened_items"] == [str(item.pk)]
 
-    with pytest.raises(OpenItemRefused) as refused:
+    with pytest.raises(OpenItemInvalid) as refused:
         open_item_resolve(coach=coach, item=item, record_type="referral", record_id="r-1")
     assert str(refused.value) == ITEM_WRONG_RECORD.format(expected="goal_confirmation", given="referral")
     assert open_items_for(coach) == [item]
@@ -97,30 +100,30 @@ def test_it_opens_one_item_per_requirement_however_often_it_is_asked(coach):
     subject = Subject(type="note", id="n-1")
     facts = Facts(language_findings=(LanguageFlag("C3"),))
     for _ in range(3):
-        enforce(coach=coach, point=Point.NOTE_SAVE, facts=facts, subject=subject)
+        enforce_and_keep(coach=coach, point=Point.NOTE_SAVE, facts=facts, subject=subject)
     assert len(open_items_for(coach)) == 1
     assert len(events(coach)) == 3
 
 
 def test_it_refuses_another_coachs_item_and_a_second_resolution(coach, other_coach):
-    enforce(
+    enforce_and_keep(
         coach=coach,
         point=Point.GOAL_ACTIVATE,
         facts=Facts(goal_client_confirmed=False),
         subject=Subject("goal", "g"),
     )
     [item] = open_items_for(coach)
-    with pytest.raises(OpenItemRefused, match=ITEM_NOT_YOURS):
+    with pytest.raises(OpenItemInvalid, match=ITEM_NOT_YOURS):
         open_item_resolve(coach=other_coach, item=item, record_type="goal_confirmation", record_id="x")
     open_item_resolve(coach=coach, item=item, record_type="goal_confirmation", record_id="x")
-    with pytest.raises(OpenItemRefused, match=ITEM_ALREADY_RESOLVED):
+    with pytest.raises(OpenItemInvalid, match=ITEM_ALREADY_RESOLVED):
         open_item_resolve(coach=coach, item=item, record_type="goal_confirmation", record_id="x")
 
 
 def test_it_resolves_every_item_on_a_subject_that_a_record_answers(coach):
     subject = Subject(type="client", id="c-1")
     facts = Facts(release_explained=False, release_coaching_referrals=0)
-    enforce(coach=coach, point=Point.CLIENT_RELEASE, facts=facts, subject=subject)
+    enforce_and_keep(coach=coach, point=Point.CLIENT_RELEASE, facts=facts, subject=subject)
     assert len(open_items_for(coach)) == 2
     resolved = open_items_resolve_for(
         coach=coach, subject=subject, record_type="coaching_referral", record_id="r"
@@ -130,7 +133,7 @@ def test_it_resolves_every_item_on_a_subject_that_a_record_answers(coach):
 
 
 def test_it_keeps_a_second_coachs_items_apart(coach, other_coach):
-    enforce(
+    enforce_and_keep(
         coach=coach,
         point=Point.GOAL_ACTIVATE,
         facts=Facts(goal_client_confirmed=False),
@@ -141,15 +144,15 @@ def test_it_keeps_a_second_coachs_items_apart(coach, other_coach):
 
 def test_it_tallies_every_check_of_every_clause_at_the_point(coach):
     subject = Subject(type="intake", id="i")
-    enforce(coach=coach, point=Point.INTAKE_SUBMIT, facts=Facts(client_age=30), subject=subject)
-    enforce(coach=coach, point=Point.INTAKE_SUBMIT, facts=Facts(client_age=12), subject=subject)
+    enforce_and_keep(coach=coach, point=Point.INTAKE_SUBMIT, facts=Facts(client_age=30), subject=subject)
+    enforce_and_keep(coach=coach, point=Point.INTAKE_SUBMIT, facts=Facts(client_age=12), subject=subject)
     s9 = Tally.objects.get(coach=coach, clause="S9", point="intake.submit")
     assert (s9.checked, s9.blocked) == (2, 1)
     assert Tally.objects.get(coach=coach, clause="S2", point="intake.submit").checked == 2
 
 
 def test_it_stores_no_client_identity_in_open_items_or_audit_details(coach):
-    enforce(
+    enforce_and_keep(
         coach=coach,
         point=Point.SESSION_CLOSE,
         facts=Facts(client_safe_to_leave=False, suicide_risk=True),
@@ -159,3 +162,36 @@ def test_it_stores_no_client_identity_in_open_items_or_audit_details(coach):
     stored = " ".join([item.message, item.resolution, str(events(coach)[0].details)])
     assert "s-1" not in stored.replace(item.subject_id, "")
     assert set(events(coach)[0].details) == {"point", "allowed", "findings", "opened_items"}
+
+
+def test_it_refuses_a_stopping_enforce_outside_an_action(coach):
+    with pytest.raises(ImproperlyConfigured):
+        enforce(coach=coach, point=Point.INTAKE_SUBMIT, facts=Facts(client_age=12), subject=Subject("i", "1"))
+
+
+def test_s9_a_stop_in_a_nested_action_rolls_back_every_write_and_keeps_one_finding(coach):
+    with pytest.raises(ActionStopped) as stopped, action():
+        coach.name = "Outer write"
+        coach.save(update_fields=["name"])
+        with action():
+            enforce(
+                coach=coach,
+                point=Point.INTAKE_SUBMIT,
+                facts=Facts(client_age=12),
+                subject=Subject("i", "1"),
+            )
+    coach.refresh_from_db()
+    assert coach.name == "Alex Rivera"
+    assert stopped.value.recorded
+    assert [event.clause_list for event in events(coach)] == [["S9"]]
+
+
+def test_it_keeps_the_writes_of_an_action_that_was_not_stopped(coach):
+    with action():
+        verdict = enforce(
+            coach=coach, point=Point.INTAKE_SUBMIT, facts=Facts(client_age=40), subject=Subject("i", "1")
+        )
+        coach.name = "Kept"
+        coach.save(update_fields=["name"])
+    coach.refresh_from_db()
+    assert verdict.clean and coach.name == "Kept"

@@ -13,14 +13,14 @@ from ethos.standards.forms import DESK_UNREADABLE
 from ethos.standards.models import OpenItem
 from ethos.standards.points import Point
 from ethos.standards.selectors import Status
-from ethos.standards.services import enforce
+from tests.standards.conftest import enforce_and_keep
 
 pytestmark = pytest.mark.django_db
 HOSTILE = "<script>alert(1)</script>'; DROP TABLE standards_openitem; --"
 
 
 def open_goal_item(coach) -> OpenItem:
-    enforce(
+    enforce_and_keep(
         coach=coach,
         point=Point.GOAL_ACTIVATE,
         facts=Facts(goal_client_confirmed=False),
@@ -136,13 +136,13 @@ def test_it_lists_the_report_with_bounded_queries(coach_client, coach, django_as
     count()  # the first request of a session loads more than a page does
     few = count()
     for n in range(12):
-        enforce(
+        enforce_and_keep(
             coach=coach,
             point=Point.NOTE_SAVE,
             facts=Facts(abuse_disclosed=frozenset({"minor"})),
             subject=Subject("note", f"n{n}"),
         )
-        enforce(
+        enforce_and_keep(
             coach=coach,
             point=Point.PAYMENT_RECORD,
             facts=Facts(transaction="loan"),
@@ -157,7 +157,7 @@ def test_it_lists_open_items_with_one_query(coach, django_assert_num_queries):
     from ethos.standards.selectors import open_items_for
 
     for n in range(5):
-        enforce(
+        enforce_and_keep(
             coach=coach,
             point=Point.GOAL_ACTIVATE,
             facts=Facts(goal_client_confirmed=False),

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from ethos.referrals.models import Resource
 from ethos.referrals.selectors import usable_resources
+from ethos.standards.engine import ActionStopped
 
 from . import endings, selectors
 from .ending_forms import EndingForm
@@ -39,8 +40,8 @@ def client_end(request: HttpRequest, pk) -> HttpResponse:
                 referral_resources=form.chosen_resources(),
                 referral_reason=data["referral_reason"],
             )
-        except endings.ReleaseRefused as refused:
-            verdict = refused.verdict
+        except ActionStopped as stopped:
+            verdict = stopped.verdict
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
@@ -74,8 +75,8 @@ def closure(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             endings.practice_close(coach=request.user)
-        except endings.ClosureRefused as refused:
-            verdict = refused.verdict
+        except ActionStopped as stopped:
+            verdict = stopped.verdict
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("clients:closure")

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
@@ -25,10 +24,10 @@ from fpdf.enums import XPos, YPos
 from ethos.audit.services import audit_append
 from ethos.referrals.models import Resource
 from ethos.referrals.selectors import vetting_state
-from ethos.standards.engine import Subject, Verdict
+from ethos.standards.engine import Subject
 from ethos.standards.facts import Facts, Vetting
 from ethos.standards.points import Point
-from ethos.standards.services import enforce, open_items_resolve_for
+from ethos.standards.services import action, enforce, open_items_resolve_for
 
 from . import services
 from .models import Client, Ending, PracticeClosure, Referral
@@ -36,8 +35,6 @@ from .models import Client, Ending, PracticeClosure, Referral
 OPEN_STATUSES = (Client.Status.ACTIVE, Client.Status.PAUSED)
 TEXT_MAX = 5000
 
-RELEASE_REFUSED = "Ethos did not record this ending."
-CLOSURE_REFUSED = "Ethos did not close your practice."
 CLIENT_REASON_NEEDED = "Write the client's reason for ending, in their own words."
 CANNOT_END = "Only an active or paused client's coaching can be ended."
 CANNOT_PAUSE = "Only an active client's coaching can be paused."
@@ -46,22 +43,6 @@ CHANNEL_UNKNOWN = "Choose how you gave the explanation."
 NOT_YOUR_RECORD = "This record belongs to another practice."
 PRACTICE_ALREADY_CLOSED = "Your practice is already closed."
 DEFAULT_REFERRAL_REASON = "To continue coaching after ours ends."
-
-
-class ReleaseRefused(Exception):
-    """The standards engine stopped an ending (P11, or P10 for a referral); `verdict` says why."""
-
-    def __init__(self, verdict: Verdict) -> None:
-        super().__init__(RELEASE_REFUSED)
-        self.verdict = verdict
-
-
-class ClosureRefused(Exception):
-    """The practice cannot close yet (P11); `verdict` says why."""
-
-    def __init__(self, verdict: Verdict) -> None:
-        super().__init__(CLOSURE_REFUSED)
-        self.verdict = verdict
 
 
 def practice_subject(coach) -> Subject:
@@ -219,8 +200,8 @@ def client_release(
 
     Coach-initiated: needs an explanation given to the client and a vetted coaching referral,
     made now (through referral_make, P10) or already made since coaching began. Client-initiated:
-    needs the client's reason. On a refusal nothing but the finding is written, and
-    ReleaseRefused carries the verdict.
+    needs the client's reason. A stopped ending raises ActionStopped and writes nothing but
+    the finding.
     """
     if client.coach_id != coach.pk or any(r.coach_id != coach.pk for r in referral_resources):
         raise PermissionError(NOT_YOUR_RECORD)
@@ -234,8 +215,7 @@ def client_release(
         raise ValidationError(CLIENT_REASON_NEEDED)
     resources = _unique(referral_resources)
     reason = _clean_text(referral_reason) or DEFAULT_REFERRAL_REASON
-    verdict = None
-    with transaction.atomic():
+    with action():
         status = Client.objects.select_for_update().values_list("status", flat=True).get(pk=client.pk)
         if status not in OPEN_STATUSES:
             raise ValidationError(CANNOT_END)
@@ -245,14 +225,11 @@ def client_release(
         # vetted (or whose vetting lapsed) is refused and its finding recorded, and the ending waits.
         unvetted = next((r for r in resources if vetting_state(r) is not Vetting.CURRENT), None)
         if unvetted is not None:
-            try:
-                services.referral_make(coach=coach, client=client, resource=unvetted, reason=reason)
-            except services.ReferralRefused as refused:
-                verdict = refused.verdict
+            services.referral_make(coach=coach, client=client, resource=unvetted, reason=reason)
         elif initiated_by == Ending.InitiatedBy.COACH:
             already = len(coaching_referrals_since_active(client))
             now = sum(1 for r in resources if r.kind == Resource.Kind.COACHING)
-            verdict = enforce(
+            enforce(
                 coach=coach,
                 point=Point.CLIENT_RELEASE,
                 facts=Facts(
@@ -261,21 +238,18 @@ def client_release(
                 ),
                 subject=Subject.of(client),
             )
-        if verdict is None or verdict.allowed:
-            ending = _write_ending(
-                coach=coach,
-                client=client,
-                kind=kind,
-                initiated_by=initiated_by,
-                explanation=explanation,
-                explained_on=explained_on,
-                explained_how=explained_how,
-                client_reason=client_reason,
-                resources=resources,
-                reason=reason,
-            )
-    if verdict is not None and not verdict.allowed:
-        raise ReleaseRefused(verdict)
+        ending = _write_ending(
+            coach=coach,
+            client=client,
+            kind=kind,
+            initiated_by=initiated_by,
+            explanation=explanation,
+            explained_on=explained_on,
+            explained_how=explained_how,
+            client_reason=client_reason,
+            resources=resources,
+            reason=reason,
+        )
     return ending
 
 
@@ -327,34 +301,31 @@ def _write_ending(
 
 def practice_close(*, coach) -> PracticeClosure:
     """Close the practice once every client's coaching has ended (P11); refuse while any remains."""
-    with transaction.atomic():
+    with action():
         if PracticeClosure.objects.select_for_update().filter(coach=coach).exists():
             raise ValidationError(PRACTICE_ALREADY_CLOSED)
         remaining = Client.objects.filter(coach=coach, status__in=OPEN_STATUSES).count()
-        verdict = enforce(
+        enforce(
             coach=coach,
             point=Point.PRACTICE_CLOSE,
             facts=Facts(clients_without_ending=remaining),
             subject=practice_subject(coach),
         )
-        if verdict.allowed:
-            closure = PracticeClosure(coach=coach)
-            closure.save(force_insert=True)
-            audit_append(
-                coach=coach,
-                action="practice.closed",
-                target_type="practice",
-                target_id=str(coach.pk),
-                clauses=["P11"],
-            )
-            open_items_resolve_for(
-                coach=coach,
-                subject=practice_subject(coach),
-                record_type="client_release",
-                record_id=str(closure.pk),
-            )
-    if not verdict.allowed:
-        raise ClosureRefused(verdict)
+        closure = PracticeClosure(coach=coach)
+        closure.save(force_insert=True)
+        audit_append(
+            coach=coach,
+            action="practice.closed",
+            target_type="practice",
+            target_id=str(coach.pk),
+            clauses=["P11"],
+        )
+        open_items_resolve_for(
+            coach=coach,
+            subject=practice_subject(coach),
+            record_type="client_release",
+            record_id=str(closure.pk),
+        )
     return closure
 
 

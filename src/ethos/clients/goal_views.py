@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ethos.standards.engine import ActionStopped
+
 from . import goals, selectors
 from .goal_forms import GoalConfirmForm, GoalForm, GoalProgressForm, GoalStatusForm
 
@@ -64,9 +66,10 @@ def goal_confirm(request: HttpRequest, pk, goal_pk) -> HttpResponse:
 @require_POST
 def goal_activate(request: HttpRequest, pk, goal_pk) -> HttpResponse:
     client, goal = _goal(request, pk, goal_pk)
-    verdict = goals.goal_activate(coach=request.user, goal=goal)
-    if not verdict.allowed:
-        return _goal_page(request, client, goal, verdict=verdict)
+    try:
+        goals.goal_activate(coach=request.user, goal=goal)
+    except ActionStopped as stopped:
+        return _goal_page(request, client, goal, verdict=stopped.verdict)
     messages.success(request, GOAL_ACTIVE)
     return redirect("clients:goal_detail", pk=client.pk, goal_pk=goal.pk)
 

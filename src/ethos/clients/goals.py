@@ -19,7 +19,7 @@ from ethos.audit.services import audit_append
 from ethos.standards.engine import Subject, Verdict
 from ethos.standards.facts import Facts
 from ethos.standards.points import Point
-from ethos.standards.services import enforce, open_items_resolve_for
+from ethos.standards.services import action, enforce, open_items_resolve_for
 
 from .chart import Series
 from .models import Client, Goal, GoalProgress
@@ -108,13 +108,13 @@ def goal_create(*, coach, client: Client, words: str) -> Goal:
 
 
 def goal_activate(*, coach, goal: Goal) -> Verdict:
-    """Make a goal active if the client has confirmed it (P5); otherwise leave it waiting.
+    """Make a goal active once the client has confirmed it (P5).
 
-    A refusal writes only the standards finding and its open item ("goal_confirmation"); the
-    caller shows `verdict.panel()`.
+    Unconfirmed, it raises ActionStopped: only the finding and its open item
+    ("goal_confirmation") are written, and the goal keeps waiting.
     """
     _own(coach, goal)
-    with transaction.atomic():
+    with action():
         _locked(goal)
         verdict = enforce(
             coach=coach,
@@ -122,14 +122,13 @@ def goal_activate(*, coach, goal: Goal) -> Verdict:
             facts=Facts(goal_client_confirmed=goal.confirmed_at is not None),
             subject=Subject.of(goal),
         )
-        if verdict.allowed and goal.status == Goal.Status.AWAITING:
+        if goal.status == Goal.Status.AWAITING:
             goal.status = Goal.Status.ACTIVE
             goal.save(update_fields=["status"])
             _audit(coach=coach, goal=goal, action="goal.activated")
-        if verdict.allowed:
-            open_items_resolve_for(
-                coach=coach, subject=Subject.of(goal), record_type="goal_confirmation", record_id=str(goal.pk)
-            )
+        open_items_resolve_for(
+            coach=coach, subject=Subject.of(goal), record_type="goal_confirmation", record_id=str(goal.pk)
+        )
     return verdict
 
 

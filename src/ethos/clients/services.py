@@ -20,18 +20,14 @@ from ethos.referrals.services import referral_check
 from ethos.standards.engine import Subject, Verdict
 from ethos.standards.facts import Facts, age_on
 from ethos.standards.points import Point
-from ethos.standards.services import enforce, open_items_resolve_for
+from ethos.standards.services import action, enforce, open_items_resolve_for
 from ethos.vault.services import data_key_create
 
 from .models import Client, ContactVersion, Intake, PracticeClosure, Referral, SupervisionPlan
 
 DECLINE_NEEDS_REASON = "Choose the reason for declining from the list."
-PRACTICE_CLOSED = "Your practice is closed, so it takes no new clients. Nothing was recorded."
-
-
-class PracticeClosed(ValidationError):
-    """A closed practice (P11 closure) records no new intakes."""
-REFERRAL_REFUSED = "Ethos did not record this referral."
+# The clauses whose block at intake is itself the outcome: the person is declined, with a referral owed.
+DECLINING_CLAUSES = ("S1", "S2", "S9")
 CLIENT_NOT_ACTIVE = "This client's coaching has ended; reopen it first."
 
 
@@ -82,6 +78,7 @@ def intake_facts(*, coach, data: IntakeData, on: datetime.date) -> Facts:
     """The facts the standards engine needs at intake, and nothing that identifies the person."""
     competence = competence_for(coach)
     return Facts(
+        practice_closed=PracticeClosure.objects.filter(coach=coach).exists(),
         client_age=age_on(date_of_birth=data.date_of_birth, day=on),
         age_of_majority=profile_for(coach).age_of_majority,
         suicide_risk=data.screening.suicide_risk,
@@ -95,38 +92,43 @@ def intake_facts(*, coach, data: IntakeData, on: datetime.date) -> Facts:
 
 def _blocked_reason(verdict: Verdict) -> str:
     # The most serious first: crisis care, then safety, then age.
-    for clause in ("S2", "S1", "S9"):
+    for clause in ("S2", "S1", "S9"):  # DECLINING_CLAUSES, in order of urgency
         if any(f.clause == clause for f in verdict.blocks):
             return clause
     return ""
 
 
 def intake_submit(*, coach, data: IntakeData) -> IntakeResult:
-    """Record an intake; accept the person as a client unless the code or the coach declines."""
-    if PracticeClosure.objects.filter(coach=coach).exists():
-        raise PracticeClosed(PRACTICE_CLOSED)
+    """Record an intake; accept the person as a client unless the code or the coach declines.
+
+    S1, S2 and S9 decline the person (the intake is written, declined, with a referral owed);
+    any other stop (a closed practice, P11; an unlisted decline reason, P3) raises ActionStopped
+    and writes nothing but the finding.
+    """
     today = timezone.localdate()
     facts = intake_facts(coach=coach, data=data, on=today)
-    with transaction.atomic():
+    with action():
         client = Client(coach=coach)
         intake = Intake(coach=coach, client=client)
-        verdict = enforce(coach=coach, point=Point.INTAKE_SUBMIT, facts=facts, subject=Subject.of(client))
+        verdict = enforce(
+            coach=coach,
+            point=Point.INTAKE_SUBMIT,
+            facts=facts,
+            subject=Subject.of(client),
+            proceed_despite=DECLINING_CLAUSES,
+        )
         reason = _blocked_reason(verdict)
-        refused = False
         if not reason and data.decline_reason:
-            decline = enforce(
+            enforce(
                 coach=coach,
                 point=Point.INTAKE_DECLINE,
                 facts=Facts(decline_reason=data.decline_reason),
                 subject=Subject.of(client),
             )
-            refused = not decline.allowed or data.decline_reason not in Intake.DeclineReason.values
+            if data.decline_reason not in Intake.DeclineReason.values:
+                raise ValidationError(DECLINE_NEEDS_REASON)
             reason = data.decline_reason
-        if not refused:
-            _intake_write(coach=coach, client=client, intake=intake, data=data, reason=reason)
-    if refused:
-        # Raised after the transaction, so the P3 finding stays in the audit log.
-        raise ValidationError(DECLINE_NEEDS_REASON)
+        _intake_write(coach=coach, client=client, intake=intake, data=data, reason=reason)
     return IntakeResult(client=client, intake=intake, verdict=verdict)
 
 
@@ -175,49 +177,40 @@ def crisis_protocol_shown(*, coach, client: Client) -> None:
         )
 
 
-class ReferralRefused(Exception):
-    def __init__(self, verdict: Verdict) -> None:
-        super().__init__(REFERRAL_REFUSED)
-        self.verdict = verdict
-
-
 def referral_make(
     *, coach, client: Client, resource: Resource, reason: str, concern_area: str = ""
 ) -> Referral:
     """Refer a client to a resource the coach has vetted (P10); resolve what it answers."""
-    with transaction.atomic():
+    with action():
         # The directory's own P10 guard: it also treats a deactivated resource as unvetted.
-        verdict = referral_check(coach=coach, resource=resource, subject=Subject.of(client))
-        if verdict.allowed:
-            referral = Referral(
+        referral_check(coach=coach, resource=resource, subject=Subject.of(client))
+        referral = Referral(
+            coach=coach,
+            client=client,
+            resource=resource,
+            data_key=client.data_key,
+            reason=reason.strip(),
+            concern_area=concern_area or None,
+        )
+        referral.save(force_insert=True)
+        audit_append(
+            coach=coach,
+            action="referral.made",
+            target_type="client",
+            target_id=str(client.pk),
+            clauses=["P10"],
+            details={"resource": str(resource.pk), "kind": resource.kind},
+        )
+        record_types = ["referral"]
+        if resource.kind == Resource.Kind.COACHING:
+            record_types.append("coaching_referral")
+        for record_type in record_types:
+            open_items_resolve_for(
                 coach=coach,
-                client=client,
-                resource=resource,
-                data_key=client.data_key,
-                reason=reason.strip(),
-                concern_area=concern_area or None,
+                subject=Subject.of(client),
+                record_type=record_type,
+                record_id=str(referral.pk),
             )
-            referral.save(force_insert=True)
-            audit_append(
-                coach=coach,
-                action="referral.made",
-                target_type="client",
-                target_id=str(client.pk),
-                clauses=["P10"],
-                details={"resource": str(resource.pk), "kind": resource.kind},
-            )
-            record_types = ["referral"]
-            if resource.kind == Resource.Kind.COACHING:
-                record_types.append("coaching_referral")
-            for record_type in record_types:
-                open_items_resolve_for(
-                    coach=coach,
-                    subject=Subject.of(client),
-                    record_type=record_type,
-                    record_id=str(referral.pk),
-                )
-    if not verdict.allowed:
-        raise ReferralRefused(verdict)
     return referral
 
 

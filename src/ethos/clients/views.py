@@ -6,7 +6,7 @@ from django.views.decorators.http import require_http_methods
 
 from ethos.practice.selectors import COMPETENCE_AREAS, area_label, competence_for, profile_for
 from ethos.referrals.selectors import crisis_resources, get_resource_for_coach, resources_for
-from ethos.standards.engine import Subject
+from ethos.standards.engine import ActionStopped, Subject
 from ethos.standards.selectors import open_items_for
 
 from . import selectors, services
@@ -61,8 +61,8 @@ def intake(request: HttpRequest) -> HttpResponse:
                     decline_reason=data["decline_reason"],
                 ),
             )
-        except services.PracticeClosed as error:
-            form.add_error(None, error.messages)
+        except ActionStopped as stopped:
+            return render(request, "clients/intake.html", {"form": form, "verdict": stopped.verdict})
         except ValidationError as error:
             form.add_error("decline_reason", error.messages)
         else:
@@ -147,8 +147,8 @@ def refer(request: HttpRequest, pk) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 concern_area=form.cleaned_data["concern_area"],
             )
-        except services.ReferralRefused as refused:
-            verdict = refused.verdict
+        except ActionStopped as stopped:
+            verdict = stopped.verdict
         else:
             messages.success(request, REFERRAL_SAVED)
             return redirect("clients:detail", pk=client.pk)

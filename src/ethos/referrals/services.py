@@ -212,8 +212,8 @@ def resource_reactivate(*, coach, resource: Resource) -> Resource:
 def referral_check(*, coach, resource: Resource, subject: Subject) -> Verdict:
     """Ask the standards engine whether a referral to `resource` may be recorded (P10).
 
-    Call it inside the referral's own transaction, write the referral only if
-    `verdict.allowed`, and call `verdict.raise_if_stopped()` after the transaction.
+    Call it first inside the referral's own `action()`; it raises `ActionStopped` when the
+    referral may not be made.
     """
     _own(coach, resource)
     # A resource the coach took out of use no longer has their backing: it counts as unvetted.

@@ -8,16 +8,23 @@ Read in this order:
 3. ``facts.py``      ``Facts``: the one vocabulary of plain facts every rule reads.
 4. ``engine.py``     ``Finding``, ``Verdict``, ``@rule(clause, *points)``, ``evaluate(point, facts)``.
 5. ``rules.py``      the rules themselves: small pure functions, one clause each.
-6. ``services.py``   ``enforce(*, coach, point, facts, subject)``: what a workflow calls. It
-   evaluates, writes ``standards.finding`` to the audit log, opens items for unmet
-   requirements; ``open_item_resolve`` closes an item with the record it named.
+6. ``services.py``   ``action()`` and ``enforce(*, coach, point, facts, subject)``: what a
+   workflow calls. A stopped action raises ``ActionStopped`` (the one way to stop anything);
+   ``action()`` rolls the writes back and keeps the finding (``standards.finding`` in the audit
+   log, open items for unmet requirements); ``open_item_resolve`` closes an item with the
+   record it named.
 7. ``evidence.py`` and ``selectors.py``  the compliance report and how apps feed it.
 
 A workflow service, in full::
 
-    with transaction.atomic():
+    with action():   # one transaction; a stop rolls it back and keeps only the finding
         verdict = enforce(coach=coach, point=Point.SESSION_START, facts=facts, subject=Subject.of(session))
-        if verdict.allowed:
-            ...write, audit_append(...)...
-    verdict.raise_if_stopped()   # after the transaction, so the finding stays in the audit log
+        ...validate, write, audit_append(...)...
+
+and its view::
+
+    try:
+        session_start(coach=request.user, session=session, ...)
+    except ActionStopped as stopped:
+        return render(request, "...", {"verdict": stopped.verdict}, status=409)
 """

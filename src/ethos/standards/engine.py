@@ -169,11 +169,6 @@ class Verdict:
         """Render the verdict as the calm panel the coach sees (standards/verdict.html#panel)."""
         return render_to_string("standards/verdict.html#panel", {"verdict": self})
 
-    def raise_if_stopped(self) -> None:
-        """Raise ActionStopped if the action may not proceed (call it outside your transaction)."""
-        if not self.allowed:
-            raise ActionStopped(self)
-
     def as_dict(self) -> dict:
         return {
             "point": self.point.value,
@@ -183,11 +178,19 @@ class Verdict:
 
 
 class ActionStopped(Exception):
-    """The standards engine stopped an action; `verdict` says why and what resolves it."""
+    """The one way an action is stopped: `verdict` says why and what resolves it.
 
-    def __init__(self, verdict: Verdict) -> None:
+    Raised by `standards.services.enforce` inside `action()`, which writes the finding and
+    lets this go on to the view, which shows `verdict.panel()`. `coach` and `subject` say whose
+    finding it is; `recorded` turns true once the finding is written.
+    """
+
+    def __init__(self, verdict: Verdict, *, coach=None, subject: Subject | None = None) -> None:
         super().__init__(f"{verdict.point}: stopped by {', '.join(verdict.clauses)}")
         self.verdict = verdict
+        self.coach = coach
+        self.subject = subject
+        self.recorded = False
 
 
 RuleFunction = Callable[[Facts], Iterable[Finding]]

@@ -127,6 +127,8 @@ class Facts:
     release_explained: bool | None = None
     release_coaching_referrals: int | None = None
     clients_without_ending: int | None = None
+    # A practice that has closed (P11) takes no one new.
+    practice_closed: bool | None = None
     # Money (P2, P9, P12).
     transaction: Transaction | None = None
     fee_for_coach_cancelled_session: bool | None = None

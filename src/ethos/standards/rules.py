@@ -358,6 +358,16 @@ def p11_no_abandonment(facts: Facts) -> Iterator[Finding]:
         yield Finding("P11", REQUIRE, P11_REFERRAL, P11_REFERRAL_RESOLUTION, records=("coaching_referral",))
 
 
+P11_CLOSED = "Your practice is closed, so it takes no new clients."
+P11_CLOSED_RESOLUTION = "Point the person to another coach you have vetted. Nothing about them was recorded."
+
+
+@rule("P11", Point.INTAKE_SUBMIT)
+def p11_closed_practice_takes_no_one_new(facts: Facts) -> Iterator[Finding]:
+    if facts.practice_closed:
+        yield Finding("P11", BLOCK, P11_CLOSED, P11_CLOSED_RESOLUTION)
+
+
 @rule("P11", Point.PRACTICE_CLOSE)
 def p11_closing_the_practice(facts: Facts) -> Iterator[Finding]:
     if facts.clients_without_ending:

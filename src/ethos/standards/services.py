@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -9,7 +14,7 @@ from django.utils import timezone
 from ethos.audit.services import audit_append
 
 from .catalog import Strength
-from .engine import Subject, Verdict, clauses_at, consult, evaluate
+from .engine import ActionStopped, Subject, Verdict, clauses_at, consult, evaluate
 from .facts import Facts
 from .models import OpenItem, Tally
 from .points import Point
@@ -20,7 +25,7 @@ ITEM_WRONG_RECORD = "This open item is resolved by {expected}, not by a {given} 
 ITEM_NO_RECORD_ID = "Name the record that resolves this open item."
 
 
-class OpenItemRefused(ValueError):
+class OpenItemInvalid(ValueError):
     """An open item cannot be resolved this way; the message says why."""
 
 
@@ -64,15 +69,19 @@ def _open_items(*, coach, verdict: Verdict, subject: Subject, now) -> list[OpenI
     return opened
 
 
-def enforce(*, coach, point: Point | str, facts: Facts, subject: Subject) -> Verdict:
-    """Evaluate `facts` at `point` for `coach`; audit a non-clean verdict and open unmet requirements.
+ENFORCE_OUTSIDE_ACTION = (
+    "enforce() stopped {point}, but no standards action() was running to keep the finding: "
+    "wrap the service's writes in `with action():`."
+)
 
-    It joins the caller's transaction and never raises for a stopped action: the caller writes
-    nothing when `not verdict.allowed`, lets its transaction commit (so the audit event and the
-    open items are kept), and then calls `verdict.raise_if_stopped()` or renders `verdict.panel()`.
-    """
-    verdict = evaluate(point, facts)
+# How many action() blocks are open in this context; only the outermost records a stop.
+_action_depth: contextvars.ContextVar[int] = contextvars.ContextVar("ethos_action_depth", default=0)
+
+
+def _record(*, coach, verdict: Verdict, subject: Subject) -> list[OpenItem]:
+    """Write what a verdict owes: tallies, and for a non-clean one its open items and audit event."""
     now = timezone.now()
+    opened: list[OpenItem] = []
     with transaction.atomic():
         _tally(coach=coach, verdict=verdict, now=now)
         if not verdict.clean:
@@ -86,22 +95,71 @@ def enforce(*, coach, point: Point | str, facts: Facts, subject: Subject) -> Ver
                 clauses=verdict.clauses,
                 details=details,
             )
+    return opened
+
+
+@contextmanager
+def action() -> Iterator[None]:
+    """Run a service's writes as one transaction that the standards engine may stop.
+
+    Inside it, `enforce` raises `ActionStopped` when the verdict stops the action. The block's
+    writes are then rolled back, the finding (tally, open items, audit event) is written in
+    their place, and `ActionStopped` goes on to the caller, which shows `verdict.panel()`.
+    Nested actions (an ending that makes a referral) leave the recording to the outermost one.
+    """
+    depth = _action_depth.get()
+    token = _action_depth.set(depth + 1)
+    try:
+        with transaction.atomic():
+            yield
+    except ActionStopped as stopped:
+        if depth == 0 and not stopped.recorded and stopped.coach is not None:
+            _action_depth.reset(token)
+            token = None
+            _record(coach=stopped.coach, verdict=stopped.verdict, subject=stopped.subject)
+            stopped.recorded = True
+        raise
+    finally:
+        if token is not None:
+            _action_depth.reset(token)
+
+
+def enforce(
+    *, coach, point: Point | str, facts: Facts, subject: Subject, proceed_despite: Collection[str] = ()
+) -> Verdict:
+    """Evaluate `facts` at `point` for `coach`; stop the action, or record what it owes and go on.
+
+    Call it first inside the service's `with action():` block. When the verdict stops the action
+    (a block, or a requirement the action must wait for), it raises `ActionStopped` carrying the
+    verdict; `action()` rolls the block back and writes the finding. Otherwise it writes the
+    tallies, the audit event of a non-clean verdict and the open items of follow-up requirements,
+    in the caller's transaction, and returns the verdict.
+
+    `proceed_despite` names clauses whose stop is itself the workflow's outcome: an intake that
+    S1, S2 or S9 declines is still written, as a declined intake with its referral owed.
+    """
+    verdict = evaluate(point, facts)
+    if any(finding.stops and finding.clause not in proceed_despite for finding in verdict.findings):
+        if _action_depth.get() == 0:
+            raise ImproperlyConfigured(ENFORCE_OUTSIDE_ACTION.format(point=verdict.point))
+        raise ActionStopped(verdict, coach=coach, subject=subject)
+    _record(coach=coach, verdict=verdict, subject=subject)
     return verdict
 
 
 def open_item_resolve(*, coach, item: OpenItem, record_type: str, record_id: str) -> OpenItem:
     """Resolve an open item with the record it named; refuse any other kind of record."""
     if item.coach_id != coach.pk:
-        raise OpenItemRefused(ITEM_NOT_YOURS)
+        raise OpenItemInvalid(ITEM_NOT_YOURS)
     if not str(record_id).strip():
-        raise OpenItemRefused(ITEM_NO_RECORD_ID)
+        raise OpenItemInvalid(ITEM_NO_RECORD_ID)
     with transaction.atomic():
         item = OpenItem.objects.select_for_update().get(pk=item.pk)
         if not item.is_open:
-            raise OpenItemRefused(ITEM_ALREADY_RESOLVED)
+            raise OpenItemInvalid(ITEM_ALREADY_RESOLVED)
         if record_type not in item.record_type_list:
             expected = " or ".join(item.record_type_list)
-            raise OpenItemRefused(ITEM_WRONG_RECORD.format(expected=expected, given=record_type))
+            raise OpenItemInvalid(ITEM_WRONG_RECORD.format(expected=expected, given=record_type))
         item.resolved_at = timezone.now()
         item.resolved_record_type = record_type
         item.resolved_record_id = str(record_id)

@@ -63,6 +63,7 @@ def main() -> int:
     from django.db import connection
 
     from ethos.accounts.services import coach_create
+    from ethos.audit.actions import Action
     from ethos.audit.models import AuditEvent
     from ethos.audit.selectors import consistency_with, verify_log
     from ethos.audit.services import audit_append
@@ -103,7 +104,11 @@ def main() -> int:
             done += 1
             start = time.perf_counter()
             event = audit_append(
-                coach=coach, action="bench.event", target_type="thing", target_id=str(done), clauses=["C2"]
+                coach=coach,
+                action=Action.CLIENT_VIEWED,
+                target_type="thing",
+                target_id=str(done),
+                clauses=["C2"],
             )
             times.append(time.perf_counter() - start)
             if event.seq == checkpoint_at:

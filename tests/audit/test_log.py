@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from ethos.audit import checkpoint, merkle
+from ethos.audit.actions import Action
 from ethos.audit.keys import KEY_NAME, origin_for, public_key
 from ethos.audit.models import AppendOnlyError, AuditEvent, AuditHead
 from ethos.audit.selectors import chain_head, sealed_details, verify_log
@@ -17,7 +18,11 @@ pytestmark = pytest.mark.django_db
 def append_many(coach, count: int) -> None:
     for number in range(count):
         audit_append(
-            coach=coach, action="test.event", target_type="thing", target_id=str(number), clauses=["C2"]
+            coach=coach,
+            action=Action.CLIENT_VIEWED,
+            target_type="thing",
+            target_id=str(number),
+            clauses=["C2"],
         )
 
 
@@ -53,7 +58,7 @@ def test_c2_each_coach_has_their_own_chain(coach, other_coach):
 
 
 def test_c2_sealed_details_are_encrypted(coach, vault):
-    event = audit_append(coach=coach, action="client.viewed", sealed_details={"name": "Canary-Otter"})
+    event = audit_append(coach=coach, action=Action.CLIENT_VIEWED, sealed_details={"name": "Canary-Otter"})
     assert b"Canary-Otter" not in bytes(event.sealed)
     assert b"Canary-Otter" not in event.canonical_bytes()
     assert sealed_details(AuditEvent.objects.get(pk=event.pk)) == {"name": "Canary-Otter"}

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from ethos.audit import views
+from ethos.audit.actions import Action
 from ethos.audit.models import AuditHead
 from ethos.audit.selectors import chain_head
 from ethos.audit.services import audit_append, sign_checkpoint
@@ -9,7 +10,7 @@ from ethos.audit.services import audit_append, sign_checkpoint
 pytestmark = pytest.mark.django_db
 
 
-def fill(coach, count, action="test.event"):
+def fill(coach, count, action=Action.CLIENT_VIEWED):
     for number in range(count):
         audit_append(
             coach=coach, action=action, target_type="thing", target_id=f"T-{coach.pk.hex[:6]}-{number}"
@@ -27,10 +28,10 @@ def test_the_activity_page_lists_events_newest_first(coach_client, coach):
 
 
 def test_the_activity_page_filters_by_action_and_date(coach_client, coach):
-    fill(coach, 2, action="client.viewed")
-    fill(coach, 2, action="note.signed")
-    page = coach_client.get(reverse("audit:activity"), {"action": "note.signed"}).context["page"]
-    assert {event.action for event in page} == {"note.signed"}
+    fill(coach, 2, action=Action.CLIENT_VIEWED)
+    fill(coach, 2, action=Action.GOAL_CREATED)
+    page = coach_client.get(reverse("audit:activity"), {"action": "goal.created"}).context["page"]
+    assert {event.action for event in page} == {"goal.created"}
     response = coach_client.get(reverse("audit:activity"), {"since": "2030-01-02", "until": "2030-01-01"})
     assert response.status_code == 200
     assert "The end date is before the start date." in response.content.decode()

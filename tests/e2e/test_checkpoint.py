@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 
 from ethos.audit import merkle, triggers
+from ethos.audit.actions import Action
 from ethos.audit.models import AuditEvent, AuditHead
 from ethos.audit.services import audit_append, sign_checkpoint
 from tests.conftest import PASSPHRASE, make_coach
@@ -43,7 +44,7 @@ def test_the_browser_remembers_the_checkpoint_and_stays_quiet_while_the_log_only
 def test_a_rolled_back_log_raises_a_loud_warning_at_sign_in(live_server, page):
     coach = make_coach()
     for number in range(5):
-        audit_append(coach=coach, action="test.event", target_id=str(number))
+        audit_append(coach=coach, action=Action.CLIENT_VIEWED, target_id=str(number))
     sign_in(page, live_server, coach)
     assert kept_checkpoint(page, coach)
     sign_out(page)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from ethos.accounts.models import User
 from ethos.accounts.services import invitation_create
 from ethos.audit import triggers
+from ethos.audit.actions import Action
 from ethos.audit.selectors import verify_log
 from ethos.audit.services import audit_append
 from ethos.vault import backup
@@ -31,7 +32,7 @@ def practice(coach, jottings=3):
         rows = [make_jotting(data_key=key, words=f"{CANARY} {n}", facts={"n": n}) for n in range(jottings)]
         audit_append(
             coach=coach,
-            action="client.viewed",
+            action=Action.CLIENT_VIEWED,
             target_type="jotting",
             target_id=str(rows[0].pk),
             sealed_details={"said": CANARY},

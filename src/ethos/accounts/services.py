@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 from ethos.vault import services as vault_services
 from ethos.vault.context import Vault, unlocked
@@ -63,7 +64,9 @@ def record_failed_sign_in(user: User, *, message: str = SIGN_IN_FAILED) -> str:
         User.objects.filter(pk=user.pk).update(failed_sign_ins=F("failed_sign_ins") + 1)
         user.refresh_from_db(fields=["failed_sign_ins", "locked_until"])
         locked = user.failed_sign_ins >= settings.ETHOS_LOCKOUT_FAILURES
-        audit_append(coach=user, action="auth.sign_in_failed", actor="unknown", details={"locked": locked})
+        audit_append(
+            coach=user, action=Action.AUTH_SIGN_IN_FAILED, actor="unknown", details={"locked": locked}
+        )
         if locked:
             user.locked_until = timezone.now() + timedelta(minutes=settings.ETHOS_LOCKOUT_MINUTES)
             user.failed_sign_ins = 0
@@ -91,11 +94,11 @@ def sign_in_check(*, email: str, passphrase: str) -> SignInResult:
 
 def signed_in(*, user: User, method: str) -> None:
     """Record a completed sign-in (after every factor)."""
-    audit_append(coach=user, action="auth.signed_in", details={"method": method})
+    audit_append(coach=user, action=Action.AUTH_SIGNED_IN, details={"method": method})
 
 
 def signed_out(*, user: User) -> None:
-    audit_append(coach=user, action="auth.signed_out")
+    audit_append(coach=user, action=Action.AUTH_SIGNED_OUT)
 
 
 def _hash_code(code: str) -> str:
@@ -152,7 +155,7 @@ def coach_create(*, email: str, name: str, passphrase: str) -> NewCoach:
     with transaction.atomic():
         user.save()
         keys = vault_services.keys_create(coach=user, passphrase=passphrase)
-        audit_append(coach=user, action="auth.account_created")
+        audit_append(coach=user, action=Action.AUTH_ACCOUNT_CREATED)
     return NewCoach(user=user, vault=keys.vault, recovery_key=keys.recovery_key)
 
 
@@ -174,7 +177,7 @@ def passphrase_change(*, user: User, vault: Vault, new_passphrase: str) -> None:
         user.set_password(new_passphrase)
         user.save(update_fields=["password"])
         vault_services.passphrase_rewrap(vault=vault, new_passphrase=new_passphrase)
-        audit_append(coach=user, action="auth.passphrase_changed")
+        audit_append(coach=user, action=Action.AUTH_PASSPHRASE_CHANGED)
 
 
 def recover_with_key(*, email: str, recovery_text: str, new_passphrase: str) -> tuple[User, Vault]:
@@ -200,7 +203,7 @@ def recover_with_key(*, email: str, recovery_text: str, new_passphrase: str) -> 
         user.locked_until = None
         user.save(update_fields=["password", "failed_sign_ins", "locked_until"])
         vault_services.passphrase_rewrap(vault=vault, new_passphrase=new_passphrase)
-        audit_append(coach=user, action="auth.recovery_key_used")
+        audit_append(coach=user, action=Action.AUTH_RECOVERY_KEY_USED)
     return user, vault
 
 
@@ -221,7 +224,7 @@ def totp_enable(*, user: User, secret: str, code: str) -> list[str] | None:
         user.totp_enabled = True
         user.totp_last_step = totp.timecode(timezone.now())
         user.save(update_fields=["totp_secret", "totp_enabled", "totp_last_step"])
-        audit_append(coach=user, action="auth.two_step_enabled")
+        audit_append(coach=user, action=Action.AUTH_TWO_STEP_ENABLED)
         return recovery_codes_regenerate(user=user)
 
 
@@ -231,7 +234,7 @@ def totp_disable(*, user: User) -> None:
         user.totp_enabled = False
         user.save(update_fields=["totp_secret", "totp_enabled"])
         RecoveryCode.objects.filter(user=user).delete()
-        audit_append(coach=user, action="auth.two_step_disabled")
+        audit_append(coach=user, action=Action.AUTH_TWO_STEP_DISABLED)
 
 
 def recovery_codes_regenerate(*, user: User) -> list[str]:

@@ -19,4 +19,7 @@ class AuditConfig(AppConfig):
     label = "audit"
 
     def ready(self) -> None:
+        from .actions import check_actions
+
+        check_actions()
         post_migrate.connect(_ensure_triggers, sender=self, dispatch_uid="ethos.audit.triggers")

@@ -1,14 +1,17 @@
 from django import forms
 
+from .actions import Action
+
 
 class ActivityFilterForm(forms.Form):
     action = forms.ChoiceField(required=False, label="What happened")
     since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="Until", widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, actions: list[str], **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "Everything"), *[(a, a) for a in actions]]
+        actions = sorted(Action, key=lambda action: action.label)
+        self.fields["action"].choices = [("", "Everything"), *[(a.value, a.label) for a in actions]]
 
     def clean(self):
         data = super().clean()

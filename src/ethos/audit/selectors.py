@@ -32,7 +32,7 @@ def chain_head(coach) -> ChainHead:
 def events_for(coach, *, action: str = "", since=None, until=None):
     events = AuditEvent.objects.filter(coach=coach).order_by("-seq")
     if action:
-        events = events.filter(action__startswith=action)
+        events = events.filter(action=action)
     if since:
         events = events.filter(created_at__date__gte=since)
     if until:
@@ -49,10 +49,6 @@ def sealed_details(event: AuditEvent) -> dict | None:
         vault.account_key, bytes(event.sealed), aad=sealed_details_aad(event.coach_id, event.seq)
     )
     return json.loads(raw)
-
-
-def actions_for(coach) -> list[str]:
-    return sorted(set(AuditEvent.objects.filter(coach=coach).values_list("action", flat=True)))
 
 
 # -- verification ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from ethos.vault import crypto
 from ethos.vault.context import current_vault
 
 from . import checkpoint, merkle
+from .actions import Action, as_action
 from .keys import KEY_NAME, origin_for, signing_key
 from .models import AuditEvent, AuditHead
 
@@ -27,7 +28,7 @@ def sign_checkpoint(coach_id, size: int, root: bytes) -> str:
 def audit_append(
     *,
     coach,
-    action: str,
+    action: Action,
     target_type: str = "",
     target_id: str = "",
     clauses: Sequence[str] = (),
@@ -40,6 +41,7 @@ def audit_append(
     `details` must say nothing about a client; put that in `sealed_details`, which is encrypted
     with the coach's account key (and so needs the vault unlocked).
     """
+    action = as_action(action)
     # No savepoint: an append is part of the caller's change, and fails or succeeds with it.
     with transaction.atomic(savepoint=False):
         # Appends for one coach are serialised on the head row (PostgreSQL locks it; SQLite's

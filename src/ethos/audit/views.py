@@ -20,7 +20,7 @@ PAGE_SIZE = 50
 
 def activity(request: HttpRequest) -> HttpResponse:
     coach = request.user
-    form = ActivityFilterForm(request.GET or None, actions=selectors.actions_for(coach))
+    form = ActivityFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     events = selectors.events_for(
         coach, action=filters.get("action", ""), since=filters.get("since"), until=filters.get("until")

@@ -21,6 +21,7 @@ from django.utils import timezone
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 from ethos.referrals.models import Resource
 from ethos.referrals.selectors import vetting_state
@@ -289,7 +290,7 @@ def _write_ending(
     client.save(update_fields=["status", "status_changed_at"])
     audit_append(
         coach=coach,
-        action="client.ended" if kind == Ending.Kind.END else "client.paused",
+        action=Action.CLIENT_ENDED if kind == Ending.Kind.END else Action.CLIENT_PAUSED,
         target_type="client",
         target_id=str(client.pk),
         clauses=["P11"],
@@ -315,7 +316,7 @@ def practice_close(*, coach) -> PracticeClosure:
         closure.save(force_insert=True)
         audit_append(
             coach=coach,
-            action="practice.closed",
+            action=Action.PRACTICE_CLOSED,
             target_type="practice",
             target_id=str(coach.pk),
             clauses=["P11"],
@@ -478,7 +479,7 @@ def ending_letter(*, coach, ending: Ending) -> bytes:
     data = letter_pdf_build(ending, referrals, coach_name=coach.name or coach.email)
     audit_append(
         coach=coach,
-        action="client.letter_printed",
+        action=Action.CLIENT_LETTER_PRINTED,
         target_type="client",
         target_id=str(ending.client_id),
         clauses=["P11"],

@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
 
+from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 from ethos.standards.engine import Subject, Verdict
 from ethos.standards.facts import Facts
@@ -52,9 +53,9 @@ STATUS_MOVES = {
     Goal.Status.SET_ASIDE: {Goal.Status.ACTIVE},
 }
 STATUS_ACTIONS = {
-    Goal.Status.REACHED: "goal.reached",
-    Goal.Status.SET_ASIDE: "goal.set_aside",
-    Goal.Status.ACTIVE: "goal.reopened",
+    Goal.Status.REACHED: Action.GOAL_REACHED,
+    Goal.Status.SET_ASIDE: Action.GOAL_SET_ASIDE,
+    Goal.Status.ACTIVE: Action.GOAL_REOPENED,
 }
 
 
@@ -76,7 +77,9 @@ def _audit(*, coach, goal: Goal, action: str, details: dict | None = None) -> No
         action=action,
         target_type="goal",
         target_id=str(goal.pk),
-        clauses=["P1", "P5"] if action in {"goal.created", "goal.confirmed", "goal.activated"} else [],
+        clauses=["P1", "P5"]
+        if action in {Action.GOAL_CREATED, Action.GOAL_CONFIRMED, Action.GOAL_ACTIVATED}
+        else [],
         details={"client": str(goal.client_id), **(details or {})},
     )
 
@@ -103,7 +106,7 @@ def goal_create(*, coach, client: Client, words: str) -> Goal:
             status=Goal.Status.AWAITING,
         )
         goal.save(force_insert=True)
-        _audit(coach=coach, goal=goal, action="goal.created")
+        _audit(coach=coach, goal=goal, action=Action.GOAL_CREATED)
     return goal
 
 
@@ -125,7 +128,7 @@ def goal_activate(*, coach, goal: Goal) -> Verdict:
         if goal.status == Goal.Status.AWAITING:
             goal.status = Goal.Status.ACTIVE
             goal.save(update_fields=["status"])
-            _audit(coach=coach, goal=goal, action="goal.activated")
+            _audit(coach=coach, goal=goal, action=Action.GOAL_ACTIVATED)
         open_items_resolve_for(
             coach=coach, subject=Subject.of(goal), record_type="goal_confirmation", record_id=str(goal.pk)
         )
@@ -148,7 +151,7 @@ def goal_confirm(*, coach, goal: Goal, confirmed_by: str, how: Goal.Confirmation
         goal.confirmed_how = how
         goal.confirmed_by = confirmed_by[:CONFIRMED_BY_MAX]
         goal.save(update_fields=["confirmed_at", "confirmed_how", "confirmed_by"])
-        _audit(coach=coach, goal=goal, action="goal.confirmed", details={"how": str(how)})
+        _audit(coach=coach, goal=goal, action=Action.GOAL_CONFIRMED, details={"how": str(how)})
         goal_activate(coach=coach, goal=goal)
     return goal
 
@@ -178,7 +181,10 @@ def goal_progress_add(
         )
         progress.save(force_insert=True)
         _audit(
-            coach=coach, goal=goal, action="goal.progress_recorded", details={"progress": str(progress.pk)}
+            coach=coach,
+            goal=goal,
+            action=Action.GOAL_PROGRESS_RECORDED,
+            details={"progress": str(progress.pk)},
         )
     return progress
 

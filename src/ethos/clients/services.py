@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 from ethos.practice.selectors import competence_for, profile_for
 from ethos.referrals.models import Resource
@@ -154,7 +155,7 @@ def _intake_write(*, coach, client: Client, intake: Intake, data: IntakeData, re
     intake.save(force_insert=True)
     audit_append(
         coach=coach,
-        action="intake.declined" if declined else "intake.accepted",
+        action=Action.INTAKE_DECLINED if declined else Action.INTAKE_ACCEPTED,
         target_type="client",
         target_id=str(client.pk),
         clauses=[reason] if reason in {"S1", "S2", "S5", "S9"} else [],
@@ -170,7 +171,7 @@ def crisis_protocol_shown(*, coach, client: Client) -> None:
         )
         audit_append(
             coach=coach,
-            action="intake.crisis_protocol_shown",
+            action=Action.INTAKE_CRISIS_PROTOCOL_SHOWN,
             target_type="client",
             target_id=str(client.pk),
             clauses=["S2"],
@@ -195,7 +196,7 @@ def referral_make(
         referral.save(force_insert=True)
         audit_append(
             coach=coach,
-            action="referral.made",
+            action=Action.REFERRAL_MADE,
             target_type="client",
             target_id=str(client.pk),
             clauses=["P10"],
@@ -230,7 +231,7 @@ def supervision_plan_record(
         record.save(force_insert=True)
         audit_append(
             coach=coach,
-            action="supervision.planned",
+            action=Action.SUPERVISION_PLANNED,
             target_type="client",
             target_id=str(client.pk),
             clauses=["S5", "S6"],
@@ -242,7 +243,7 @@ def supervision_plan_record(
 
 
 def client_viewed(*, coach, client: Client) -> None:
-    audit_append(coach=coach, action="client.viewed", target_type="client", target_id=str(client.pk))
+    audit_append(coach=coach, action=Action.CLIENT_VIEWED, target_type="client", target_id=str(client.pk))
 
 
 def client_contact_update(
@@ -265,6 +266,6 @@ def client_contact_update(
         client.emergency_contact = emergency_contact
         client.save(update_fields=["contact", "preferred_name", "pronouns", "emergency_contact"])
         audit_append(
-            coach=coach, action="client.contact_changed", target_type="client", target_id=str(client.pk)
+            coach=coach, action=Action.CLIENT_CONTACT_CHANGED, target_type="client", target_id=str(client.pk)
         )
     return client

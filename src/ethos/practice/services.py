@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 
 from .areas import SLUG_MAX, area_slug, is_standard
@@ -52,7 +53,7 @@ def profile_update(
         profile.save()
         audit_append(
             coach=coach,
-            action="practice.profile_updated",
+            action=Action.PRACTICE_PROFILE_UPDATED,
             target_type="practice_profile",
             target_id=str(profile.pk),
             details={"changed": changed, "country": profile.country, "age_of_majority": age_of_majority},
@@ -98,7 +99,7 @@ def competence_update(*, coach, areas: Iterable[str], new_area: str = "") -> fro
         )
         audit_append(
             coach=coach,
-            action="practice.competence_updated",
+            action=Action.PRACTICE_COMPETENCE_UPDATED,
             target_type="practice_profile",
             target_id=str(profile.pk),
             clauses=["S5"],
@@ -153,7 +154,7 @@ def credential_add(
         credential.save(force_insert=True)
         audit_append(
             coach=coach,
-            action="practice.credential_added",
+            action=Action.PRACTICE_CREDENTIAL_ADDED,
             target_type="credential",
             target_id=str(credential.pk),
             clauses=["S10"],
@@ -191,7 +192,7 @@ def credential_update(
         credential.save()
         audit_append(
             coach=coach,
-            action="practice.credential_updated",
+            action=Action.PRACTICE_CREDENTIAL_UPDATED,
             target_type="credential",
             target_id=str(credential.pk),
             clauses=["S10"],
@@ -210,7 +211,7 @@ def credential_remove(*, coach, credential: Credential) -> None:
         Credential.objects.filter(pk=credential.pk, coach=coach).delete()
         audit_append(
             coach=coach,
-            action="practice.credential_removed",
+            action=Action.PRACTICE_CREDENTIAL_REMOVED,
             target_type="credential",
             target_id=target_id,
             clauses=["S10"],

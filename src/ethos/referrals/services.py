@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 from ethos.standards.engine import Subject, Verdict
 from ethos.standards.facts import Facts, Vetting
@@ -80,7 +81,7 @@ def resource_create(
         resource.save(force_insert=True)
         audit_append(
             coach=coach,
-            action="referrals.resource_added",
+            action=Action.REFERRALS_RESOURCE_ADDED,
             target_type="resource",
             target_id=str(resource.pk),
             clauses=["P10"],
@@ -124,7 +125,7 @@ def resource_update(
         resource.save()
         audit_append(
             coach=coach,
-            action="referrals.resource_updated",
+            action=Action.REFERRALS_RESOURCE_UPDATED,
             target_type="resource",
             target_id=str(resource.pk),
             clauses=["P10"],
@@ -165,7 +166,7 @@ def vetting_record(
         record.save(force_insert=True)
         audit_append(
             coach=coach,
-            action="referrals.vetted",
+            action=Action.REFERRALS_VETTED,
             target_type="resource",
             target_id=str(resource.pk),
             clauses=["P10"],
@@ -189,7 +190,7 @@ def _set_active(*, coach, resource: Resource, active: bool) -> Resource:
             raise ValidationError(ALREADY_ACTIVE if active else ALREADY_INACTIVE)
         audit_append(
             coach=coach,
-            action="referrals.resource_reactivated" if active else "referrals.resource_deactivated",
+            action=Action.REFERRALS_RESOURCE_REACTIVATED if active else Action.REFERRALS_RESOURCE_DEACTIVATED,
             target_type="resource",
             target_id=str(resource.pk),
             clauses=["P10"],

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 
 from .catalog import Strength
@@ -89,7 +90,7 @@ def _record(*, coach, verdict: Verdict, subject: Subject) -> list[OpenItem]:
             details = verdict.as_dict() | {"opened_items": [str(item.pk) for item in opened]}
             audit_append(
                 coach=coach,
-                action="standards.finding",
+                action=Action.STANDARDS_FINDING,
                 target_type=subject.type,
                 target_id=subject.id,
                 clauses=verdict.clauses,
@@ -166,7 +167,7 @@ def open_item_resolve(*, coach, item: OpenItem, record_type: str, record_id: str
         item.save(update_fields=["resolved_at", "resolved_record_type", "resolved_record_id"])
         audit_append(
             coach=coach,
-            action="standards.open_item_resolved",
+            action=Action.STANDARDS_OPEN_ITEM_RESOLVED,
             target_type="open_item",
             target_id=str(item.pk),
             clauses=[item.clause],
@@ -188,10 +189,10 @@ def open_items_resolve_for(*, coach, subject: Subject, record_type: str, record_
 def desk_consult(*, coach, facts: Facts) -> tuple[Verdict, ...]:
     """Answer an ethics desk question with the workflows' own rules; audit only that it was asked."""
     verdicts = consult(facts)
-    audit_append(coach=coach, action="standards.desk_consulted")
+    audit_append(coach=coach, action=Action.STANDARDS_DESK_CONSULTED)
     return verdicts
 
 
 def report_exported(*, coach, export_format: str) -> None:
     """Record that the coach exported the compliance report."""
-    audit_append(coach=coach, action="standards.report_exported", details={"format": export_format})
+    audit_append(coach=coach, action=Action.STANDARDS_REPORT_EXPORTED, details={"format": export_format})

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ethos.accounts import services as account_services
 from ethos.accounts.views import BACKEND, _apply_errors, _safe_next, signed_in
+from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 
 from . import backup, kit, services
@@ -45,7 +46,7 @@ def unlock(request: HttpRequest) -> HttpResponse:
                 )
             else:
                 services.session_open(request, vault)
-                audit_append(coach=coach, action="vault.unlocked")
+                audit_append(coach=coach, action=Action.VAULT_UNLOCKED)
                 messages.success(request, UNLOCKED)
                 return redirect(_safe_next(request))
     return render(request, "vault/unlock.html", {"form": form, "next": _safe_next(request)})
@@ -54,7 +55,7 @@ def unlock(request: HttpRequest) -> HttpResponse:
 @require_POST
 def lock(request: HttpRequest) -> HttpResponse:
     services.session_close(request)
-    audit_append(coach=request.user, action="vault.locked")
+    audit_append(coach=request.user, action=Action.VAULT_LOCKED)
     messages.info(request, LOCKED)
     return redirect("vault:unlock")
 
@@ -69,7 +70,7 @@ def recovery_kit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if services.recovery_confirm(coach=request.user, recovery_key=recovery_key, typed=form.typed()):
             request.session.pop(services.SESSION_RECOVERY, None)
-            audit_append(coach=request.user, action="vault.recovery_kit_confirmed")
+            audit_append(coach=request.user, action=Action.VAULT_RECOVERY_KIT_CONFIRMED)
             messages.success(request, KIT_CONFIRMED)
             return redirect("home")
         form.add_error(None, services.RECOVERY_CONFIRM_MISMATCH)
@@ -87,7 +88,7 @@ def recovery_kit_new(request: HttpRequest) -> HttpResponse:
     if request.vault is None:
         raise VaultLocked("Unlock your records before making a new recovery kit.")
     services.recovery_key_replace(request, request.vault)
-    audit_append(coach=request.user, action="vault.recovery_key_replaced")
+    audit_append(coach=request.user, action=Action.VAULT_RECOVERY_KEY_REPLACED)
     return redirect("vault:recovery_kit")
 
 
@@ -143,7 +144,7 @@ def backup_download(request: HttpRequest) -> HttpResponse:
             folder = Path(tempfile.mkdtemp(prefix="ethos-backup-"))
             result = backup.backup_write(out=folder / "practice.ethos-backup", coach=request.user)
             audit_append(
-                coach=request.user, action="vault.backup_downloaded", details={"sha256": result.sha256}
+                coach=request.user, action=Action.VAULT_BACKUP_DOWNLOADED, details={"sha256": result.sha256}
             )
             handle = result.path.open("rb")
             # The file is already open; unlinking now leaves nothing behind on disk (POSIX).

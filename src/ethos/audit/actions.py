@@ -1,0 +1,139 @@
+"""Every kind of event the activity log can hold, named once.
+
+`audit_append` takes only these, so an event's name is never a free string that drifts from the
+Activity page's filter or from what `ethos audit verify` reports. A new workflow adds its actions
+here (area, then what happened, in the past tense) with the label the coach reads.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from django.core.exceptions import ImproperlyConfigured
+
+ACTION_NAME = re.compile(r"^[a-z]+(_[a-z]+)*\.[a-z]+(_[a-z]+)*$")
+ACTION_BADLY_NAMED = "Audit action {value!r} must be 'area.what_happened' in lower case."
+ACTION_NO_LABEL = "Audit action {value!r} has no label for the Activity page."
+ACTION_UNKNOWN = "{value!r} is not an audit action; add it to ethos.audit.actions.Action."
+
+
+class Action(StrEnum):
+    """An event in the coach's activity log."""
+
+    AUTH_ACCOUNT_CREATED = "auth.account_created"
+    AUTH_SIGNED_IN = "auth.signed_in"
+    AUTH_SIGNED_OUT = "auth.signed_out"
+    AUTH_SIGN_IN_FAILED = "auth.sign_in_failed"
+    AUTH_PASSPHRASE_CHANGED = "auth.passphrase_changed"
+    AUTH_RECOVERY_KEY_USED = "auth.recovery_key_used"
+    AUTH_TWO_STEP_ENABLED = "auth.two_step_enabled"
+    AUTH_TWO_STEP_DISABLED = "auth.two_step_disabled"
+    VAULT_UNLOCKED = "vault.unlocked"
+    VAULT_LOCKED = "vault.locked"
+    VAULT_RECOVERY_KEY_REPLACED = "vault.recovery_key_replaced"
+    VAULT_RECOVERY_KIT_CONFIRMED = "vault.recovery_kit_confirmed"
+    VAULT_BACKUP_DOWNLOADED = "vault.backup_downloaded"
+    STANDARDS_FINDING = "standards.finding"
+    STANDARDS_OPEN_ITEM_RESOLVED = "standards.open_item_resolved"
+    STANDARDS_DESK_CONSULTED = "standards.desk_consulted"
+    STANDARDS_REPORT_EXPORTED = "standards.report_exported"
+    PRACTICE_PROFILE_UPDATED = "practice.profile_updated"
+    PRACTICE_COMPETENCE_UPDATED = "practice.competence_updated"
+    PRACTICE_CREDENTIAL_ADDED = "practice.credential_added"
+    PRACTICE_CREDENTIAL_UPDATED = "practice.credential_updated"
+    PRACTICE_CREDENTIAL_REMOVED = "practice.credential_removed"
+    PRACTICE_CLOSED = "practice.closed"
+    REFERRALS_RESOURCE_ADDED = "referrals.resource_added"
+    REFERRALS_RESOURCE_UPDATED = "referrals.resource_updated"
+    REFERRALS_RESOURCE_DEACTIVATED = "referrals.resource_deactivated"
+    REFERRALS_RESOURCE_REACTIVATED = "referrals.resource_reactivated"
+    REFERRALS_VETTED = "referrals.vetted"
+    REFERRAL_MADE = "referral.made"
+    INTAKE_ACCEPTED = "intake.accepted"
+    INTAKE_DECLINED = "intake.declined"
+    INTAKE_CRISIS_PROTOCOL_SHOWN = "intake.crisis_protocol_shown"
+    CLIENT_VIEWED = "client.viewed"
+    CLIENT_CONTACT_CHANGED = "client.contact_changed"
+    CLIENT_ENDED = "client.ended"
+    CLIENT_PAUSED = "client.paused"
+    CLIENT_LETTER_PRINTED = "client.letter_printed"
+    GOAL_CREATED = "goal.created"
+    GOAL_CONFIRMED = "goal.confirmed"
+    GOAL_ACTIVATED = "goal.activated"
+    GOAL_PROGRESS_RECORDED = "goal.progress_recorded"
+    GOAL_REACHED = "goal.reached"
+    GOAL_SET_ASIDE = "goal.set_aside"
+    GOAL_REOPENED = "goal.reopened"
+    SUPERVISION_PLANNED = "supervision.planned"
+
+    @property
+    def label(self) -> str:
+        """Say what happened, in the coach's words (the Activity page's filter)."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    Action.AUTH_ACCOUNT_CREATED: "Account created",
+    Action.AUTH_SIGNED_IN: "Signed in",
+    Action.AUTH_SIGNED_OUT: "Signed out",
+    Action.AUTH_SIGN_IN_FAILED: "Failed sign-in",
+    Action.AUTH_PASSPHRASE_CHANGED: "Passphrase changed",
+    Action.AUTH_RECOVERY_KEY_USED: "Recovery kit used",
+    Action.AUTH_TWO_STEP_ENABLED: "Two-step sign-in turned on",
+    Action.AUTH_TWO_STEP_DISABLED: "Two-step sign-in turned off",
+    Action.VAULT_UNLOCKED: "Records unlocked",
+    Action.VAULT_LOCKED: "Records locked",
+    Action.VAULT_RECOVERY_KEY_REPLACED: "Recovery kit replaced",
+    Action.VAULT_RECOVERY_KIT_CONFIRMED: "Recovery kit confirmed",
+    Action.VAULT_BACKUP_DOWNLOADED: "Backup downloaded",
+    Action.STANDARDS_FINDING: "Code of Ethics finding",
+    Action.STANDARDS_OPEN_ITEM_RESOLVED: "Open item resolved",
+    Action.STANDARDS_DESK_CONSULTED: "Ethics desk consulted",
+    Action.STANDARDS_REPORT_EXPORTED: "Compliance report exported",
+    Action.PRACTICE_PROFILE_UPDATED: "Practice profile changed",
+    Action.PRACTICE_COMPETENCE_UPDATED: "Competence areas changed",
+    Action.PRACTICE_CREDENTIAL_ADDED: "Credential added",
+    Action.PRACTICE_CREDENTIAL_UPDATED: "Credential changed",
+    Action.PRACTICE_CREDENTIAL_REMOVED: "Credential removed",
+    Action.PRACTICE_CLOSED: "Practice closed",
+    Action.REFERRALS_RESOURCE_ADDED: "Directory resource added",
+    Action.REFERRALS_RESOURCE_UPDATED: "Directory resource changed",
+    Action.REFERRALS_RESOURCE_DEACTIVATED: "Directory resource taken out of use",
+    Action.REFERRALS_RESOURCE_REACTIVATED: "Directory resource back in use",
+    Action.REFERRALS_VETTED: "Resource vetted",
+    Action.REFERRAL_MADE: "Referral made",
+    Action.INTAKE_ACCEPTED: "Intake accepted",
+    Action.INTAKE_DECLINED: "Intake declined",
+    Action.INTAKE_CRISIS_PROTOCOL_SHOWN: "Crisis protocol shown",
+    Action.CLIENT_VIEWED: "Client record viewed",
+    Action.CLIENT_CONTACT_CHANGED: "Client contact details changed",
+    Action.CLIENT_ENDED: "Coaching ended",
+    Action.CLIENT_PAUSED: "Coaching paused",
+    Action.CLIENT_LETTER_PRINTED: "Ending letter printed",
+    Action.GOAL_CREATED: "Goal written",
+    Action.GOAL_CONFIRMED: "Goal confirmed by the client",
+    Action.GOAL_ACTIVATED: "Goal made active",
+    Action.GOAL_PROGRESS_RECORDED: "Goal progress recorded",
+    Action.GOAL_REACHED: "Goal reached",
+    Action.GOAL_SET_ASIDE: "Goal set aside",
+    Action.GOAL_REOPENED: "Goal reopened",
+    Action.SUPERVISION_PLANNED: "Supervision planned",
+}
+
+
+def check_actions() -> None:
+    """Refuse to start with a badly named action or one without a label (called from ready())."""
+    for action in Action:
+        if not ACTION_NAME.match(action.value):
+            raise ImproperlyConfigured(ACTION_BADLY_NAMED.format(value=action.value))
+        if action not in _LABELS:
+            raise ImproperlyConfigured(ACTION_NO_LABEL.format(value=action.value))
+
+
+def as_action(value: Action | str) -> Action:
+    """Return `value` as an Action; a name that is not one is a programming error."""
+    try:
+        return Action(value)
+    except ValueError:
+        raise ValueError(ACTION_UNKNOWN.format(value=value)) from None

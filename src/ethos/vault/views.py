@@ -10,12 +10,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ethos.accounts import kit
 from ethos.accounts import services as account_services
 from ethos.accounts.views import BACKEND, _apply_errors, _safe_next, signed_in
 from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 
-from . import backup, kit, services
+from . import backup, services
 from .context import VaultLocked
 from .forms import RecoverForm, RecoveryConfirmForm, UnlockForm
 

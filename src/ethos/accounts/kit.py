@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 from fpdf import FPDF
 
-from . import crypto
+from ethos.vault import crypto
 
 INTRO = (
     "This recovery key opens your Ethos practice if you forget your passphrase. "

@@ -2,6 +2,8 @@
 
 from django.urls import NoReverseMatch, reverse
 
+from .web import COACH, role_of
+
 SECTIONS = [
     ("Dashboard", "home"),
     ("Clients", "clients:list"),
@@ -13,7 +15,10 @@ SECTIONS = [
 
 
 def navigation(request):
-    """Give templates the sections, with a URL for those that exist in this version."""
+    """Give a coach's pages the sections, with a URL for those that exist in this version."""
+    user = getattr(request, "user", None)
+    if user is None or role_of(user) != COACH:
+        return {"nav_sections": []}
     items = []
     for label, name in SECTIONS:
         try:
@@ -28,10 +33,10 @@ def navigation(request):
 def audit_watch(request):
     """After sign-in (and on the Activity page), give checkpoint.js what it needs."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if role_of(user) != COACH:
         return {}
-    from ethos.accounts.views import CHECK_CHECKPOINT
     from ethos.audit.selectors import chain_head
+    from ethos.audit.views import CHECK_CHECKPOINT
 
     if not (request.session.get(CHECK_CHECKPOINT) or request.path.startswith("/activity/")):
         return {}

@@ -1,14 +1,18 @@
-from django.urls import include, path
+"""Every app's pages, each under the one role they belong to (see ethos.web)."""
+
+from django.urls import path
 
 from . import views
+from .web import COACH, SIGNED_IN, role_include
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("", include("ethos.accounts.urls")),
-    path("", include("ethos.vault.urls")),
-    path("", include("ethos.audit.urls")),
-    path("", include("ethos.standards.urls")),
-    path("", include("ethos.practice.urls")),
-    path("", include("ethos.referrals.urls")),
-    path("", include("ethos.clients.urls")),
+    # Sign-in and recovery are public; the account page belongs to whoever is signed in; the
+    # vault's pages (unlock, recovery kit, backup) are marked for coaches one by one.
+    path("", role_include("ethos.accounts.urls", role=SIGNED_IN)),
+    path("", role_include("ethos.audit.urls", role=COACH)),
+    path("", role_include("ethos.standards.urls", role=COACH)),
+    path("", role_include("ethos.practice.urls", role=COACH)),
+    path("", role_include("ethos.referrals.urls", role=COACH)),
+    path("", role_include("ethos.clients.urls", role=COACH)),
 ]

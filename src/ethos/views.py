@@ -19,6 +19,9 @@ def home(request: HttpRequest) -> HttpResponse:
         if not User.objects.exists():
             return first_run(request)
         return redirect(f"{reverse('accounts:sign_in')}?next=/")
+    if request.user.role != User.Role.COACH:
+        # Clients and association staff have no pages of their own in this version yet.
+        return render(request, "home_signed_in.html", {"person": request.user})
     return render(request, "dashboard.html", {"coach": request.user})
 
 

@@ -121,3 +121,23 @@ def test_it_turns_two_step_off_only_with_the_passphrase(coach_client, coach):
     coach.refresh_from_db()
     assert not coach.totp_enabled
     assert not RecoveryCode.objects.filter(user=coach).exists()
+
+
+def test_the_vault_opens_only_after_the_second_step(client, coach):
+    from ethos.vault import services as vault_services
+
+    client.force_login(coach)
+    secret, _ = enrol(client)
+    client.post(reverse("accounts:sign_out"))
+
+    start_sign_in(client, coach)
+    # The passphrase step alone leaves the key aside, where no request can use it.
+    assert vault_services.SESSION_HALF not in client.session
+    assert vault_services.SESSION_PENDING in client.session
+    assert client.get(reverse("clients:list")).status_code == 302  # still signed out
+
+    code = pyotp.TOTP(secret).at(timezone.now() + timezone.timedelta(seconds=30))
+    client.post(reverse("accounts:sign_in_code"), {"code": code})
+    assert vault_services.SESSION_HALF in client.session
+    assert vault_services.SESSION_PENDING not in client.session
+    assert client.get(reverse("home")).wsgi_request.vault is not None

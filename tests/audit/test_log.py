@@ -209,8 +209,8 @@ def test_sign_in_events_are_recorded_from_day_one(client):
     coach = make_coach()
     client.post(reverse("accounts:sign_in"), {"email": coach.email, "passphrase": "wrong wrong wrong"})
     client.post(reverse("accounts:sign_in"), {"email": coach.email, "passphrase": PASSPHRASE})
-    client.post(reverse("vault:lock"))
-    client.post(reverse("vault:unlock"), {"passphrase": PASSPHRASE})
+    client.post(reverse("accounts:lock"))
+    client.post(reverse("accounts:unlock"), {"passphrase": PASSPHRASE})
     client.post(reverse("accounts:sign_out"))
     assert list(AuditEvent.objects.filter(coach=coach).order_by("seq").values_list("action", flat=True)) == [
         "auth.account_created",

@@ -7,13 +7,13 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from ethos.accounts import backup
 from ethos.accounts.models import User
 from ethos.accounts.services import invitation_create
 from ethos.audit import triggers
 from ethos.audit.actions import Action
 from ethos.audit.selectors import verify_log
 from ethos.audit.services import audit_append
-from ethos.vault import backup
 from ethos.vault.context import unlocked
 from ethos.vault.services import data_key_create
 from tests.conftest import PASSPHRASE, make_coach, open_vault, sign_in_browser
@@ -178,10 +178,10 @@ def test_the_commands_give_clear_errors(coach, tmp_path):
 def test_the_download_button_asks_for_the_passphrase_again(coach, other_coach, jotting_table):
     practice(coach)
     client = sign_in_browser(Client(), coach)
-    assert client.get(reverse("vault:backup")).status_code == 200
-    wrong = client.post(reverse("vault:backup"), {"passphrase": "not it at all"})
+    assert client.get(reverse("accounts:backup")).status_code == 200
+    wrong = client.post(reverse("accounts:backup"), {"passphrase": "not it at all"})
     assert "does not unlock" in wrong.content.decode()
-    response = client.post(reverse("vault:backup"), {"passphrase": PASSPHRASE})
+    response = client.post(reverse("accounts:backup"), {"passphrase": PASSPHRASE})
     assert response["Content-Disposition"].startswith('attachment; filename="ethos-backup-')
     data = b"".join(response.streaming_content)
     manifest = json.loads(data.split(b"\n")[1])

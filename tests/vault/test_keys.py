@@ -26,8 +26,8 @@ def new_coach_with_kit(client):
             "passphrase_again": PASSPHRASE,
         },
     )
-    assert response["Location"] == reverse("vault:recovery_kit")
-    page = client.get(reverse("vault:recovery_kit"))
+    assert response["Location"] == reverse("accounts:recovery_kit")
+    page = client.get(reverse("accounts:recovery_kit"))
     return page.context["groups"]
 
 
@@ -75,26 +75,28 @@ def test_c2_passphrase_change_keeps_records_readable(coach, jotting_table):
 def test_c2_the_recovery_kit_is_shown_once_and_confirmed_by_typing_groups(client):
     groups = new_coach_with_kit(client)
     assert len(groups) == 14
-    text = client.get(reverse("vault:recovery_kit_download", args=["txt"]))
+    text = client.get(reverse("accounts:recovery_kit_download", args=["txt"]))
     assert "-".join(groups) in text.content.decode()
-    pdf = client.get(reverse("vault:recovery_kit_download", args=["pdf"]))
+    pdf = client.get(reverse("accounts:recovery_kit_download", args=["pdf"]))
     assert pdf.content.startswith(b"%PDF") and pdf["Cache-Control"] == "no-store"
 
-    wrong = client.post(reverse("vault:recovery_kit"), {"group_2": "AAAA", "group_13": groups[12]})
+    wrong = client.post(reverse("accounts:recovery_kit"), {"group_2": "AAAA", "group_13": groups[12]})
     assert services.RECOVERY_CONFIRM_MISMATCH in wrong.content.decode()
-    right = client.post(reverse("vault:recovery_kit"), {"group_2": groups[1].lower(), "group_13": groups[12]})
+    right = client.post(
+        reverse("accounts:recovery_kit"), {"group_2": groups[1].lower(), "group_13": groups[12]}
+    )
     assert right.status_code == 302
     assert AccountKey.objects.get().recovery_confirmed_at is not None
     # Shown only until confirmed.
-    assert client.get(reverse("vault:recovery_kit")).status_code == 404
-    assert client.get(reverse("vault:recovery_kit_download", args=["txt"])).status_code == 404
+    assert client.get(reverse("accounts:recovery_kit")).status_code == 404
+    assert client.get(reverse("accounts:recovery_kit_download", args=["txt"])).status_code == 404
 
 
 def test_c2_the_recovery_key_opens_the_account_and_sets_a_new_passphrase(client):
     groups = new_coach_with_kit(client)
     client.post(reverse("accounts:sign_out"))
     response = client.post(
-        reverse("vault:recover"),
+        reverse("accounts:recover"),
         {
             "email": "alex@example.org",
             "recovery_key": " ".join(groups),
@@ -115,7 +117,7 @@ def test_c2_a_wrong_recovery_key_is_refused(client):
     client.post(reverse("accounts:sign_out"))
     other_key = crypto.format_recovery_key(crypto.new_recovery_key())
     response = client.post(
-        reverse("vault:recover"),
+        reverse("accounts:recover"),
         {
             "email": "alex@example.org",
             "recovery_key": other_key,
@@ -127,7 +129,7 @@ def test_c2_a_wrong_recovery_key_is_refused(client):
     typo = groups.copy()
     typo[3] = "ZZZZ" if typo[3] != "ZZZZ" else "YYYY"
     response = client.post(
-        reverse("vault:recover"),
+        reverse("accounts:recover"),
         {
             "email": "alex@example.org",
             "recovery_key": "-".join(typo),
@@ -144,8 +146,8 @@ def test_c2_a_wrong_recovery_key_is_refused(client):
 def test_c2_a_new_recovery_kit_replaces_the_old_key(coach):
     client = sign_in_browser(Client(), coach)
     old = AccountKey.objects.get(coach=coach).wrapped_by_recovery
-    assert client.post(reverse("vault:recovery_kit_new")).status_code == 302
-    groups = client.get(reverse("vault:recovery_kit")).context["groups"]
+    assert client.post(reverse("accounts:recovery_kit_new")).status_code == 302
+    groups = client.get(reverse("accounts:recovery_kit")).context["groups"]
     key = crypto.parse_recovery_key("".join(groups))
     assert services.unlock_with_recovery_key(coach=coach, recovery_key=key) is not None
     assert bytes(AccountKey.objects.get(coach=coach).wrapped_by_recovery) != bytes(old)
@@ -159,25 +161,25 @@ def test_c2_both_halves_are_needed_to_unlock_a_session(coach):
     half = session.pop(services.SESSION_HALF)
     session.save()
     response = client.get(reverse("accounts:passphrase_change"))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("vault:unlock"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:unlock"))
     # The server half alone (cookie gone) is locked too.
     session[services.SESSION_HALF] = half
     session.save()
     del client.cookies[services.cookie_name()]
     response = client.get(reverse("accounts:passphrase_change"))
-    assert response["Location"].startswith(reverse("vault:unlock"))
+    assert response["Location"].startswith(reverse("accounts:unlock"))
 
 
 def test_c2_lock_and_unlock_return_the_coach_where_they_were(coach):
     client = sign_in_browser(Client(), coach)
-    assert client.post(reverse("vault:lock")).status_code == 302
+    assert client.post(reverse("accounts:lock")).status_code == 302
     assert services.SESSION_HALF not in client.session
     target = reverse("accounts:passphrase_change")
     response = client.get(target)
-    assert response["Location"] == f"{reverse('vault:unlock')}?next={target.replace('/', '%2F')}"
-    wrong = client.post(reverse("vault:unlock"), {"passphrase": "nope nope nope", "next": target})
+    assert response["Location"] == f"{reverse('accounts:unlock')}?next={target.replace('/', '%2F')}"
+    wrong = client.post(reverse("accounts:unlock"), {"passphrase": "nope nope nope", "next": target})
     assert services.WRONG_PASSPHRASE in wrong.content.decode()
-    right = client.post(reverse("vault:unlock"), {"passphrase": PASSPHRASE, "next": target})
+    right = client.post(reverse("accounts:unlock"), {"passphrase": PASSPHRASE, "next": target})
     assert right["Location"] == target
     assert client.get(target).status_code == 200
     assert actions(coach)[-3:] == ["vault.locked", "auth.sign_in_failed", "vault.unlocked"]

@@ -9,6 +9,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from ethos import web
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -32,8 +34,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in: a coach owns a practice and its encrypted records."""
 
     class Role(models.TextChoices):
-        COACH = "coach", "Coach"
-        ASSOCIATION_STAFF = "staff", "Association staff"
+        # The values are the roles of ethos.web, which gives every URL to one of them.
+        COACH = web.COACH, "Coach"
+        CLIENT = web.CLIENT, "Client"
+        ASSOCIATION_STAFF = web.STAFF, "Association staff"
 
     # Client-side UUIDs: the id exists before the row does, so encryption can bind to it.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

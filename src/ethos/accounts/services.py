@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pyotp
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.utils import timezone
 
 from ethos.audit.actions import Action
@@ -21,6 +23,7 @@ from ethos.audit.services import audit_append
 from ethos.vault import services as vault_services
 from ethos.vault.context import Vault, unlocked
 
+from .backup import BackupResult, backup_write
 from .models import Invitation, RecoveryCode, User
 
 SIGN_IN_FAILED = "That email and passphrase do not match an account. Please check both and try again."
@@ -88,7 +91,10 @@ def sign_in_check(*, email: str, passphrase: str) -> SignInResult:
         return SignInResult(user=None, error=record_failed_sign_in(user))
     if user.failed_sign_ins or user.locked_until:
         User.objects.filter(pk=user.pk).update(failed_sign_ins=0, locked_until=None)
-    vault = vault_services.unlock_with_passphrase(coach=user, passphrase=passphrase)
+    # Only a coach has a vault: clients and association staff hold no key to any record.
+    vault = None
+    if user.role == User.Role.COACH:
+        vault = vault_services.unlock_with_passphrase(coach=user, passphrase=passphrase)
     return SignInResult(user=user, needs_second_factor=user.totp_enabled, vault=vault)
 
 
@@ -281,3 +287,55 @@ def invitation_accept(*, token: str, name: str, passphrase: str) -> NewCoach:
         if not spent:
             raise ValidationError(INVITATION_UNUSABLE)
         return coach_create(email=invitation.email, name=name, passphrase=passphrase)
+
+
+# -- the vault's keys: every change is audited in its own transaction --------------------------
+
+
+def vault_unlock(request: HttpRequest, *, coach: User, passphrase: str) -> Vault:
+    """Open the coach's vault for this browser; raise ValidationError when it cannot open."""
+    if coach.is_locked():
+        raise ValidationError(_lock_message(coach))
+    vault = vault_services.unlock_with_passphrase(coach=coach, passphrase=passphrase)
+    if vault is None:
+        raise ValidationError(record_failed_sign_in(coach, message=vault_services.WRONG_PASSPHRASE))
+    with transaction.atomic():
+        vault_services.session_open(request, vault)
+        audit_append(coach=coach, action=Action.VAULT_UNLOCKED)
+    return vault
+
+
+def vault_lock(request: HttpRequest, *, coach: User) -> None:
+    """Lock the coach's records in this browser."""
+    with transaction.atomic():
+        vault_services.session_close(request)
+        audit_append(coach=coach, action=Action.VAULT_LOCKED)
+
+
+def recovery_kit_confirm(
+    request: HttpRequest, *, coach: User, recovery_key: bytes, typed: dict[int, str]
+) -> bool:
+    """Mark the printed kit confirmed when the typed groups match; forget the key in this browser."""
+    with transaction.atomic():
+        if not vault_services.recovery_confirm(coach=coach, recovery_key=recovery_key, typed=typed):
+            return False
+        audit_append(coach=coach, action=Action.VAULT_RECOVERY_KIT_CONFIRMED)
+    request.session.pop(vault_services.SESSION_RECOVERY, None)
+    return True
+
+
+def recovery_key_replace(request: HttpRequest, *, coach: User, vault: Vault) -> bytes:
+    """Replace the recovery key (the old one stops working); keep the new one to show once."""
+    with transaction.atomic():
+        recovery_key = vault_services.recovery_key_replace(request, vault)
+        audit_append(coach=coach, action=Action.VAULT_RECOVERY_KEY_REPLACED)
+    return recovery_key
+
+
+def backup_for_download(*, coach: User, passphrase: str, out: Path) -> BackupResult:
+    """Write the coach's practice, still encrypted, to `out` once the passphrase checks out."""
+    if vault_services.unlock_with_passphrase(coach=coach, passphrase=passphrase) is None:
+        raise ValidationError({"passphrase": vault_services.WRONG_PASSPHRASE})
+    result = backup_write(out=out, coach=coach)
+    audit_append(coach=coach, action=Action.VAULT_BACKUP_DOWNLOADED, details={"sha256": result.sha256})
+    return result

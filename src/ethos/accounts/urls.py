@@ -14,4 +14,11 @@ urlpatterns = [
     path("account/two-step/", views.two_factor_setup, name="two_factor_setup"),
     path("account/two-step/off/", views.two_factor_disable, name="two_factor_disable"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation"),
+    path("unlock/", views.unlock, name="unlock"),
+    path("lock/", views.lock, name="lock"),
+    path("recovery-kit/", views.recovery_kit, name="recovery_kit"),
+    path("recovery-kit/new/", views.recovery_kit_new, name="recovery_kit_new"),
+    path("recovery-kit/download.<str:kind>", views.recovery_kit_download, name="recovery_kit_download"),
+    path("recover/", views.recover, name="recover"),
+    path("backup/", views.backup_download, name="backup"),
 ]

@@ -1,6 +1,8 @@
 import base64
 import io
+import tempfile
 import time
+from pathlib import Path
 
 import pyotp
 import qrcode
@@ -9,24 +11,30 @@ from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ethos.audit.views import CHECK_CHECKPOINT
+from ethos.vault import crypto
 from ethos.vault import services as vault_services
 from ethos.vault.context import VaultLocked
+from ethos.web import COACH, apply_errors, for_role, safe_next
 
-from . import services
+from . import kit, services
 from .forms import (
     CodeForm,
     ConfirmPassphraseForm,
     InvitedCoachForm,
     NewCoachForm,
     PassphraseChangeForm,
+    RecoverForm,
+    RecoveryConfirmForm,
     SignInForm,
     TotpEnableForm,
+    UnlockForm,
 )
 from .models import User
 
@@ -43,32 +51,20 @@ TOTP_ENABLED = "Two-step sign-in is on."
 TOTP_DISABLED = "Two-step sign-in is off."
 TOTP_CODE_WRONG = "That code did not match. Check the time on your phone and try the newest code."
 SIGN_IN_AGAIN = "Please sign in again."
-
-
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("home")
-
-
-CHECK_CHECKPOINT = "ethos_check_checkpoint"
+UNLOCKED = "Your records are unlocked."
+LOCKED = "Your records are locked. Enter your passphrase to open them again."
+KIT_CONFIRMED = "Your recovery kit is confirmed. Keep it somewhere safe."
+KIT_GONE = (
+    "The recovery kit can only be shown in the browser where the account was made, until it is "
+    "confirmed. If you did not keep it, change your passphrase and keep it safe."
+)
+RECOVERED = "Welcome back. Your new passphrase is set and your records are unlocked."
 
 
 def signed_in(request: HttpRequest, user: User, *, method: str) -> None:
     """Record a completed sign-in and ask the browser to check the log against its checkpoint."""
     services.signed_in(user=user, method=method)
     request.session[CHECK_CHECKPOINT] = True
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_not_required
@@ -85,7 +81,7 @@ def first_run(request: HttpRequest) -> HttpResponse:
                 passphrase=form.cleaned_data["passphrase"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return _welcome(request, new)
     return render(request, "accounts/first_run.html", {"form": form})
@@ -96,14 +92,14 @@ def _welcome(request: HttpRequest, new: services.NewCoach) -> HttpResponse:
     login(request, new.user, backend=BACKEND)
     vault_services.session_open(request, new.vault, recovery_key=new.recovery_key)
     signed_in(request, new.user, method="new account")
-    return redirect("vault:recovery_kit")
+    return redirect("accounts:recovery_kit")
 
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect(_safe_next(request))
+        return redirect(safe_next(request))
     if not User.objects.exists():
         return redirect("home")
     form = SignInForm(request.POST if request.method == "POST" else None)
@@ -118,15 +114,16 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             request.session[PENDING_USER] = str(result.user.pk)
             request.session[PENDING_SINCE] = int(time.time())
             if result.vault is not None:
-                vault_services.session_open(request, result.vault)
-            return redirect(f"{reverse('accounts:sign_in_code')}?next={_safe_next(request)}")
+                # Kept aside: the vault opens only once the second step is done.
+                vault_services.session_open(request, result.vault, pending=True)
+            return redirect(f"{reverse('accounts:sign_in_code')}?next={safe_next(request)}")
         else:
             login(request, result.user, backend=BACKEND)
             if result.vault is not None:
                 vault_services.session_open(request, result.vault)
             signed_in(request, result.user, method="passphrase")
-            return redirect(_safe_next(request))
-    return render(request, "accounts/sign_in.html", {"form": form, "next": _safe_next(request)})
+            return redirect(safe_next(request))
+    return render(request, "accounts/sign_in.html", {"form": form, "next": safe_next(request)})
 
 
 def _pending_user(request: HttpRequest) -> User | None:
@@ -153,9 +150,10 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING_USER, None)
             request.session.pop(PENDING_SINCE, None)
             login(request, user, backend=BACKEND)
+            vault_services.session_promote(request)
             signed_in(request, user, method="passphrase and second factor")
-            return redirect(_safe_next(request))
-    return render(request, "accounts/sign_in_code.html", {"form": form, "next": _safe_next(request)})
+            return redirect(safe_next(request))
+    return render(request, "accounts/sign_in_code.html", {"form": form, "next": safe_next(request)})
 
 
 @require_POST
@@ -182,7 +180,7 @@ def passphrase_change(request: HttpRequest) -> HttpResponse:
                 user=request.user, vault=request.vault, new_passphrase=form.cleaned_data["new_passphrase"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             update_session_auth_hash(request, request.user)
             messages.success(request, PASSPHRASE_CHANGED)
@@ -241,8 +239,139 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 token=token, name=form.cleaned_data["name"], passphrase=form.cleaned_data["passphrase"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             logout(request)
             return _welcome(request, new)
     return render(request, "accounts/invitation.html", {"form": form, "invitation": invitation})
+
+
+# -- the vault: unlock, lock, the recovery kit, recovery and backup ------------------------------
+
+
+@for_role(COACH)
+@require_http_methods(["GET", "POST"])
+def unlock(request: HttpRequest) -> HttpResponse:
+    if request.vault is not None:
+        return redirect(safe_next(request))
+    form = UnlockForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.vault_unlock(request, coach=request.user, passphrase=form.cleaned_data["passphrase"])
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, UNLOCKED)
+            return redirect(safe_next(request))
+    return render(request, "accounts/unlock.html", {"form": form, "next": safe_next(request)})
+
+
+@for_role(COACH)
+@require_POST
+def lock(request: HttpRequest) -> HttpResponse:
+    services.vault_lock(request, coach=request.user)
+    messages.info(request, LOCKED)
+    return redirect("accounts:unlock")
+
+
+@for_role(COACH)
+@require_http_methods(["GET", "POST"])
+def recovery_kit(request: HttpRequest) -> HttpResponse:
+    recovery_key = vault_services.session_recovery_key(request, request.user)
+    if recovery_key is None:
+        return render(request, "accounts/recovery_kit_gone.html", {"message": KIT_GONE}, status=404)
+    positions = vault_services.recovery_confirm_positions(recovery_key)
+    form = RecoveryConfirmForm(request.POST if request.method == "POST" else None, positions=positions)
+    if request.method == "POST" and form.is_valid():
+        if services.recovery_kit_confirm(
+            request, coach=request.user, recovery_key=recovery_key, typed=form.typed()
+        ):
+            messages.success(request, KIT_CONFIRMED)
+            return redirect("home")
+        form.add_error(None, vault_services.RECOVERY_CONFIRM_MISMATCH)
+    context = {
+        "form": form,
+        "groups": crypto.format_recovery_key(recovery_key).split("-"),
+        "intro": kit.INTRO,
+    }
+    return render(request, "accounts/recovery_kit.html", context)
+
+
+@for_role(COACH)
+@require_POST
+def recovery_kit_new(request: HttpRequest) -> HttpResponse:
+    """Replace the recovery key (the old one stops working) and show the new kit."""
+    if request.vault is None:
+        raise VaultLocked("Unlock your records before making a new recovery kit.")
+    services.recovery_key_replace(request, coach=request.user, vault=request.vault)
+    return redirect("accounts:recovery_kit")
+
+
+@for_role(COACH)
+def recovery_kit_download(request: HttpRequest, kind: str) -> HttpResponse:
+    recovery_key = vault_services.session_recovery_key(request, request.user)
+    if recovery_key is None or kind not in {"txt", "pdf"}:
+        return render(request, "accounts/recovery_kit_gone.html", {"message": KIT_GONE}, status=404)
+    if kind == "pdf":
+        body, content_type = (
+            kit.kit_pdf(email=request.user.email, recovery_key=recovery_key),
+            "application/pdf",
+        )
+    else:
+        body = kit.kit_text(email=request.user.email, recovery_key=recovery_key).encode()
+        content_type = "text/plain; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="ethos-recovery-kit.{kind}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def recover(request: HttpRequest) -> HttpResponse:
+    form = RecoverForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, vault = services.recover_with_key(
+                email=form.cleaned_data["email"],
+                recovery_text=form.cleaned_data["recovery_key"],
+                new_passphrase=form.cleaned_data["new_passphrase"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            login(request, user, backend=BACKEND)
+            vault_services.session_open(request, vault)
+            signed_in(request, user, method="recovery key")
+            messages.success(request, RECOVERED)
+            return redirect("home")
+    return render(request, "accounts/recover.html", {"form": form})
+
+
+BACKUP_PASSPHRASE = "Confirm with your passphrase to download a backup."
+
+
+@for_role(COACH)
+@require_http_methods(["GET", "POST"])
+def backup_download(request: HttpRequest) -> HttpResponse:
+    """Give the coach one file with their whole practice, still encrypted."""
+    form = UnlockForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        folder = Path(tempfile.mkdtemp(prefix="ethos-backup-"))
+        try:
+            result = services.backup_for_download(
+                coach=request.user,
+                passphrase=form.cleaned_data["passphrase"],
+                out=folder / "practice.ethos-backup",
+            )
+        except ValidationError as error:
+            folder.rmdir()
+            apply_errors(form, error)
+        else:
+            handle = result.path.open("rb")
+            # The file is already open; unlinking now leaves nothing behind on disk (POSIX).
+            result.path.unlink()
+            folder.rmdir()
+            stamp = timezone.now().strftime("%Y-%m-%d")
+            return FileResponse(handle, as_attachment=True, filename=f"ethos-backup-{stamp}.ethos-backup")
+    return render(request, "accounts/backup.html", {"form": form, "intro": BACKUP_PASSPHRASE})

@@ -3,8 +3,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from ethos.accounts.views import CHECK_CHECKPOINT
-
 from . import selectors
 from .checkpoint import CheckpointError
 from .forms import ActivityFilterForm, CheckpointForm
@@ -16,6 +14,8 @@ INCONSISTENT = (
 )
 UNREADABLE = "The checkpoint this browser kept could not be read, so the log could not be checked against it."
 PAGE_SIZE = 50
+# Set at sign-in: the next page asks the browser to prove the log still extends its checkpoint.
+CHECK_CHECKPOINT = "ethos_check_checkpoint"
 
 
 def activity(request: HttpRequest) -> HttpResponse:

@@ -28,6 +28,8 @@ RECOVERY_CONFIRM_MISMATCH = (
 # "KEY" in the name makes Django's error reports redact it.
 SESSION_HALF = "ethos_vault_wrapped"
 SESSION_RECOVERY = "ethos_vault_recovery_wrapped"
+# Kept aside between the two sign-in steps; never opens the vault by itself.
+SESSION_PENDING = "ethos_vault_pending_wrapped"
 
 
 def cookie_name() -> str:
@@ -155,10 +157,17 @@ def _unb64(text: str) -> bytes | None:
         return None
 
 
-def session_open(request: HttpRequest, vault: Vault, *, recovery_key: bytes | None = None) -> None:
-    """Keep the vault for later requests: wrapped in the session, its key in a cookie only."""
+def session_open(
+    request: HttpRequest, vault: Vault, *, recovery_key: bytes | None = None, pending: bool = False
+) -> None:
+    """Keep the vault for later requests: wrapped in the session, its key in a cookie only.
+
+    `pending=True` is for a sign-in that still owes its second step: the wrapped key is kept
+    aside, and no request can open the vault until `session_promote` after that step.
+    """
     cookie_key = crypto.new_key()
-    request.session[SESSION_HALF] = _b64(
+    request.session.pop(SESSION_HALF if pending else SESSION_PENDING, None)
+    request.session[SESSION_PENDING if pending else SESSION_HALF] = _b64(
         crypto.wrap_key(cookie_key, vault.account_key, aad=_session_aad(vault.coach_id, "account"))
     )
     if recovery_key is not None:
@@ -183,9 +192,17 @@ def recovery_key_replace(request: HttpRequest, vault: Vault) -> bytes:
     return recovery_key
 
 
+def session_promote(request: HttpRequest) -> None:
+    """Open the vault kept aside at the first sign-in step, now that the second step is done."""
+    pending = request.session.pop(SESSION_PENDING, None)
+    if pending is not None:
+        request.session[SESSION_HALF] = pending
+
+
 def session_close(request: HttpRequest) -> None:
     """Lock: destroy the server half and ask for the cookie to be deleted."""
     request.session.pop(SESSION_HALF, None)
+    request.session.pop(SESSION_PENDING, None)
     request.session.pop(SESSION_RECOVERY, None)
     request.vault_cookie = ""
 

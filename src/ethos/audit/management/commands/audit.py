@@ -1,8 +1,8 @@
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from ethos.accounts.models import User
 from ethos.audit.checkpoint import CheckpointError
 from ethos.audit.selectors import verify_log
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
                 kept = Path(checkpoint).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as error:
                 raise CommandError(f"Cannot read the checkpoint file: {error}") from None
-        coaches = User.objects.coaches()
+        coaches = get_user_model().objects.coaches()
         if coach:
             coaches = coaches.filter(email__iexact=coach)
             if not coaches.exists():

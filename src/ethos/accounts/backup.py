@@ -28,13 +28,13 @@ from pathlib import Path
 from django.apps import apps
 from django.db import models, transaction
 
-from ethos.accounts.models import User
 from ethos.audit import checkpoint as signed_notes
 from ethos.audit.keys import KEY_NAME, public_key
 from ethos.audit.models import AuditHead
 from ethos.audit.selectors import verify_log
+from ethos.vault.fields import EncryptedField, Sealed
 
-from .fields import EncryptedField, Sealed
+from .models import User
 
 MAGIC = "ETHOS-BACKUP 1"
 FORMAT_VERSION = 1

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from ethos.audit.selectors import chain_head
 from ethos.standards.evidence import Evidence, evidence_provider
-
-from . import crypto
-from .models import AccountKey, DataKey
+from ethos.vault import crypto
+from ethos.vault.models import AccountKey, DataKey
 
 
 @evidence_provider("C2")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from ethos.vault.backup import BackupError, restore_read
+from ethos.accounts.backup import BackupError, restore_read
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ethos.accounts.backup import BackupError, backup_write
 from ethos.accounts.models import User
-from ethos.vault.backup import BackupError, backup_write
 
 
 class Command(BaseCommand):

@@ -1,0 +1,108 @@
+"""Helpers every app's views share: safe redirects, service errors onto forms, and roles.
+
+Every URL belongs to one role (coach, client or association staff) or is public (sign-in, the
+first run, recovery, invitations). `RoleMiddleware` looks up the role of the app a URL belongs
+to (`role_include` in ethos/urls.py records it) and answers 404 to a signed-in person of any
+other role, so a client or a member of staff learns nothing about the coach's pages.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest
+from django.urls import include, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+COACH = "coach"
+CLIENT = "client"
+STAFF = "staff"
+ROLES = (COACH, CLIENT, STAFF)
+# Pages every signed-in person has for their own account (passphrase, two-step sign-in).
+SIGNED_IN = "signed-in"
+
+ROLE_UNKNOWN = "URL namespace {namespace!r} is given role {role!r}; roles are {roles}."
+NOT_FOR_YOUR_ROLE = "There is no such page."
+
+# URL namespace -> the one role whose pages they are.
+_role_of_namespace: dict[str, str] = {}
+
+
+def role_include(module: str, *, role: str):
+    """Include an app's URLs as pages of `role` (an app's urls.py names its namespace)."""
+    if role not in (*ROLES, SIGNED_IN):
+        raise ValueError(ROLE_UNKNOWN.format(namespace=module, role=role, roles=", ".join(ROLES)))
+    urlconf = include(module)
+    namespace = urlconf[1]
+    _role_of_namespace[namespace] = role
+    return urlconf
+
+
+def role_of_namespace(namespace: str) -> str | None:
+    return _role_of_namespace.get(namespace)
+
+
+def for_role(role: str):
+    """Mark one view as a page of `role` inside a namespace shared by every signed-in person."""
+    if role not in ROLES:
+        raise ValueError(ROLE_UNKNOWN.format(namespace="(a view)", role=role, roles=", ".join(ROLES)))
+
+    def mark(view):
+        view.ethos_role = role
+        return view
+
+    return mark
+
+
+def role_of_view(view_func, namespaces: list[str]) -> str | None:
+    """Return the role a view belongs to: its own mark, else its namespace's."""
+    marked = getattr(view_func, "ethos_role", None)
+    if marked is not None:
+        return marked
+    return _role_of_namespace.get(namespaces[0]) if namespaces else None
+
+
+def role_of(user) -> str | None:
+    """Return the signed-in person's role, or None for a stranger."""
+    if user is None or not user.is_authenticated:
+        return None
+    return user.role
+
+
+class RoleMiddleware:
+    """Refuse a signed-in person the pages of another role, with a plain 404."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        role = role_of_view(view_func, match.namespaces if match else [])
+        # Public pages (sign-in, first run, recovery) are open to everyone, in any role.
+        if role in (None, SIGNED_IN) or not getattr(view_func, "login_required", True):
+            return None
+        user_role = role_of(request.user)
+        if user_role is not None and user_role != role:
+            raise Http404(NOT_FOR_YOUR_ROLE)
+        return None
+
+
+def safe_next(request: HttpRequest, default: str = "home") -> str:
+    """Return the `next` target if it stays on this site, else the named default page."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(default)
+
+
+def apply_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: field errors on their fields, the rest on top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)

@@ -195,3 +195,25 @@ def test_it_keeps_the_writes_of_an_action_that_was_not_stopped(coach):
         coach.save(update_fields=["name"])
     coach.refresh_from_db()
     assert verdict.clean and coach.name == "Kept"
+
+
+def test_it_refuses_to_resolve_with_a_record_type_the_catalog_does_not_know(coach):
+    with pytest.raises(ValueError, match="not a record type"):
+        open_items_resolve_for(
+            coach=coach, subject=Subject("goal", "g"), record_type="goal_confirmaton", record_id="1"
+        )
+
+
+def test_every_record_type_a_workflow_names_is_in_the_catalog():
+    import re
+    from pathlib import Path
+
+    from ethos.standards.catalog import catalog
+
+    src = Path(__file__).resolve().parents[2] / "src" / "ethos"
+    named = {
+        name
+        for path in src.rglob("*.py")
+        for name in re.findall(r"""record_type=["']([a-z_]+)["']""", path.read_text())
+    }
+    assert named and named <= set(catalog().record_types)

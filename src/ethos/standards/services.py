@@ -14,7 +14,7 @@ from django.utils import timezone
 from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 
-from .catalog import Strength
+from .catalog import Strength, catalog
 from .engine import ActionStopped, Subject, Verdict, clauses_at, consult, evaluate
 from .facts import Facts
 from .models import OpenItem, Tally
@@ -24,6 +24,7 @@ ITEM_NOT_YOURS = "This open item belongs to another practice."
 ITEM_ALREADY_RESOLVED = "This open item was already resolved."
 ITEM_WRONG_RECORD = "This open item is resolved by {expected}, not by a {given} record."
 ITEM_NO_RECORD_ID = "Name the record that resolves this open item."
+RECORD_TYPE_UNKNOWN = "{name!r} is not a record type; add it to [record_types] in catalog.toml."
 
 
 class OpenItemInvalid(ValueError):
@@ -148,8 +149,15 @@ def enforce(
     return verdict
 
 
+def _known_record_type(name: str) -> None:
+    # A misspelt record type would resolve nothing, silently: refuse it as the bug it is.
+    if name not in catalog().record_types:
+        raise ValueError(RECORD_TYPE_UNKNOWN.format(name=name))
+
+
 def open_item_resolve(*, coach, item: OpenItem, record_type: str, record_id: str) -> OpenItem:
     """Resolve an open item with the record it named; refuse any other kind of record."""
+    _known_record_type(record_type)
     if item.coach_id != coach.pk:
         raise OpenItemInvalid(ITEM_NOT_YOURS)
     if not str(record_id).strip():
@@ -178,6 +186,7 @@ def open_item_resolve(*, coach, item: OpenItem, record_type: str, record_id: str
 
 def open_items_resolve_for(*, coach, subject: Subject, record_type: str, record_id: str) -> list[OpenItem]:
     """Resolve every open item on `subject` that a record of `record_type` answers."""
+    _known_record_type(record_type)
     items = OpenItem.objects.for_coach(coach).open().filter(subject_type=subject.type, subject_id=subject.id)
     return [
         open_item_resolve(coach=coach, item=item, record_type=record_type, record_id=record_id)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from fpdf import FPDF
 
+from ethos.pdf import MONO, SANS, Document
 from ethos.vault import crypto
 
 INTRO = (
@@ -26,24 +26,20 @@ def kit_text(*, email: str, recovery_key: bytes) -> str:
 
 
 def kit_pdf(*, email: str, recovery_key: bytes) -> bytes:
-    pdf = FPDF(format="A4")
-    pdf.set_title("Ethos recovery kit")
-    pdf.set_creator("Ethos")
+    pdf = Document(title="Ethos recovery kit")
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 20)
+    pdf.set_font(SANS, "B", 20)
     pdf.cell(0, 12, "Ethos recovery kit", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 11)
-    # fpdf's core fonts are Latin-1; an unusual email address must not break the kit.
-    safe_email = email.encode("latin-1", "replace").decode("latin-1")
-    pdf.cell(0, 8, f"Account: {safe_email}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(SANS, "", 11)
+    pdf.cell(0, 8, f"Account: {email}", new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 8, f"Made: {timezone.now():%Y-%m-%d}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
-    pdf.set_font("Courier", "B", 15)
+    pdf.set_font(MONO, "B", 15)
     groups = crypto.format_recovery_key(recovery_key).split("-")
     for row in range(0, len(groups), 4):
         pdf.cell(0, 10, "  ".join(groups[row : row + 4]), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
-    pdf.set_font("Helvetica", "", 11)
+    pdf.set_font(SANS, "", 11)
     pdf.multi_cell(0, 6, INTRO)
     pdf.ln(3)
     pdf.multi_cell(

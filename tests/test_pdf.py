@@ -1,0 +1,131 @@
+"""Every printed document draws names as written: Latin Extended, Greek and Cyrillic (ethos.pdf)."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+from django.test import Client as Browser
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from ethos.accounts.kit import kit_pdf
+from ethos.clients import endings
+from ethos.clients.models import Ending
+from ethos.pdf import FONT_FILES, FONTS_DIR, MISSING_GLYPH, MONO, SANS, Document
+from ethos.standards.export import report_data
+from ethos.standards.selectors import compliance_report
+from ethos.vault import crypto
+from ethos.vault.context import unlocked
+from tests.clients.conftest import intake, vetted_resource
+from tests.conftest import make_coach, open_vault, sign_in_browser
+
+NAME = "Zoë Łukasz François"
+GREEK = "Σοφία"
+CYRILLIC = "Дмитрий"
+# What the body font promises, in regular and bold: Latin with its extensions (Polish, Czech,
+# Turkish, Vietnamese, Romanian), polytonic Greek, Cyrillic (Russian, Ukrainian, Serbian),
+# Armenian and Georgian, with typographic punctuation and currency signs.
+COVERAGE = (
+    "Łódź Čeština Ğğİı Nguyễn Thị Đặng Ștefan Ærøskøbing ß ẞ Ǆ ŉ "
+    "Ἀθῆναι Σοφία ΑΩαω Дмитрий Їжак Ґанок Ђорђе Ћирилица "
+    "Արամ ქართული \u2018\u2019 \u201c\u201d \u201e \u2013 \u2014 \u2026 \u20ac \u20b4 \u20bd \u2116"
+)
+
+
+def pdf_text(data: bytes) -> str:
+    """Return the text a PDF reader extracts from every page."""
+    assert data.startswith(b"%PDF")
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_it_ships_every_font_it_registers_with_the_licence():
+    for file in FONT_FILES.values():
+        assert (FONTS_DIR / file).stat().st_size > 100_000
+    assert "Bitstream Vera" in (FONTS_DIR / "LICENSE").read_text()
+
+
+@pytest.mark.parametrize("face", [(SANS, ""), (SANS, "B")])
+def test_it_draws_latin_extended_greek_cyrillic_armenian_and_georgian_in_the_body_font(face):
+    pdf = Document(title="Coverage")
+    pdf.add_page()
+    pdf.set_font(*face, size=11)
+    pdf.multi_cell(0, 6, COVERAGE, align="L", new_x="LMARGIN", new_y="NEXT")
+
+    assert pdf_text(bytes(pdf.output())).split() == COVERAGE.split()
+
+
+@pytest.mark.django_db
+def test_it_prints_the_names_in_the_ending_letter_as_written():
+    coach = make_coach(name=f"{GREEK} {CYRILLIC}")
+    with unlocked(open_vault(coach)):
+        client = intake(coach, name=NAME).client
+        harbour = vetted_resource(coach, name=f"Harbour {CYRILLIC}")
+        ending = endings.client_release(
+            coach=coach,
+            client=client,
+            kind=Ending.Kind.END,
+            initiated_by=Ending.InitiatedBy.COACH,
+            referral_resources=[harbour],
+            explanation=f"Moving to Αθήνα and then Санкт-Петербург \u2014 \u201cwith care\u201d, {NAME}.",
+            explained_on=timezone.localdate(),
+            explained_how="in_session",
+        )
+
+        text = pdf_text(endings.ending_letter(coach=coach, ending=ending))
+
+    assert f"Dear {NAME}," in text
+    assert f"Harbour {CYRILLIC} (" in text
+    assert "Αθήνα and then Санкт-Петербург \u2014 \u201cwith care\u201d" in text
+    assert f"{GREEK} {CYRILLIC}" in text  # the coach's signature
+    assert MISSING_GLYPH not in text
+
+
+@pytest.mark.parametrize("email", ["zoë.łukasz.françois@σοφία.дмитрий.example", f"{NAME} {GREEK} {CYRILLIC}"])
+def test_it_prints_the_account_on_the_recovery_kit_as_written(email):
+    key = bytes(range(32))
+
+    text = pdf_text(kit_pdf(email=email, recovery_key=key))
+
+    assert f"Account: {email}" in text
+    groups = crypto.format_recovery_key(key).split("-")
+    assert "  ".join(groups[:4]) in text  # the key, in the monospaced face
+
+
+@pytest.mark.django_db
+def test_it_prints_the_coach_and_the_signed_checkpoint_in_the_compliance_report_as_written():
+    coach = make_coach(name=f"{NAME} {GREEK} {CYRILLIC}")
+    browser = sign_in_browser(Browser(), coach)
+
+    response = browser.get(reverse("standards:compliance_export", args=["pdf"]))
+
+    text = pdf_text(response.content)
+    assert f"Coach: {NAME} {GREEK} {CYRILLIC}" in text
+    assert "Audit chain head" in text
+    checkpoint = report_data(compliance_report(coach=coach))["audit_chain"]["checkpoint"]
+    assert checkpoint.count("\u2014") >= 1  # C2SP signature lines start with an em dash
+    for line in filter(None, checkpoint.splitlines()):
+        assert line in text
+
+
+def test_it_stands_in_for_a_character_outside_the_font_and_never_logs_it(caplog):
+    with caplog.at_level(logging.DEBUG):
+        pdf = Document(title="Test")
+        pdf.add_page()
+        for family in (SANS, MONO):
+            pdf.set_font(family, size=11)
+            pdf.multi_cell(0, 6, f"{NAME} 🌱 中文 ❤\ufe0f a\u200db\n", new_x="LMARGIN", new_y="NEXT")
+        text = pdf_text(bytes(pdf.output()))
+
+    assert text.count(f"{NAME} {MISSING_GLYPH} {MISSING_GLYPH * 2}") == 2
+    assert "中" not in caplog.text and "missing" not in caplog.text
+
+
+def test_it_prints_decomposed_accents_as_one_letter():
+    pdf = Document(title="Test")
+    pdf.add_page()
+    pdf.cell(0, 6, "Zoe\u0308 Franc\u0327ois")
+
+    assert "Zoë François" in pdf_text(bytes(pdf.output()))

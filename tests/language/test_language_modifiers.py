@@ -211,3 +211,68 @@ def test_it_accepts_a_character_span_for_the_target():
 def test_it_refuses_a_target_that_is_not_in_the_sentence():
     with pytest.raises(ValueError, match="not in the sentence"):
         modifiers_for("Client denies suicidal ideation.", "overdose")
+
+
+# Any span a caller names, even one that is none of the checker's own targets.
+
+
+def _has_checker_targets(sentence: str) -> bool:
+    from ethos.language.context import Work, match_sentence
+    from ethos.language.rules import load_rules
+    from ethos.language.text import tokenize
+
+    return bool(match_sentence(tuple(tokenize(sentence)), load_rules(), Work()).targets)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "target", "kind"),
+    [
+        pytest.param("She denies any headaches.", "headaches", "NEGATED", id="neg"),
+        pytest.param("Her mother is tired all the time.", "tired", "OTHER_EXPERIENCER", id="other"),
+        pytest.param("She may be moving house.", "moving house", "POSSIBLE", id="possible"),
+        pytest.param("She used to live in Leeds.", "live in Leeds", "HISTORICAL", id="historical"),
+        pytest.param("If she gets the job, she will move.", "gets the job", "HYPOTHETICAL", id="if"),
+        pytest.param("She says she is tired.", "tired", "CLIENT_REPORT", id="client"),
+        pytest.param("Her therapist thinks she is anxious.", "anxious", "ATTRIBUTED_CLINICIAN", id="clin"),
+        pytest.param("I told her to rest more.", "rest more", "DIRECTIVE", id="coach"),
+    ],
+)
+def test_it_finds_modifiers_for_a_span_that_is_none_of_its_own_targets(sentence, target, kind):
+    assert not _has_checker_targets(sentence)  # the case that used to return nothing at all
+    assert kind in modifiers_for(sentence, target)
+
+
+def test_it_still_stops_a_modifier_at_its_terminator_for_a_callers_span():
+    sentence = "She denies headaches but reports nausea."
+    assert not _has_checker_targets(sentence)
+    assert "NEGATED" in modifiers_for(sentence, "headaches")
+    assert "NEGATED" not in modifiers_for(sentence, "nausea")
+
+
+def test_it_applies_a_callers_target_type_to_a_span_of_its_own():
+    sentence = "She denies any headaches."
+    # Negation is limited to some target types (rules.toml applies_to); the caller's type decides.
+    assert "NEGATED" in modifiers_for(sentence, "headaches", target_type="suicide")
+    assert "NEGATED" not in modifiers_for(sentence, "headaches", target_type="diagnosis")
+
+
+def test_it_accepts_a_character_span_that_is_none_of_its_own_targets():
+    sentence = "She denies any headaches."
+    start = sentence.index("headaches")
+    assert modifiers_for(sentence, (start, start + len("headaches"))) == {"NEGATED"}
+
+
+def test_it_answers_the_same_for_a_span_whether_or_not_the_sentence_has_a_target_elsewhere():
+    # A checker target in another clause of the sentence must not change what reaches the span.
+    plain = "She denies any headaches."
+    with_target = "She denies any headaches; her brother is suicidal."
+    assert _has_checker_targets(with_target) and not _has_checker_targets(plain)
+    assert modifiers_for(plain, "headaches") == modifiers_for(with_target, "headaches")
+
+
+def test_it_leaves_the_checks_of_a_sentence_without_targets_unchanged():
+    # The modifiers of a target-less sentence are resolved only when asked for, so check()
+    # still finds nothing there and the sentence beside it is judged as before.
+    assert check("She denies any headaches.") == []
+    [finding] = check("She denies any headaches. She has been thinking about killing herself.")
+    assert (finding.clause, finding.severity) == ("S2", "high")

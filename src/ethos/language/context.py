@@ -55,12 +55,18 @@ class Applied(NamedTuple):
 
 @dataclass(slots=True)
 class SentenceMatches:
-    """Targets, modifiers and terminators found in one sentence, overlaps resolved."""
+    """Targets, modifiers and terminators found in one sentence, overlaps resolved.
+
+    In a sentence with none of the rules' own targets the checker has nothing to decide, so
+    `match_sentence` leaves the modifiers in `pending` and `applied_modifiers` resolves them
+    only if a caller asks about a span of its own (`modifiers_for`).
+    """
 
     targets: list[Match]
     modifiers: list[Match]
     modifier_starts: list[int]
     stops_at: dict[int, frozenset[str]]
+    pending: list[Match] | None = None
 
 
 # Notes reuse a small vocabulary, so the keys of a word (and the trie nodes it can start a
@@ -150,9 +156,16 @@ def match_sentence(tokens: tuple[Token, ...], rules: RuleSet, work: Work) -> Sen
     work.steps += len(tokens)
     found = _find(entries, rules, work)
     if not any(m.is_target for m in found):
-        return SentenceMatches([], [], [], {})  # nothing to decide on: skip the modifiers
-    kept = _resolve(found, rules)
-    targets = sorted(
+        # Nothing for the checker to decide on: resolve the modifiers only if someone asks.
+        return SentenceMatches([], [], [], {}, pending=found)
+    matches = SentenceMatches([], [], [], {})
+    _settle(matches, _resolve(found, rules), rules)
+    return matches
+
+
+def _settle(matches: SentenceMatches, kept: list[Match], rules: RuleSet) -> None:
+    """Sort resolved matches into the sentence's targets, modifiers and terminators."""
+    matches.targets = sorted(
         (m for m in kept if m.is_target and not rules.targets[m.rule].pseudo),
         key=lambda m: m.start,
     )
@@ -167,7 +180,10 @@ def match_sentence(tokens: tuple[Token, ...], rules: RuleSet, work: Work) -> Sen
         elif rule.direction != "pseudo":
             modifiers.append(m)
     modifiers.sort(key=lambda m: m.start)
-    return SentenceMatches(targets, modifiers, [m.start for m in modifiers], stops_at)
+    matches.modifiers = modifiers
+    matches.modifier_starts = [m.start for m in modifiers]
+    matches.stops_at = stops_at
+    matches.pending = None
 
 
 def _stopped(kind: str, lo: int, hi: int, stops_at: dict[int, frozenset[str]], work: Work) -> bool:
@@ -205,7 +221,9 @@ def applied_modifiers(
     rules: RuleSet,
     work: Work,
 ) -> list[Applied]:
-    """Return the modifiers that reach the target at tokens [start, end)."""
+    """Return the modifiers that reach the target at tokens [start, end), any span a caller names."""
+    if found.pending is not None:
+        _settle(found, _resolve(found.pending, rules), rules)
     # Only modifiers that start within the largest scope (plus a phrase) can reach the target.
     reach = rules.max_scope + rules.max_phrase
     lo = bisect_left(found.modifier_starts, start - reach)

@@ -15,6 +15,7 @@ from ethos.standards.catalog import (
     CATALOG_MISSING_IDS,
     CATALOG_NO_SOURCE,
     CATALOG_PATH,
+    CATALOG_RULE_IS_TEXT,
     CATALOG_UNKNOWN_ID,
     CLAUSE_IDS,
     catalog,
@@ -72,11 +73,156 @@ def test_it_paraphrases_the_code_rather_than_copying_it():
     seed = words(SEED.read_text())
     runs = {" ".join(seed[i : i + 7]) for i in range(len(seed) - 6)}
     for clause in catalog():
-        mine = words(clause.text)
-        copied = [
-            " ".join(mine[i : i + 7]) for i in range(len(mine) - 6) if " ".join(mine[i : i + 7]) in runs
-        ]
-        assert not copied, (clause.id, copied)
+        for field in (clause.title, clause.text, clause.practice_rule):
+            mine = words(field)
+            copied = [
+                " ".join(mine[i : i + 7]) for i in range(len(mine) - 6) if " ".join(mine[i : i + 7]) in runs
+            ]
+            assert not copied, (clause.id, copied)
+
+
+# -- The catalog says what the code says; what Ethos adds is its practice rule --------------
+
+
+def code(clause_id: str) -> str:
+    return catalog()[clause_id].text.lower()
+
+
+def ours(clause_id: str) -> str:
+    return catalog()[clause_id].practice_rule.lower()
+
+
+def test_it_keeps_ethos_and_its_mechanisms_out_of_what_the_code_says():
+    for clause in catalog():
+        text = clause.text.lower()
+        for word in ("ethos", "refund", "pro rata", "12 months", "logged", "confirm"):
+            assert word not in text, (clause.id, word)
+
+
+def test_s1_covers_current_clients_as_well_as_new_ones():
+    assert "takes on" in code("S1") and "goes on coaching" in code("S1")
+    assert "intake" not in code("S1")
+    assert "referral" not in code("S1") and "referral" in ours("S1")
+
+
+def test_s2_covers_current_clients_and_the_referral_is_ours():
+    assert "actively suicidal" in code("S2") and "already a client" in code("S2")
+    assert "referral" not in code("S2") and "crisis or mental-health service" in ours("S2")
+
+
+def test_s3_and_p14_free_rescheduling_is_ours():
+    assert "later session" in code("S3") and "costs the client nothing" in ours("S3")
+    assert "cost" not in code("P14") and "costs the client nothing" in ours("P14")
+
+
+def test_s5_says_supervision_never_replaces_a_referral():
+    assert "no exception for supervision" in code("S5")
+    assert "never replaces the referral" in code("S5")
+    assert "or worked on only with supervision" not in code("S5")
+
+
+def test_s6_logging_supervision_is_ours():
+    assert "qualified supervisor" in code("S6") and "log" not in code("S6")
+    assert "logged" in ours("S6") and "qualification was checked" in ours("S6")
+
+
+def test_s9_says_no_minors_and_the_age_and_referral_are_ours():
+    assert code("S9") == "the coach does not work with minors."
+    assert "higher of the ages" in ours("S9") and "service for young people" in ours("S9")
+
+
+def test_s10_allows_what_further_training_equips_for_and_verification_is_ours():
+    assert "beyond their initial certification" in code("S10") and "verified" not in code("S10")
+    assert "checked with its issuer" in ours("S10")
+
+
+def test_c1_names_only_written_consent_or_a_subpoena_and_the_mandatory_report_basis_is_ours():
+    assert "consented in writing" in code("C1") and "subpoena" in code("C1")
+    assert "mandatory report" not in code("C1") and "mandatory report" in ours("C1")
+
+
+def test_c3_reporters_of_their_own_accord_always_report():
+    assert "of their own accord" in code("C3") and "always reported" in code("C3")
+    assert "without exception" in code("C3")
+    assert "explanation" not in code("C3")
+
+
+def test_c3_an_explanation_closes_a_flag_never_a_disclosure():
+    assert "only a record of the report closes" in ours("C3")
+    assert "flag" in ours("C3") and ours("C3").endswith("never a disclosure.")
+
+
+def test_p2_is_respect_for_the_client_as_well_as_their_time_and_money():
+    assert "treats clients with respect" in code("P2") and "time" in code("P2") and "money" in code("P2")
+    assert "fee" not in code("P2") and "no fee" in ours("P2")
+
+
+def test_p3_covers_all_treatment_not_only_who_is_taken_on():
+    assert "taken on" in code("P3") and "at any point in the coaching" in code("P3")
+    assert "never decide who is coached" not in code("P3")
+    assert "declined intake" in ours("P3")
+
+
+def test_p5_goals_are_set_together_and_stay_the_clients():
+    assert "set together with the client" in code("P5") and "stay the client's" in code("P5")
+    assert "confirm" not in code("P5") and "confirmed" in ours("P5")
+
+
+def test_p8_ending_coaching_on_a_declared_relationship_is_ours():
+    assert "referral" not in code("P8") and "referral" in ours("P8")
+
+
+def test_p9_forbids_financial_dealings_of_any_size():
+    assert "any size" in code("P9") and "sizeable" not in code("P9")
+    assert "however small" in ours("P9")
+
+
+def test_p10_the_twelve_month_review_is_ours():
+    assert "vetted in person" in code("P10") and "recent" not in code("P10")
+    assert "at most 12 months" in ours("P10")
+
+
+def test_p11_needs_an_explanation_and_a_referral_to_other_coaching_providers():
+    assert "explanation" in code("P11") and "other coaching providers" in code("P11")
+
+
+def test_p12_says_length_or_frequency_and_nothing_of_refunds():
+    assert "length of coaching" in code("P12") and "frequency of sessions" in code("P12")
+    assert "refund" not in code("P12") and "prepaid" not in code("P12")
+
+
+def test_p12_refunds_are_our_practice_rule():
+    assert "refunded pro rata" in ours("P12") and "never expire" in ours("P12")
+
+
+def test_p13_the_yearly_target_is_ours():
+    assert "yearly" not in code("P13") and "yearly target" in ours("P13")
+
+
+def test_it_leaves_the_practice_rule_out_where_ethos_adds_nothing():
+    assert [c.id for c in catalog() if not c.practice_rule] == ["S7", "P4", "E1"]
+
+
+def test_it_refuses_a_misspelt_practice_rule_field():
+    data = _raw()
+    data["clause"][0] = dict(data["clause"][0], practise_rule="Ours.")
+    with pytest.raises(ImproperlyConfigured, match="unknown fields: practise_rule"):
+        parse_catalog(data)
+
+
+@pytest.mark.parametrize("value", ["", "   ", 12, ["a list"]])
+def test_it_refuses_an_empty_or_non_text_practice_rule(value):
+    data = _raw()
+    data["clause"][0] = dict(data["clause"][0], practice_rule=value)
+    with pytest.raises(ImproperlyConfigured, match="practice_rule must be text"):
+        parse_catalog(data)
+
+
+def test_it_refuses_a_practice_rule_that_repeats_the_code():
+    data = _raw()
+    data["clause"][0] = dict(data["clause"][0], practice_rule=data["clause"][0]["text"])
+    with pytest.raises(ImproperlyConfigured, match=re.escape(CATALOG_RULE_IS_TEXT.format(clause="S1"))):
+        parse_catalog(data)
 
 
 def test_it_refuses_a_duplicate_clause():

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
+import io
 import json
-import re
-import zlib
 
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
 from ethos.audit.models import AuditEvent
-from ethos.standards.catalog import CLAUSE_IDS
+from ethos.practice import services as practice
+from ethos.practice.evidence import S6_NO_LOG
+from ethos.standards.catalog import CLAUSE_IDS, CODE_SAYS_LABEL, PRACTICE_RULE_LABEL, catalog
 from ethos.standards.engine import Subject
-from ethos.standards.evidence import Evidence, evidence_provider, unregister
+from ethos.standards.evidence import Basis, Evidence, evidence_provider, providers_for, unregister
 from ethos.standards.facts import Facts, LanguageFlag
 from ethos.standards.points import Point
 from ethos.standards.selectors import Status, compliance_report, open_items_for
@@ -103,13 +106,9 @@ def test_it_counts_a_clause_with_an_evidence_provider_as_tracked(coach):
 
 
 def _pdf_text(raw: bytes) -> str:
-    parts = [raw.decode("latin-1")]
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", raw, re.S):
-        try:
-            parts.append(zlib.decompress(stream).decode("latin-1"))
-        except zlib.error:
-            parts.append(stream.decode("latin-1"))
-    return "\n".join(parts)
+    """Return the text a reader sees in the PDF, lines joined by spaces (the font is embedded)."""
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(raw)).pages)
+    return " ".join(text.split())
 
 
 def test_it_exports_json_and_pdf_with_no_client_identity(coach, coach_client):
@@ -150,3 +149,131 @@ def test_it_carries_the_audit_chain_head_including_its_own_export(coach, coach_c
     assert len(data["audit_chain"]["root_hex"]) == 64
     assert data["audit_chain"]["checkpoint"].splitlines()[1] == str(size)
     assert AuditEvent.objects.filter(coach=coach, action="standards.report_exported").count() == 1
+
+
+# -- Statuses claim only what the records show ---------------------------------------------
+
+
+def with_provider(clause: str, *lines: Evidence):
+    """Run the report with a provider for `clause` that returns `lines`."""
+
+    def provider(coach):
+        return list(lines)
+
+    evidence_provider(clause)(provider)
+    return provider
+
+
+@pytest.mark.parametrize(
+    ("lines", "status"),
+    [
+        ((Evidence("12 hours logged this year"),), Status.GOOD),
+        ((Evidence("Target set by you", basis=Basis.DECLARED),), Status.DECLARED),
+        ((Evidence("No log yet", basis=Basis.NONE),), Status.UNSHOWN),
+        (
+            (Evidence("No log yet", basis=Basis.NONE), Evidence("Target", basis=Basis.DECLARED)),
+            Status.DECLARED,
+        ),
+        ((Evidence("Target", basis=Basis.DECLARED), Evidence("3 hours logged")), Status.GOOD),
+        ((), Status.UNSHOWN),
+    ],
+)
+def test_it_shows_good_standing_only_when_a_record_shows_it(coach, lines, status):
+    provider = with_provider("P13", *lines)
+    try:
+        assert rows(coach)["P13"].status is status
+    finally:
+        unregister("P13", provider)
+
+
+def test_s6_is_not_in_good_standing_without_a_supervision_log(coach):
+    # A concern beyond competence, covered by a supervision plan: the check ran and noted it.
+    enforce_and_keep(
+        coach=coach,
+        point=Point.CLIENT_ACTIVATE,
+        facts=Facts(concern_areas=frozenset({"eating"}), supervised_areas=frozenset({"eating"})),
+        subject=Subject("client", "c"),
+    )
+    row = rows(coach)["S6"]
+    assert row.evidence[0].text.startswith("Client activations checked: 1")
+    assert row.status is Status.UNSHOWN and row.status is not Status.GOOD
+    assert [(e.text, e.basis) for e in row.evidence[1:]] == [(S6_NO_LOG, Basis.NONE)]
+
+
+def test_s6_is_not_in_good_standing_for_a_new_coach_either(coach):
+    assert rows(coach)["S6"].status is Status.UNSHOWN
+
+
+def test_s10_is_not_in_good_standing_without_credentials(coach):
+    row = rows(coach)["S10"]
+    assert row.status is Status.UNSHOWN
+    assert [e.basis for e in row.evidence] == [Basis.NONE]
+
+
+def test_s10_credentials_the_coach_typed_in_are_self_declared_even_when_marked_verified(coach):
+    practice.credential_add(
+        coach=coach,
+        issuer="Institute of Loss Studies",
+        title="Certificate in grief support",
+        awarded_on=datetime.date(2021, 3, 1),
+        verified_on=datetime.date(2021, 4, 1),
+        areas=["grief-and-loss"],
+    )
+    row = rows(coach)["S10"]
+    assert row.status is Status.DECLARED and row.status.label == "Self-declared only"
+    assert [e.display for e in row.evidence] == [
+        "1 credential beyond certification, 1 verified (self-declared: Ethos has not checked it)"
+    ]
+
+
+def test_s5_competence_areas_are_self_declared(coach):
+    practice.competence_update(coach=coach, areas=["grief-and-loss"])
+    row = rows(coach)["S5"]
+    assert row.status is Status.DECLARED
+    assert row.evidence[-1].basis is Basis.DECLARED
+
+
+def test_it_says_not_yet_tracked_for_a_clause_with_no_provider_and_no_checks(coach):
+    untracked = {clause.id for clause in catalog() if not providers_for(clause.id)}
+    assert {"E1", "P4", "S4"} <= untracked
+    for clause in untracked:
+        row = rows(coach)[clause]
+        assert (row.status, row.status.label, row.evidence) == (
+            Status.UNTRACKED,
+            "Not yet tracked by Ethos",
+            (),
+        )
+
+
+# -- The report keeps Ethos's own rules apart from what the code says ----------------------
+
+
+def test_p12_the_json_report_labels_our_refund_rule_apart_from_the_code(coach_client):
+    data = json.loads(coach_client.get(reverse("standards:compliance_export", args=["json"])).content)
+    clauses = {c["id"]: c for c in data["clauses"]}
+    p12 = clauses["P12"]
+    assert p12["code_says"] == catalog()["P12"].text and "refund" not in p12["code_says"]
+    assert "refunded pro rata" in p12["ethos_practice_rule"]
+    assert clauses["S9"]["ethos_practice_rule"] == catalog()["S9"].practice_rule
+    assert clauses["P10"]["ethos_practice_rule"] == catalog()["P10"].practice_rule
+    assert clauses["E1"]["ethos_practice_rule"] is None
+    assert all(c["status_note"] for c in data["clauses"])
+
+
+def test_it_marks_self_declared_evidence_in_the_json_report(coach_client, coach):
+    practice.competence_update(coach=coach, areas=["grief-and-loss"])
+    data = json.loads(coach_client.get(reverse("standards:compliance_export", args=["json"])).content)
+    s5 = next(c for c in data["clauses"] if c["id"] == "S5")
+    assert s5["status"] == "Self-declared only"
+    assert "1 competence area on your profile (self-declared: Ethos has not checked it)" in s5["evidence"]
+    s6 = next(c for c in data["clauses"] if c["id"] == "S6")
+    assert s6["status"] == "No record shows it yet"
+    assert f"{S6_NO_LOG} (no record shows this yet)" in s6["evidence"]
+
+
+def test_p12_the_pdf_report_labels_our_refund_rule_apart_from_the_code(coach_client):
+    text = _pdf_text(coach_client.get(reverse("standards:compliance_export", args=["pdf"])).content)
+    p12 = catalog()["P12"]
+    assert " ".join(f"{CODE_SAYS_LABEL}: {p12.text}".split()) in text
+    assert " ".join(f"{PRACTICE_RULE_LABEL}: {p12.practice_rule}".split()) in text
+    assert "Not yet tracked by Ethos" in text

@@ -217,3 +217,18 @@ def test_every_record_type_a_workflow_names_is_in_the_catalog():
         for name in re.findall(r"""record_type=["']([a-z_]+)["']""", path.read_text())
     }
     assert named and named <= set(catalog().record_types)
+
+
+def test_p11_a_stopped_intake_leaves_no_open_item_on_the_client_it_never_made(coach):
+    from ethos.clients.models import Client
+
+    unsaved = Client(coach=coach)
+    with pytest.raises(ActionStopped), action():
+        enforce(
+            coach=coach,
+            point=Point.INTAKE_SUBMIT,
+            facts=Facts(practice_closed=True, concern_areas=frozenset({"grief"})),
+            subject=Subject.of(unsaved),
+        )
+    assert not OpenItem.objects.filter(coach=coach).exists()
+    assert [event.clause_list for event in events(coach)] == [["S5", "P11"]]

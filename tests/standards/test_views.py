@@ -7,6 +7,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from ethos.standards.catalog import CODE_SAYS_LABEL, PRACTICE_RULE_LABEL, catalog
 from ethos.standards.engine import Subject
 from ethos.standards.facts import Facts
 from ethos.standards.forms import DESK_UNREADABLE
@@ -175,3 +176,59 @@ def test_it_shows_untracked_clauses_honestly(coach_client):
     untracked = [clause.id for clause in catalog() if not providers_for(clause.id)]
     assert "E1" in untracked  # the association's side does not exist yet
     assert body.count(Status.UNTRACKED.label) == len(untracked)
+
+
+# -- What the code says, and what Ethos adds, shown apart ----------------------------------
+
+
+def page(client, url: str) -> str:
+    return client.get(url).content.decode().replace("&#x27;", "'")
+
+
+def report_row(body: str, clause: str) -> str:
+    start = body.index(f'id="clause-{clause}"')
+    return body[start : body.index("</tr>", start)]
+
+
+def paragraph(html: str, css: str) -> str:
+    start = html.index(f'class="{css}')
+    return html[start : html.index("</p>", start)]
+
+
+def test_p12_the_report_page_shows_our_refund_rule_apart_from_the_code(coach_client):
+    row = report_row(page(coach_client, reverse("standards:compliance")), "P12")
+    clause = catalog()["P12"]
+    code = paragraph(row, "compliance__text compliance__code")
+    assert f"<strong>{CODE_SAYS_LABEL}:</strong> {clause.text}" in code and "refund" not in code
+    ours = paragraph(row, "compliance__text compliance__practice-rule")
+    assert f"<strong>{PRACTICE_RULE_LABEL}:</strong> {clause.practice_rule}" in ours
+
+
+def test_it_shows_no_practice_rule_on_the_report_where_ethos_adds_none(coach_client):
+    body = page(coach_client, reverse("standards:compliance"))
+    assert PRACTICE_RULE_LABEL not in report_row(body, "E1")
+    assert body.count(f"<strong>{PRACTICE_RULE_LABEL}:</strong>") == sum(
+        1 for clause in catalog() if clause.practice_rule
+    )
+
+
+def test_s6_s10_and_s5_the_report_page_claims_only_what_records_show(coach_client, coach):
+    from ethos.practice import services as practice
+
+    practice.competence_update(coach=coach, areas=["grief-and-loss"])
+    body = page(coach_client, reverse("standards:compliance"))
+    for clause in ("S6", "S10"):
+        row = report_row(body, clause)
+        assert Status.UNSHOWN.label in row and Status.GOOD.label not in row
+        assert "(no record shows this yet)" in row
+    s5 = report_row(body, "S5")
+    assert Status.DECLARED.label in s5 and Status.DECLARED.note in s5
+    assert "1 competence area on your profile <em" in s5 and "(self-declared: Ethos has not checked it)" in s5
+
+
+def test_it_shows_the_clause_and_our_rule_on_an_open_item_page(coach_client, coach):
+    item = open_goal_item(coach)
+    body = page(coach_client, reverse("standards:open_item", args=[item.pk]))
+    clause = catalog()["P5"]
+    assert f"<strong>{CODE_SAYS_LABEL}:</strong> {clause.text}" in body
+    assert f"<strong>{PRACTICE_RULE_LABEL}:</strong> {clause.practice_rule}" in body

@@ -1,10 +1,14 @@
-"""What the practice profile tells the compliance report about S5 and S10 (counts only)."""
+"""What the practice profile tells the compliance report about S5, S6 and S10 (counts only).
+
+Competence areas and credentials are what the coach entered: the evidence says so, and the
+report never shows those clauses in good standing on a declaration alone.
+"""
 
 from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from ethos.standards.evidence import Evidence, evidence_provider
+from ethos.standards.evidence import Basis, Evidence, evidence_provider
 
 from .models import CompetenceArea, Credential
 
@@ -17,8 +21,21 @@ def plural(count: int, one: str, many: str) -> str:
 def competence_evidence(coach) -> list[Evidence]:
     count = CompetenceArea.objects.filter(profile__coach=coach).count()
     if not count:
-        return [Evidence("No competence areas on your profile yet.", attention=True)]
-    return [Evidence(f"{plural(count, 'competence area', 'competence areas')} on your profile")]
+        return [Evidence("No competence areas on your profile yet.", attention=True, basis=Basis.NONE)]
+    text = f"{plural(count, 'competence area', 'competence areas')} on your profile"
+    return [Evidence(text, basis=Basis.DECLARED)]
+
+
+S6_NO_LOG = (
+    "Ethos keeps no supervision log yet: a plan to take a concern to supervision is kept with the "
+    "client, but no record shows the supervision itself, the supervisor's qualification or the outcome."
+)
+
+
+@evidence_provider("S6")
+def supervision_evidence(coach) -> list[Evidence]:
+    # Until the supervision log exists, nothing Ethos holds shows that supervision was sought.
+    return [Evidence(S6_NO_LOG, basis=Basis.NONE)]
 
 
 @evidence_provider("S10")
@@ -26,9 +43,9 @@ def credential_evidence(coach) -> list[Evidence]:
     totals = Credential.objects.for_coach(coach).aggregate(
         total=Count("id"), verified=Count("id", filter=Q(verified_on__isnull=False))
     )
-    return [
-        Evidence(
-            f"{plural(totals['total'], 'credential', 'credentials')} beyond certification, "
-            f"{totals['verified']} verified"
-        )
-    ]
+    text = (
+        f"{plural(totals['total'], 'credential', 'credentials')} beyond certification, "
+        f"{totals['verified']} verified"
+    )
+    # The coach types in both the credential and the date it was verified: a declaration.
+    return [Evidence(text, basis=Basis.DECLARED if totals["total"] else Basis.NONE)]

@@ -32,6 +32,19 @@ CATALOG_MISSING_IDS = "The standards catalog is missing clauses: {clauses}."
 CATALOG_BAD_FIELD = "Clause {clause} in the standards catalog: {problem}"
 CATALOG_NO_SOURCE = "Clause {clause} has no enforcement point and no record source: nothing would honour it."
 CATALOG_BAD_RECORD_TYPE = "Record type {name!r} in the standards catalog needs a label."
+CATALOG_UNKNOWN_FIELD = (
+    "Clause {clause} in the standards catalog has unknown fields: {fields} (known: {known})."
+)
+CATALOG_RULE_IS_TEXT = (
+    "Clause {clause}: practice_rule repeats the clause text; it must say only what Ethos adds."
+)
+
+# How every page and export labels the two: the code's words (paraphrased) and Ethos's own rule.
+CODE_SAYS_LABEL = "The code says"
+PRACTICE_RULE_LABEL = "Ethos's own practice rule, not the code's words"
+
+# The fields a [[clause]] may have. A misspelt one ("practise_rule") would otherwise vanish quietly.
+CLAUSE_FIELDS = ("id", "section", "title", "text", "practice_rule", "strengths", "points", "record_sources")
 
 
 class Section(StrEnum):
@@ -70,6 +83,8 @@ class Strength(StrEnum):
 
 @dataclass(frozen=True)
 class Clause:
+    """One clause: `text` says what the code says; `practice_rule` is what Ethos adds of its own."""
+
     id: str
     section: Section
     title: str
@@ -77,6 +92,7 @@ class Clause:
     strengths: tuple[Strength, ...]
     points: tuple[Point, ...]
     record_sources: tuple[str, ...]
+    practice_rule: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,11 +150,25 @@ def _clause(entry: Any) -> Clause:
     clause_id = entry.get("id")
     if not isinstance(clause_id, str) or not _CLAUSE_ID.fullmatch(clause_id) or clause_id not in CLAUSE_IDS:
         raise ImproperlyConfigured(CATALOG_UNKNOWN_ID.format(clause=clause_id))
+    unknown = sorted(set(entry) - set(CLAUSE_FIELDS))
+    if unknown:
+        raise ImproperlyConfigured(
+            CATALOG_UNKNOWN_FIELD.format(
+                clause=clause_id, fields=", ".join(unknown), known=", ".join(CLAUSE_FIELDS)
+            )
+        )
     for field in ("title", "text"):
         if not isinstance(entry.get(field), str) or not entry[field].strip():
             raise ImproperlyConfigured(
                 CATALOG_BAD_FIELD.format(clause=clause_id, problem=f"{field} is empty")
             )
+    practice_rule = entry.get("practice_rule", "")
+    if not isinstance(practice_rule, str) or ("practice_rule" in entry and not practice_rule.strip()):
+        raise ImproperlyConfigured(
+            CATALOG_BAD_FIELD.format(clause=clause_id, problem="practice_rule must be text, or left out")
+        )
+    if practice_rule.strip() and practice_rule.strip() == entry["text"].strip():
+        raise ImproperlyConfigured(CATALOG_RULE_IS_TEXT.format(clause=clause_id))
     strengths = _strings(entry.get("strengths"), clause_id, "strengths")
     if not strengths:
         raise ImproperlyConfigured(CATALOG_BAD_FIELD.format(clause=clause_id, problem="strengths is empty"))
@@ -153,6 +183,7 @@ def _clause(entry: Any) -> Clause:
             for p in _strings(entry.get("points", []), clause_id, "points")
         ),
         record_sources=_strings(entry.get("record_sources", []), clause_id, "record_sources"),
+        practice_rule=practice_rule.strip(),
     )
     if not clause.points and not clause.record_sources:
         raise ImproperlyConfigured(CATALOG_NO_SOURCE.format(clause=clause_id))

@@ -29,6 +29,7 @@ FINDING_WRONG_STRENGTH = (
     "Rule {name} returned a {strength} finding, which the catalog does not give {clause}."
 )
 FINDING_NO_RECORDS = "A 'require' finding must name the record types that resolve it."
+FINDING_NO_PRACTICE_RULE = "A finding of {clause} cites a practice rule, but the catalog gives {clause} none."
 FINDING_UNKNOWN_RECORD = "Finding names an unknown record type {name!r} (see [record_types] in catalog.toml)."
 
 HEADLINE_BLOCKED = "Ethos will not do this. Here is why, and what helps instead."
@@ -36,7 +37,8 @@ HEADLINE_REQUIRES = "This needs a record before it can go ahead."
 HEADLINE_FOLLOW_UP = "This can go ahead, and something needs recording afterwards."
 HEADLINE_WARNS = "Worth a pause before you go on."
 HEADLINE_RECORDS = "Noted for your records."
-HEADLINE_CLEAN = "Nothing in the Code of Ethics stands in the way."
+# A clean verdict claims only what was checked: the rules at this point, not the whole code.
+HEADLINE_CLEAN = "No rule at this point found a problem."
 
 
 @dataclass(frozen=True)
@@ -45,10 +47,13 @@ class Subject:
 
     type: str
     id: str
+    # False for a record the action was about to create: if the action is stopped, it never
+    # exists, so no open item may point at it.
+    exists: bool = field(default=True, compare=False)
 
     @classmethod
     def of(cls, obj) -> Subject:
-        return cls(type=obj._meta.model_name, id=str(obj.pk))
+        return cls(type=obj._meta.model_name, id=str(obj.pk), exists=not obj._state.adding)
 
 
 @dataclass(frozen=True)
@@ -66,9 +71,14 @@ class Finding:
     resolution: str
     records: tuple[str, ...] = ()
     follow_up: bool = False
+    # True when the finding comes from a rule Ethos adds (the clause's practice_rule in the
+    # catalog), not from the code's own words: the coach is told which is which.
+    practice_rule: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "strength", Strength(self.strength))
+        if self.practice_rule and not catalog()[self.clause].practice_rule:
+            raise ValueError(FINDING_NO_PRACTICE_RULE.format(clause=self.clause))
         if self.strength is Strength.REQUIRE and not self.records:
             raise ValueError(FINDING_NO_RECORDS)
         known = catalog().record_types
@@ -98,6 +108,7 @@ class Finding:
             "message": self.message,
             "records": list(self.records),
             "follow_up": self.follow_up,
+            "practice_rule": self.practice_rule,
         }
 
 

@@ -8,13 +8,18 @@
         return [Evidence(f"{checked} intakes checked for age, {declined} declined")]
 
 Register providers from the app's AppConfig.ready(). A clause with a provider counts as
-tracked by Ethos. Evidence text holds counts and dates, never a client's identity.
+tracked by Ethos, and its providers say what its standing rests on: a line is a record Ethos
+kept as the work happened (the default), something the coach declared and Ethos has not
+checked (`Basis.DECLARED`), or a statement that no record shows the clause yet (`Basis.NONE`).
+The report shows a clause "in good standing" only when a provider line is a record. Evidence
+text holds counts and dates, never a client's identity.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -25,12 +30,38 @@ PROVIDER_UNKNOWN_CLAUSE = (
 )
 
 
+class Basis(StrEnum):
+    """What a line of evidence rests on."""
+
+    RECORD = "record"
+    DECLARED = "self-declared"
+    NONE = "none"
+
+    @property
+    def label(self) -> str:
+        """Say what the line rests on, for the report; a record needs no label."""
+        return {
+            "record": "",
+            "self-declared": "self-declared: Ethos has not checked it",
+            "none": "no record shows this yet",
+        }[self.value]
+
+
 @dataclass(frozen=True)
 class Evidence:
     """One line of evidence; `attention` marks something the coach should look at."""
 
     text: str
     attention: bool = False
+    basis: Basis = Basis.RECORD
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "basis", Basis(self.basis))
+
+    @property
+    def display(self) -> str:
+        """Return the line as exports print it, with what it rests on unless it is a record."""
+        return f"{self.text} ({self.basis.label})" if self.basis.label else self.text
 
 
 Provider = Callable[..., Iterable[Evidence]]

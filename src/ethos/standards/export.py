@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from ethos.pdf import MONO, SANS, Document
+
+from .catalog import CODE_SAYS_LABEL, PRACTICE_RULE_LABEL
 from .selectors import ComplianceReport
 
 REPORT_TITLE = "Code of Ethics compliance report"
 REPORT_INTRO = (
     "Produced by Ethos from the coach's own records. It holds counts and dates only, never a "
     "client's identity. The audit chain head below lets the association check that the records "
-    "behind it have not been rewritten since."
+    "behind it have not been rewritten since. Each status claims only what Ethos's records show; "
+    "where Ethos adds a rule of its own, it is shown apart from what the code says."
 )
 
 
@@ -33,8 +36,11 @@ def report_data(report: ComplianceReport) -> dict:
                 "id": row.clause.id,
                 "section": row.clause.section.label,
                 "title": row.clause.title,
+                "code_says": row.clause.text,
+                "ethos_practice_rule": row.clause.practice_rule or None,
                 "status": row.status.label,
-                "evidence": [line.text for line in row.evidence],
+                "status_note": row.status.note,
+                "evidence": [line.display for line in row.evidence],
                 "open_items": row.open_items,
                 "open_since": row.open_since.isoformat() if row.open_since else None,
             }
@@ -47,23 +53,15 @@ def report_json(report: ComplianceReport) -> bytes:
     return json.dumps(report_data(report), indent=2, ensure_ascii=False).encode()
 
 
-def _latin1(text: str) -> str:
-    """Fit text to the PDF core fonts (Latin-1); the JSON export keeps every character."""
-    text = text.replace("\u2014", "--").replace("\u2013", "-").replace("\u2019", "'").replace("\u00b7", "-")
-    return text.encode("latin-1", "replace").decode("latin-1")
-
-
 def report_pdf(report: ComplianceReport) -> bytes:
     data = report_data(report)
-    pdf = FPDF(format="A4")
-    pdf.set_title(REPORT_TITLE)
-    pdf.set_creator("Ethos")
+    pdf = Document(title=REPORT_TITLE)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
 
     def line(text: str, *, size: int = 10, style: str = "", height: float = 5) -> None:
-        pdf.set_font("Helvetica", style=style, size=size)
-        pdf.multi_cell(0, height, _latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(SANS, style=style, size=size)
+        pdf.multi_cell(0, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     line(REPORT_TITLE, size=16, style="B", height=9)
     line(f"Coach: {data['coach']}")
@@ -77,6 +75,10 @@ def report_pdf(report: ComplianceReport) -> bytes:
             pdf.ln(2)
             line(section, size=12, style="B", height=7)
         line(f"{clause['id']}  {clause['title']}  --  {clause['status']}", style="B")
+        line(f"    {CODE_SAYS_LABEL}: {clause['code_says']}", size=9)
+        if clause["ethos_practice_rule"]:
+            line(f"    {PRACTICE_RULE_LABEL}: {clause['ethos_practice_rule']}", size=9)
+        line(f"    {clause['status_note']}", size=9)
         for text in clause["evidence"]:
             line(f"    {text}", size=9)
         if clause["open_items"]:
@@ -87,7 +89,7 @@ def report_pdf(report: ComplianceReport) -> bytes:
     line(f"Events: {chain['size']}")
     line(f"Root hash: {chain['root_hex']}", size=8)
     if chain["checkpoint"]:
-        line("Signed checkpoint (its signature lines begin with an em dash, shown here as --):", size=9)
-        pdf.set_font("Courier", size=7)
-        pdf.multi_cell(0, 3.5, _latin1(chain["checkpoint"]), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        line("Signed checkpoint:", size=9)
+        pdf.set_font(MONO, size=7)
+        pdf.multi_cell(0, 3.5, chain["checkpoint"], align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return bytes(pdf.output())

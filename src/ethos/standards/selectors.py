@@ -15,7 +15,7 @@ from ethos.audit.selectors import ChainHead, chain_head
 
 from .catalog import Clause, catalog
 from .engine import Subject
-from .evidence import Evidence, providers_for
+from .evidence import Basis, Evidence, providers_for
 from .models import OpenItem, Tally
 from .points import Point
 
@@ -54,9 +54,13 @@ def record_links(item: OpenItem) -> list[tuple[str, str | None]]:
 
 
 class Status(StrEnum):
+    """How a clause stands in the report; each claims only what Ethos's records show."""
+
     GOOD = "good"
     ATTENTION = "attention"
     OPEN = "open"
+    DECLARED = "declared"
+    UNSHOWN = "unshown"
     UNTRACKED = "untracked"
 
     @property
@@ -65,8 +69,34 @@ class Status(StrEnum):
             "good": "In good standing",
             "attention": "Needs attention",
             "open": "Open items",
+            "declared": "Self-declared only",
+            "unshown": "No record shows it yet",
             "untracked": "Not yet tracked by Ethos",
         }[self.value]
+
+    @property
+    def note(self) -> str:
+        """Say what the status rests on, in one sentence."""
+        return {
+            "good": "Ethos's records for this clause show no problem; they cover only what Ethos checks.",
+            "attention": "Something in Ethos's records for this clause needs a look.",
+            "open": "A record this clause needs is still missing.",
+            "declared": "What Ethos holds here is what you entered yourself; nobody has checked it.",
+            "unshown": "Ethos looks at this clause, but no record yet shows that it was honoured.",
+            "untracked": "No workflow in Ethos records this clause yet.",
+        }[self.value]
+
+    @property
+    def tone(self) -> str:
+        """Return the CSS modifier of the status badge: good, attention, open, declared or untracked."""
+        tones = {
+            "good": "good",
+            "attention": "attention",
+            "open": "open",
+            "unshown": "open",
+            "declared": "declared",
+        }
+        return tones.get(self.value, "untracked")
 
 
 @dataclass(frozen=True)
@@ -101,12 +131,27 @@ def _tally_line(tally: Tally) -> str:
     return f"{line} ({', '.join(outcomes)})" if outcomes else line
 
 
-def _status(*, tracked: bool, open_items: int, attention: bool) -> Status:
+def _standing(provided: list[Evidence]) -> Basis:
+    """Say what the providers' lines rest on: a record if any line is one, else a declaration."""
+    bases = {line.basis for line in provided}
+    for basis in (Basis.RECORD, Basis.DECLARED):
+        if basis in bases:
+            return basis
+    return Basis.NONE
+
+
+def _status(*, tracked: bool, open_items: int, attention: bool, standing: Basis) -> Status:
     if open_items:
         return Status.OPEN
     if not tracked:
         return Status.UNTRACKED
-    return Status.ATTENTION if attention else Status.GOOD
+    if attention:
+        return Status.ATTENTION
+    if standing is Basis.DECLARED:
+        return Status.DECLARED
+    if standing is Basis.NONE:
+        return Status.UNSHOWN
+    return Status.GOOD
 
 
 def compliance_report(*, coach, now: datetime.datetime | None = None) -> ComplianceReport:
@@ -130,16 +175,20 @@ def compliance_report(*, coach, now: datetime.datetime | None = None) -> Complia
     for clause in catalog():
         clause_tallies = tallies.get(clause.id, [])
         evidence = [Evidence(_tally_line(t)) for t in clause_tallies]
-        for provider in providers_for(clause.id):
-            evidence.extend(provider(coach))
+        providers = providers_for(clause.id)
+        provided = [line for provider in providers for line in provider(coach)]
+        evidence.extend(provided)
         counts = items.get(clause.id, {"open": 0, "resolved": 0, "since": None})
         if counts["resolved"]:
             evidence.append(Evidence(f"Open items resolved by their record: {counts['resolved']}"))
         attention = any(e.attention for e in evidence) or any(
             t.last_warned_at and t.last_warned_at >= recent for t in clause_tallies
         )
-        tracked = bool(clause_tallies) or bool(providers_for(clause.id))
-        status = _status(tracked=tracked, open_items=counts["open"], attention=attention)
+        tracked = bool(clause_tallies) or bool(providers)
+        # A clause's providers know which records show it honoured (a supervision log, not the
+        # intake checks that merely looked at it); without providers, Ethos's own checks are it.
+        standing = _standing(provided) if providers else Basis.RECORD
+        status = _status(tracked=tracked, open_items=counts["open"], attention=attention, standing=standing)
         rows.append(ReportRow(clause, status, tuple(evidence), counts["open"], counts["since"]))
     return ComplianceReport(
         coach_name=coach.name, generated_at=now, chain=chain_head(coach), rows=tuple(rows)

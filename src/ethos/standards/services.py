@@ -80,14 +80,19 @@ ENFORCE_OUTSIDE_ACTION = (
 _action_depth: contextvars.ContextVar[int] = contextvars.ContextVar("ethos_action_depth", default=0)
 
 
-def _record(*, coach, verdict: Verdict, subject: Subject) -> list[OpenItem]:
-    """Write what a verdict owes: tallies, and for a non-clean one its open items and audit event."""
+def _record(*, coach, verdict: Verdict, subject: Subject, stopped: bool = False) -> list[OpenItem]:
+    """Write what a verdict owes: tallies, and for a non-clean one its open items and audit event.
+
+    A stopped action about a record it was going to create opens no items: that record never
+    came to exist, so nothing could ever resolve them.
+    """
     now = timezone.now()
     opened: list[OpenItem] = []
     with transaction.atomic():
         _tally(coach=coach, verdict=verdict, now=now)
         if not verdict.clean:
-            opened = _open_items(coach=coach, verdict=verdict, subject=subject, now=now)
+            if subject.exists or not stopped:
+                opened = _open_items(coach=coach, verdict=verdict, subject=subject, now=now)
             details = verdict.as_dict() | {"opened_items": [str(item.pk) for item in opened]}
             audit_append(
                 coach=coach,
@@ -118,7 +123,7 @@ def action() -> Iterator[None]:
         if depth == 0 and not stopped.recorded and stopped.coach is not None:
             _action_depth.reset(token)
             token = None
-            _record(coach=stopped.coach, verdict=stopped.verdict, subject=stopped.subject)
+            _record(coach=stopped.coach, verdict=stopped.verdict, subject=stopped.subject, stopped=True)
             stopped.recorded = True
         raise
     finally:

@@ -7,7 +7,14 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import export, selectors, services
+from .catalog import CODE_SAYS_LABEL, PRACTICE_RULE_LABEL, catalog
 from .forms import DESK_UNREADABLE, DeskForm
+
+# The desk's answer when no rule found anything: it claims only what the rules checked.
+DESK_CLEAN = (
+    "No rule Ethos checks found a problem with what you described. The rules cover only part of "
+    "the code, so this is not a ruling that the code allows it."
+)
 
 EXPORTS = {
     "json": ("application/json", export.report_json),
@@ -18,7 +25,8 @@ EXPORTS = {
 @require_GET
 def compliance(request: HttpRequest) -> HttpResponse:
     report = selectors.compliance_report(coach=request.user)
-    return render(request, "standards/compliance.html", {"report": report})
+    labels = {"code_says_label": CODE_SAYS_LABEL, "practice_rule_label": PRACTICE_RULE_LABEL}
+    return render(request, "standards/compliance.html", {"report": report, **labels})
 
 
 @require_GET
@@ -37,14 +45,20 @@ def compliance_export(request: HttpRequest, export_format: str) -> HttpResponse:
 @require_GET
 def open_item(request: HttpRequest, pk) -> HttpResponse:
     item = selectors.get_open_item_for_coach(request.user, pk)
-    links = selectors.record_links(item)
-    return render(request, "standards/open_item.html", {"item": item, "links": links})
+    context = {
+        "item": item,
+        "links": selectors.record_links(item),
+        "clause": catalog()[item.clause],
+        "code_says_label": CODE_SAYS_LABEL,
+        "practice_rule_label": PRACTICE_RULE_LABEL,
+    }
+    return render(request, "standards/open_item.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 def ask(request: HttpRequest) -> HttpResponse:
     form = DeskForm(request.POST or None)
-    context = {"form": form, "verdicts": None, "unreadable": None}
+    context = {"form": form, "verdicts": None, "unreadable": None, "clean_answer": DESK_CLEAN}
     if request.method == "POST":
         if form.is_valid():
             context["verdicts"] = services.desk_consult(coach=request.user, facts=form.facts())

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import datetime
+import importlib
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.db.migrations.loader import MigrationLoader
 
 from ethos.audit.models import AuditEvent
 from ethos.practice import selectors, services
 from ethos.practice.evidence import competence_evidence, credential_evidence
-from ethos.practice.jurisdictions import suggestion_for
+from ethos.practice.jurisdictions import COUNTRIES, COUNTRY_NAMES, legal_age_of_majority, suggestion_for
 from ethos.practice.models import CompetenceArea, Credential, PracticeProfile
-from ethos.practice.selectors import COMPETENCE_AREAS, area_label, competence_for, profile_for
+from ethos.practice.selectors import (
+    COMPETENCE_AREAS,
+    age_of_majority_for,
+    area_label,
+    competence_for,
+    profile_for,
+)
+from ethos.practice.services import AGE_BELOW_LEGAL, COUNTRY_UNKNOWN, REGION_NEEDED
 
 from .conftest import make_credential
 
@@ -38,9 +48,16 @@ def test_it_creates_the_profile_lazily_with_defaults(coach):
         ("US", "Alabama", 19),
         ("US", "ms", 21),
         ("US", "Oregon", 18),
+        ("US", "Puerto Rico", 21),
+        ("US", "", 21),  # the state unknown: never guess downwards
         ("CA", "British  Columbia", 19),
+        ("CA", "B.C.", 19),
+        ("CA", "Québec", 18),
         ("CA", "Ontario", 18),
+        ("CA", "", 19),
         ("KR", "", 19),
+        ("NZ", "", 20),
+        ("TH", "", 20),
         ("", "", 18),
     ],
 )
@@ -86,10 +103,70 @@ def test_s9_it_refuses_an_age_of_majority_out_of_range_and_changes_nothing(coach
 
 
 def test_it_refuses_an_unknown_country(coach):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.profile_update(
             coach=coach, country="XX", region="", age_of_majority=18, crisis_line="", emergency_number=""
         )
+    assert refused.value.messages == [COUNTRY_UNKNOWN]
+    assert profile_for(coach).country == ""
+
+
+def update(coach, *, country, region="", age):
+    return services.profile_update(
+        coach=coach, country=country, region=region, age_of_majority=age, crisis_line="", emergency_number=""
+    )
+
+
+@pytest.mark.parametrize(
+    ("country", "region", "age", "legal"),
+    [("US", "Mississippi", 18, 21), ("US", "ne", 18, 19), ("CA", "Yukon", 18, 19), ("NZ", "", 18, 20)],
+)
+def test_s9_the_age_of_majority_cannot_be_set_below_the_legal_age_there(coach, country, region, age, legal):
+    with pytest.raises(ValidationError) as refused:
+        update(coach, country=country, region=region, age=age)
+    place = ", ".join(part for part in (COUNTRY_NAMES[country], region) if part)
+    assert refused.value.message_dict == {
+        "age_of_majority": [AGE_BELOW_LEGAL.format(place=place, legal=legal)]
+    }
+    assert profile_for(coach).age_of_majority == 18 and profile_for(coach).country == ""
+    assert events(coach, "practice.profile_updated") == []
+    assert update(coach, country=country, region=region, age=legal).age_of_majority == legal
+
+
+def test_s9_a_practice_may_set_a_higher_age_than_the_law(coach):
+    assert update(coach, country="GB", age=21).age_of_majority == 21
+
+
+def test_s9_it_needs_the_region_where_the_age_differs_within_the_country(coach):
+    with pytest.raises(ValidationError) as refused:
+        update(coach, country="US", age=21)
+    assert refused.value.messages == [REGION_NEEDED.format(country="United States")]
+
+
+def test_s9_the_legal_age_helper_reads_any_jurisdiction_for_the_intake():
+    # Another app (the intake) asks this for the client's own jurisdiction.
+    assert legal_age_of_majority("us", "Alabama") == 19
+    assert legal_age_of_majority("GB") == 18
+    assert legal_age_of_majority("") == 18
+    assert all(legal_age_of_majority(code) >= 18 for code, _ in COUNTRIES)
+
+
+def test_s9_an_older_profile_below_the_legal_age_is_never_used_below_it(coach):
+    update(coach, country="CA", region="British Columbia", age=19)
+    PracticeProfile.objects.filter(coach=coach).update(age_of_majority=18)  # saved before the check
+    assert age_of_majority_for(coach) == 19
+    migration = importlib.import_module(
+        "ethos.practice.migrations.0003_age_of_majority_never_below_the_legal_age"
+    )
+    migration.raise_to_the_legal_age(apps, None)
+    assert profile_for(coach).age_of_majority == 19
+
+
+def test_it_validates_countries_in_code_and_freezes_no_list_into_a_migration():
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    state = loader.project_state(("practice", "0003_age_of_majority_never_below_the_legal_age"))
+    assert not state.models["practice", "practiceprofile"].fields["country"].choices
+    assert not PracticeProfile._meta.get_field("country").choices
 
 
 def test_it_keeps_a_maintained_list_of_competence_areas():

@@ -13,6 +13,7 @@ from ethos.practice import views
 from ethos.practice.forms import DATE_IN_FUTURE, VERIFIED_BEFORE_AWARD
 from ethos.practice.models import Credential
 from ethos.practice.selectors import competence_for, profile_for
+from ethos.practice.services import AGE_BELOW_LEGAL, REGION_NEEDED, REGION_UNKNOWN
 
 from .conftest import make_credential
 
@@ -91,7 +92,7 @@ def test_it_saves_the_profile_and_shows_it_on_the_overview(coach_client, coach):
 
 
 def test_s9_the_profile_page_suggests_the_age_of_majority_for_the_saved_jurisdiction(coach_client):
-    coach_client.post(reverse("practice:profile"), profile_form(age_of_majority="18"))
+    coach_client.post(reverse("practice:profile"), profile_form(age_of_majority="19"))
     page = coach_client.get(reverse("practice:profile")).content.decode()
     assert "Suggested for United States, Alabama: 19." in page
     assert "Suggested for United States, Alabama: 911." in page
@@ -110,8 +111,44 @@ def test_it_refuses_a_bad_profile_with_a_form_error_and_changes_nothing(coach_cl
     assert not AuditEvent.objects.filter(coach=coach, action="practice.profile_updated").exists()
 
 
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (
+            {"age_of_majority": "18"},
+            "age_of_majority",
+            AGE_BELOW_LEGAL.format(place="United States, Alabama", legal=19),
+        ),
+        (
+            {"country": "CA", "region": "BC", "age_of_majority": "18"},
+            "age_of_majority",
+            AGE_BELOW_LEGAL.format(place="Canada, BC", legal=19),
+        ),
+        ({"region": ""}, "region", REGION_NEEDED.format(country="United States")),
+        ({"region": "Atlantis"}, "region", REGION_UNKNOWN.format(region="Atlantis", country="United States")),
+    ],
+)
+def test_s9_the_profile_page_refuses_an_age_below_the_legal_age_of_the_jurisdiction(
+    coach_client, coach, changes, field, message
+):
+    response = coach_client.post(reverse("practice:profile"), profile_form(**changes))
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == [message]
+    assert profile_for(coach).country == "" and profile_for(coach).age_of_majority == 18
+    assert not AuditEvent.objects.filter(coach=coach, action="practice.profile_updated").exists()
+
+
+def test_s9_the_profile_page_accepts_a_higher_age_than_the_law_asks(coach_client, coach):
+    response = coach_client.post(reverse("practice:profile"), profile_form(age_of_majority="21"))
+    assert response.status_code == 302
+    assert profile_for(coach).age_of_majority == 21
+
+
 def test_it_shows_hostile_text_in_the_profile_escaped(coach_client, coach):
-    coach_client.post(reverse("practice:profile"), profile_form(region=HOSTILE[:100], crisis_line=HOSTILE))
+    coach_client.post(
+        reverse("practice:profile"),
+        profile_form(country="GB", region=HOSTILE[:100], age_of_majority="18", crisis_line=HOSTILE),
+    )
     assert profile_for(coach).crisis_line == HOSTILE
     page = coach_client.get(reverse("practice:home")).content.decode()
     assert ESCAPED in page

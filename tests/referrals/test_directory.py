@@ -13,7 +13,7 @@ from django.utils import timezone
 from ethos.audit.models import AuditEvent
 from ethos.referrals import selectors, services
 from ethos.referrals.evidence import directory_evidence
-from ethos.referrals.models import Resource, VettingRecord
+from ethos.referrals.models import Resource, VettingRecord, latest_review
 from ethos.referrals.selectors import (
     crisis_resources,
     get_resource_for_coach,
@@ -25,7 +25,7 @@ from ethos.standards.catalog import Strength
 from ethos.standards.engine import ActionStopped, Subject, Verdict
 from ethos.standards.facts import Vetting
 from ethos.standards.models import Tally
-from ethos.standards.rules import P10_LAPSED, P10_UNVETTED
+from ethos.standards.rules import P10_LAPSED, P10_OUT_OF_USE, P10_UNVETTED
 from ethos.standards.services import action
 from ethos.vault.context import VaultLocked
 from ethos.vault.models import DataKey
@@ -112,10 +112,10 @@ def test_p10_a_new_resource_is_never_vetted(coach, vault):
     assert vetting_state(resource) is Vetting.MISSING
 
 
-def test_p10_a_vetting_is_current_for_a_year_by_default(coach, vault):
+def test_p10_a_vetting_is_current_for_twelve_months_by_default(coach, vault):
     resource = make_resource(coach=coach)
     record = vet(coach=coach, resource=resource, days_ago=10)
-    assert record.review_by == record.vetted_on + datetime.timedelta(days=365)
+    assert record.review_by == latest_review(record.vetted_on)
     assert record.vetted_by == coach.name
     today = timezone.localdate()
     assert vetting_state(resource) is Vetting.CURRENT
@@ -140,6 +140,8 @@ def test_p10_it_refuses_a_vetting_in_the_future_or_reviewed_before_it_happened(c
         vet(coach=coach, resource=resource, review_by=timezone.localdate() - datetime.timedelta(days=1))
     with pytest.raises(ValidationError):
         vet(coach=coach, resource=resource, method="guessed")
+    with pytest.raises(ValidationError):
+        vet(coach=coach, resource=resource, method="other")  # a vetting says how the coach checked
     assert not VettingRecord.objects.exists()
 
 
@@ -185,7 +187,8 @@ def test_p10_a_referral_to_a_resource_taken_out_of_use_is_refused(coach, vault):
     vet(coach=coach, resource=resource)
     services.resource_deactivate(coach=coach, resource=resource)
     resource = get_resource_for_coach(coach, resource.pk)
-    assert check(coach=coach, resource=resource).blocked
+    verdict = check(coach=coach, resource=resource)
+    assert verdict.blocked and [f.message for f in verdict.findings] == [P10_OUT_OF_USE]
     services.resource_reactivate(coach=coach, resource=resource)
     assert check(coach=coach, resource=resource).allowed
 
@@ -244,7 +247,7 @@ def test_it_lists_resources_with_their_vetting_in_one_query(coach, vault, django
         listed = resources_for(coach)
         states = [vetting_state(resource) for resource in listed]
     assert states == [Vetting.CURRENT] * 4 + [Vetting.LAPSED]
-    assert listed[0].vetted_until == timezone.localdate() + datetime.timedelta(days=365)
+    assert listed[0].vetted_until == latest_review(timezone.localdate())
 
 
 def test_it_filters_resources_by_kind(coach, vault):

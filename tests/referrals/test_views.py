@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ethos.referrals import views
-from ethos.referrals.models import Resource, VettingRecord
-from ethos.referrals.services import VETTED_IN_FUTURE
+from ethos.referrals.forms import NOT_PERSONALLY
+from ethos.referrals.models import Resource, VettingRecord, latest_review
+from ethos.referrals.services import REVIEW_TOO_LATE, VETTED_IN_FUTURE
 
 from .conftest import make_resource, vet
 
@@ -35,7 +36,7 @@ def resource_form(**changes) -> dict:
 
 
 def vetting_form(**changes) -> dict:
-    data = {"vetted_on": timezone.localdate().isoformat(), "method": "visited", "vetted_by": "Alex Rivera"}
+    data = {"vetted_on": timezone.localdate().isoformat(), "method": "visited", "personally": "on"}
     return data | changes
 
 
@@ -96,7 +97,7 @@ def test_p10_a_resource_added_on_the_page_is_never_vetted_until_the_coach_vets_i
     )
     assert response.status_code == 302
     page = coach_client.get(reverse("referrals:detail", args=[resource.pk])).content.decode()
-    until = timezone.localdate() + datetime.timedelta(days=365)
+    until = latest_review(timezone.localdate())
     assert f'vetted until <time datetime="{until.isoformat()}">' in page
     assert "Visited, by Alex Rivera" in page and "Short wait" in page
 
@@ -169,7 +170,7 @@ def test_it_refuses_bad_resource_input_with_a_form_error_and_adds_nothing(coach_
         ({"vetted_on": "yesterday-ish"}, "vetted_on"),
         ({"method": "guessed"}, "method"),
         ({"review_by": "2000-01-01"}, "review_by"),
-        ({"vetted_by": ""}, "vetted_by"),
+        ({"method": "other"}, "method"),
     ],
 )
 def test_p10_it_refuses_bad_vetting_input_with_a_form_error(coach_client, coach, vault, changes, field):
@@ -185,6 +186,41 @@ def test_p10_it_refuses_bad_vetting_input_with_a_form_error(coach_client, coach,
     assert not VettingRecord.objects.exists()
 
 
+def test_p10_a_review_date_more_than_twelve_months_out_is_a_form_error_and_nothing_is_saved(
+    coach_client, coach, vault
+):
+    resource = make_resource(coach=coach)
+    today = timezone.localdate()
+    late = latest_review(today) + datetime.timedelta(days=1)
+    response = coach_client.post(
+        reverse("referrals:vet", args=[resource.pk]), vetting_form(review_by=late.isoformat())
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["review_by"] == [REVIEW_TOO_LATE]
+    assert REVIEW_TOO_LATE in response.content.decode()
+    assert not VettingRecord.objects.exists()
+    # Twelve months to the day is the furthest it may go.
+    response = coach_client.post(
+        reverse("referrals:vet", args=[resource.pk]),
+        vetting_form(review_by=latest_review(today).isoformat()),
+    )
+    assert response.status_code == 302
+    assert VettingRecord.objects.get().review_by == latest_review(today)
+
+
+def test_p10_the_vetting_is_the_coachs_own_check_and_names_no_one_else(coach_client, coach, vault):
+    resource = make_resource(coach=coach)
+    page = coach_client.get(reverse("referrals:vet", args=[resource.pk])).content.decode()
+    assert 'name="vetted_by"' not in page and 'name="personally"' in page
+    response = coach_client.post(
+        reverse("referrals:vet", args=[resource.pk]), vetting_form(personally="", vetted_by="A colleague")
+    )
+    assert response.context["form"].errors["personally"] == [NOT_PERSONALLY]
+    assert not VettingRecord.objects.exists()
+    coach_client.post(reverse("referrals:vet", args=[resource.pk]), vetting_form(vetted_by="A colleague"))
+    assert VettingRecord.objects.get().vetted_by == "Alex Rivera"
+
+
 def test_it_stores_hostile_text_and_shows_it_escaped(coach_client, coach):
     coach_client.post(
         reverse("referrals:add"),
@@ -192,9 +228,7 @@ def test_it_stores_hostile_text_and_shows_it_escaped(coach_client, coach):
     )
     resource = Resource.objects.get()
     assert resource.name == HOSTILE
-    coach_client.post(
-        reverse("referrals:vet", args=[resource.pk]), vetting_form(learnt=HOSTILE, vetted_by=HOSTILE)
-    )
+    coach_client.post(reverse("referrals:vet", args=[resource.pk]), vetting_form(learnt=HOSTILE))
     for url in (reverse("referrals:list"), reverse("referrals:detail", args=[resource.pk])):
         page = coach_client.get(url).content.decode()
         assert ESCAPED in page, url

@@ -45,10 +45,17 @@ def test_s1_blocks_an_intake_at_physical_risk_and_requires_a_referral():
     assert "S1" not in clauses(P.INTAKE_SUBMIT, active_addiction=False, self_harm=False)
 
 
+def test_s1_only_an_addiction_medical_or_self_harm_referral_answers_it():
+    verdict = evaluate(P.INTAKE_SUBMIT, Facts(self_harm=True))
+    assert verdict.requires[0].records == ("safety_referral",)  # not any referral at all
+
+
 def test_s1_asks_for_a_scope_review_when_a_note_shows_safety_signals():
     assert found(P.NOTE_SAVE, language_findings=(LanguageFlag("S1", "self-harm"),)) == [
         ("S1", Strength.REQUIRE, rules.S1_NOTE)
     ]
+    verdict = evaluate(P.NOTE_SAVE, Facts(language_findings=(LanguageFlag("S1", "self-harm"),)))
+    assert verdict.requires[0].records == ("scope_review", "safety_referral")
     assert "S1" not in clauses(P.NOTE_SAVE, language_findings=(LanguageFlag("S7"),))
 
 
@@ -58,7 +65,7 @@ def test_s2_blocks_an_intake_with_suicide_risk_and_requires_a_referral():
         ("S2", Strength.BLOCK),
         ("S2", Strength.REQUIRE),
     ]
-    assert verdict.requires[0].records == ("referral",)
+    assert verdict.requires[0].records == ("crisis_referral",)  # a legal service never answers it
     assert "S2" not in clauses(P.INTAKE_SUBMIT, suicide_risk=False)
 
 
@@ -68,6 +75,8 @@ def test_s2_opens_a_review_when_risk_appears_with_a_current_client():
         ("S2", Strength.REQUIRE, rules.S2_ACTIVE)
     ]
     assert found(P.SESSION_CLOSE, suicide_risk=False) == []
+    verdict = evaluate(P.SESSION_CLOSE, Facts(suicide_risk=True))
+    assert verdict.requires[0].records == ("scope_review", "crisis_referral")
 
 
 def test_s3_blocks_a_session_with_an_intoxicated_client_and_requires_a_follow_up():
@@ -78,23 +87,42 @@ def test_s3_blocks_a_session_with_an_intoxicated_client_and_requires_a_follow_up
     assert found(P.SESSION_START, client_under_influence=False) == []
 
 
-def test_s5_requires_referral_or_supervision_for_a_concern_outside_competence():
+def test_s5_requires_a_referral_for_a_concern_outside_competence():
     outside = {"concern_areas": frozenset({"eating"}), "competence_areas": frozenset({"grief"})}
     for point in (P.INTAKE_SUBMIT, P.CLIENT_ACTIVATE, P.SUPERVISION_NEED):
         verdict = evaluate(point, Facts(**outside))
         assert [(f.clause, f.strength) for f in verdict.findings] == [("S5", Strength.REQUIRE)]
-        assert set(verdict.requires[0].records) == {"referral", "supervision_entry"}
+        assert verdict.requires[0].records == ("competence_referral",)
     within = {"concern_areas": frozenset({"grief"}), "competence_areas": frozenset({"grief", "loss"})}
     assert found(P.INTAKE_SUBMIT, **within) == []
 
 
-def test_s6_supervision_covers_a_concern_beyond_competence():
+def test_s5_supervision_never_replaces_the_referral():
+    # The old way: supervision for the concern took it out of S5. Now S5 still requires the
+    # referral, and S6 records that supervision goes alongside it.
     facts = {"concern_areas": frozenset({"eating"}), "supervised_areas": frozenset({"eating"})}
-    assert found(P.CLIENT_ACTIVATE, **facts) == [("S6", Strength.RECORD, rules.S6_SUPERVISED)]
+    assert found(P.CLIENT_ACTIVATE, **facts) == [
+        ("S5", Strength.REQUIRE, rules.S5_OUTSIDE),
+        ("S6", Strength.RECORD, rules.S6_SUPERVISED),
+    ]
+    assert not rules.concerns_to_refer(Facts(**facts, referred_areas=frozenset({"eating"})))
+    assert found(P.CLIENT_ACTIVATE, **facts, referred_areas=frozenset({"eating"})) == [
+        ("S6", Strength.RECORD, rules.S6_SUPERVISED)
+    ]
     assert (
         found(P.CLIENT_ACTIVATE, concern_areas=frozenset({"eating"}), competence_areas=frozenset({"eating"}))
         == []
     )
+
+
+def test_s5_each_concern_outside_competence_needs_its_own_referral():
+    facts = Facts(
+        concern_areas=frozenset({"eating", "gambling", "grief"}),
+        competence_areas=frozenset({"grief"}),
+        referred_areas=frozenset({"eating"}),
+    )
+    assert rules.concerns_to_refer(facts) == {"gambling"}
+    assert evaluate(P.SUPERVISION_NEED, facts).clauses == ("S5",)
 
 
 def test_s10_a_credential_widens_competence_and_is_cited():
@@ -128,6 +156,8 @@ def test_s9_blocks_the_intake_of_a_minor_and_requires_a_referral():
     assert found(P.INTAKE_SUBMIT, client_age=18) == []
     assert found(P.INTAKE_SUBMIT, client_age=20, age_of_majority=21) == minor
     assert not evaluate(P.INTAKE_SUBMIT, Facts(client_age=17)).allowed
+    # Only a referral to a service for young people answers it.
+    assert evaluate(P.INTAKE_SUBMIT, Facts(client_age=17)).requires[0].records == ("youth_referral",)
 
 
 def test_s9_counts_age_in_whole_years_on_the_day():
@@ -233,6 +263,13 @@ def test_p10_blocks_a_referral_to_an_unvetted_or_lapsed_service():
     assert found(P.REFERRAL_MAKE, referral_vetting=Vetting.CURRENT) == []
 
 
+def test_p10_blocks_a_referral_to_a_service_taken_out_of_use_even_if_vetted():
+    assert found(P.REFERRAL_MAKE, referral_vetting=Vetting.CURRENT, referral_in_use=False) == [
+        ("P10", Strength.BLOCK, rules.P10_OUT_OF_USE)
+    ]
+    assert found(P.REFERRAL_MAKE, referral_vetting=Vetting.CURRENT, referral_in_use=True) == []
+
+
 def test_p11_ending_coaching_requires_an_explanation_and_a_coaching_referral():
     verdict = evaluate(P.CLIENT_RELEASE, Facts(release_explained=False, release_coaching_referrals=0))
     assert [f.records for f in verdict.requires] == [("release_explanation",), ("coaching_referral",)]
@@ -270,3 +307,20 @@ def test_it_orders_findings_by_catalog_then_strength():
         ("P14", "block"),
     ]
     assert verdict.clauses == ("S3", "P14")
+
+
+def test_c3_a_disclosure_is_closed_only_by_a_report_never_by_an_explanation():
+    [finding] = evaluate(P.NOTE_SAVE, Facts(abuse_disclosed=frozenset({AtRisk.MINOR}))).findings
+    assert finding.records == ("mandatory_report",)
+    assert finding.message == rules.C3_REPORT
+
+
+def test_c3_a_checker_flag_alone_may_be_dismissed_with_a_reason():
+    [finding] = evaluate(P.NOTE_SAVE, Facts(language_findings=(LanguageFlag("C3"),))).findings
+    assert finding.records == ("mandatory_report", "flag_dismissal")
+    assert finding.message == rules.C3_FLAG
+    # A flag on words that the coach has marked as a disclosure is a disclosure.
+    [both] = evaluate(
+        P.NOTE_SAVE, Facts(abuse_disclosed=frozenset({AtRisk.ELDER}), language_findings=(LanguageFlag("C3"),))
+    ).findings
+    assert both.records == ("mandatory_report",)

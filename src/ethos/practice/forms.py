@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from .areas import COMPETENCE_AREAS, area_label, area_slug
 from .jurisdictions import AGE_OF_MAJORITY_MAX, AGE_OF_MAJORITY_MIN, COUNTRIES, Suggestion
-from .services import AREA_UNREADABLE
+from .services import AREA_UNREADABLE, jurisdiction_errors
 
 DATE_IN_FUTURE = "This date is in the future. Enter the date it happened."
 VERIFIED_BEFORE_AWARD = "A credential cannot be verified before it was awarded."
@@ -25,16 +25,18 @@ class ProfileForm(forms.Form):
         label="Country you practise in", choices=[NO_COUNTRY, *COUNTRIES], required=False
     )
     region = forms.CharField(
-        label="State, province or region (optional)",
+        label="State, province or region",
         max_length=100,
         required=False,
-        help_text="Where rules differ within a country, for example Alabama or British Columbia.",
+        help_text="Needed where the age of majority differs within a country (the United States and "
+        "Canada): for example Alabama or British Columbia.",
     )
     age_of_majority = forms.IntegerField(
         label="Age of majority",
         min_value=AGE_OF_MAJORITY_MIN,
         max_value=AGE_OF_MAJORITY_MAX,
-        help_text="People younger than this are not taken on for coaching (S9).",
+        help_text="People younger than this are not taken on for coaching (S9). It can be higher than "
+        "the legal age where you practise, never lower.",
     )
     crisis_line = forms.CharField(label="Crisis line", max_length=200, required=False)
     emergency_number = forms.CharField(label="Emergency number", max_length=40, required=False)
@@ -51,6 +53,16 @@ class ProfileForm(forms.Form):
                 if value
                 else "Shown on the crisis protocol page. Check it before you rely on it."
             )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if "country" in data and "region" in data:
+            errors = jurisdiction_errors(
+                country=data["country"], region=data["region"], age_of_majority=data.get("age_of_majority")
+            )
+            for name, message in errors.items():
+                self.add_error(name, message)
+        return data
 
 
 class CompetenceForm(forms.Form):

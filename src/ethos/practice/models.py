@@ -13,7 +13,6 @@ from .areas import area_label
 from .jurisdictions import (
     AGE_OF_MAJORITY_MAX,
     AGE_OF_MAJORITY_MIN,
-    COUNTRIES,
     COUNTRY_NAMES,
     DEFAULT_AGE_OF_MAJORITY,
 )
@@ -26,7 +25,9 @@ class PracticeProfile(models.Model):
     coach = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_profile"
     )
-    country = models.CharField(max_length=2, blank=True, choices=COUNTRIES)
+    # An ISO 3166-1 alpha-2 code, checked against jurisdictions.COUNTRIES by the form and the
+    # service (profile_update): the list lives in code, not in a migration.
+    country = models.CharField(max_length=2, blank=True)
     region = models.CharField(max_length=100, blank=True)
     age_of_majority = models.PositiveSmallIntegerField(default=DEFAULT_AGE_OF_MAJORITY)
     crisis_line = models.CharField(max_length=200, blank=True)

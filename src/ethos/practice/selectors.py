@@ -9,18 +9,32 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from .areas import COMPETENCE_AREAS, area_label
-from .jurisdictions import Suggestion, suggestion_for
+from .jurisdictions import (
+    COUNTRIES,
+    Suggestion,
+    is_country,
+    is_known_region,
+    legal_age_of_majority,
+    needs_region,
+    suggestion_for,
+)
 from .models import CompetenceArea, Credential, PracticeProfile
 
 __all__ = [
     "COMPETENCE_AREAS",
+    "COUNTRIES",
     "Competence",
+    "age_of_majority_for",
     "area_label",
     "competence_for",
     "credential_rows",
     "credentials_for",
     "custom_areas_for",
     "get_credential_for_coach",
+    "is_country",
+    "is_known_region",
+    "legal_age_of_majority",
+    "needs_region",
     "profile_for",
     "suggestion_for_profile",
 ]
@@ -34,6 +48,15 @@ def profile_for(coach) -> PracticeProfile:
 
 def suggestion_for_profile(profile: PracticeProfile) -> Suggestion:
     return suggestion_for(profile.country, profile.region)
+
+
+def age_of_majority_for(coach) -> int:
+    """Return the practice's age of majority for S9: the profile's, never below the legal age there.
+
+    A profile saved before the legal floor was checked may hold a lower age; this never does.
+    """
+    profile = profile_for(coach)
+    return max(profile.age_of_majority, legal_age_of_majority(profile.country, profile.region))
 
 
 @dataclass(frozen=True)

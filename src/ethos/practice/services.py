@@ -16,6 +16,13 @@ from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 
 from .areas import SLUG_MAX, area_slug, is_standard
+from .jurisdictions import (
+    COUNTRY_NAMES,
+    is_country,
+    is_known_region,
+    legal_age_of_majority,
+    needs_region,
+)
 from .models import CompetenceArea, Credential, PracticeProfile
 from .selectors import profile_for
 
@@ -23,7 +30,37 @@ NOT_YOUR_CREDENTIAL = "This credential belongs to another practice."
 AREA_UNREADABLE = "Name the area in words (letters or digits), for example “Adoption and fostering”."
 AREA_UNKNOWN = "“{slug}” is not one of your competence areas."
 
+COUNTRY_UNKNOWN = "Choose your country from the list."
+REGION_NEEDED = "Name your state, province or territory: the age of majority differs within {country}."
+REGION_UNKNOWN = "Ethos does not know “{region}” in {country}. Write its name or its postal code."
+AGE_BELOW_LEGAL = (
+    "The age of majority in {place} is {legal}: Ethos cannot take on anyone younger there (S9). "
+    "You may set a higher age, never a lower one."
+)
+
 PROFILE_FIELDS = ("country", "region", "age_of_majority", "crisis_line", "emergency_number")
+
+
+def jurisdiction_errors(*, country: str, region: str, age_of_majority: int | None) -> dict[str, str]:
+    """Return what is wrong with a jurisdiction and its age of majority, by field (S9).
+
+    The profile form and `profile_update` both ask this, so the page and the service refuse the
+    same things: an unknown country, a missing or unknown region where the age differs by
+    region, and an age of majority below the legal one.
+    """
+    country, region = (country or "").upper(), (region or "").strip()
+    if country and not is_country(country):
+        return {"country": COUNTRY_UNKNOWN}
+    name = COUNTRY_NAMES.get(country, "")
+    if needs_region(country) and not region:
+        return {"region": REGION_NEEDED.format(country=name)}
+    if not is_known_region(country, region):
+        return {"region": REGION_UNKNOWN.format(region=region, country=name)}
+    legal = legal_age_of_majority(country, region)
+    if age_of_majority is not None and age_of_majority < legal:
+        place = ", ".join(part for part in (name, region) if part) or "your jurisdiction"
+        return {"age_of_majority": AGE_BELOW_LEGAL.format(place=place, legal=legal)}
+    return {}
 
 
 def profile_update(
@@ -35,7 +72,13 @@ def profile_update(
     crisis_line: str,
     emergency_number: str,
 ) -> PracticeProfile:
-    """Change the jurisdiction and its safety numbers; audit which fields changed."""
+    """Change the jurisdiction and its safety numbers; audit which fields changed.
+
+    The age of majority can never be below the legal age of the jurisdiction (S9).
+    """
+    errors = jurisdiction_errors(country=country, region=region, age_of_majority=age_of_majority)
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         profile = PracticeProfile.objects.select_for_update().get(pk=profile_for(coach).pk)
         new = {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q
-from django.utils import timezone
 
 from ethos.standards.evidence import Evidence, evidence_provider
 
@@ -12,12 +11,12 @@ from .models import Resource, VettingRecord
 
 @evidence_provider("P10")
 def directory_evidence(coach) -> list[Evidence]:
-    today = timezone.localdate()
     vettings = VettingRecord.objects.filter(resource=OuterRef("pk"))
+    current = VettingRecord.objects.current().filter(resource=OuterRef("pk"))
     totals = (
         Resource.objects.for_coach(coach)
         .active()
-        .annotate(is_vetted=Exists(vettings), is_current=Exists(vettings.filter(review_by__gte=today)))
+        .annotate(is_vetted=Exists(vettings), is_current=Exists(current))
         # The aggregate names differ from the annotation names: reusing one silently counts nothing.
         .aggregate(
             total=Count("id"),

@@ -5,10 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from .models import Resource, VettingRecord
-from .services import REVIEW_BEFORE_VETTING, VETTED_IN_FUTURE
+from .models import Resource, VettingRecord, latest_review
+from .services import REVIEW_BEFORE_VETTING, REVIEW_TOO_LATE, VETTED_IN_FUTURE
 
 ALL_KINDS = ("", "All kinds")
+NOT_PERSONALLY = "Only a service you have checked yourself can be vetted (P10)."
+KIND_HELP = "The kind decides which open items a referral to it can answer: see the list below the form."
 
 
 def date_input() -> forms.DateInput:
@@ -23,7 +25,7 @@ class KindFilterForm(forms.Form):
 
 class ResourceForm(forms.Form):
     name = forms.CharField(label="Name", max_length=200)
-    kind = forms.ChoiceField(label="Kind of service", choices=Resource.Kind.choices)
+    kind = forms.ChoiceField(label="Kind of service", choices=Resource.Kind.choices, help_text=KIND_HELP)
     phone = forms.CharField(label="Phone (optional)", max_length=40, required=False)
     email = forms.EmailField(label="Email (optional)", required=False)
     website = forms.URLField(
@@ -50,9 +52,13 @@ class ResourceForm(forms.Form):
 class VettingForm(forms.Form):
     vetted_on = forms.DateField(label="Date you vetted it", widget=date_input())
     method = forms.ChoiceField(
-        label="How you vetted it", choices=VettingRecord.Method.choices, widget=forms.RadioSelect
+        label="How you checked it yourself", choices=VettingRecord.Method.choices, widget=forms.RadioSelect
     )
-    vetted_by = forms.CharField(label="Vetted by", max_length=150)
+    personally = forms.BooleanField(
+        label="I checked this service myself",
+        help_text="P10 asks for your own check: not a colleague's word, not a listing in another directory.",
+        error_messages={"required": NOT_PERSONALLY},
+    )
     learnt = forms.CharField(
         label="What you learnt (optional)",
         required=False,
@@ -65,8 +71,8 @@ class VettingForm(forms.Form):
         label="Review by (optional)",
         required=False,
         widget=date_input(),
-        help_text="A year after the vetting date if you leave it empty. After it, the service shows as due "
-        "and no referral can go to it until you vet it again.",
+        help_text="At most twelve months after the vetting date; twelve months if you leave it empty. "
+        "After it, the service shows as due and no referral can go to it until you vet it again.",
     )
 
     def clean(self) -> dict:
@@ -76,4 +82,6 @@ class VettingForm(forms.Form):
             self.add_error("vetted_on", VETTED_IN_FUTURE)
         elif vetted_on and review_by and review_by < vetted_on:
             self.add_error("review_by", REVIEW_BEFORE_VETTING)
+        elif vetted_on and review_by and review_by > latest_review(vetted_on):
+            self.add_error("review_by", REVIEW_TOO_LATE)
         return data

@@ -6,13 +6,30 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from ethos.vault.fields import EncryptedTextField, VaultQuerySet
 from ethos.vault.models import VaultModel
 
-VETTING_PERIOD = datetime.timedelta(days=365)
+
+def latest_review(vetted_on: datetime.date) -> datetime.date:
+    """Return the latest review date P10 allows for a vetting: twelve months after it."""
+    try:
+        return vetted_on.replace(year=vetted_on.year + 1)
+    except ValueError:  # 29 February: a year later is 28 February
+        return vetted_on.replace(year=vetted_on.year + 1, day=28)
+
+
+class VettingQuerySet(VaultQuerySet):
+    def current(self, *, on: datetime.date | None = None):
+        """Return the vettings that back a referral on `on` (today by default): made, and not yet due.
+
+        Nothing has to run for a vetting to lapse: the day after its review date it drops out of
+        this set by itself.
+        """
+        on = on or timezone.localdate()
+        return self.filter(vetted_on__lte=on, review_by__gte=on)
 
 
 class ResourceQuerySet(VaultQuerySet):
@@ -22,22 +39,46 @@ class ResourceQuerySet(VaultQuerySet):
     def active(self):
         return self.filter(is_active=True)
 
-    def with_vetting(self):
-        """Annotate the latest review date and vetting date: one query for any number of rows."""
+    def currently_vetted(self, *, on: datetime.date | None = None):
+        """Return the resources a referral may go to on `on` (P10): in use, with a current vetting.
+
+        The one definition of "currently vetted": referrals (the P10 check), endings (P11) and the
+        directory pages all ask this, so a resource taken out of use, or whose vetting lapsed,
+        satisfies none of them.
+        """
+        return self.active().filter(_vetted_on(on))
+
+    def with_vetting(self, *, on: datetime.date | None = None):
+        """Annotate the latest review and vetting dates, and whether a vetting is current on `on`.
+
+        One query for any number of rows; `vetted_now` is the same test `currently_vetted` makes,
+        leaving aside whether the resource is in use.
+        """
         return self.annotate(
-            vetted_until=Max("vettings__review_by"), last_vetted_on=Max("vettings__vetted_on")
+            vetted_until=Max("vettings__review_by"),
+            last_vetted_on=Max("vettings__vetted_on"),
+            vetted_now=_vetted_on(on),
         )
+
+
+def _vetted_on(on: datetime.date | None) -> Exists:
+    return Exists(VettingRecord.objects.current(on=on).filter(resource=OuterRef("pk")))
 
 
 class Resource(VaultModel):
     """A service the coach may refer clients to, with its own public contact details."""
 
     class Kind(models.TextChoices):
+        # Which open items a referral to each kind can answer: RECORD_TYPES_BY_KIND, below.
         COACHING = "coaching", "Coaching provider"
         THERAPIST = "therapist", "Therapist or counsellor"
+        MENTAL_HEALTH = "mental_health", "Mental-health service"
         PRESCRIBER = "prescriber", "Psychiatrist or prescriber"
         CRISIS_LINE = "crisis_line", "Crisis line"
         ADDICTION = "addiction", "Addiction service"
+        MEDICAL = "medical", "Doctor or medical service"
+        SELF_HARM = "self_harm", "Self-harm service"
+        YOUTH = "youth", "Service for young people"
         DOMESTIC_VIOLENCE = "domestic_violence", "Domestic-violence service"
         LEGAL = "legal", "Legal service"
         OTHER = "other", "Other"
@@ -65,26 +106,81 @@ class Resource(VaultModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def record_types(self) -> tuple[str, ...]:
+        """Return the record types (catalog [record_types]) a referral to this resource satisfies."""
+        return RECORD_TYPES_BY_KIND[self.kind]
+
+
+# The record types a referral can satisfy, by the kind of service it goes to: the one table that
+# decides which open items a referral answers, so a legal service never closes a crisis item.
+# Every name is checked against the catalog at start-up (apps.py).
+REFERRAL = "referral"  # any vetted service
+CRISIS_REFERRAL = "crisis_referral"  # S2: a crisis or mental-health service
+SAFETY_REFERRAL = "safety_referral"  # S1: an addiction, medical or self-harm service
+YOUTH_REFERRAL = "youth_referral"  # S9: a service for young people
+COMPETENCE_REFERRAL = "competence_referral"  # S5: a service that works with the concern
+COACHING_REFERRAL = "coaching_referral"  # P11: another coaching provider
+
+_K = Resource.Kind
+RECORD_TYPES_BY_KIND: dict[str, tuple[str, ...]] = {
+    _K.COACHING: (REFERRAL, COACHING_REFERRAL, COMPETENCE_REFERRAL),
+    _K.THERAPIST: (REFERRAL, CRISIS_REFERRAL, COMPETENCE_REFERRAL),
+    _K.MENTAL_HEALTH: (REFERRAL, CRISIS_REFERRAL, COMPETENCE_REFERRAL),
+    _K.PRESCRIBER: (REFERRAL, CRISIS_REFERRAL, SAFETY_REFERRAL),
+    _K.CRISIS_LINE: (REFERRAL, CRISIS_REFERRAL),
+    _K.ADDICTION: (REFERRAL, SAFETY_REFERRAL),
+    _K.MEDICAL: (REFERRAL, SAFETY_REFERRAL),
+    _K.SELF_HARM: (REFERRAL, SAFETY_REFERRAL),
+    _K.YOUTH: (REFERRAL, YOUTH_REFERRAL),
+    _K.DOMESTIC_VIOLENCE: (REFERRAL, COMPETENCE_REFERRAL),
+    _K.LEGAL: (REFERRAL,),
+    _K.OTHER: (REFERRAL,),
+}
+
+
+# What each clause's record type is for, in the coach's words (for the pages that explain the table).
+FIT = (
+    ("S2", CRISIS_REFERRAL, "someone in crisis"),
+    ("S1", SAFETY_REFERRAL, "physical safety at risk"),
+    ("S9", YOUTH_REFERRAL, "someone under the age of majority"),
+    ("S5", COMPETENCE_REFERRAL, "a concern outside your competence"),
+    ("P11", COACHING_REFERRAL, "ending coaching"),
+)
+
+
+def kinds_for(record_type: str) -> tuple[str, ...]:
+    """Return the kinds of service whose referrals satisfy `record_type`, in the order of Kind."""
+    return tuple(kind for kind in Resource.Kind.values if record_type in RECORD_TYPES_BY_KIND[kind])
+
 
 class VettingRecord(VaultModel):
-    """One time the coach checked a resource: who, when, how, what they learnt, when to look again."""
+    """One time the coach checked a resource themselves: when, how, what they learnt, when to look again.
+
+    P10 asks for the coach's own check, so the record is always the coach's: `vetted_by` keeps
+    their name as it was that day, and `method` says how they checked (there is no "other").
+    """
 
     class Method(models.TextChoices):
-        SPOKE = "spoke", "Spoke with them"
         VISITED = "visited", "Visited"
-        LICENCE = "licence", "Verified their licence or registration"
+        SPOKE = "spoke", "Called or spoke with them"
+        MET = "met", "Met someone who works there"
+        LICENCE = "licence", "Checked their licence or registration"
         USED = "used", "Used their service"
-        OTHER = "other", "Other"
 
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="vettings")
+    # The coach's own name, set by the service: a vetting is never recorded on someone else's word.
     vetted_by = models.CharField(max_length=150)
     vetted_on = models.DateField()
     method = models.CharField(max_length=10, choices=Method.choices)
     # What the coach learnt may mention clients: encrypted.
     learnt = EncryptedTextField(blank=True)
+    # At most twelve months after `vetted_on` (latest_review); the day after it, the vetting lapses.
     review_by = models.DateField()
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = VettingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-vetted_on", "-created_at"]

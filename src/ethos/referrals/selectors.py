@@ -1,4 +1,8 @@
-"""Read the referral directory: resources with their vetting state, and the access helper."""
+"""Read the referral directory: resources with their vetting state, and the access helper.
+
+"Currently vetted" has one definition, `Resource.objects.currently_vetted(on=...)`: every reader
+here (and endings, through it) asks that, never its own comparison of dates.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,14 @@ from django.utils import timezone
 
 from ethos.standards.facts import Vetting
 
-from .models import Resource, VettingRecord
+from .models import FIT, Resource, VettingRecord, kinds_for, latest_review
 
 __all__ = [
     "crisis_resources",
     "get_resource_for_coach",
+    "kinds_for",
+    "latest_review",
+    "referral_fit",
     "resources_for",
     "usable_resources",
     "vetting_history",
@@ -32,7 +39,7 @@ def get_resource_for_coach(coach, pk) -> Resource:
 
 
 def resources_for(coach, *, kind: str | None = None, include_inactive: bool = False) -> list[Resource]:
-    """Return the coach's resources by name, each with `vetted_until` and `last_vetted_on` (one query)."""
+    """Return the coach's resources by name, each with its vetting annotated (one query)."""
     resources = Resource.objects.for_coach(coach).with_vetting()
     if not include_inactive:
         resources = resources.active()
@@ -41,44 +48,47 @@ def resources_for(coach, *, kind: str | None = None, include_inactive: bool = Fa
     return list(resources.order_by("name", "id"))
 
 
-def _vetted_until(resource: Resource) -> datetime.date | None:
-    if hasattr(resource, "vetted_until"):
-        return resource.vetted_until
-    return max(resource.vettings.values_list("review_by", flat=True), default=None)
-
-
 def vetting_state(resource: Resource, on: datetime.date | None = None) -> Vetting:
     """Say whether the coach's vetting of `resource` is current on `on` (today by default).
 
-    Current while some vetting record's review date is on or after the day. The annotation from
-    `resources_for` or `get_resource_for_coach` is used when present: vetting records are only
-    ever added, so an annotation can only under-state the vetting, never over-state it.
+    Current is `currently_vetted`'s own test, leaving aside whether the resource is in use (the
+    pages show that apart). The annotation from `resources_for` or `get_resource_for_coach` is
+    used for today; any other day, or a bare resource, asks the database.
     """
-    on = on or timezone.localdate()
-    until = _vetted_until(resource)
-    if until is None:
-        return Vetting.MISSING
-    return Vetting.CURRENT if until >= on else Vetting.LAPSED
+    today = timezone.localdate()
+    if on in (None, today) and hasattr(resource, "vetted_now"):
+        vetted_now, vetted_until = resource.vetted_now, resource.vetted_until
+    else:
+        vetted_now, vetted_until = (
+            Resource.objects.filter(pk=resource.pk)
+            .with_vetting(on=on or today)
+            .values_list("vetted_now", "vetted_until")
+            .get()
+        )
+    if vetted_now:
+        return Vetting.CURRENT
+    return Vetting.MISSING if vetted_until is None else Vetting.LAPSED
 
 
 def usable_resources(coach, *, kinds: Iterable[str] | None = None) -> list[Resource]:
-    """Return the active resources whose vetting is current today: the ones a referral may go to."""
-    resources = (
-        Resource.objects.for_coach(coach)
-        .active()
-        .with_vetting()
-        .filter(vetted_until__gte=timezone.localdate())
-    )
+    """Return the resources a referral may go to today: in use and currently vetted (P10)."""
+    resources = Resource.objects.for_coach(coach).currently_vetted().with_vetting()
     if kinds is not None:
         resources = resources.filter(kind__in=list(kinds))
     return list(resources.order_by("name", "id"))
 
 
 def crisis_resources(coach) -> list[Resource]:
-    """Return the vetted, current crisis lines (for the crisis protocol page)."""
+    """Return the crisis lines in use and currently vetted (for the crisis protocol page)."""
     return usable_resources(coach, kinds=[Resource.Kind.CRISIS_LINE])
 
 
 def vetting_history(resource: Resource) -> list[VettingRecord]:
     """Return every vetting of the resource, newest first."""
     return list(resource.vettings.select_related("data_key").order_by("-vetted_on", "-created_at"))
+
+
+def referral_fit() -> list[tuple[str, str, list[str]]]:
+    """Return (clause, what for, kind labels) for each clause a referral of the right kind answers."""
+    labels = dict(Resource.Kind.choices)
+    return [(clause, purpose, [labels[kind] for kind in kinds_for(name)]) for clause, name, purpose in FIT]

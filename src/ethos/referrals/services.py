@@ -21,13 +21,16 @@ from ethos.standards.services import enforce
 from ethos.vault.models import DataKey
 from ethos.vault.services import data_key_create
 
-from .models import VETTING_PERIOD, Resource, VettingRecord
-from .selectors import vetting_state
+from .models import Resource, VettingRecord, latest_review
 
 DIRECTORY_PURPOSE = "directory"
 NOT_YOUR_RESOURCE = "This resource belongs to another practice's directory."
 VETTED_IN_FUTURE = "The vetting date is in the future. Record a vetting once it has happened."
 REVIEW_BEFORE_VETTING = "The review date cannot be before the vetting date."
+REVIEW_TOO_LATE = (
+    "The review date can be at most twelve months after the vetting date: "
+    "P10 asks you to check a service again at least once a year."
+)
 ALREADY_INACTIVE = "This resource is already taken out of use."
 ALREADY_ACTIVE = "This resource is already in use."
 
@@ -140,23 +143,29 @@ def vetting_record(
     resource: Resource,
     vetted_on: datetime.date,
     method: str,
-    vetted_by: str = "",
     learnt: str = "",
     review_by: datetime.date | None = None,
 ) -> VettingRecord:
-    """Record that the coach vetted a resource (P10); it is usable until `review_by` (a year by default)."""
+    """Record that the coach vetted a resource themselves, and how (P10).
+
+    The vetting is always the coach's own: there is no "vetted by" to fill in. It is current
+    until `review_by`, at most twelve months after `vetted_on` (the default), and lapses by
+    itself the day after.
+    """
     _own(coach, resource)
     if vetted_on > timezone.localdate():
         raise ValidationError(VETTED_IN_FUTURE)
-    review_by = review_by or vetted_on + VETTING_PERIOD
+    review_by = review_by or latest_review(vetted_on)
     if review_by < vetted_on:
         raise ValidationError(REVIEW_BEFORE_VETTING)
+    if review_by > latest_review(vetted_on):
+        raise ValidationError(REVIEW_TOO_LATE)
     with transaction.atomic():
         record = VettingRecord(
             coach=coach,
             resource=resource,
             data_key=directory_key(coach),
-            vetted_by=vetted_by.strip() or coach.name,
+            vetted_by=coach.name or coach.email,
             vetted_on=vetted_on,
             method=method,
             learnt=learnt,
@@ -214,11 +223,22 @@ def referral_check(*, coach, resource: Resource, subject: Subject) -> Verdict:
     """Ask the standards engine whether a referral to `resource` may be recorded (P10).
 
     Call it first inside the referral's own `action()`; it raises `ActionStopped` when the
-    referral may not be made.
+    referral may not be made. The answer is `Resource.objects.currently_vetted()`'s, read from
+    the database now (not from the instance the caller holds): a resource taken out of use, or
+    whose vetting lapsed, is refused.
     """
     _own(coach, resource)
-    # A resource the coach took out of use no longer has their backing: it counts as unvetted.
-    state = vetting_state(resource) if resource.is_active else Vetting.MISSING
-    return enforce(
-        coach=coach, point=Point.REFERRAL_MAKE, facts=Facts(referral_vetting=state), subject=subject
-    )
+    row = Resource.objects.filter(pk=resource.pk)
+    if row.currently_vetted().exists():
+        facts = Facts(referral_vetting=Vetting.CURRENT, referral_in_use=True)
+    else:
+        # Refused: say why, out of use or not vetted now (or both).
+        in_use, vetted_now, until = (
+            row.with_vetting().values_list("is_active", "vetted_now", "vetted_until").get()
+        )
+        if vetted_now and not in_use:
+            state = Vetting.CURRENT
+        else:
+            state = Vetting.MISSING if until is None else Vetting.LAPSED
+        facts = Facts(referral_vetting=state, referral_in_use=in_use)
+    return enforce(coach=coach, point=Point.REFERRAL_MAKE, facts=facts, subject=subject)

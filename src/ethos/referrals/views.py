@@ -85,11 +85,19 @@ def resource_edit(request: HttpRequest, pk) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def resource_vet(request: HttpRequest, pk) -> HttpResponse:
     resource = selectors.get_resource_for_coach(request.user, pk)
-    initial = {"vetted_on": timezone.localdate(), "vetted_by": request.user.name}
-    form = VettingForm(_posted(request), initial=initial)
+    form = VettingForm(_posted(request), initial={"vetted_on": timezone.localdate()})
     if form.is_valid():
+        # The form asked the coach to confirm they checked it themselves; the record is always theirs.
+        data = form.cleaned_data
         try:
-            services.vetting_record(coach=request.user, resource=resource, **form.cleaned_data)
+            services.vetting_record(
+                coach=request.user,
+                resource=resource,
+                vetted_on=data["vetted_on"],
+                method=data["method"],
+                learnt=data["learnt"],
+                review_by=data["review_by"],
+            )
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:

@@ -101,6 +101,12 @@ class Facts:
     suicide_risk: bool | None = None
     active_addiction: bool | None = None
     self_harm: bool | None = None
+    # Thoughts of death without intent or plan (S2): not crisis care, and not a pass either.
+    passive_suicidal_thoughts: bool | None = None
+    # An earlier intake of the same person (matched by a keyed hash) was declined under this
+    # clause (S1, S2, S9); and whether the coach explained why the answers are different now.
+    earlier_decline: str | None = None
+    reentry_explained: bool | None = None
     # Session start (S3, P14) and close (P6).
     client_under_influence: bool | None = None
     coach_fit_to_practise: bool | None = None
@@ -110,6 +116,9 @@ class Facts:
     competence_areas: frozenset[str] = frozenset()
     credential_areas: frozenset[str] = frozenset()
     supervised_areas: frozenset[str] = frozenset()
+    # Concern areas already referred to a service that works with them (S5): only a referral
+    # takes an area out of S5; supervision never does.
+    referred_areas: frozenset[str] = frozenset()
     # Note language (S1, S2, S7, S8, C3): the checker's flags on the note being saved or signed.
     language_findings: tuple[LanguageFlag, ...] = ()
     # Abuse of someone at risk disclosed as current or ongoing (C3), and whether it was reported.
@@ -120,12 +129,15 @@ class Facts:
     disclosure_basis: DisclosureBasis | None = None
     basis_covers_request: bool | None = None
     consent_in_writing: bool | None = None
-    # Referral (P10).
+    # Referral (P10): the target's vetting, and whether the coach still has it in use.
     referral_vetting: Vetting | None = None
+    referral_in_use: bool | None = None
     # Ending coaching (P11): per client, or at practice close the number of active clients
     # who have no ending planned yet.
     release_explained: bool | None = None
     release_coaching_referrals: int | None = None
+    # An ending the client asked for: was a vetted coaching referral offered (taken or declined)?
+    release_referral_offered: bool | None = None
     clients_without_ending: int | None = None
     # A practice that has closed (P11) takes no one new.
     practice_closed: bool | None = None

@@ -27,9 +27,19 @@ BLOCK, REQUIRE, WARN, RECORD = Strength.BLOCK, Strength.REQUIRE, Strength.WARN, 
 S1_AT_RISK = "The screening answers show behaviour that puts the person's physical safety at risk right now."
 S1_AT_RISK_RESOLUTION = "Decline this intake kindly and point the person to a service equipped for it."
 S1_REFERRAL = "The person you decline for safety reasons needs somewhere to go."
-S1_REFERRAL_RESOLUTION = "Record a referral to a service you have vetted."
+S1_REFERRAL_RESOLUTION = "Record a referral to an addiction, medical or self-harm service you have vetted."
 S1_NOTE = "This note describes behaviour that may put the client's physical safety at risk."
-S1_NOTE_RESOLUTION = "Record a scope review: can coaching safely continue, or is a referral needed?"
+S1_NOTE_RESOLUTION = (
+    "Record a scope review: can coaching safely continue, or is a referral to an addiction, "
+    "medical or self-harm service needed?"
+)
+# The record types a referral must have to answer each clause: the directory's table of kinds
+# (ethos.referrals.models.RECORD_TYPES_BY_KIND) says which services give them.
+SAFETY_REFERRAL = "safety_referral"  # S1
+CRISIS_REFERRAL = "crisis_referral"  # S2
+COMPETENCE_REFERRAL = "competence_referral"  # S5
+YOUTH_REFERRAL = "youth_referral"  # S9
+COACHING_REFERRAL = "coaching_referral"  # P11
 
 
 @rule("S1", Point.INTAKE_SUBMIT)
@@ -37,7 +47,13 @@ def s1_physical_safety(facts: Facts) -> Iterator[Finding]:
     if facts.active_addiction or facts.self_harm:
         yield Finding("S1", BLOCK, S1_AT_RISK, S1_AT_RISK_RESOLUTION)
         yield Finding(
-            "S1", REQUIRE, S1_REFERRAL, S1_REFERRAL_RESOLUTION, records=("referral",), follow_up=True
+            "S1",
+            REQUIRE,
+            S1_REFERRAL,
+            S1_REFERRAL_RESOLUTION,
+            records=(SAFETY_REFERRAL,),
+            follow_up=True,
+            practice_rule=True,
         )
 
 
@@ -45,7 +61,12 @@ def s1_physical_safety(facts: Facts) -> Iterator[Finding]:
 def s1_safety_signals_in_notes(facts: Facts) -> Iterator[Finding]:
     if any(flag.clause == "S1" for flag in facts.language_findings):
         yield Finding(
-            "S1", REQUIRE, S1_NOTE, S1_NOTE_RESOLUTION, records=("scope_review", "referral"), follow_up=True
+            "S1",
+            REQUIRE,
+            S1_NOTE,
+            S1_NOTE_RESOLUTION,
+            records=("scope_review", SAFETY_REFERRAL),
+            follow_up=True,
         )
 
 
@@ -56,9 +77,15 @@ S2_CRISIS_RESOLUTION = (
     "Share the crisis line and emergency contacts now, then decline this intake and refer the person on."
 )
 S2_REFERRAL = "The person you decline for crisis care needs a warm route to it."
-S2_REFERRAL_RESOLUTION = "Record a referral to a crisis or clinical service you have vetted."
+S2_REFERRAL_RESOLUTION = (
+    "Record a referral to a crisis line or mental-health service you have vetted; "
+    "a legal or other service does not answer this."
+)
 S2_ACTIVE = "Suicide risk came up with a current client."
-S2_ACTIVE_RESOLUTION = "Follow the crisis protocol, then record a scope review or a referral."
+S2_ACTIVE_RESOLUTION = (
+    "Follow the crisis protocol, then record a scope review or a referral to a crisis line "
+    "or mental-health service."
+)
 
 
 @rule("S2", Point.INTAKE_SUBMIT)
@@ -66,7 +93,13 @@ def s2_not_crisis_care(facts: Facts) -> Iterator[Finding]:
     if facts.suicide_risk:
         yield Finding("S2", BLOCK, S2_CRISIS, S2_CRISIS_RESOLUTION)
         yield Finding(
-            "S2", REQUIRE, S2_REFERRAL, S2_REFERRAL_RESOLUTION, records=("referral",), follow_up=True
+            "S2",
+            REQUIRE,
+            S2_REFERRAL,
+            S2_REFERRAL_RESOLUTION,
+            records=(CRISIS_REFERRAL,),
+            follow_up=True,
+            practice_rule=True,
         )
 
 
@@ -78,7 +111,7 @@ def s2_risk_with_a_current_client(facts: Facts) -> Iterator[Finding]:
             REQUIRE,
             S2_ACTIVE,
             S2_ACTIVE_RESOLUTION,
-            records=("scope_review", "referral"),
+            records=("scope_review", CRISIS_REFERRAL),
             follow_up=True,
         )
 
@@ -100,47 +133,59 @@ def s3_no_session_under_the_influence(facts: Facts) -> Iterator[Finding]:
             S3_FOLLOW_UP_RESOLUTION,
             records=("influence_followup",),
             follow_up=True,
+            practice_rule=True,
         )
 
 
 S5_OUTSIDE = "A concern here lies outside the competence recorded in your profile."
 S5_OUTSIDE_RESOLUTION = (
-    "Refer the client on for it, or log supervision that covers it, before coaching on it."
+    "Do not coach on it until you have referred the client, for that concern, to a service you have "
+    "vetted that works with it. Supervision can go alongside the referral; it never replaces it."
 )
-S6_SUPERVISED = "A concern beyond your own competence is being coached under logged supervision."
+S6_SUPERVISED = (
+    "Supervision is logged for a concern outside your competence: it goes alongside the referral "
+    "the concern needs, and does not replace it."
+)
+S6_SUPERVISED_RESOLUTION = "Nothing to do here: the supervision log is the record; the referral is S5's."
 S10_CREDENTIAL = "A verified credential beyond certification covers a concern here."
 
 
-def _areas(facts: Facts) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """Split the concerns into those covered by a credential, by supervision, and by nothing."""
-    beyond = facts.concern_areas - facts.competence_areas
-    by_credential = beyond & facts.credential_areas
-    by_supervision = (beyond - by_credential) & facts.supervised_areas
-    return by_credential, by_supervision, beyond - by_credential - by_supervision
+def outside_competence(facts: Facts) -> frozenset[str]:
+    """Return the concern areas neither the competence profile nor a verified credential covers (S5)."""
+    return facts.concern_areas - facts.competence_areas - facts.credential_areas
+
+
+def concerns_to_refer(facts: Facts) -> frozenset[str]:
+    """Return the concern areas outside competence that no referral covers yet (S5).
+
+    Supervision takes nothing off this list: the code forbids work outside competence and gives
+    no exception for supervision.
+    """
+    return outside_competence(facts) - facts.referred_areas
 
 
 @rule("S5", Point.INTAKE_SUBMIT, Point.CLIENT_ACTIVATE, Point.SUPERVISION_NEED)
 def s5_within_competence(facts: Facts) -> Iterator[Finding]:
-    if _areas(facts)[2]:
+    if concerns_to_refer(facts):
         yield Finding(
             "S5",
             REQUIRE,
             S5_OUTSIDE,
             S5_OUTSIDE_RESOLUTION,
-            records=("referral", "supervision_entry"),
+            records=(COMPETENCE_REFERRAL,),
             follow_up=True,
         )
 
 
 @rule("S6", Point.INTAKE_SUBMIT, Point.CLIENT_ACTIVATE, Point.SUPERVISION_NEED)
-def s6_supervision_widens_competence(facts: Facts) -> Iterator[Finding]:
-    if _areas(facts)[1]:
-        yield Finding("S6", RECORD, S6_SUPERVISED, "Nothing to do: the supervision log is the record.")
+def s6_supervision_alongside_a_referral(facts: Facts) -> Iterator[Finding]:
+    if outside_competence(facts) & facts.supervised_areas:
+        yield Finding("S6", RECORD, S6_SUPERVISED, S6_SUPERVISED_RESOLUTION)
 
 
 @rule("S10", Point.INTAKE_SUBMIT, Point.CLIENT_ACTIVATE, Point.SUPERVISION_NEED)
 def s10_credentials_widen_competence(facts: Facts) -> Iterator[Finding]:
-    if _areas(facts)[0]:
+    if (facts.concern_areas - facts.competence_areas) & facts.credential_areas:
         yield Finding("S10", RECORD, S10_CREDENTIAL, "Nothing to do: the credential is cited as the reason.")
 
 
@@ -169,7 +214,7 @@ def s8_no_medication_advice(facts: Facts) -> Iterator[Finding]:
 S9_MINOR = "The person is below the age of majority where they live, and coaching is for adults."
 S9_MINOR_RESOLUTION = "Decline this intake and point them, or a parent or guardian, to a youth service."
 S9_REFERRAL = "A young person turned away still needs somewhere to go."
-S9_REFERRAL_RESOLUTION = "Record a referral to a youth service or other resource you have vetted."
+S9_REFERRAL_RESOLUTION = "Record a referral to a service for young people that you have vetted."
 
 
 @rule("S9", Point.INTAKE_SUBMIT)
@@ -177,7 +222,13 @@ def s9_adults_only(facts: Facts) -> Iterator[Finding]:
     if facts.client_age is not None and facts.client_age < facts.age_of_majority:
         yield Finding("S9", BLOCK, S9_MINOR, S9_MINOR_RESOLUTION)
         yield Finding(
-            "S9", REQUIRE, S9_REFERRAL, S9_REFERRAL_RESOLUTION, records=("referral",), follow_up=True
+            "S9",
+            REQUIRE,
+            S9_REFERRAL,
+            S9_REFERRAL_RESOLUTION,
+            records=(YOUTH_REFERRAL,),
+            follow_up=True,
+            practice_rule=True,
         )
 
 
@@ -210,19 +261,30 @@ def c1_consent_in_writing(facts: Facts) -> Iterator[Finding]:
 
 
 C3_REPORT = "Current or ongoing abuse of a child, a disabled person or an older person has been disclosed."
-C3_REPORT_RESOLUTION = "Report it to the local agency and record the report (or why no report is due)."
+C3_REPORT_RESOLUTION = "Report it to the local agency and record the report: a disclosure is always reported."
+C3_FLAG = "These words may describe current abuse of a child, a disabled person or an older person."
+C3_FLAG_RESOLUTION = (
+    "If it is a disclosure, report it and record the report. Only if the words are not a disclosure "
+    "at all, record why."
+)
 
 
 @rule("C3", Point.NOTE_SAVE, Point.SESSION_CLOSE, Point.CONTACT_LOG, Point.REPORT_DUE)
 def c3_report_abuse(facts: Facts) -> Iterator[Finding]:
-    flagged = bool(facts.abuse_disclosed) or any(flag.clause == "C3" for flag in facts.language_findings)
-    if flagged and not facts.mandatory_report_made:
+    if facts.mandatory_report_made:
+        return
+    if facts.abuse_disclosed:
+        # The code gives no exception: only the report itself closes a disclosure.
+        yield Finding(
+            "C3", REQUIRE, C3_REPORT, C3_REPORT_RESOLUTION, records=("mandatory_report",), follow_up=True
+        )
+    elif any(flag.clause == "C3" for flag in facts.language_findings):
         yield Finding(
             "C3",
             REQUIRE,
-            C3_REPORT,
-            C3_REPORT_RESOLUTION,
-            records=("mandatory_report", "report_explanation"),
+            C3_FLAG,
+            C3_FLAG_RESOLUTION,
+            records=("mandatory_report", "flag_dismissal"),
             follow_up=True,
         )
 
@@ -236,7 +298,7 @@ P2_CANCELLED_RESOLUTION = "Waive the fee; the client's time and money deserve th
 @rule("P2", Point.PAYMENT_RECORD)
 def p2_no_fee_for_coach_cancellations(facts: Facts) -> Iterator[Finding]:
     if facts.fee_for_coach_cancelled_session:
-        yield Finding("P2", WARN, P2_CANCELLED, P2_CANCELLED_RESOLUTION)
+        yield Finding("P2", WARN, P2_CANCELLED, P2_CANCELLED_RESOLUTION, practice_rule=True)
 
 
 P3_UNLISTED = "An intake can be declined only for a reason from the code or because your practice is full."
@@ -271,7 +333,15 @@ P6_PLAN_RESOLUTION = "Record the grounding or safety plan you used."
 def p6_nobody_leaves_unsafe(facts: Facts) -> Iterator[Finding]:
     if facts.client_safe_to_leave is False:
         yield Finding("P6", BLOCK, P6_UNSAFE, P6_UNSAFE_RESOLUTION)
-        yield Finding("P6", REQUIRE, P6_PLAN, P6_PLAN_RESOLUTION, records=("safety_plan",), follow_up=True)
+        yield Finding(
+            "P6",
+            REQUIRE,
+            P6_PLAN,
+            P6_PLAN_RESOLUTION,
+            records=("safety_plan",),
+            follow_up=True,
+            practice_rule=True,
+        )
 
 
 P7_CONTACT = "This contact happened outside coaching activities."
@@ -327,17 +397,25 @@ def p9_money_only_for_coaching(facts: Facts) -> Iterator[Finding]:
 
 
 P10_UNVETTED = "You have not vetted this service yourself, so a client cannot be referred to it."
-P10_UNVETTED_RESOLUTION = "Vet the service (who, when, how) in the referral directory first."
+P10_UNVETTED_RESOLUTION = (
+    "Vet the service yourself (when, and how you checked it) in the referral directory first."
+)
 P10_LAPSED = "Your vetting of this service is past its review date."
-P10_LAPSED_RESOLUTION = "Review the service again and renew its vetting record."
+P10_LAPSED_RESOLUTION = "Check the service again yourself and record the new vetting."
+P10_OUT_OF_USE = "You have taken this service out of use, so a client cannot be referred to it."
+P10_OUT_OF_USE_RESOLUTION = (
+    "Choose a service you use now, or put this one back in use once you have checked it."
+)
 
 
 @rule("P10", Point.REFERRAL_MAKE)
 def p10_refer_only_to_vetted_services(facts: Facts) -> Iterator[Finding]:
+    if facts.referral_in_use is False:
+        yield Finding("P10", BLOCK, P10_OUT_OF_USE, P10_OUT_OF_USE_RESOLUTION)
     if facts.referral_vetting is Vetting.MISSING:
         yield Finding("P10", BLOCK, P10_UNVETTED, P10_UNVETTED_RESOLUTION)
     elif facts.referral_vetting is Vetting.LAPSED:
-        yield Finding("P10", BLOCK, P10_LAPSED, P10_LAPSED_RESOLUTION)
+        yield Finding("P10", BLOCK, P10_LAPSED, P10_LAPSED_RESOLUTION, practice_rule=True)
 
 
 P11_EXPLANATION = "Ending coaching needs an explanation to the client."
@@ -355,7 +433,7 @@ def p11_no_abandonment(facts: Facts) -> Iterator[Finding]:
             "P11", REQUIRE, P11_EXPLANATION, P11_EXPLANATION_RESOLUTION, records=("release_explanation",)
         )
     if facts.release_coaching_referrals == 0:
-        yield Finding("P11", REQUIRE, P11_REFERRAL, P11_REFERRAL_RESOLUTION, records=("coaching_referral",))
+        yield Finding("P11", REQUIRE, P11_REFERRAL, P11_REFERRAL_RESOLUTION, records=(COACHING_REFERRAL,))
 
 
 P11_CLOSED = "Your practice is closed, so it takes no new clients."
@@ -365,7 +443,7 @@ P11_CLOSED_RESOLUTION = "Point the person to another coach you have vetted. Noth
 @rule("P11", Point.INTAKE_SUBMIT)
 def p11_closed_practice_takes_no_one_new(facts: Facts) -> Iterator[Finding]:
     if facts.practice_closed:
-        yield Finding("P11", BLOCK, P11_CLOSED, P11_CLOSED_RESOLUTION)
+        yield Finding("P11", BLOCK, P11_CLOSED, P11_CLOSED_RESOLUTION, practice_rule=True)
 
 
 @rule("P11", Point.PRACTICE_CLOSE)
@@ -385,7 +463,7 @@ def p12_no_lock_in(facts: Facts) -> Iterator[Finding]:
     if facts.package_minimum_term:
         yield Finding("P12", BLOCK, P12_MINIMUM, P12_MINIMUM_RESOLUTION)
     if facts.package_refunds_unused is False:
-        yield Finding("P12", BLOCK, P12_REFUND, P12_REFUND_RESOLUTION)
+        yield Finding("P12", BLOCK, P12_REFUND, P12_REFUND_RESOLUTION, practice_rule=True)
 
 
 P13_BEHIND = "Your continuing education this year is behind your target."
@@ -395,7 +473,7 @@ P13_BEHIND_RESOLUTION = "Plan some training, reading or supervision and log it."
 @rule("P13", Point.REPORT_DUE)
 def p13_keep_learning(facts: Facts) -> Iterator[Finding]:
     if facts.continuing_education_behind:
-        yield Finding("P13", WARN, P13_BEHIND, P13_BEHIND_RESOLUTION)
+        yield Finding("P13", WARN, P13_BEHIND, P13_BEHIND_RESOLUTION, practice_rule=True)
 
 
 P14_UNFIT = "You have said you are not fit to practise right now, so the session cannot start."
@@ -406,3 +484,61 @@ P14_UNFIT_RESOLUTION = "Move the session to another day, at no cost to the clien
 def p14_coach_fit_to_practise(facts: Facts) -> Iterator[Finding]:
     if facts.coach_fit_to_practise is False:
         yield Finding("P14", BLOCK, P14_UNFIT, P14_UNFIT_RESOLUTION)
+
+
+# -- Loopholes at intake and at a client's own ending (S1, S2, S9, P11) ------------------------
+
+REENTRY_DECLINED = (
+    "This person was declined at an earlier intake under {clause}, and today's answers would let them in."
+)
+REENTRY_RESOLUTION = (
+    "Write down why the answers are different now, and how you checked, then record the intake again."
+)
+
+
+def _reentry_after_a_decline(facts: Facts, clause: str) -> Iterator[Finding]:
+    # A block, not a require: the explanation is part of the same intake form, and a stopped
+    # intake has no record yet on which an open item could wait.
+    if facts.earlier_decline == clause and facts.reentry_explained is False:
+        yield Finding(clause, BLOCK, REENTRY_DECLINED.format(clause=clause), REENTRY_RESOLUTION)
+
+
+@rule("S1", Point.INTAKE_SUBMIT)
+def s1_reentry_after_a_decline(facts: Facts) -> Iterator[Finding]:
+    yield from _reentry_after_a_decline(facts, "S1")
+
+
+@rule("S2", Point.INTAKE_SUBMIT)
+def s2_reentry_after_a_decline(facts: Facts) -> Iterator[Finding]:
+    yield from _reentry_after_a_decline(facts, "S2")
+
+
+@rule("S9", Point.INTAKE_SUBMIT)
+def s9_reentry_after_a_decline(facts: Facts) -> Iterator[Finding]:
+    yield from _reentry_after_a_decline(facts, "S9")
+
+
+S2_PASSIVE = "The person has had thoughts of ending their life, without intent or a plan: not a pass."
+S2_PASSIVE_RESOLUTION = "Do a safety check with them and set the day you will follow it up."
+
+
+@rule("S2", Point.INTAKE_SUBMIT)
+def s2_passive_thoughts_need_a_safety_check(facts: Facts) -> Iterator[Finding]:
+    if facts.passive_suicidal_thoughts and not facts.suicide_risk:
+        yield Finding(
+            "S2", REQUIRE, S2_PASSIVE, S2_PASSIVE_RESOLUTION, records=("safety_check",), follow_up=True
+        )
+
+
+P11_OFFER = "An ending the client asked for still needs a vetted coaching referral offered to them."
+P11_OFFER_RESOLUTION = (
+    "Offer at least one coaching provider you have vetted; record the referral, or that they declined it."
+)
+
+
+@rule("P11", Point.CLIENT_RELEASE)
+def p11_referral_offered_when_the_client_ends(facts: Facts) -> Iterator[Finding]:
+    if facts.release_referral_offered is False:
+        yield Finding(
+            "P11", REQUIRE, P11_OFFER, P11_OFFER_RESOLUTION, records=("coaching_referral", "referral_offer")
+        )

@@ -130,6 +130,8 @@ def test_it_catches_an_upward_import(tmp_path, app, line, complaint):
 def test_it_allows_downward_and_relative_imports(tmp_path):
     (tmp_path / "clients").mkdir()
     (tmp_path / "clients" / "module.py").write_text(
-        "from ethos.standards.services import action\nfrom .models import Client\nfrom ethos.web import safe_next\n"
+        "from ethos.standards.services import action\n"
+        "from .models import Client\n"
+        "from ethos.web import safe_next\n"
     )
     assert layer_violations(tmp_path) == []

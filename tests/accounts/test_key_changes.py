@@ -69,15 +69,3 @@ def test_c2_a_wrong_passphrase_opens_nothing_and_counts_as_a_failed_sign_in(coac
     coach.refresh_from_db()
     assert coach.failed_sign_ins == 1
     assert last_action(coach) == Action.AUTH_SIGN_IN_FAILED
-
-
-def test_c2_a_backup_needs_the_passphrase_and_is_audited(coach, tmp_path):
-    from django.core.exceptions import ValidationError
-
-    with pytest.raises(ValidationError):
-        services.backup_for_download(coach=coach, passphrase="not the passphrase at all", out=tmp_path / "b")
-    assert not (tmp_path / "b").exists()
-    result = services.backup_for_download(coach=coach, passphrase=PASSPHRASE, out=tmp_path / "b")
-    assert result.path.exists()
-    event = AuditEvent.objects.filter(coach=coach).order_by("-seq").first()
-    assert event.action == Action.VAULT_BACKUP_DOWNLOADED and event.details["sha256"] == result.sha256

@@ -29,7 +29,17 @@ def years_ago(years: int, *, days: int = 0) -> datetime.date:
     return day - datetime.timedelta(days=days)
 
 
-def intake(coach, *, name="Robin Ash", age=30, born=None, concerns=(), decline_reason="", **screening):
+def intake(
+    coach,
+    *,
+    name="Robin Ash",
+    age=30,
+    born=None,
+    concerns=(),
+    decline_reason="",
+    reentry_explanation="",
+    **screening,
+):
     """Submit an intake through the product's own service."""
     data = services.IntakeData(
         name=name,
@@ -39,6 +49,7 @@ def intake(coach, *, name="Robin Ash", age=30, born=None, concerns=(), decline_r
         concerns=[{"area": area} for area in concerns],
         wants="To feel safe at work again",
         decline_reason=decline_reason,
+        reentry_explanation=reentry_explanation,
     )
     return services.intake_submit(coach=coach, data=data)
 

@@ -1,16 +1,21 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.html import escape
 
 from ethos.audit.models import AuditEvent
 from ethos.clients import services
+from ethos.clients.forms import IntakeForm
 from ethos.clients.models import Client, Intake, Referral
 from ethos.practice import services as practice
 from ethos.referrals import services as directory
 from ethos.referrals.models import Resource
 from ethos.standards import rules
 from ethos.standards.engine import ActionStopped
+from ethos.standards.facts import DECLINE_REASONS
+from ethos.standards.forms import DeskForm
 from ethos.standards.models import OpenItem
 from ethos.vault.context import unlocked
 from tests.conftest import open_vault
@@ -70,9 +75,34 @@ def test_s2_a_positive_suicide_screen_shows_the_crisis_protocol_and_declines(coa
     assert not Client.objects.filter(coach=coach, status=Client.Status.ACTIVE).exists()
     page = coach_client.get(reverse("clients:crisis", args=[result.client.pk]))
     assert "Crisis protocol (S2)" in page.content.decode()
-    assert Intake.objects.get(pk=result.intake.pk).crisis_protocol_shown_at is not None
-    assert AuditEvent.objects.filter(coach=coach, action="intake.crisis_protocol_shown").count() == 1
     assert OpenItem.objects.filter(coach=coach, clause="S2", resolved_at=None).exists()
+
+
+def test_s2_viewing_the_crisis_protocol_writes_nothing_and_recording_it_is_a_post(coach_client, coach):
+    with unlocked(open_vault(coach)):
+        result = intake(coach, suicidal_thoughts=True, intent_or_plan=True)
+    url = reverse("clients:crisis", args=[result.client.pk])
+    for _ in range(2):
+        page = coach_client.get(url).content.decode()
+    assert "I have gone through this with them" in page
+    assert Intake.objects.get(pk=result.intake.pk).crisis_protocol_shown_at is None
+    assert not AuditEvent.objects.filter(coach=coach, action="intake.crisis_protocol_shown").exists()
+
+    shown = reverse("clients:crisis_shown", args=[result.client.pk])
+    assert coach_client.get(shown).status_code == 405  # the old way: a GET that wrote
+    response = coach_client.post(shown)
+    assert response.status_code == 302 and response["Location"] == url
+    assert Intake.objects.get(pk=result.intake.pk).crisis_protocol_shown_at is not None
+    [event] = AuditEvent.objects.filter(coach=coach, action="intake.crisis_protocol_shown")
+    assert event.clause_list == ["S2"] and event.target_id == str(result.client.pk)
+    assert "You recorded going through this protocol" in coach_client.get(url).content.decode()
+
+
+def test_s2_recording_the_crisis_protocol_is_refused_for_another_coach(coach, other_client):
+    with unlocked(open_vault(coach)):
+        result = intake(coach, suicidal_thoughts=True, intent_or_plan=True)
+    assert other_client.post(reverse("clients:crisis_shown", args=[result.client.pk])).status_code == 404
+    assert Intake.objects.get(pk=result.intake.pk).crisis_protocol_shown_at is None
 
 
 def test_s2_the_intake_page_goes_straight_to_the_crisis_protocol(coach_client, coach):
@@ -83,8 +113,19 @@ def test_s2_the_intake_page_goes_straight_to_the_crisis_protocol(coach_client, c
     assert response["Location"] == reverse("clients:crisis", args=[client.pk])
 
 
-def test_s2_thoughts_without_intent_or_plan_do_not_decline(coach, vault):
-    assert intake(coach, suicidal_thoughts=True).client.status == Client.Status.ACTIVE
+def test_s2_thoughts_without_intent_or_plan_do_not_decline_but_are_not_a_pass(coach, vault):
+    result = intake(coach, suicidal_thoughts=True)
+    assert result.client.status == Client.Status.ACTIVE
+    # The old way let this through without a trace; now a safety check is owed (S2).
+    [item] = OpenItem.objects.filter(coach=coach, clause="S2", resolved_at=None)
+    assert item.record_type_list == ["safety_check"] and item.follow_up
+    assert item.message == rules.S2_PASSIVE and item.subject_id == str(result.client.pk)
+    assert "S2" in clauses_found(coach)
+
+
+def test_s2_no_thoughts_of_death_means_no_safety_check(coach, vault):
+    intake(coach, **NO_RISK)
+    assert not OpenItem.objects.filter(coach=coach, clause="S2").exists()
 
 
 @pytest.mark.parametrize("answer", [{"substance_uncontrolled": True}, {"self_harm": True}])
@@ -92,22 +133,23 @@ def test_s1_active_addiction_or_self_harm_declines_with_a_referral_owed(coach, v
     result = intake(coach, **answer)
     assert result.client.status == Client.Status.DECLINED and result.intake.decline_reason == "S1"
     item = OpenItem.objects.get(coach=coach, clause="S1", resolved_at=None)
-    # Only a referral to a vetted service resolves it.
+    # Only a referral to a vetted addiction, medical or self-harm service resolves it.
     crisis = vetted_resource(coach, name="Riverside Addiction Service", kind=Resource.Kind.ADDICTION)
     services.referral_make(coach=coach, client=result.client, resource=crisis, reason="Specialist support")
     item.refresh_from_db()
-    assert item.resolved_at is not None and item.resolved_record_type == "referral"
+    assert item.resolved_at is not None and item.resolved_record_type == "safety_referral"
 
 
 def test_s1_no_risk_means_no_decline(coach, vault):
     assert intake(coach, **NO_RISK).client.status == Client.Status.ACTIVE
 
 
-def test_s5_a_concern_outside_competence_needs_a_referral_or_supervision(coach, vault):
+def test_s5_a_concern_outside_competence_needs_a_referral_and_supervision_does_not_replace_it(coach, vault):
     practice.competence_update(coach=coach, areas=["workplace-trauma"])
     result = intake(coach, concerns=["workplace-trauma", "religious-trauma"])
     assert result.client.status == Client.Status.ACTIVE  # coaching may start on what is within competence
     item = OpenItem.objects.get(coach=coach, clause="S5", resolved_at=None)
+    assert item.record_type_list == ["competence_referral"]
     services.supervision_plan_record(
         coach=coach,
         client=result.client,
@@ -116,7 +158,17 @@ def test_s5_a_concern_outside_competence_needs_a_referral_or_supervision(coach, 
         plan="Monthly",
     )
     item.refresh_from_db()
-    assert item.resolved_record_type == "supervision_entry"
+    assert item.is_open  # the old way closed it here
+    therapist = vetted_resource(coach, name="Quay Therapy", kind=Resource.Kind.THERAPIST)
+    services.referral_make(
+        coach=coach,
+        client=result.client,
+        resource=therapist,
+        reason="Specialist",
+        concern_area="religious-trauma",
+    )
+    item.refresh_from_db()
+    assert item.resolved_record_type == "competence_referral"
 
 
 def test_s5_a_concern_within_competence_raises_nothing(coach, vault):
@@ -251,3 +303,109 @@ def test_p11_a_closed_practice_takes_no_new_intakes(coach_client, coach):
     [event] = AuditEvent.objects.filter(coach=coach, action="standards.finding")
     assert event.clause_list == ["P11"]
     assert not Client.objects.exists()
+
+
+# -- S9: where the client lives --------------------------------------------------------------
+
+
+def practise_in(coach, country, region="", age=18):
+    practice.profile_update(
+        coach=coach, country=country, region=region, age_of_majority=age, crisis_line="", emergency_number=""
+    )
+
+
+def lives_in(coach, age, country, region=""):
+    data = services.IntakeData(
+        name=f"Person aged {age} in {country}{region}",
+        date_of_birth=years_ago(age),
+        contact={"email": "person@example.org"},
+        screening=services.Screening(**NO_RISK),
+        residence_country=country,
+        residence_region=region,
+    )
+    return services.intake_submit(coach=coach, data=data)
+
+
+def test_s9_the_legal_age_where_the_client_lives_applies_when_it_is_higher(coach, vault):
+    practise_in(coach, "GB")
+    # The old way used the coach's 18 for a 19-year-old living in Mississippi (21).
+    result = lives_in(coach, 19, "US", "Mississippi")
+    assert result.client.status == Client.Status.DECLINED and result.intake.decline_reason == "S9"
+    assert [f.clause for f in result.verdict.blocks] == ["S9"]
+    assert Intake.objects.get(pk=result.intake.pk).residence == {
+        "country": "US",
+        "region": "Mississippi",
+        "age_of_majority": 21,
+    }
+    assert lives_in(coach, 21, "US", "MS").client.status == Client.Status.ACTIVE
+    assert lives_in(coach, 19, "FR").client.status == Client.Status.ACTIVE
+
+
+def test_s9_the_practice_age_applies_when_it_is_the_higher_one(coach, vault):
+    practise_in(coach, "CA", "British Columbia", age=20)
+    assert lives_in(coach, 19, "GB").client.status == Client.Status.DECLINED
+    assert lives_in(coach, 20, "GB").client.status == Client.Status.ACTIVE
+
+
+def test_s9_without_a_region_the_highest_age_in_the_country_applies(coach, vault):
+    practise_in(coach, "GB")
+    assert lives_in(coach, 20, "US").client.status == Client.Status.DECLINED  # Mississippi's 21
+
+
+def test_s9_an_unknown_country_or_region_is_refused_by_the_service(coach, vault):
+    with pytest.raises(ValidationError) as error:
+        lives_in(coach, 30, "XX")
+    assert error.value.message_dict == {"residence_country": [services.RESIDENCE_UNKNOWN]}
+    with pytest.raises(ValidationError) as error:
+        lives_in(coach, 30, "US", "Atlantis")
+    assert list(error.value.message_dict) == ["residence_region"]
+    assert not Client.objects.exists()
+
+
+def test_s9_the_intake_page_asks_where_the_client_lives(coach_client, coach):
+    with unlocked(open_vault(coach)):
+        practise_in(coach, "GB")
+    page = coach_client.get(reverse("clients:intake")).content.decode()
+    assert "Where they live, if not where you practise" in page
+    assert "Where I practise (United Kingdom)" in page
+    response = coach_client.post(
+        reverse("clients:intake"),
+        form_data(date_of_birth=years_ago(20).isoformat(), residence_country="US", residence_region="MS"),
+    )
+    client = Client.objects.get(coach=coach)
+    assert response.status_code == 302 and client.status == Client.Status.DECLINED
+    bad = coach_client.post(
+        reverse("clients:intake"), form_data(residence_country="US", residence_region="Atlantis")
+    )
+    assert bad.status_code == 200 and escape("Ethos does not know “Atlantis”") in bad.content.decode()
+    assert Client.objects.count() == 1
+
+
+# -- P3: one list of decline reasons -----------------------------------------------------------
+
+
+def test_p3_the_intake_form_and_the_ethics_desk_offer_the_same_decline_reasons():
+    intake_reasons = IntakeForm(areas=[]).fields["decline_reason"].choices
+    desk_reasons = DeskForm().fields["decline_reason"].choices
+    listed = list(DECLINE_REASONS.items())
+    assert intake_reasons[1:] == listed  # after "Accept as a client"
+    # The desk adds only the question about a reason of one's own, which P3 refuses.
+    assert [c for c in desk_reasons if c[0] not in ("", "unlisted")] == listed
+    assert not Intake._meta.get_field("decline_reason").choices  # not frozen into a migration
+
+
+def test_p3_every_listed_reason_is_accepted_at_intake_and_by_the_rule(coach, vault):
+    # The old model list lacked S3, S7 and S8, which the desk and the P3 rule accepted.
+    for number, reason in enumerate(DECLINE_REASONS):
+        if reason in services.DECLINING_CLAUSES:
+            continue
+        result = intake(coach, name=f"Person {number}", decline_reason=reason)
+        assert result.intake.decline_reason == reason and result.client.status == Client.Status.DECLINED
+    assert "P3" not in clauses_found(coach)
+
+
+def test_p3_the_client_page_names_the_reason_from_the_one_list(coach_client, coach):
+    with unlocked(open_vault(coach)):
+        client = intake(coach, decline_reason="S7").client
+    page = coach_client.get(reverse("clients:detail", args=[client.pk])).content.decode()
+    assert DECLINE_REASONS["S7"] in page

@@ -27,6 +27,7 @@ def client_urls(client) -> list[str]:
             "clients:contact",
             "clients:refer",
             "clients:supervision",
+            "clients:safety_check",
         )
     ]
 
@@ -38,7 +39,8 @@ def test_every_client_page_is_a_404_for_another_coach(robin, other_client):
 
 
 def test_every_client_page_needs_sign_in(robin):
-    for url in [reverse("clients:list"), reverse("clients:intake"), *client_urls(robin)]:
+    pages = [reverse("clients:list"), reverse("clients:intake"), reverse("clients:safety_checks")]
+    for url in [*pages, *client_urls(robin)]:
         response = Browser().get(url)
         assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:sign_in"))
 

@@ -39,8 +39,12 @@ def test_s2_a_positive_screen_in_the_browser_leads_to_the_crisis_protocol(live_s
     page.wait_for_url("**/crisis/")
     assert "Crisis protocol (S2)" in page.get_by_role("alert").inner_text()
     intake = Intake.objects.get()
-    assert intake.decline_reason == "S2" and intake.crisis_protocol_shown_at is not None
+    # Reading the protocol records nothing; the coach says when they have gone through it.
+    assert intake.decline_reason == "S2" and intake.crisis_protocol_shown_at is None
     assert Client.objects.get().status == Client.Status.DECLINED
+    page.get_by_role("button", name="I have gone through this with them").click()
+    page.get_by_role("status").first.wait_for()
+    assert Intake.objects.values_list("crisis_protocol_shown_at", flat=True).get() is not None
 
 
 def test_an_accepted_intake_shows_the_new_client(live_server, page):

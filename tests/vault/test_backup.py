@@ -188,3 +188,19 @@ def test_the_download_button_asks_for_the_passphrase_again(coach, other_coach, j
     assert manifest["coach"] == str(coach.pk)
     assert str(other_coach.pk) not in data.decode()
     assert CANARY.encode() not in data
+
+
+def test_c2_a_backup_download_needs_the_passphrase_and_is_audited(coach, tmp_path, jotting_table):
+    from django.core.exceptions import ValidationError
+
+    from ethos.accounts import services
+    from ethos.audit.actions import Action
+    from ethos.audit.models import AuditEvent
+
+    with pytest.raises(ValidationError):
+        services.backup_for_download(coach=coach, passphrase="not the passphrase at all", out=tmp_path / "b")
+    assert not (tmp_path / "b").exists()
+    result = services.backup_for_download(coach=coach, passphrase=PASSPHRASE, out=tmp_path / "b")
+    assert result.path.exists()
+    event = AuditEvent.objects.filter(coach=coach).order_by("-seq").first()
+    assert event.action == Action.VAULT_BACKUP_DOWNLOADED and event.details["sha256"] == result.sha256

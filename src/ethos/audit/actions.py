@@ -53,6 +53,8 @@ class Action(StrEnum):
     INTAKE_ACCEPTED = "intake.accepted"
     INTAKE_DECLINED = "intake.declined"
     INTAKE_CRISIS_PROTOCOL_SHOWN = "intake.crisis_protocol_shown"
+    INTAKE_REENTERED = "intake.reentered"
+    INTAKE_SAFETY_CHECK_RECORDED = "intake.safety_check_recorded"
     CLIENT_VIEWED = "client.viewed"
     CLIENT_CONTACT_CHANGED = "client.contact_changed"
     CLIENT_ENDED = "client.ended"
@@ -106,6 +108,8 @@ _LABELS = {
     Action.INTAKE_ACCEPTED: "Intake accepted",
     Action.INTAKE_DECLINED: "Intake declined",
     Action.INTAKE_CRISIS_PROTOCOL_SHOWN: "Crisis protocol shown",
+    Action.INTAKE_REENTERED: "Declined person taken through a new intake",
+    Action.INTAKE_SAFETY_CHECK_RECORDED: "Safety check recorded",
     Action.CLIENT_VIEWED: "Client record viewed",
     Action.CLIENT_CONTACT_CHANGED: "Client contact details changed",
     Action.CLIENT_ENDED: "Coaching ended",

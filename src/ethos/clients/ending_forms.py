@@ -43,8 +43,15 @@ class EndingForm(forms.Form):
     referral_resources = forms.MultipleChoiceField(
         required=False,
         label="Refer them to other coaching providers you have vetted",
-        help_text="Needed when you end or pause coaching (P11), offered when the client ends it.",
+        help_text=(
+            "Needed when you end or pause coaching. When the client ends it, offer them too: "
+            "the ending is complete once the referral is made or the client declines it (P11)."
+        ),
         widget=forms.CheckboxSelectMultiple,
+    )
+    referral_declined = forms.BooleanField(
+        required=False,
+        label="If the client is ending it: I offered the providers ticked above, and they declined",
     )
     referral_reason = forms.CharField(
         max_length=2000,

@@ -39,6 +39,7 @@ def client_end(request: HttpRequest, pk) -> HttpResponse:
                 client_reason=data["client_reason"],
                 referral_resources=form.chosen_resources(),
                 referral_reason=data["referral_reason"],
+                referral_declined=data["referral_declined"],
             )
         except ActionStopped as stopped:
             verdict = stopped.verdict

@@ -3,26 +3,25 @@ closing the whole practice.
 
 A coach-initiated ending needs an explanation given to the client (what, when, how) and at
 least one referral to another coaching provider the coach has vetted (P10). A client-initiated
-ending records the client's reason; a referral is offered but not required. A stopped action
-writes nothing but the standards finding, which stays in the audit log.
+ending records the client's reason and that a vetted coaching referral was offered: made, or
+declined by the client, which is recorded too (P11). A stopped action writes nothing but the
+standards finding, which stays in the audit log.
 """
 
 from __future__ import annotations
 
 import datetime
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
+from ethos.pdf import SANS, Document
 from ethos.referrals.models import Resource
 from ethos.referrals.selectors import vetting_state
 from ethos.standards.engine import Subject
@@ -37,6 +36,13 @@ OPEN_STATUSES = (Client.Status.ACTIVE, Client.Status.PAUSED)
 TEXT_MAX = 5000
 
 CLIENT_REASON_NEEDED = "Write the client's reason for ending, in their own words."
+DECLINE_ONLY_WHEN_CLIENT_ENDS = (
+    "Only a client who ends coaching themselves can decline the referral; when you end or pause it, "
+    "you refer them (P11)."
+)
+OFFER_NAMES_PROVIDERS = (
+    "Tick the vetted coaching providers you offered, even though the client declined them."
+)
 CANNOT_END = "Only an active or paused client's coaching can be ended."
 CANNOT_PAUSE = "Only an active client's coaching can be paused."
 EXPLAINED_IN_FUTURE = "The explanation cannot have been given on a future day."
@@ -60,13 +66,14 @@ def episode_start(client: Client, endings: Iterable[Ending]) -> datetime.datetim
 
 
 def _coaching_referrals(clients: Sequence[Client]):
-    """Referrals of these clients to coaching providers whose vetting is still current (P10)."""
-    return (
-        Referral.objects.filter(client__in=clients, resource__kind=Resource.Kind.COACHING)
-        .annotate(vetted_until=Max("resource__vettings__review_by"))
-        .filter(vetted_until__gte=timezone.localdate())
-        .select_related("resource")
-    )
+    """Referrals of these clients to coaching providers that are in use and currently vetted (P10, P11).
+
+    A referral to a provider later taken out of use, or whose vetting lapsed, no longer counts.
+    """
+    from ethos.referrals.models import COACHING_REFERRAL, kinds_for
+
+    usable = Resource.objects.currently_vetted().filter(kind__in=kinds_for(COACHING_REFERRAL))
+    return Referral.objects.filter(client__in=clients, resource__in=usable).select_related("resource")
 
 
 def coaching_referrals_since_active(client: Client) -> list[Referral]:
@@ -167,11 +174,12 @@ def _unique(resources: Iterable[Resource]) -> list[Resource]:
 
 def _resolve(*, coach, client: Client, ending: Ending, referrals: list[Referral]) -> None:
     subject = Subject.of(client)
-    records = {
-        "release_explanation": str(ending.pk),
-        "coaching_referral": str(referrals[-1].pk) if referrals else str(ending.pk),
-        "client_release": str(ending.pk),
-    }
+    records = {"release_explanation": str(ending.pk)}
+    if ending.referral_offer == Ending.ReferralOffer.DECLINED:
+        # The offer the client declined answers P11 as itself, not as a referral.
+        records["referral_offer"] = str(ending.pk)
+    records["coaching_referral"] = str(referrals[-1].pk) if referrals else str(ending.pk)
+    records["client_release"] = str(ending.pk)
     for record_type, record_id in records.items():
         open_items_resolve_for(coach=coach, subject=subject, record_type=record_type, record_id=record_id)
     if not Client.objects.filter(coach=coach, status__in=OPEN_STATUSES).exists():
@@ -196,13 +204,15 @@ def client_release(
     client_reason: str = "",
     referral_resources: Sequence[Resource] = (),
     referral_reason: str = "",
+    referral_declined: bool = False,
 ) -> Ending:
     """End or pause coaching with a client without abandoning them (P11).
 
     Coach-initiated: needs an explanation given to the client and a vetted coaching referral,
     made now (through referral_make, P10) or already made since coaching began. Client-initiated:
-    needs the client's reason. A stopped ending raises ActionStopped and writes nothing but
-    the finding.
+    needs the client's reason and a vetted coaching referral offered, made (now or since coaching
+    began) or declined by the client (`referral_declined`, with the providers offered). A stopped
+    ending raises ActionStopped and writes nothing but the finding.
     """
     if client.coach_id != coach.pk or any(r.coach_id != coach.pk for r in referral_resources):
         raise PermissionError(NOT_YOUR_RECORD)
@@ -215,6 +225,11 @@ def client_release(
     if initiated_by == Ending.InitiatedBy.CLIENT and not client_reason:
         raise ValidationError(CLIENT_REASON_NEEDED)
     resources = _unique(referral_resources)
+    offered_now = sum(1 for r in resources if r.kind == Resource.Kind.COACHING)
+    if referral_declined and initiated_by == Ending.InitiatedBy.COACH:
+        raise ValidationError(DECLINE_ONLY_WHEN_CLIENT_ENDS)
+    if referral_declined and not offered_now:
+        raise ValidationError(OFFER_NAMES_PROVIDERS)
     reason = _clean_text(referral_reason) or DEFAULT_REFERRAL_REASON
     with action():
         status = Client.objects.select_for_update().values_list("status", flat=True).get(pk=client.pk)
@@ -227,18 +242,20 @@ def client_release(
         unvetted = next((r for r in resources if vetting_state(r) is not Vetting.CURRENT), None)
         if unvetted is not None:
             services.referral_make(coach=coach, client=client, resource=unvetted, reason=reason)
-        elif initiated_by == Ending.InitiatedBy.COACH:
-            already = len(coaching_referrals_since_active(client))
-            now = sum(1 for r in resources if r.kind == Resource.Kind.COACHING)
-            enforce(
-                coach=coach,
-                point=Point.CLIENT_RELEASE,
-                facts=Facts(
-                    release_explained=bool(explanation and explained_on and explained_how),
-                    release_coaching_referrals=already + now,
-                ),
-                subject=Subject.of(client),
+        already = len(coaching_referrals_since_active(client))
+        if initiated_by == Ending.InitiatedBy.COACH:
+            facts = Facts(
+                release_explained=bool(explanation and explained_on and explained_how),
+                release_coaching_referrals=already + offered_now,
             )
+        else:
+            # The client's own ending still offers a vetted coaching referral; they may decline it.
+            facts = Facts(release_referral_offered=bool(already + offered_now))
+        enforce(coach=coach, point=Point.CLIENT_RELEASE, facts=facts, subject=Subject.of(client))
+        if referral_declined:
+            offer = Ending.ReferralOffer.DECLINED
+        else:
+            offer = Ending.ReferralOffer.REFERRED if already + offered_now else ""
         ending = _write_ending(
             coach=coach,
             client=client,
@@ -250,6 +267,7 @@ def client_release(
             client_reason=client_reason,
             resources=resources,
             reason=reason,
+            offer=offer,
         )
     return ending
 
@@ -266,10 +284,12 @@ def _write_ending(
     client_reason: str,
     resources: list[Resource],
     reason: str,
+    offer: str,
 ) -> Ending:
+    declined = offer == Ending.ReferralOffer.DECLINED
     referrals = [
         services.referral_make(coach=coach, client=client, resource=resource, reason=reason)
-        for resource in resources
+        for resource in ([] if declined else resources)
     ]
     now = timezone.now()
     ending = Ending(
@@ -282,9 +302,12 @@ def _write_ending(
         explained_on=explained_on if explanation else None,
         explained_how=explained_how if explanation else "",
         client_reason=client_reason or None,
+        referral_offer=offer,
         created_at=now,
     )
     ending.save(force_insert=True)
+    if declined:
+        ending.offered_resources.set([r for r in resources if r.kind == Resource.Kind.COACHING])
     client.status = Client.Status.ENDED if kind == Ending.Kind.END else Client.Status.PAUSED
     client.status_changed_at = now
     client.save(update_fields=["status", "status_changed_at"])
@@ -294,7 +317,12 @@ def _write_ending(
         target_type="client",
         target_id=str(client.pk),
         clauses=["P11"],
-        details={"ending": str(ending.pk), "initiated_by": initiated_by.value, "referrals": len(referrals)},
+        details={
+            "ending": str(ending.pk),
+            "initiated_by": initiated_by.value,
+            "referrals": len(referrals),
+            "referral_offer": offer,
+        },
     )
     _resolve(coach=coach, client=client, ending=ending, referrals=referrals)
     return ending
@@ -331,60 +359,6 @@ def practice_close(*, coach) -> PracticeClosure:
 
 
 # -- the letter -----------------------------------------------------------------------------
-
-# Common typography outside Latin-1, with a plain equivalent the core PDF fonts can draw.
-LATIN1_SUBSTITUTES = {
-    "\u2018": "'",
-    "\u2019": "'",
-    "\u201a": "'",
-    "\u201b": "'",
-    "\u201c": '"',
-    "\u201d": '"',
-    "\u201e": '"',
-    "\u2032": "'",
-    "\u2033": '"',
-    "\u2010": "-",
-    "\u2011": "-",
-    "\u2012": "-",
-    "\u2013": "-",
-    "\u2014": "-",
-    "\u2015": "-",
-    "\u2212": "-",
-    "\u2026": "...",
-    "\u2022": "*",
-    "\u00a0": " ",
-    "\u2009": " ",
-    "\u202f": " ",
-    "\u200b": "",
-    "\u0141": "L",
-    "\u0142": "l",
-    "\u0110": "D",
-    "\u0111": "d",
-    "\u0152": "OE",
-    "\u0153": "oe",
-    "\u0131": "i",
-    "\u0126": "H",
-    "\u0127": "h",
-    "\u20ac": "EUR",
-    "\u2122": "(TM)",
-}
-
-
-def latin1(text: str) -> str:
-    """Make text drawable by fpdf's core fonts: keep Latin-1, simplify the rest, "?" for what is left."""
-    out = []
-    for char in text:
-        if char in "\r\n\t" or (" " <= char <= "~") or ("\u00a1" <= char <= "\u00ff"):
-            out.append(char)
-        elif char in LATIN1_SUBSTITUTES:
-            out.append(LATIN1_SUBSTITUTES[char])
-        elif unicodedata.category(char).startswith("C"):
-            continue  # control and format characters draw nothing
-        else:
-            base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-            out.append(base if base and all(" " <= c <= "\u00ff" for c in base) else "?")
-    return "".join(out)
-
 
 LETTER_INTRO = {
     (
@@ -452,21 +426,18 @@ def _letter_text(ending: Ending, referrals: list[Referral], coach_name: str) -> 
 def letter_pdf_build(
     ending: Ending, referrals: list[Referral], *, coach_name: str, compress: bool = True
 ) -> bytes:
-    """Lay the letter out as an A4 PDF with fpdf's core fonts (pure Python, Latin-1 text)."""
-    pdf = FPDF(format="A4")
-    pdf.set_compression(compress)
-    pdf.set_title("Letter about our coaching")
-    pdf.set_creator("Ethos")
+    """Lay the letter out as an A4 PDF, every name drawn as written (see ethos.pdf)."""
+    pdf = Document(title="Letter about our coaching", compress=compress)
     pdf.set_margins(22, 22, 22)
     pdf.set_auto_page_break(auto=True, margin=22)
     pdf.add_page()
     styles = {"small": ("", 10, 8), "body": ("", 11, 4), "heading": ("B", 11, 1), "quote": ("", 11, 4)}
     for style, text in _letter_text(ending, referrals, coach_name):
         weight, size, gap = styles[style]
-        pdf.set_font("helvetica", weight, size)
+        pdf.set_font(SANS, weight, size)
         indent = 8 if style == "quote" else 0
         pdf.set_x(pdf.l_margin + indent)
-        pdf.multi_cell(pdf.epw - indent, 6, latin1(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(pdf.epw - indent, 6, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(gap)
     return bytes(pdf.output())
 

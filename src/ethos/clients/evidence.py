@@ -5,33 +5,54 @@ from __future__ import annotations
 from django.db.models import Count, Q
 
 from ethos.standards.evidence import Evidence, evidence_provider
+from ethos.standards.facts import DECLINE_REASONS
 
-from .models import Client, Goal, Intake, Referral
+from .models import Client, Ending, Goal, Intake, Referral, SafetyCheck
+
+# The clauses whose decline a later intake of the same person must answer with an explanation.
+REENTRY_CLAUSES = ("S1", "S2", "S9")
 
 
 def _intakes(coach) -> dict[str, int]:
     return Intake.objects.filter(coach=coach).aggregate(
         total=Count("pk"),
         declined=Count("pk", filter=Q(outcome=Intake.Outcome.DECLINED)),
-        **{reason: Count("pk", filter=Q(decline_reason=reason)) for reason in Intake.DeclineReason.values},
+        **{reason: Count("pk", filter=Q(decline_reason=reason)) for reason in DECLINE_REASONS},
+        **{
+            f"reentered_{clause}": Count("pk", filter=Q(reentry_of__decline_reason=clause))
+            for clause in REENTRY_CLAUSES
+        },
+    )
+
+
+def _reentries(counts: dict[str, int], clause: str) -> Evidence:
+    return Evidence(
+        f"{counts[f'reentered_{clause}']} new intakes of a person declined earlier under {clause}, "
+        "each with your recorded explanation of why the answers changed."
     )
 
 
 @evidence_provider("S9")
 def age_checks(coach) -> list[Evidence]:
     counts = _intakes(coach)
-    return [Evidence(f"{counts['total']} intakes checked for age, {counts['S9']} declined as under age.")]
+    return [
+        Evidence(f"{counts['total']} intakes checked for age, {counts['S9']} declined as under age."),
+        _reentries(counts, "S9"),
+    ]
 
 
 @evidence_provider("S2")
 def suicide_screening(coach) -> list[Evidence]:
     counts = _intakes(coach)
     shown = Intake.objects.filter(coach=coach, crisis_protocol_shown_at__isnull=False).count()
+    checks = SafetyCheck.objects.filter(coach=coach).count()
     return [
         Evidence(
             f"{counts['total']} intakes screened for suicide risk; {counts['S2']} declined for crisis care, "
-            f"crisis protocol shown {shown} times."
-        )
+            f"crisis protocol gone through {shown} times."
+        ),
+        Evidence(f"{checks} safety checks recorded after thoughts of death without intent or a plan."),
+        _reentries(counts, "S2"),
     ]
 
 
@@ -39,7 +60,8 @@ def suicide_screening(coach) -> list[Evidence]:
 def safety_screening(coach) -> list[Evidence]:
     counts = _intakes(coach)
     return [
-        Evidence(f"{counts['total']} intakes screened for addiction and self-harm; {counts['S1']} declined.")
+        Evidence(f"{counts['total']} intakes screened for addiction and self-harm; {counts['S1']} declined."),
+        _reentries(counts, "S1"),
     ]
 
 
@@ -48,7 +70,7 @@ def declines(coach) -> list[Evidence]:
     counts = _intakes(coach)
     reasons = ", ".join(
         f"{label.split(' (')[0].lower()}: {counts[value]}"
-        for value, label in Intake.DeclineReason.choices
+        for value, label in DECLINE_REASONS.items()
         if counts[value]
     )
     text = f"{counts['declined']} intakes declined, each for a listed reason"
@@ -72,4 +94,15 @@ def goal_confirmations(coach) -> list[Evidence]:
 def endings(coach) -> list[Evidence]:
     ended = Client.objects.filter(coach=coach, status__in=[Client.Status.ENDED, Client.Status.PAUSED]).count()
     referrals = Referral.objects.filter(coach=coach, resource__kind="coaching").count()
-    return [Evidence(f"{ended} clients ended or paused; {referrals} referrals to other coaching providers.")]
+    by_client = Ending.objects.filter(coach=coach, initiated_by=Ending.InitiatedBy.CLIENT).aggregate(
+        total=Count("pk"),
+        offered=Count("pk", filter=~Q(referral_offer="")),
+        declined=Count("pk", filter=Q(referral_offer=Ending.ReferralOffer.DECLINED)),
+    )
+    return [
+        Evidence(f"{ended} clients ended or paused; {referrals} referrals to other coaching providers."),
+        Evidence(
+            f"{by_client['total']} endings the client asked for: {by_client['offered']} with a vetted "
+            f"coaching referral offered ({by_client['declined']} declined by the client)."
+        ),
+    ]

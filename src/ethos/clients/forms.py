@@ -1,10 +1,14 @@
 from django import forms
 from django.utils import timezone
 
-from .models import Intake
+from ethos.practice.jurisdictions import COUNTRIES
+from ethos.standards.facts import DECLINE_REASONS
+
+from . import services
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 NOT_A_DATE = "Enter the date of birth as a date, for example 1990-04-27."
+NOT_A_DAY = "Enter the day as a date, for example 2025-03-14."
 FUTURE_DATE = "A date of birth cannot be in the future."
 CONTACT_NEEDED = "Give at least one way to reach the person: an email address or a phone number."
 OTHER_AREA = "other"
@@ -78,11 +82,30 @@ class IntakeForm(ContactFields):
     current_treatment = _yes_no(
         "Are you seeing a therapist, psychiatrist or doctor for your mental health now?"
     )
+    residence_country = forms.ChoiceField(
+        required=False,
+        label="Where they live, if not where you practise",
+        help_text="The higher age of majority of the two places applies (S9).",
+    )
+    residence_region = forms.CharField(
+        max_length=100,
+        required=False,
+        label="Their state, province or territory",
+        help_text="Where the age of majority differs within a country; left out, the highest there applies.",
+    )
     decline_reason = forms.ChoiceField(
         required=False,
         label="Your decision",
         help_text="Leave as it is to accept. A decline always needs a reason from this list (P3).",
-        choices=[("", "Accept as a client"), *Intake.DeclineReason.choices],
+        # The one list of reasons (P3), shared with the ethics desk and read by the P3 rule.
+        choices=[("", "Accept as a client"), *DECLINE_REASONS.items()],
+    )
+    reentry_explanation = forms.CharField(
+        max_length=5000,
+        required=False,
+        label="If Ethos says this person was declined before: why the answers are different now",
+        help_text="What changed since then, and how you checked it with them (S1, S2, S9).",
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     field_order = [
@@ -90,6 +113,8 @@ class IntakeForm(ContactFields):
         "preferred_name",
         "pronouns",
         "date_of_birth",
+        "residence_country",
+        "residence_region",
         "email",
         "phone",
         "emergency_name",
@@ -103,11 +128,14 @@ class IntakeForm(ContactFields):
         "substance_uncontrolled",
         "current_treatment",
         "decline_reason",
+        "reentry_explanation",
     ]
 
-    def __init__(self, *args, areas: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, areas: list[tuple[str, str]], jurisdiction: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["concern_areas"].choices = areas
+        same = f"Where I practise ({jurisdiction})" if jurisdiction else "Where I practise"
+        self.fields["residence_country"].choices = [("", same), *COUNTRIES]
         self.order_fields(self.field_order)
 
     def clean_date_of_birth(self):
@@ -121,6 +149,27 @@ class IntakeForm(ContactFields):
         if self.cleaned_data.get("other_concern"):
             found.append({"area": OTHER_AREA, "words": self.cleaned_data["other_concern"]})
         return found
+
+    def intake_data(self) -> services.IntakeData:
+        """Return the answers as the intake service takes them (call after is_valid())."""
+        data = self.cleaned_data
+        return services.IntakeData(
+            name=data["name"],
+            date_of_birth=data["date_of_birth"],
+            contact=self.contact(),
+            screening=services.Screening(
+                **{name: data[name] for name in services.Screening.__dataclass_fields__}
+            ),
+            concerns=self.concerns(),
+            wants=data["wants"],
+            preferred_name=data["preferred_name"],
+            pronouns=data["pronouns"],
+            emergency_contact=self.emergency_contact(),
+            decline_reason=data["decline_reason"],
+            residence_country=data["residence_country"],
+            residence_region=data["residence_region"],
+            reentry_explanation=data["reentry_explanation"],
+        )
 
 
 class ContactForm(ContactFields):
@@ -149,4 +198,30 @@ class SupervisionPlanForm(forms.Form):
         label="The plan",
         help_text="When you will meet, and what you will bring (de-identified).",
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class SafetyCheckForm(forms.Form):
+    """A safety check after thoughts of death without intent or plan (S2)."""
+
+    checked_on = forms.DateField(
+        label="The day you did the check",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": NOT_A_DAY},
+    )
+    summary = forms.CharField(
+        max_length=5000,
+        label="What you asked, and what they told you",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    safety_plan = forms.CharField(
+        max_length=5000,
+        label="How they will keep safe, and whom they can call",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    follow_up_on = forms.DateField(
+        label="The day you will follow it up",
+        help_text=f"Within {services.SAFETY_FOLLOW_UP_MAX_DAYS} days of the check.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": NOT_A_DAY},
     )

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from ethos.standards.facts import DECLINE_REASONS
 from ethos.vault.fields import EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from ethos.vault.models import VaultModel
 
@@ -65,20 +66,12 @@ class Intake(VaultModel):
         ACCEPTED = "accepted", "Accepted"
         DECLINED = "declined", "Declined"
 
-    class DeclineReason(models.TextChoices):
-        # P3: only these, never free text alone. Clause ids first, then the practice's own.
-        S1 = "S1", "Physical safety at risk (S1)"
-        S2 = "S2", "Needs crisis care (S2)"
-        S5 = "S5", "Outside my competence (S5)"
-        S9 = "S9", "Below the age of majority (S9)"
-        CAPACITY = "capacity", "My practice is full"
-        WAITLIST = "waitlist", "Placed on my waiting list"
-        CLIENT_CHOICE = "client_choice", "The person chose not to go ahead"
-
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="intake")
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
+    # P3: a key of ethos.standards.facts.DECLINE_REASONS, which the P3 rule reads. No `choices`
+    # here, so the list lives in one place and is not frozen into a migration.
+    decline_reason = models.CharField(max_length=20, blank=True)
     # In the person's own words (P1).
     wants = EncryptedTextField(null=True)
     # [{"area": slug, "words": "..."}]: the concerns they bring, tagged with competence areas.
@@ -86,10 +79,21 @@ class Intake(VaultModel):
     # The screening answers, e.g. {"suicidal_thoughts": false, "intent_or_plan": false, ...}.
     screening = EncryptedJSONField()
     crisis_protocol_shown_at = models.DateTimeField(null=True, blank=True)
+    # Where the person lives, when not in the coach's jurisdiction, and the age of majority the
+    # intake applied (S9): {"country": "US", "region": "Mississippi", "age_of_majority": 21}.
+    residence = EncryptedJSONField(null=True)
+    # HMAC-SHA256 (hex) of the normalised "name|date of birth", keyed from the coach's account
+    # key (Vault.blind_index): finds an earlier intake of the same person, never in clear.
+    identity_index = models.CharField(max_length=64, blank=True)
+    # An intake that follows an S1, S2 or S9 decline of the same person names it, with the
+    # coach's explanation of why the answers are different now.
+    reentry_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reentry_explanation = EncryptedTextField(null=True)
     submitted_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        indexes = [models.Index(fields=["coach", "identity_index"], name="intake_coach_identity")]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(outcome="declined") | ~models.Q(decline_reason=""),
@@ -99,6 +103,34 @@ class Intake(VaultModel):
 
     def __str__(self) -> str:
         return f"intake {self.pk}"
+
+    @property
+    def decline_reason_label(self) -> str:
+        return DECLINE_REASONS.get(self.decline_reason, self.decline_reason)
+
+
+class SafetyCheck(VaultModel):
+    """A safety check with a person who has thoughts of death without intent or plan (S2)."""
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="safety_checks")
+    checked_on = models.DateField()
+    # What the coach asked and what the person said; how they will keep safe, and who they can call.
+    summary = EncryptedTextField()
+    safety_plan = EncryptedTextField()
+    follow_up_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(follow_up_on__gte=models.F("checked_on")),
+                name="safety_check_follow_up_after_check",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"safety check {self.pk}"
 
 
 class Referral(VaultModel):
@@ -199,6 +231,10 @@ class Ending(VaultModel):
         PHONE = "phone", "By phone"
         LETTER = "letter", "By letter or email"
 
+    class ReferralOffer(models.TextChoices):
+        REFERRED = "referred", "Referred to another coaching provider"
+        DECLINED = "declined", "Offered a referral, which the client declined"
+
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="endings")
     kind = models.CharField(max_length=6, choices=Kind.choices)
@@ -207,6 +243,10 @@ class Ending(VaultModel):
     explained_on = EncryptedDateField(null=True)
     explained_how = models.CharField(max_length=12, choices=Channel.choices, blank=True)
     client_reason = EncryptedTextField(null=True)
+    # P11: a vetted coaching referral made, or offered and declined by the client; for a
+    # declined offer, the providers that were offered.
+    referral_offer = models.CharField(max_length=10, choices=ReferralOffer.choices, blank=True)
+    offered_resources = models.ManyToManyField("referrals.Resource", blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ethos.practice.selectors import COMPETENCE_AREAS, area_label, competence_for, profile_for
 from ethos.referrals.selectors import crisis_resources, get_resource_for_coach, resources_for
@@ -10,7 +10,7 @@ from ethos.standards.engine import ActionStopped, Subject
 from ethos.standards.selectors import open_items_for
 
 from . import selectors, services
-from .forms import ContactForm, IntakeForm, ReferralForm, SupervisionPlanForm
+from .forms import ContactForm, IntakeForm, ReferralForm, SafetyCheckForm, SupervisionPlanForm
 from .models import Client
 
 INTAKE_ACCEPTED = "The intake is recorded and {name} is now your client."
@@ -18,6 +18,8 @@ INTAKE_DECLINED = "The intake is recorded as declined. Now make sure {name} has 
 CONTACT_SAVED = "Contact details saved. The previous ones are kept in the record's history."
 REFERRAL_SAVED = "Referral recorded."
 SUPERVISION_SAVED = "Supervision plan recorded."
+CRISIS_RECORDED = "Recorded: you went through the crisis protocol with {name}."
+SAFETY_CHECK_SAVED = "Safety check recorded. The follow-up is on {day}."
 
 
 def _areas(coach) -> list[tuple[str, str]]:
@@ -40,31 +42,23 @@ def client_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def intake(request: HttpRequest) -> HttpResponse:
     coach = request.user
-    form = IntakeForm(request.POST if request.method == "POST" else None, areas=_areas(coach))
+    data = request.POST if request.method == "POST" else None
+    form = IntakeForm(data, areas=_areas(coach), jurisdiction=profile_for(coach).jurisdiction)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        answers = form.intake_data()
         try:
-            result = services.intake_submit(
-                coach=coach,
-                data=services.IntakeData(
-                    name=data["name"],
-                    date_of_birth=data["date_of_birth"],
-                    contact=form.contact(),
-                    screening=services.Screening(
-                        **{name: data[name] for name in services.Screening.__dataclass_fields__}
-                    ),
-                    concerns=form.concerns(),
-                    wants=data["wants"],
-                    preferred_name=data["preferred_name"],
-                    pronouns=data["pronouns"],
-                    emergency_contact=form.emergency_contact(),
-                    decline_reason=data["decline_reason"],
-                ),
-            )
+            result = services.intake_submit(coach=coach, data=answers)
         except ActionStopped as stopped:
-            return render(request, "clients/intake.html", {"form": form, "verdict": stopped.verdict})
+            # Show the earlier decline this person has, and its clause (S1, S2, S9).
+            earlier = services.earlier_decline_of(
+                coach=coach, name=answers.name, date_of_birth=answers.date_of_birth
+            )
+            if earlier is not None and not answers.reentry_explanation.strip():
+                form.add_error("reentry_explanation", services.reentry_message(earlier))
+            context = {"form": form, "verdict": stopped.verdict, "earlier": earlier}
+            return render(request, "clients/intake.html", context)
         except ValidationError as error:
-            form.add_error("decline_reason", error.messages)
+            form.add_error(None, error)
         else:
             if result.crisis:
                 return redirect("clients:crisis", pk=result.client.pk)
@@ -76,15 +70,47 @@ def intake(request: HttpRequest) -> HttpResponse:
 
 
 def crisis(request: HttpRequest, pk) -> HttpResponse:
-    """The crisis protocol (S2): what to do now, with this jurisdiction's numbers."""
+    """The crisis protocol (S2): what to do now, with this jurisdiction's numbers. Reading writes nothing."""
     client = selectors.get_client_for_coach(request.user, pk)
-    services.crisis_protocol_shown(coach=request.user, client=client)
     context = {
         "client": client,
+        "intake": getattr(client, "intake", None),
         "profile": profile_for(request.user),
         "resources": crisis_resources(request.user),
     }
     return render(request, "clients/crisis.html", context)
+
+
+@require_POST
+def crisis_shown(request: HttpRequest, pk) -> HttpResponse:
+    """Record that the coach went through the crisis protocol with the person (S2)."""
+    client = selectors.get_client_for_coach(request.user, pk)
+    services.crisis_protocol_shown(coach=request.user, client=client)
+    messages.success(request, CRISIS_RECORDED.format(name=client.display_name))
+    return redirect("clients:crisis", pk=client.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def safety_check(request: HttpRequest, pk) -> HttpResponse:
+    """Record a safety check and its follow-up day (S2: thoughts of death without intent or plan)."""
+    client = selectors.get_client_for_coach(request.user, pk)
+    form = SafetyCheckForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = services.safety_check_record(coach=request.user, client=client, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            day = record.follow_up_on
+            messages.success(request, SAFETY_CHECK_SAVED.format(day=f"{day.day} {day:%B %Y}"))
+            return redirect("clients:detail", pk=client.pk)
+    return render(request, "clients/safety_check.html", {"client": client, "form": form})
+
+
+def safety_checks(request: HttpRequest) -> HttpResponse:
+    """The people waiting for a safety check (S2), each linked to the page that records it."""
+    clients = services.safety_checks_due(coach=request.user)
+    return render(request, "clients/safety_checks.html", {"clients": clients})
 
 
 def detail(request: HttpRequest, pk) -> HttpResponse:
@@ -97,6 +123,8 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
         "timeline": selectors.timeline(client),
         "goals": client.goals.select_related("data_key").order_by("created_at"),
         "open_items": subject_items,
+        "needs_safety_check": any("safety_check" in item.record_type_list for item in subject_items),
+        "safety_checks": client.safety_checks.select_related("data_key").order_by("-checked_on"),
         "area_label": area_label,
     }
     return render(request, "clients/detail.html", context)

@@ -154,6 +154,8 @@ class DeskForm(forms.Form):
         ),
         required=False,
     )
+    # The same reasons as the intake form (DECLINE_REASONS, which the P3 rule reads), plus a way
+    # to ask about a reason of one's own, which P3 answers.
     decline_reason = forms.ChoiceField(
         label="I want to decline an intake because",
         choices=[NOT_ASKED, *DECLINE_REASONS.items(), ("unlisted", "Another reason of my own")],

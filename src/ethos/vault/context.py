@@ -7,10 +7,15 @@ The account key lives here, in memory, for the length of one request: the middle
 from __future__ import annotations
 
 import contextvars
+import hashlib
+import hmac
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from . import crypto
 
@@ -88,6 +93,20 @@ class Vault:
             )
             self._ciphers[data_key_id] = found
         return found
+
+    def blind_index(self, purpose: str, text: str) -> bytes:
+        """Return HMAC-SHA256 of `text` under a key derived for `purpose` from the account key.
+
+        Equal texts give equal bytes, so a plain column can find a match without holding the
+        text; without the coach's account key the value cannot be recomputed or guessed.
+        """
+        key = HKDF(
+            algorithm=hashes.SHA256(),
+            length=crypto.KEY_LEN,
+            salt=None,
+            info=f"ethos/blind-index|coach={self.coach_id}|purpose={purpose}".encode(),
+        ).derive(self._account_key)
+        return hmac.new(key, text.encode(), hashlib.sha256).digest()
 
     def forget(self, data_key_id: uuid.UUID) -> None:
         self._data_keys.pop(data_key_id, None)

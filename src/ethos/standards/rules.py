@@ -500,7 +500,9 @@ def _reentry_after_a_decline(facts: Facts, clause: str) -> Iterator[Finding]:
     # A block, not a require: the explanation is part of the same intake form, and a stopped
     # intake has no record yet on which an open item could wait.
     if facts.earlier_decline == clause and facts.reentry_explained is False:
-        yield Finding(clause, BLOCK, REENTRY_DECLINED.format(clause=clause), REENTRY_RESOLUTION)
+        yield Finding(
+            clause, BLOCK, REENTRY_DECLINED.format(clause=clause), REENTRY_RESOLUTION, practice_rule=True
+        )
 
 
 @rule("S1", Point.INTAKE_SUBMIT)
@@ -526,7 +528,13 @@ S2_PASSIVE_RESOLUTION = "Do a safety check with them and set the day you will fo
 def s2_passive_thoughts_need_a_safety_check(facts: Facts) -> Iterator[Finding]:
     if facts.passive_suicidal_thoughts and not facts.suicide_risk:
         yield Finding(
-            "S2", REQUIRE, S2_PASSIVE, S2_PASSIVE_RESOLUTION, records=("safety_check",), follow_up=True
+            "S2",
+            REQUIRE,
+            S2_PASSIVE,
+            S2_PASSIVE_RESOLUTION,
+            records=("safety_check",),
+            follow_up=True,
+            practice_rule=True,
         )
 
 

@@ -11,7 +11,8 @@ from django.utils.html import escape
 
 from ethos.audit.models import AuditEvent
 from ethos.clients import endings, services
-from ethos.clients.models import Client, Ending, PracticeClosure, Referral
+from ethos.clients.models import Client, Ending, Referral
+from ethos.practice.models import PracticeClosure
 from ethos.referrals import services as directory
 from ethos.referrals.models import Resource
 from ethos.standards.engine import ActionStopped

@@ -294,7 +294,7 @@ def test_hostile_text_is_stored_and_shown_escaped(coach_client, coach, text):
 
 
 def test_p11_a_closed_practice_takes_no_new_intakes(coach_client, coach):
-    from ethos.clients.models import PracticeClosure
+    from ethos.practice.models import PracticeClosure
 
     PracticeClosure.objects.create(coach=coach)
     response = coach_client.post(reverse("clients:intake"), form_data())

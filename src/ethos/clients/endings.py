@@ -22,6 +22,7 @@ from fpdf.enums import XPos, YPos
 from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 from ethos.pdf import SANS, Document
+from ethos.practice.models import PracticeClosure
 from ethos.referrals.models import Resource
 from ethos.referrals.selectors import vetting_state
 from ethos.standards.engine import Subject
@@ -30,7 +31,7 @@ from ethos.standards.points import Point
 from ethos.standards.services import action, enforce, open_items_resolve_for
 
 from . import services
-from .models import Client, Ending, PracticeClosure, Referral
+from .models import Client, Ending, Referral
 
 OPEN_STATUSES = (Client.Status.ACTIVE, Client.Status.PAUSED)
 TEXT_MAX = 5000

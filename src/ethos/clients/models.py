@@ -251,13 +251,3 @@ class Ending(VaultModel):
 
     def __str__(self) -> str:
         return f"ending {self.pk}"
-
-
-class PracticeClosure(models.Model):
-    """The coach closed their practice, after every active client was handled (P11)."""
-
-    coach = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    closed_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return f"practice of {self.coach_id} closed"

@@ -18,6 +18,7 @@ from django.utils import timezone
 from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 from ethos.practice.jurisdictions import COUNTRY_NAMES, is_known_region, legal_age_of_majority
+from ethos.practice.models import PracticeClosure
 from ethos.practice.selectors import competence_for, profile_for
 from ethos.referrals.models import Resource
 from ethos.referrals.services import referral_check
@@ -33,7 +34,6 @@ from .models import (
     Client,
     ContactVersion,
     Intake,
-    PracticeClosure,
     Referral,
     SafetyCheck,
     SupervisionPlan,

@@ -114,3 +114,17 @@ class Credential(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_on is not None
+
+
+class PracticeClosure(models.Model):
+    """The coach closed their practice, after every active client was handled (P11).
+
+    Written by the closure workflow in clients (`endings.practice_close`), which sees every
+    client's coaching; kept here because it is a fact about the whole practice.
+    """
+
+    coach = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"practice of {self.coach_id} closed"

@@ -6,4 +6,4 @@ class ClientsConfig(AppConfig):
     label = "clients"
 
     def ready(self) -> None:
-        from . import evidence  # noqa: F401  (registers the compliance evidence of S1, S2, S9, P3, P5, P11)
+        from . import contributions, evidence  # noqa: F401  (register the client page's own sections and timeline, and the compliance evidence of S1, S2, S9, P3, P5, P11)

@@ -9,7 +9,7 @@ from ethos.referrals.selectors import crisis_resources, get_resource_for_coach, 
 from ethos.standards.engine import ActionStopped, Subject
 from ethos.standards.selectors import open_items_for
 
-from . import selectors, services
+from . import pages, selectors, services
 from .forms import ContactForm, IntakeForm, ReferralForm, SafetyCheckForm, SupervisionPlanForm
 from .models import Client
 
@@ -120,11 +120,10 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
     context = {
         "client": client,
         "intake": getattr(client, "intake", None),
-        "timeline": selectors.timeline(client),
-        "goals": client.goals.select_related("data_key").order_by("created_at"),
+        "sections": pages.sections_for(client),
+        "timeline": pages.timeline_for(client),
         "open_items": subject_items,
         "needs_safety_check": any("safety_check" in item.record_type_list for item in subject_items),
-        "safety_checks": client.safety_checks.select_related("data_key").order_by("-checked_on"),
         "area_label": area_label,
     }
     return render(request, "clients/detail.html", context)

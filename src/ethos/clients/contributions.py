@@ -1,0 +1,124 @@
+"""What clients itself puts on the client page and timeline, through the same registry as any app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.safestring import SafeString
+
+from . import endings, goals
+from .chart import progress_chart
+from .models import Client, Goal, GoalProgress
+from .pages import TimelineEntry, client_section, timeline_source
+
+
+@dataclass(frozen=True)
+class GoalItem:
+    goal: Goal
+    latest: GoalProgress | None
+
+
+@dataclass(frozen=True)
+class GoalsSection:
+    items: list[GoalItem]
+    chart: SafeString
+    rows: list[goals.ProgressRow]
+
+
+@client_section("safety_checks", title="Safety checks (S2)", template="clients/_safety_checks.html", order=10)
+def safety_checks_section(client: Client) -> dict | None:
+    checks = list(client.safety_checks.select_related("data_key").order_by("-checked_on"))
+    return {"checks": checks} if checks else None
+
+
+@client_section("goals", title="Goals, in the client's own words", template="clients/_goals.html", order=20)
+def goals_section(client: Client) -> dict:
+    """The client's goals with progress, the chart and its table: two queries for any number."""
+    found = goals.goals_for_client(client)
+    chart = progress_chart(
+        goals.chart_series(found),
+        title=f"Progress on {client.display_name}'s goals",
+        chart_id=f"goals-{client.pk}",
+    )
+    items = [GoalItem(goal=goal, latest=(list(goal.progress.all()) or [None])[-1]) for goal in found]
+    return {"goals": GoalsSection(items=items, chart=chart, rows=goals.progress_rows(found))}
+
+
+@client_section("endings", title="Ending or pausing coaching", template="clients/_endings.html", order=90)
+def endings_section(client: Client) -> dict | None:
+    found = endings.endings_for_client(client)
+    if not found and client.status not in endings.OPEN_STATUSES:
+        return None
+    return {"ending_list": found}
+
+
+@timeline_source
+def intake_entries(client: Client) -> list[TimelineEntry]:
+    intake = getattr(client, "intake", None)
+    if intake is None:
+        return []
+    outcome = "accepted" if intake.outcome == intake.Outcome.ACCEPTED else "declined"
+    entries = [TimelineEntry(intake.submitted_at, "intake", f"Intake {outcome}")]
+    if intake.reentry_of_id:
+        entries.append(
+            TimelineEntry(
+                intake.submitted_at, "intake", "Taken on after an earlier decline, with your reason"
+            )
+        )
+    if intake.crisis_protocol_shown_at:
+        entries.append(
+            TimelineEntry(intake.crisis_protocol_shown_at, "crisis", "Crisis protocol gone through (S2)")
+        )
+    return entries
+
+
+@timeline_source
+def goal_entries(client: Client) -> list[TimelineEntry]:
+    entries = []
+    for goal in client.goals.select_related("data_key").all():
+        entries.append(TimelineEntry(goal.created_at, "goal", f"Goal written: “{goal.words}”"))
+        if goal.confirmed_at:
+            entries.append(
+                TimelineEntry(goal.confirmed_at, "goal", f"Goal confirmed by the client: “{goal.words}”")
+            )
+    return entries
+
+
+@timeline_source
+def referral_entries(client: Client) -> list[TimelineEntry]:
+    return [
+        TimelineEntry(referral.made_at, "referral", f"Referred to {referral.resource.name}")
+        for referral in client.referrals.select_related("data_key", "resource").all()
+    ]
+
+
+@timeline_source
+def supervision_entries(client: Client) -> list[TimelineEntry]:
+    return [
+        TimelineEntry(plan.created_at, "supervision", f"Supervision planned for {plan.concern_area}")
+        for plan in client.supervision_plans.select_related("data_key").all()
+    ]
+
+
+@timeline_source
+def safety_check_entries(client: Client) -> list[TimelineEntry]:
+    return [
+        TimelineEntry(check.created_at, "safety", f"Safety check; follow-up on {check.follow_up_on:%d %b %Y}")
+        for check in client.safety_checks.all()
+    ]
+
+
+@timeline_source
+def contact_entries(client: Client) -> list[TimelineEntry]:
+    return [
+        TimelineEntry(version.replaced_at, "contact", "Contact details changed")
+        for version in client.contact_versions.all()
+    ]
+
+
+@timeline_source
+def ending_entries(client: Client) -> list[TimelineEntry]:
+    return [
+        TimelineEntry(ending.created_at, "ending", f"{ending.get_kind_display()} recorded")
+        for ending in client.endings.select_related("data_key").all()
+    ]

@@ -277,3 +277,18 @@ def test_p12_the_pdf_report_labels_our_refund_rule_apart_from_the_code(coach_cli
     assert " ".join(f"{CODE_SAYS_LABEL}: {p12.text}".split()) in text
     assert " ".join(f"{PRACTICE_RULE_LABEL}: {p12.practice_rule}".split()) in text
     assert "Not yet tracked by Ethos" in text
+
+
+def test_s1_a_count_of_nothing_is_not_good_standing_until_an_intake_is_checked(coach, vault):
+    from tests.clients.conftest import intake
+
+    assert rows(coach)["S1"].status is Status.UNSHOWN
+    intake(coach)
+    assert rows(coach)["S1"].status is Status.GOOD
+
+
+def test_a_zero_count_line_shows_nothing_but_a_positive_one_does():
+    assert not Evidence("0 intakes checked", count=0).shows_something
+    assert Evidence("2 intakes checked", count=2).shows_something
+    assert Evidence("Records are encrypted").shows_something
+    assert not Evidence("3 areas", basis=Basis.DECLARED, count=3).shows_something

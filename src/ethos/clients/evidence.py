@@ -28,7 +28,8 @@ def _intakes(coach) -> dict[str, int]:
 def _reentries(counts: dict[str, int], clause: str) -> Evidence:
     return Evidence(
         f"{counts[f'reentered_{clause}']} new intakes of a person declined earlier under {clause}, "
-        "each with your recorded explanation of why the answers changed."
+        "each with your recorded explanation of why the answers changed.",
+        count=counts[f"reentered_{clause}"],
     )
 
 
@@ -36,7 +37,10 @@ def _reentries(counts: dict[str, int], clause: str) -> Evidence:
 def age_checks(coach) -> list[Evidence]:
     counts = _intakes(coach)
     return [
-        Evidence(f"{counts['total']} intakes checked for age, {counts['S9']} declined as under age."),
+        Evidence(
+            f"{counts['total']} intakes checked for age, {counts['S9']} declined as under age.",
+            count=counts["total"],
+        ),
         _reentries(counts, "S9"),
     ]
 
@@ -49,9 +53,12 @@ def suicide_screening(coach) -> list[Evidence]:
     return [
         Evidence(
             f"{counts['total']} intakes screened for suicide risk; {counts['S2']} declined for crisis care, "
-            f"crisis protocol gone through {shown} times."
+            f"crisis protocol gone through {shown} times.",
+            count=counts["total"],
         ),
-        Evidence(f"{checks} safety checks recorded after thoughts of death without intent or a plan."),
+        Evidence(
+            f"{checks} safety checks recorded after thoughts of death without intent or a plan.", count=checks
+        ),
         _reentries(counts, "S2"),
     ]
 
@@ -60,7 +67,10 @@ def suicide_screening(coach) -> list[Evidence]:
 def safety_screening(coach) -> list[Evidence]:
     counts = _intakes(coach)
     return [
-        Evidence(f"{counts['total']} intakes screened for addiction and self-harm; {counts['S1']} declined."),
+        Evidence(
+            f"{counts['total']} intakes screened for addiction and self-harm; {counts['S1']} declined.",
+            count=counts["total"],
+        ),
         _reentries(counts, "S1"),
     ]
 
@@ -74,7 +84,8 @@ def declines(coach) -> list[Evidence]:
         if counts[value]
     )
     text = f"{counts['declined']} intakes declined, each for a listed reason"
-    return [Evidence(f"{text} ({reasons})." if reasons else f"{text}.")]
+    # Every intake, declined or not, was decided without protected characteristics (P3).
+    return [Evidence(f"{text} ({reasons})." if reasons else f"{text}.", count=counts["total"])]
 
 
 @evidence_provider("P5")
@@ -85,7 +96,8 @@ def goal_confirmations(coach) -> list[Evidence]:
     return [
         Evidence(
             f"{goals['total']} goals in clients' own words; "
-            f"{goals['awaiting']} awaiting the client's confirmation."
+            f"{goals['awaiting']} awaiting the client's confirmation.",
+            count=goals["total"],
         )
     ]
 
@@ -100,9 +112,13 @@ def endings(coach) -> list[Evidence]:
         declined=Count("pk", filter=Q(referral_offer=Ending.ReferralOffer.DECLINED)),
     )
     return [
-        Evidence(f"{ended} clients ended or paused; {referrals} referrals to other coaching providers."),
+        Evidence(
+            f"{ended} clients ended or paused; {referrals} referrals to other coaching providers.",
+            count=ended,
+        ),
         Evidence(
             f"{by_client['total']} endings the client asked for: {by_client['offered']} with a vetted "
-            f"coaching referral offered ({by_client['declined']} declined by the client)."
+            f"coaching referral offered ({by_client['declined']} declined by the client).",
+            count=by_client["total"],
         ),
     ]

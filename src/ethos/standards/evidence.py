@@ -54,9 +54,17 @@ class Evidence:
     text: str
     attention: bool = False
     basis: Basis = Basis.RECORD
+    # How many records the line counts, when it is a count: a count of nothing shows nothing,
+    # so "0 intakes checked" never makes a clause look in good standing.
+    count: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "basis", Basis(self.basis))
+
+    @property
+    def shows_something(self) -> bool:
+        """Say whether the line is a record that shows the clause honoured (a count above 0)."""
+        return self.basis is Basis.RECORD and (self.count is None or self.count > 0)
 
     @property
     def display(self) -> str:

@@ -132,11 +132,11 @@ def _tally_line(tally: Tally) -> str:
 
 
 def _standing(provided: list[Evidence]) -> Basis:
-    """Say what the providers' lines rest on: a record if any line is one, else a declaration."""
-    bases = {line.basis for line in provided}
-    for basis in (Basis.RECORD, Basis.DECLARED):
-        if basis in bases:
-            return basis
+    """Say what the providers' lines rest on: a record that shows something, else a declaration."""
+    if any(line.shows_something for line in provided):
+        return Basis.RECORD
+    if any(line.basis is Basis.DECLARED for line in provided):
+        return Basis.DECLARED
     return Basis.NONE
 
 
@@ -180,7 +180,11 @@ def compliance_report(*, coach, now: datetime.datetime | None = None) -> Complia
         evidence.extend(provided)
         counts = items.get(clause.id, {"open": 0, "resolved": 0, "since": None})
         if counts["resolved"]:
-            evidence.append(Evidence(f"Open items resolved by their record: {counts['resolved']}"))
+            resolved = Evidence(
+                f"Open items resolved by their record: {counts['resolved']}", count=counts["resolved"]
+            )
+            evidence.append(resolved)
+            provided.append(resolved)
         attention = any(e.attention for e in evidence) or any(
             t.last_warned_at and t.last_warned_at >= recent for t in clause_tallies
         )

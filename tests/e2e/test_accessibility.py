@@ -1,0 +1,193 @@
+"""Every page a coach uses passes axe-core's checks, on a desktop screen and on a phone."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
+
+from ethos.accounts.models import User
+from ethos.clients import goals, services
+from ethos.clients.models import Goal
+from ethos.practice import services as practice
+from ethos.referrals import services as directory
+from ethos.referrals.models import Resource
+from ethos.vault.context import unlocked
+from tests.clients.conftest import intake, vetted_resource, years_ago
+from tests.conftest import PASSPHRASE, make_coach, open_vault
+
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("flushable_db")]
+
+WIDTHS = {"desktop": 1280, "phone": 390}
+GOAL = "Sleep through the night without checking the locks"
+# The person declined at intake for the crisis protocol (S2); a later intake of them is stopped.
+DECLINED_NAME = "Jamie Doe"
+DECLINED_AGE = 34
+
+axe = Axe()
+
+
+def sign_in(page, live_server, email):
+    page.goto(live_server.url + "/sign-in/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Passphrase").fill(PASSPHRASE)
+    page.get_by_label("Passphrase").press("Enter")
+    page.wait_for_url(live_server.url + "/")
+
+
+def sign_out(page):
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/sign-in/")
+
+
+def practice_with_clients():
+    """Return a coach and the URLs of their pages, with clients, goals and open items behind them."""
+    coach = make_coach(name="Alex Rivera")
+    practice.profile_update(
+        coach=coach,
+        country="GB",
+        region="",
+        age_of_majority=18,
+        crisis_line="116 123",
+        emergency_number="999",
+    )
+    with unlocked(open_vault(coach)):
+        resource = vetted_resource(coach)
+        vetted_resource(coach, name="Night Line", kind=Resource.Kind.CRISIS_LINE)
+        directory.resource_deactivate(coach=coach, resource=vetted_resource(coach, name="Old Harbour"))
+        # Thoughts of death without intent or plan: accepted, with a safety check owed (S2).
+        sam = intake(coach, name="Sam Reed", suicidal_thoughts=True, concerns=["grief"]).client
+        confirmed = goals.goal_create(coach=coach, client=sam, words=GOAL)
+        goals.goal_confirm(
+            coach=coach, goal=confirmed, confirmed_by="Sam, in session", how=Goal.Confirmation.IN_SESSION
+        )
+        goals.goal_progress_add(coach=coach, goal=confirmed, recorded_on=years_ago(0), score=4)
+        goals.goal_create(coach=coach, client=sam, words="Say no to overtime once a week")  # awaits P5
+        services.referral_make(coach=coach, client=sam, resource=resource, reason="Grief work alongside us")
+        declined = intake(
+            coach, name=DECLINED_NAME, age=DECLINED_AGE, suicidal_thoughts=True, intent_or_plan=True
+        ).client
+    pages = {
+        "dashboard": reverse("home"),
+        "client list": reverse("clients:list"),
+        "intake form": reverse("clients:intake"),
+        "crisis protocol": reverse("clients:crisis", args=[declined.pk]),
+        "client page": reverse("clients:detail", args=[sam.pk]),
+        "safety-check form": reverse("clients:safety_check", args=[sam.pk]),
+        "safety checks due": reverse("clients:safety_checks"),
+        "referral": reverse("clients:refer", args=[sam.pk]),
+        "ending form": reverse("clients:end", args=[sam.pk]),
+        "directory": reverse("referrals:list"),
+        "directory: add, with what fits": reverse("referrals:add"),
+        "directory: a service": reverse("referrals:detail", args=[resource.pk]),
+        "practice profile": reverse("practice:profile"),
+        "compliance report": reverse("standards:compliance"),
+        "ethics desk": reverse("standards:ask"),
+        "activity": reverse("audit:activity"),
+        "account": reverse("accounts:account"),
+    }
+    return coach, pages
+
+
+# What axe does not look at: idrefs that point nowhere (axe passes a list with one good id), a
+# page wider than the screen (WCAG 1.4.10: only the page's own scroll boxes may scroll sideways),
+# and a focus ring on everything the keyboard reaches. After one Tab, chromium treats a scripted
+# focus() as keyboard focus, so one call checks every element's :focus-visible style.
+PAGE_CHECKS = r"""() => {
+  const problems = [];
+  const describe = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + (el.className ? "." + el.className : "") + ` "${el.textContent.trim().slice(0, 30)}"`;
+  const reachable = "a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]";
+  for (const el of document.querySelectorAll(reachable)) {
+    if (el.tabIndex < 0 || el.disabled || !el.getClientRects().length) continue;
+    el.focus();
+    const style = getComputedStyle(el);
+    const ring = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2;
+    if (document.activeElement === el && !(el.matches(":focus-visible") && ring)) {
+      problems.push(`focus-not-visible [serious] ${describe(el)}`);
+    }
+  }
+  document.activeElement.blur();
+  for (const el of document.querySelectorAll("[aria-describedby], [aria-labelledby], label[for]")) {
+    const refs = [el.getAttribute("aria-describedby"), el.getAttribute("aria-labelledby"), el.htmlFor];
+    for (const id of refs.join(" ").split(/\s+/).filter(Boolean)) {
+      if (!document.getElementById(id)) problems.push(`idref-missing [serious] ${describe(el)} -> #${id}`);
+    }
+  }
+  const width = document.documentElement.clientWidth;
+  const scrolled = document.documentElement.scrollWidth;
+  if (scrolled > width) {
+    const wide = [...document.querySelectorAll("body *")].filter(
+      (el) => el.getBoundingClientRect().right > width + 1 && !el.closest(".table-scroll"));
+    problems.push(`page-overflow [serious] ${scrolled}px wide: ${wide.slice(0, 3).map(describe).join(", ")}`);
+  }
+  return problems;
+}"""
+
+
+def problems(page, name: str) -> list[str]:
+    """Run axe and the page checks on the page as it stands; return one line per failing element."""
+    # Closed <details> hide their contents from axe; open them so every word is checked.
+    page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
+    results = axe.run(page)
+    found = [
+        f"{violation['id']} [{violation['impact']}] {', '.join(map(str, node['target']))}"
+        for violation in results.response["violations"]
+        for node in violation["nodes"]
+    ]
+    page.keyboard.press("Tab")
+    found += page.evaluate(PAGE_CHECKS)
+    return [f"{name} ({page.url}): {line}" for line in found]
+
+
+def submit_a_stopped_intake(page, live_server):
+    """Fill the intake for the person declined earlier, with no explanation: the verdict panel shows."""
+    page.goto(live_server.url + reverse("clients:intake"))
+    page.get_by_label("Full name").fill(DECLINED_NAME)
+    page.get_by_label("Date of birth").fill(years_ago(DECLINED_AGE).isoformat())
+    page.get_by_label("Email").fill("jamie@example.org")
+    for question in (
+        "suicidal_thoughts",
+        "intent_or_plan",
+        "self_harm",
+        "substance_uncontrolled",
+        "current_treatment",
+    ):
+        page.locator(f"input[name={question}][value=no]").check()
+    page.get_by_role("button", name="Record the intake").click()
+    page.locator(".verdict").wait_for()
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_every_page_a_coach_uses_passes_axe(live_server, browser, width):
+    coach, pages = practice_with_clients()
+    staff = User.objects.create_user(
+        "staff@example.org", PASSPHRASE, name="Dana Staff", role=User.Role.ASSOCIATION_STAFF
+    )
+    person = User.objects.create_user(
+        "client@example.org", PASSPHRASE, name="Robin Ash", role=User.Role.CLIENT
+    )
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    found = []
+    try:
+        sign_in(page, live_server, coach.email)
+        for name, url in pages.items():
+            page.goto(live_server.url + url)
+            found += problems(page, name)
+        submit_a_stopped_intake(page, live_server)
+        found += problems(page, "intake form with a verdict")
+        sign_out(page)
+        found += problems(page, "sign-in")
+        page.get_by_label("Email").fill(coach.email)
+        page.get_by_label("Passphrase").fill("not the passphrase")
+        page.get_by_label("Passphrase").press("Enter")
+        page.get_by_role("alert").wait_for()
+        found += problems(page, "sign-in refused")
+        for user in (staff, person):
+            sign_in(page, live_server, user.email)
+            found += problems(page, f"home of a {user.get_role_display()}")
+            sign_out(page)
+    finally:
+        context.close()
+    assert not found, f"{len(found)} accessibility problems at {width}px:\n" + "\n".join(found)

@@ -14,6 +14,7 @@ from ethos.clients.models import Client, Intake
 from ethos.practice import services as practice
 from ethos.standards import rules
 from ethos.standards.engine import ActionStopped
+from ethos.standards.models import OpenItem
 from ethos.vault.context import unlocked
 from tests.conftest import open_vault
 
@@ -175,3 +176,30 @@ def test_s1_s2_s9_re_entries_are_counted_in_the_compliance_report(coach_client, 
     page = coach_client.get(reverse("standards:compliance")).content.decode()
     assert "1 new intakes of a person declined earlier under S1" in page
     assert "0 new intakes of a person declined earlier under S2" in page
+
+
+def test_s9_a_new_date_of_birth_under_the_same_name_still_answers_the_age_decline(coach, vault):
+    intake(coach, name="Kit Young", age=15)
+    with pytest.raises(ActionStopped) as stopped:
+        intake(coach, name="kit  young", age=19)
+    assert [clause for clause, _ in stopped_by(stopped)] == ["S9"]
+    assert not Client.objects.filter(coach=coach, status=Client.Status.ACTIVE).exists()
+    result = intake(
+        coach, name="Kit Young", age=19, reentry_explanation="The first date of birth was mistyped."
+    )
+    assert result.client.status == Client.Status.ACTIVE and result.intake.reentry_of is not None
+
+
+def test_s2_declining_the_same_person_again_needs_no_explanation_and_is_no_re_entry(coach, vault):
+    intake(coach, name="Robin Ash", born=BORN, suicidal_thoughts=True, intent_or_plan=True)
+    result = intake(coach, name="Robin Ash", born=BORN, decline_reason="capacity")
+    assert result.client.status == Client.Status.DECLINED
+    assert result.intake.reentry_of is None
+    assert not AuditEvent.objects.filter(coach=coach, action="intake.reentered").exists()
+
+
+def test_s2_a_minor_with_passive_thoughts_is_referred_on_not_followed_up(coach, vault):
+    result = intake(coach, age=15, suicidal_thoughts=True)
+    items = OpenItem.objects.filter(coach=coach, resolved_at=None)
+    assert result.client.status == Client.Status.DECLINED
+    assert sorted(items.values_list("clause", "record_types")) == [("S9", "youth_referral")]

@@ -85,6 +85,9 @@ class Intake(VaultModel):
     # HMAC-SHA256 (hex) of the normalised "name|date of birth", keyed from the coach's account
     # key (Vault.blind_index): finds an earlier intake of the same person, never in clear.
     identity_index = models.CharField(max_length=64, blank=True)
+    # The same keyed hash of the name alone: an S9 decline is about the date of birth itself,
+    # so a later intake under the same name with another date of birth must answer it too.
+    name_index = models.CharField(max_length=64, blank=True)
     # An intake that follows an S1, S2 or S9 decline of the same person names it, with the
     # coach's explanation of why the answers are different now.
     reentry_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -93,7 +96,10 @@ class Intake(VaultModel):
     decided_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["coach", "identity_index"], name="intake_coach_identity")]
+        indexes = [
+            models.Index(fields=["coach", "identity_index"], name="intake_coach_identity"),
+            models.Index(fields=["coach", "name_index"], name="intake_coach_name"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(outcome="declined") | ~models.Q(decline_reason=""),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ethos.audit.actions import Action
@@ -57,6 +58,7 @@ SAFETY_CHECK_TEXT_NEEDED = "Write what you asked, what they said and how they wi
 SAFETY_FOLLOW_UP_MAX_DAYS = 14
 # The keyed hash of a person's name and date of birth (Vault.blind_index), and what it is for.
 IDENTITY_PURPOSE = "intake.person"
+NAME_PURPOSE = "intake.name"
 
 
 @dataclass(frozen=True)
@@ -165,10 +167,14 @@ def _blocked_reason(verdict: Verdict) -> str:
 # -- the same person again (S1, S2, S9) -------------------------------------------------------
 
 
+def _name_text(name: str) -> str:
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return " ".join(folded.split())
+
+
 def identity_text(*, name: str, date_of_birth: datetime.date) -> str:
     """Normalise a name and date of birth, so that "Zoë  Smith" and "zoë smith" read the same."""
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
-    return f"{' '.join(folded.split())}|{date_of_birth.isoformat()}"
+    return f"{_name_text(name)}|{date_of_birth.isoformat()}"
 
 
 def identity_index(*, name: str, date_of_birth: datetime.date) -> str:
@@ -177,26 +183,41 @@ def identity_index(*, name: str, date_of_birth: datetime.date) -> str:
     return current_vault().blind_index(IDENTITY_PURPOSE, text).hex()
 
 
+def name_index(name: str) -> str:
+    """Return the keyed hash (hex) of the normalised name alone (for an S9 decline)."""
+    return current_vault().blind_index(NAME_PURPOSE, _name_text(name)).hex()
+
+
 def _index_earlier_intakes(*, coach) -> None:
-    """Give intakes recorded before the identity index existed theirs (it needs the open vault)."""
-    for row in Intake.objects.filter(coach=coach, identity_index="").select_related("client__data_key"):
+    """Give intakes recorded before the indexes existed theirs (it needs the open vault)."""
+    missing = Intake.objects.filter(Q(identity_index="") | Q(name_index=""), coach=coach)
+    for row in missing.select_related("client__data_key"):
         row.identity_index = identity_index(name=row.client.name, date_of_birth=row.client.date_of_birth)
-        row.save(update_fields=["identity_index"])
+        row.name_index = name_index(row.client.name)
+        row.save(update_fields=["identity_index", "name_index"])
 
 
-def _earlier_decline(*, coach, index: str) -> Intake | None:
-    rows = Intake.objects.filter(coach=coach, identity_index=index).order_by("-submitted_at", "-id")
-    for row in rows.only("id", "coach", "outcome", "decline_reason", "submitted_at"):
+def _earlier_decline(*, coach, name: str, date_of_birth: datetime.date) -> Intake | None:
+    person, same_name = identity_index(name=name, date_of_birth=date_of_birth), name_index(name)
+    rows = (
+        Intake.objects.filter(Q(identity_index=person) | Q(name_index=same_name), coach=coach)
+        .order_by("-submitted_at", "-id")
+        .only("id", "coach", "outcome", "decline_reason", "submitted_at", "identity_index")
+    )
+    for row in rows:
         if row.outcome == Intake.Outcome.ACCEPTED:
             return None  # taken on since: the decline was answered then
-        if row.decline_reason in DECLINING_CLAUSES:
+        if row.identity_index == person and row.decline_reason in DECLINING_CLAUSES:
+            return row
+        # A new date of birth is exactly the answer an S9 decline turns on.
+        if row.decline_reason == "S9":
             return row
     return None
 
 
 def earlier_decline_of(*, coach, name: str, date_of_birth: datetime.date) -> Intake | None:
     """Return this person's last S1, S2 or S9 decline that no later accepted intake followed."""
-    return _earlier_decline(coach=coach, index=identity_index(name=name, date_of_birth=date_of_birth))
+    return _earlier_decline(coach=coach, name=name, date_of_birth=date_of_birth)
 
 
 def reentry_message(earlier: Intake) -> str:
@@ -224,7 +245,11 @@ def intake_submit(*, coach, data: IntakeData) -> IntakeResult:
     with transaction.atomic():
         _index_earlier_intakes(coach=coach)
     index = identity_index(name=data.name, date_of_birth=data.date_of_birth)
-    earlier = None if declining else _earlier_decline(coach=coach, index=index)
+    # A coach who declines the person again (for capacity, say) takes nobody on: nothing to answer.
+    taking_on = not declining and not data.decline_reason
+    earlier = (
+        _earlier_decline(coach=coach, name=data.name, date_of_birth=data.date_of_birth) if taking_on else None
+    )
     if earlier is not None:
         facts = dataclasses.replace(
             facts,
@@ -233,7 +258,13 @@ def intake_submit(*, coach, data: IntakeData) -> IntakeResult:
         )
     with action():
         client = Client(coach=coach)
-        intake = Intake(coach=coach, client=client, identity_index=index, reentry_of=earlier)
+        intake = Intake(
+            coach=coach,
+            client=client,
+            identity_index=index,
+            name_index=name_index(data.name),
+            reentry_of=earlier,
+        )
         verdict = enforce(
             coach=coach,
             point=Point.INTAKE_SUBMIT,

@@ -526,7 +526,14 @@ S2_PASSIVE_RESOLUTION = "Do a safety check with them and set the day you will fo
 
 @rule("S2", Point.INTAKE_SUBMIT)
 def s2_passive_thoughts_need_a_safety_check(facts: Facts) -> Iterator[Finding]:
-    if facts.passive_suicidal_thoughts and not facts.suicide_risk:
+    # Someone the intake declines anyway (S1, S2, S9) is referred on, not followed up by this coach.
+    declined = (
+        facts.suicide_risk
+        or facts.active_addiction
+        or facts.self_harm
+        or (facts.client_age is not None and facts.client_age < facts.age_of_majority)
+    )
+    if facts.passive_suicidal_thoughts and not declined:
         yield Finding(
             "S2",
             REQUIRE,

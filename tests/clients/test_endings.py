@@ -55,7 +55,6 @@ def open_record_types(coach, subject_id) -> set[str]:
     return {name for item in items for name in item.record_type_list}
 
 
-
 @pytest.fixture
 def robin(coach, vault):
     return intake(coach, name="Robin Ash").client
@@ -566,3 +565,19 @@ def test_the_client_page_endings_section_has_the_same_query_bound_for_one_and_ma
     with django_assert_max_num_queries(len(one.captured_queries)):
         page = coach_client.get(url).content.decode()
     assert page.count("Download the letter") == 6
+
+
+def test_p11_an_offer_of_a_service_taken_out_of_use_does_not_count(coach, robin, harbour):
+    directory.resource_deactivate(coach=coach, resource=harbour)
+    with pytest.raises(ActionStopped) as refused:
+        release(
+            coach,
+            robin,
+            by=Ending.InitiatedBy.CLIENT,
+            client_reason="Done for now",
+            referral_resources=[harbour],
+            referral_declined=True,
+        )
+    assert refused.value.verdict.clauses == ("P10",)
+    assert Client.objects.get(pk=robin.pk).status == Client.Status.ACTIVE
+    assert not Ending.objects.filter(client=robin).exists()

@@ -118,7 +118,7 @@ def test_s2_thoughts_without_intent_or_plan_do_not_decline_but_are_not_a_pass(co
     assert result.client.status == Client.Status.ACTIVE
     # The old way let this through without a trace; now a safety check is owed (S2).
     [item] = OpenItem.objects.filter(coach=coach, clause="S2", resolved_at=None)
-    assert item.record_type_list == ["safety_check"] and item.follow_up
+    assert item.record_type_list == ["safety_follow_up"] and item.follow_up
     assert item.message == rules.S2_PASSIVE and item.subject_id == str(result.client.pk)
     assert "S2" in clauses_found(coach)
 

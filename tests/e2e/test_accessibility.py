@@ -64,6 +64,14 @@ def practice_with_clients():
         goals.goal_progress_add(coach=coach, goal=confirmed, recorded_on=years_ago(0), score=4)
         goals.goal_create(coach=coach, client=sam, words="Say no to overtime once a week")  # awaits P5
         services.referral_make(coach=coach, client=sam, resource=resource, reason="Grief work alongside us")
+        safety_check = services.safety_check_record(
+            coach=coach,
+            client=sam,
+            checked_on=years_ago(0),
+            summary="Asked about the thoughts and whether she had thought of acting: she had not.",
+            safety_plan="Her sister is staying this week.",
+            follow_up_on=years_ago(0),
+        )
         declined = intake(
             coach, name=DECLINED_NAME, age=DECLINED_AGE, suicidal_thoughts=True, intent_or_plan=True
         ).client
@@ -75,6 +83,7 @@ def practice_with_clients():
         "client page": reverse("clients:detail", args=[sam.pk]),
         "safety-check form": reverse("clients:safety_check", args=[sam.pk]),
         "safety checks due": reverse("clients:safety_checks"),
+        "safety follow-up form": reverse("clients:safety_follow_up", args=[sam.pk, safety_check.pk]),
         "referral": reverse("clients:refer", args=[sam.pk]),
         "ending form": reverse("clients:end", args=[sam.pk]),
         "directory": reverse("referrals:list"),

@@ -55,6 +55,7 @@ class Action(StrEnum):
     INTAKE_CRISIS_PROTOCOL_SHOWN = "intake.crisis_protocol_shown"
     INTAKE_REENTERED = "intake.reentered"
     INTAKE_SAFETY_CHECK_RECORDED = "intake.safety_check_recorded"
+    INTAKE_SAFETY_FOLLOWED_UP = "intake.safety_followed_up"
     CLIENT_VIEWED = "client.viewed"
     CLIENT_CONTACT_CHANGED = "client.contact_changed"
     CLIENT_ENDED = "client.ended"
@@ -110,6 +111,7 @@ _LABELS = {
     Action.INTAKE_CRISIS_PROTOCOL_SHOWN: "Crisis protocol shown",
     Action.INTAKE_REENTERED: "Declined person taken through a new intake",
     Action.INTAKE_SAFETY_CHECK_RECORDED: "Safety check recorded",
+    Action.INTAKE_SAFETY_FOLLOWED_UP: "Safety check followed up",
     Action.CLIENT_VIEWED: "Client record viewed",
     Action.CLIENT_CONTACT_CHANGED: "Client contact details changed",
     Action.CLIENT_ENDED: "Coaching ended",

@@ -24,9 +24,8 @@ from ethos.audit.services import audit_append
 from ethos.pdf import SANS, Document
 from ethos.practice.models import PracticeClosure
 from ethos.referrals.models import Resource
-from ethos.referrals.selectors import vetting_state
 from ethos.standards.engine import Subject
-from ethos.standards.facts import Facts, Vetting
+from ethos.standards.facts import Facts
 from ethos.standards.points import Point
 from ethos.standards.services import action, enforce, open_items_resolve_for
 
@@ -238,9 +237,15 @@ def client_release(
             raise ValidationError(CANNOT_END)
         if kind == Ending.Kind.PAUSE and status != Client.Status.ACTIVE:
             raise ValidationError(CANNOT_PAUSE)
-        # P10 first, before anything is written: a referral to a service the coach has not
-        # vetted (or whose vetting lapsed) is refused and its finding recorded, and the ending waits.
-        unvetted = next((r for r in resources if vetting_state(r) is not Vetting.CURRENT), None)
+        # P10 first, before anything is written: a referral to (or an offer of) a service the coach
+        # has not vetted, whose vetting lapsed or that is out of use is refused and its finding
+        # recorded, and the ending waits.
+        usable = set(
+            Resource.objects.currently_vetted()
+            .filter(pk__in=[r.pk for r in resources])
+            .values_list("pk", flat=True)
+        )
+        unvetted = next((r for r in resources if r.pk not in usable), None)
         if unvetted is not None:
             services.referral_make(coach=coach, client=client, resource=unvetted, reason=reason)
         already = len(coaching_referrals_since_active(client))

@@ -225,3 +225,18 @@ class SafetyCheckForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": NOT_A_DAY},
     )
+
+
+class SafetyFollowUpForm(forms.Form):
+    """The follow-up of a safety check, on or after the day that was set (S2)."""
+
+    followed_up_on = forms.DateField(
+        label="The day you followed it up",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": NOT_A_DAY},
+    )
+    note = forms.CharField(
+        max_length=5000,
+        label="How they are, and what you agreed",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

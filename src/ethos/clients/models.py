@@ -125,6 +125,9 @@ class SafetyCheck(VaultModel):
     summary = EncryptedTextField()
     safety_plan = EncryptedTextField()
     follow_up_on = models.DateField()
+    # The follow-up itself: the S2 item stays open until it is recorded.
+    followed_up_on = models.DateField(null=True, blank=True)
+    follow_up_note = EncryptedTextField(null=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -132,6 +135,11 @@ class SafetyCheck(VaultModel):
             models.CheckConstraint(
                 condition=models.Q(follow_up_on__gte=models.F("checked_on")),
                 name="safety_check_follow_up_after_check",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(followed_up_on__isnull=True)
+                | models.Q(followed_up_on__gte=models.F("checked_on")),
+                name="safety_check_followed_up_after_check",
             ),
         ]
 

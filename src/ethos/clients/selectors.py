@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from .models import Client, Goal
+from .models import Client, Goal, SafetyCheck
 
 
 def get_client_for_coach(coach, pk) -> Client:
@@ -38,3 +38,11 @@ def clients_for(coach, *, status: str = "", query: str = "") -> list[Client]:
             c for c in found if needle in c.name.casefold() or needle in (c.preferred_name or "").casefold()
         ]
     return found
+
+
+def get_safety_check_for_coach(coach, client: Client, pk) -> SafetyCheck:
+    """Return the coach's safety check of this client; anyone else's is a 404."""
+    check = SafetyCheck.objects.select_related("data_key").filter(coach=coach, client=client, pk=pk).first()
+    if check is None:
+        raise Http404("No such safety check.")
+    return check

@@ -54,8 +54,15 @@ SAFETY_CHECK_IN_FUTURE = "The safety check cannot have happened on a future day.
 FOLLOW_UP_BEFORE_CHECK = "The follow-up has to be on or after the day of the check."
 FOLLOW_UP_TOO_FAR = "Follow up within {days} days of the check."
 SAFETY_CHECK_TEXT_NEEDED = "Write what you asked, what they said and how they will keep safe."
+SAFETY_CHECK_BEFORE_INTAKE = "The safety check cannot be from before you first met them at intake."
+FOLLOW_UP_NOTE_NEEDED = "Write how they are and what you agreed."
+FOLLOW_UP_IN_FUTURE = "Record the follow-up once it has happened, not before."
+FOLLOWED_UP_BEFORE_CHECK = "The follow-up cannot be before the safety check."
+ALREADY_FOLLOWED_UP = "This safety check was already followed up."
 # Ethos's own practice rule, not the code's words: a safety check is followed up within two weeks.
 SAFETY_FOLLOW_UP_MAX_DAYS = 14
+# The record type that closes the S2 item for thoughts of death without intent or plan.
+SAFETY_FOLLOW_UP = "safety_follow_up"
 # The keyed hash of a person's name and date of birth (Vault.blind_index), and what it is for.
 IDENTITY_PURPOSE = "intake.person"
 NAME_PURPOSE = "intake.name"
@@ -361,7 +368,9 @@ def crisis_protocol_shown(*, coach, client: Client) -> None:
 def safety_checks_due(*, coach) -> list[Client]:
     """Return the coach's people with an open S2 item that a safety check answers, oldest first."""
     items = open_items_for(coach)
-    ids = [i.subject_id for i in items if i.subject_type == "client" and "safety_check" in i.record_type_list]
+    ids = [
+        i.subject_id for i in items if i.subject_type == "client" and SAFETY_FOLLOW_UP in i.record_type_list
+    ]
     return list(
         Client.objects.filter(coach=coach, pk__in=ids).prefetch_related("data_key").order_by("created_at")
     )
@@ -376,7 +385,10 @@ def safety_check_record(
     safety_plan: str,
     follow_up_on: datetime.date,
 ) -> SafetyCheck:
-    """Record a safety check and the day it is followed up; it answers the S2 item from intake."""
+    """Record a safety check and the day it will be followed up (S2, thoughts without intent or plan).
+
+    The S2 item from intake stays open until the follow-up itself is recorded.
+    """
     if client.coach_id != coach.pk:
         raise PermissionError(NOT_YOUR_CLIENT)
     summary, safety_plan = summary.strip(), safety_plan.strip()
@@ -384,6 +396,8 @@ def safety_check_record(
         raise ValidationError(SAFETY_CHECK_TEXT_NEEDED)
     if checked_on > timezone.localdate():
         raise ValidationError({"checked_on": SAFETY_CHECK_IN_FUTURE})
+    if checked_on < timezone.localdate(client.created_at):
+        raise ValidationError({"checked_on": SAFETY_CHECK_BEFORE_INTAKE})
     if follow_up_on < checked_on:
         raise ValidationError({"follow_up_on": FOLLOW_UP_BEFORE_CHECK})
     if follow_up_on > checked_on + datetime.timedelta(days=SAFETY_FOLLOW_UP_MAX_DAYS):
@@ -407,10 +421,47 @@ def safety_check_record(
             clauses=["S2"],
             details={"follow_up_on": follow_up_on.isoformat()},
         )
-        open_items_resolve_for(
-            coach=coach, subject=Subject.of(client), record_type="safety_check", record_id=str(record.pk)
-        )
     return record
+
+
+def safety_follow_up_record(
+    *, coach, check: SafetyCheck, followed_up_on: datetime.date, note: str
+) -> SafetyCheck:
+    """Record that a safety check was followed up; only this closes the S2 item from intake."""
+    if check.coach_id != coach.pk:
+        raise PermissionError(NOT_YOUR_CLIENT)
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": FOLLOW_UP_NOTE_NEEDED})
+    if followed_up_on > timezone.localdate():
+        raise ValidationError({"followed_up_on": FOLLOW_UP_IN_FUTURE})
+    if followed_up_on < check.checked_on:
+        raise ValidationError({"followed_up_on": FOLLOWED_UP_BEFORE_CHECK})
+    with transaction.atomic():
+        locked = SafetyCheck.objects.select_for_update().only("followed_up_on").get(pk=check.pk)
+        if locked.followed_up_on is not None:
+            raise ValidationError(ALREADY_FOLLOWED_UP)
+        check.followed_up_on = followed_up_on
+        check.follow_up_note = note
+        check.save(update_fields=["followed_up_on", "follow_up_note"])
+        audit_append(
+            coach=coach,
+            action=Action.INTAKE_SAFETY_FOLLOWED_UP,
+            target_type="client",
+            target_id=str(check.client_id),
+            clauses=["S2"],
+            details={
+                "followed_up_on": followed_up_on.isoformat(),
+                "planned_for": check.follow_up_on.isoformat(),
+            },
+        )
+        open_items_resolve_for(
+            coach=coach,
+            subject=Subject(type="client", id=str(check.client_id)),
+            record_type=SAFETY_FOLLOW_UP,
+            record_id=str(check.pk),
+        )
+    return check
 
 
 def referral_make(

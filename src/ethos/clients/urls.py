@@ -11,6 +11,11 @@ urlpatterns = [
     path("clients/<uuid:pk>/crisis/", views.crisis, name="crisis"),
     path("clients/<uuid:pk>/crisis/shown/", views.crisis_shown, name="crisis_shown"),
     path("clients/<uuid:pk>/safety-check/", views.safety_check, name="safety_check"),
+    path(
+        "clients/<uuid:pk>/safety-check/<uuid:check_pk>/follow-up/",
+        views.safety_follow_up,
+        name="safety_follow_up",
+    ),
     path("clients/safety-checks/", views.safety_checks, name="safety_checks"),
     path("clients/<uuid:pk>/contact/", views.contact_edit, name="contact"),
     path("clients/<uuid:pk>/refer/", views.refer, name="refer"),

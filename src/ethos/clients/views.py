@@ -8,9 +8,17 @@ from ethos.practice.selectors import COMPETENCE_AREAS, area_label, competence_fo
 from ethos.referrals.selectors import crisis_resources, get_resource_for_coach, resources_for
 from ethos.standards.engine import ActionStopped, Subject
 from ethos.standards.selectors import open_items_for
+from ethos.web import apply_errors
 
 from . import pages, selectors, services
-from .forms import ContactForm, IntakeForm, ReferralForm, SafetyCheckForm, SupervisionPlanForm
+from .forms import (
+    ContactForm,
+    IntakeForm,
+    ReferralForm,
+    SafetyCheckForm,
+    SafetyFollowUpForm,
+    SupervisionPlanForm,
+)
 from .models import Client
 
 INTAKE_ACCEPTED = "The intake is recorded and {name} is now your client."
@@ -19,7 +27,8 @@ CONTACT_SAVED = "Contact details saved. The previous ones are kept in the record
 REFERRAL_SAVED = "Referral recorded."
 SUPERVISION_SAVED = "Supervision plan recorded."
 CRISIS_RECORDED = "Recorded: you went through the crisis protocol with {name}."
-SAFETY_CHECK_SAVED = "Safety check recorded. The follow-up is on {day}."
+SAFETY_CHECK_SAVED = "Safety check recorded. The follow-up is on {day}; record it here once it has happened."
+SAFETY_FOLLOWED_UP = "Follow-up recorded."
 
 
 def _areas(coach) -> list[tuple[str, str]]:
@@ -107,6 +116,23 @@ def safety_check(request: HttpRequest, pk) -> HttpResponse:
     return render(request, "clients/safety_check.html", {"client": client, "form": form})
 
 
+@require_http_methods(["GET", "POST"])
+def safety_follow_up(request: HttpRequest, pk, check_pk) -> HttpResponse:
+    """Record the follow-up of a safety check; only this closes the S2 item (S2)."""
+    client = selectors.get_client_for_coach(request.user, pk)
+    check = selectors.get_safety_check_for_coach(request.user, client, check_pk)
+    form = SafetyFollowUpForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.safety_follow_up_record(coach=request.user, check=check, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, SAFETY_FOLLOWED_UP)
+            return redirect("clients:detail", pk=client.pk)
+    return render(request, "clients/safety_follow_up.html", {"client": client, "check": check, "form": form})
+
+
 def safety_checks(request: HttpRequest) -> HttpResponse:
     """The people waiting for a safety check (S2), each linked to the page that records it."""
     clients = services.safety_checks_due(coach=request.user)
@@ -123,7 +149,9 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
         "sections": pages.sections_for(client),
         "timeline": pages.timeline_for(client),
         "open_items": subject_items,
-        "needs_safety_check": any("safety_check" in item.record_type_list for item in subject_items),
+        "needs_safety_check": any(
+            services.SAFETY_FOLLOW_UP in item.record_type_list for item in subject_items
+        ),
         "area_label": area_label,
     }
     return render(request, "clients/detail.html", context)

@@ -521,7 +521,9 @@ def s9_reentry_after_a_decline(facts: Facts) -> Iterator[Finding]:
 
 
 S2_PASSIVE = "The person has had thoughts of ending their life, without intent or a plan: not a pass."
-S2_PASSIVE_RESOLUTION = "Do a safety check with them and set the day you will follow it up."
+S2_PASSIVE_RESOLUTION = (
+    "Do a safety check with them, set the day you will follow it up, and record the follow-up on that day."
+)
 
 
 @rule("S2", Point.INTAKE_SUBMIT)
@@ -539,7 +541,7 @@ def s2_passive_thoughts_need_a_safety_check(facts: Facts) -> Iterator[Finding]:
             REQUIRE,
             S2_PASSIVE,
             S2_PASSIVE_RESOLUTION,
-            records=("safety_check",),
+            records=("safety_follow_up",),
             follow_up=True,
             practice_rule=True,
         )

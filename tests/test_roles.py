@@ -127,3 +127,19 @@ def test_a_client_or_staff_member_signs_in_to_no_vault_and_no_coach_menu(role):
     assert page.status_code == 200 and "Clients" not in body and "Lock" not in body
     assert page.wsgi_request.vault is None
     assert browser.get(reverse("clients:list")).status_code == 404
+
+
+@pytest.mark.parametrize("role", [CLIENT, STAFF])
+def test_a_client_or_staff_member_changes_their_passphrase_without_any_vault(role):
+    user = person(role)
+    browser = _signed_in(user)
+    account = browser.get(reverse("accounts:account")).content.decode()
+    assert reverse("accounts:backup") not in account  # a coach's page, not theirs
+    new = "a different long passphrase"
+    response = browser.post(
+        reverse("accounts:passphrase_change"),
+        {"current_passphrase": PASSPHRASE, "new_passphrase": new, "new_passphrase_again": new},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(new)

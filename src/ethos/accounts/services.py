@@ -173,16 +173,20 @@ def first_coach_create(*, email: str, name: str, passphrase: str) -> NewCoach:
         return coach_create(email=email, name=name, passphrase=passphrase)
 
 
-def passphrase_change(*, user: User, vault: Vault, new_passphrase: str) -> None:
-    """Set a new passphrase and re-wrap the account key under it (no data is re-encrypted).
+def passphrase_change(*, user: User, vault: Vault | None, new_passphrase: str) -> None:
+    """Set a new passphrase; for a coach, re-wrap the account key under it (nothing is re-encrypted).
 
-    Django's session hash then ends the coach's other sessions.
+    Django's session hash then ends the person's other sessions. Clients and association staff
+    hold no vault, so theirs is the sign-in passphrase alone.
     """
+    if user.role == User.Role.COACH and vault is None:
+        raise ValueError("A coach's passphrase change needs the open vault, to re-wrap their key.")
     _validate_passphrase(new_passphrase, user, field="new_passphrase")
     with transaction.atomic():
         user.set_password(new_passphrase)
         user.save(update_fields=["password"])
-        vault_services.passphrase_rewrap(vault=vault, new_passphrase=new_passphrase)
+        if vault is not None:
+            vault_services.passphrase_rewrap(vault=vault, new_passphrase=new_passphrase)
         audit_append(coach=user, action=Action.AUTH_PASSPHRASE_CHANGED)
 
 

@@ -171,7 +171,8 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def passphrase_change(request: HttpRequest) -> HttpResponse:
-    if request.vault is None:
+    # A coach's passphrase also wraps the key to their records, so the vault must be open.
+    if request.user.role == User.Role.COACH and request.vault is None:
         raise VaultLocked("Unlock your records before changing the passphrase that protects them.")
     form = PassphraseChangeForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():

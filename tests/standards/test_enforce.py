@@ -204,19 +204,27 @@ def test_it_refuses_to_resolve_with_a_record_type_the_catalog_does_not_know(coac
         )
 
 
-def test_every_record_type_a_workflow_names_is_in_the_catalog():
+def test_record_types_are_named_once_in_the_enum_that_matches_the_catalog():
     import re
     from pathlib import Path
 
     from ethos.standards.catalog import catalog
+    from ethos.standards.record_types import RecordType, check_record_types
 
+    check_record_types()
+    assert {t.value for t in RecordType} == set(catalog().record_types)
     src = Path(__file__).resolve().parents[2] / "src" / "ethos"
-    named = {
-        name
+    literal = re.compile(
+        r"""(?<![a-z_])record_type=["']|records=\(["']|["'][a-z_]+["'] in [a-z_.]*record_type_list|records\[["']"""
+    )
+    offenders = [
+        f"{path.relative_to(src)}:{number}"
         for path in src.rglob("*.py")
-        for name in re.findall(r"""record_type=["']([a-z_]+)["']""", path.read_text())
-    }
-    assert named and named <= set(catalog().record_types)
+        if "migrations" not in path.parts
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if literal.search(line)
+    ]
+    assert offenders == []
 
 
 def test_p11_a_stopped_intake_leaves_no_open_item_on_the_client_it_never_made(coach):

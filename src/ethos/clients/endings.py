@@ -27,6 +27,7 @@ from ethos.referrals.models import Resource
 from ethos.standards.engine import Subject
 from ethos.standards.facts import Facts
 from ethos.standards.points import Point
+from ethos.standards.record_types import RecordType
 from ethos.standards.services import action, enforce, open_items_resolve_for
 
 from . import services
@@ -70,9 +71,10 @@ def _coaching_referrals(clients: Sequence[Client]):
 
     A referral to a provider later taken out of use, or whose vetting lapsed, no longer counts.
     """
-    from ethos.referrals.models import COACHING_REFERRAL, kinds_for
+    from ethos.referrals.models import kinds_for
+    from ethos.standards.record_types import RecordType
 
-    usable = Resource.objects.currently_vetted().filter(kind__in=kinds_for(COACHING_REFERRAL))
+    usable = Resource.objects.currently_vetted().filter(kind__in=kinds_for(RecordType.COACHING_REFERRAL))
     return Referral.objects.filter(client__in=clients, resource__in=usable).select_related("resource")
 
 
@@ -174,12 +176,12 @@ def _unique(resources: Iterable[Resource]) -> list[Resource]:
 
 def _resolve(*, coach, client: Client, ending: Ending, referrals: list[Referral]) -> None:
     subject = Subject.of(client)
-    records = {"release_explanation": str(ending.pk)}
+    records = {RecordType.RELEASE_EXPLANATION: str(ending.pk)}
     if ending.referral_offer == Ending.ReferralOffer.DECLINED:
         # The offer the client declined answers P11 as itself, not as a referral.
-        records["referral_offer"] = str(ending.pk)
-    records["coaching_referral"] = str(referrals[-1].pk) if referrals else str(ending.pk)
-    records["client_release"] = str(ending.pk)
+        records[RecordType.REFERRAL_OFFER] = str(ending.pk)
+    records[RecordType.COACHING_REFERRAL] = str(referrals[-1].pk) if referrals else str(ending.pk)
+    records[RecordType.CLIENT_RELEASE] = str(ending.pk)
     for record_type, record_id in records.items():
         open_items_resolve_for(coach=coach, subject=subject, record_type=record_type, record_id=record_id)
     if not Client.objects.filter(coach=coach, status__in=OPEN_STATUSES).exists():
@@ -187,7 +189,7 @@ def _resolve(*, coach, client: Client, ending: Ending, referrals: list[Referral]
         open_items_resolve_for(
             coach=coach,
             subject=practice_subject(coach),
-            record_type="client_release",
+            record_type=RecordType.CLIENT_RELEASE,
             record_id=str(ending.pk),
         )
 
@@ -358,7 +360,7 @@ def practice_close(*, coach) -> PracticeClosure:
         open_items_resolve_for(
             coach=coach,
             subject=practice_subject(coach),
-            record_type="client_release",
+            record_type=RecordType.CLIENT_RELEASE,
             record_id=str(closure.pk),
         )
     return closure

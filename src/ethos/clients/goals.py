@@ -20,6 +20,7 @@ from ethos.audit.services import audit_append
 from ethos.standards.engine import Subject, Verdict
 from ethos.standards.facts import Facts
 from ethos.standards.points import Point
+from ethos.standards.record_types import RecordType
 from ethos.standards.services import action, enforce, open_items_resolve_for
 
 from .chart import Series
@@ -130,7 +131,10 @@ def goal_activate(*, coach, goal: Goal) -> Verdict:
             goal.save(update_fields=["status"])
             _audit(coach=coach, goal=goal, action=Action.GOAL_ACTIVATED)
         open_items_resolve_for(
-            coach=coach, subject=Subject.of(goal), record_type="goal_confirmation", record_id=str(goal.pk)
+            coach=coach,
+            subject=Subject.of(goal),
+            record_type=RecordType.GOAL_CONFIRMATION,
+            record_id=str(goal.pk),
         )
     return verdict
 

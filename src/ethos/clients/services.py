@@ -26,6 +26,7 @@ from ethos.referrals.services import referral_check
 from ethos.standards.engine import Subject, Verdict, evaluate
 from ethos.standards.facts import Facts, age_on
 from ethos.standards.points import Point
+from ethos.standards.record_types import RecordType
 from ethos.standards.selectors import open_items_for
 from ethos.standards.services import action, enforce, open_items_resolve_for
 from ethos.vault.context import current_vault
@@ -61,8 +62,6 @@ FOLLOWED_UP_BEFORE_CHECK = "The follow-up cannot be before the safety check."
 ALREADY_FOLLOWED_UP = "This safety check was already followed up."
 # Ethos's own practice rule, not the code's words: a safety check is followed up within two weeks.
 SAFETY_FOLLOW_UP_MAX_DAYS = 14
-# The record type that closes the S2 item for thoughts of death without intent or plan.
-SAFETY_FOLLOW_UP = "safety_follow_up"
 # The keyed hash of a person's name and date of birth (Vault.blind_index), and what it is for.
 IDENTITY_PURPOSE = "intake.person"
 NAME_PURPOSE = "intake.name"
@@ -369,7 +368,9 @@ def safety_checks_due(*, coach) -> list[Client]:
     """Return the coach's people with an open S2 item that a safety check answers, oldest first."""
     items = open_items_for(coach)
     ids = [
-        i.subject_id for i in items if i.subject_type == "client" and SAFETY_FOLLOW_UP in i.record_type_list
+        i.subject_id
+        for i in items
+        if i.subject_type == "client" and RecordType.SAFETY_FOLLOW_UP in i.record_type_list
     ]
     return list(
         Client.objects.filter(coach=coach, pk__in=ids).prefetch_related("data_key").order_by("created_at")
@@ -458,7 +459,7 @@ def safety_follow_up_record(
         open_items_resolve_for(
             coach=coach,
             subject=Subject(type="client", id=str(check.client_id)),
-            record_type=SAFETY_FOLLOW_UP,
+            record_type=RecordType.SAFETY_FOLLOW_UP,
             record_id=str(check.pk),
         )
     return check
@@ -490,10 +491,10 @@ def referral_make(
         )
         # The open items this referral answers are those its kind of service fits (the one table,
         # referrals.models.RECORD_TYPES_BY_KIND): a legal service never closes a crisis item (S2).
-        from ethos.standards.rules import COMPETENCE_REFERRAL, concerns_to_refer
+        from ethos.standards.rules import concerns_to_refer
 
         record_types = list(resource.record_types)
-        if COMPETENCE_REFERRAL in record_types:
+        if RecordType.COMPETENCE_REFERRAL in record_types:
             # S5 closes only on a referral for a concern, once every concern the client brought
             # that lies outside the coach's competence has one. Supervision never counts.
             intake = Intake.objects.filter(client=client).first()
@@ -502,7 +503,7 @@ def referral_make(
             referred = {
                 made.concern_area
                 for made in Referral.objects.filter(client=client).select_related("resource", "data_key")
-                if made.concern_area and COMPETENCE_REFERRAL in made.resource.record_types
+                if made.concern_area and RecordType.COMPETENCE_REFERRAL in made.resource.record_types
             }
             left = concerns_to_refer(
                 Facts(
@@ -513,7 +514,7 @@ def referral_make(
                 )
             )
             if not concern_area or left:
-                record_types.remove(COMPETENCE_REFERRAL)
+                record_types.remove(RecordType.COMPETENCE_REFERRAL)
         for record_type in record_types:
             open_items_resolve_for(
                 coach=coach,
@@ -556,9 +557,9 @@ def supervision_plan_record(
             details={"alongside_open_items": [str(item.pk) for item in items if item.clause == "S5"]},
         )
         for item in items:
-            if item.clause != "S5" and "supervision_entry" in item.record_type_list:
+            if item.clause != "S5" and RecordType.SUPERVISION_ENTRY in item.record_type_list:
                 open_item_resolve(
-                    coach=coach, item=item, record_type="supervision_entry", record_id=str(record.pk)
+                    coach=coach, item=item, record_type=RecordType.SUPERVISION_ENTRY, record_id=str(record.pk)
                 )
     return record
 

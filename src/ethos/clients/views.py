@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ethos.practice.selectors import COMPETENCE_AREAS, area_label, competence_for, profile_for
 from ethos.referrals.selectors import crisis_resources, get_resource_for_coach, resources_for
 from ethos.standards.engine import ActionStopped, Subject
+from ethos.standards.record_types import RecordType
 from ethos.standards.selectors import open_items_for
 from ethos.web import apply_errors
 
@@ -150,7 +151,7 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
         "timeline": pages.timeline_for(client),
         "open_items": subject_items,
         "needs_safety_check": any(
-            services.SAFETY_FOLLOW_UP in item.record_type_list for item in subject_items
+            RecordType.SAFETY_FOLLOW_UP in item.record_type_list for item in subject_items
         ),
         "area_label": area_label,
     }

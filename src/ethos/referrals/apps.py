@@ -23,9 +23,9 @@ class ReferralsConfig(AppConfig):
     verbose_name = "Referral directory"
 
     def ready(self) -> None:
-        from ethos.standards.catalog import catalog
+        from ethos.standards.record_types import RecordType
 
         from . import evidence  # noqa: F401  (registers the P10 evidence provider)
         from .models import RECORD_TYPES_BY_KIND, Resource
 
-        check_record_types(RECORD_TYPES_BY_KIND, Resource.Kind.values, catalog().record_types)
+        check_record_types(RECORD_TYPES_BY_KIND, Resource.Kind.values, set(RecordType))

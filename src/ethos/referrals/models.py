@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
+from ethos.standards.record_types import RecordType
 from ethos.vault.fields import EncryptedTextField, VaultQuerySet
 from ethos.vault.models import VaultModel
 
@@ -114,38 +115,34 @@ class Resource(VaultModel):
 
 # The record types a referral can satisfy, by the kind of service it goes to: the one table that
 # decides which open items a referral answers, so a legal service never closes a crisis item.
-# Every name is checked against the catalog at start-up (apps.py).
-REFERRAL = "referral"  # any vetted service
-CRISIS_REFERRAL = "crisis_referral"  # S2: a crisis or mental-health service
-SAFETY_REFERRAL = "safety_referral"  # S1: an addiction, medical or self-harm service
-YOUTH_REFERRAL = "youth_referral"  # S9: a service for young people
-COMPETENCE_REFERRAL = "competence_referral"  # S5: a service that works with the concern
-COACHING_REFERRAL = "coaching_referral"  # P11: another coaching provider
+# S2: crisis or mental-health service; S1: addiction, medical or self-harm service; S9: a
+# service for young people; S5: a service that works with the concern; P11: another coach.
+_R = RecordType
 
 _K = Resource.Kind
 RECORD_TYPES_BY_KIND: dict[str, tuple[str, ...]] = {
-    _K.COACHING: (REFERRAL, COACHING_REFERRAL, COMPETENCE_REFERRAL),
-    _K.THERAPIST: (REFERRAL, CRISIS_REFERRAL, COMPETENCE_REFERRAL),
-    _K.MENTAL_HEALTH: (REFERRAL, CRISIS_REFERRAL, COMPETENCE_REFERRAL),
-    _K.PRESCRIBER: (REFERRAL, CRISIS_REFERRAL, SAFETY_REFERRAL),
-    _K.CRISIS_LINE: (REFERRAL, CRISIS_REFERRAL),
-    _K.ADDICTION: (REFERRAL, SAFETY_REFERRAL),
-    _K.MEDICAL: (REFERRAL, SAFETY_REFERRAL),
-    _K.SELF_HARM: (REFERRAL, SAFETY_REFERRAL),
-    _K.YOUTH: (REFERRAL, YOUTH_REFERRAL),
-    _K.DOMESTIC_VIOLENCE: (REFERRAL, COMPETENCE_REFERRAL),
-    _K.LEGAL: (REFERRAL,),
-    _K.OTHER: (REFERRAL,),
+    _K.COACHING: (_R.REFERRAL, _R.COACHING_REFERRAL, _R.COMPETENCE_REFERRAL),
+    _K.THERAPIST: (_R.REFERRAL, _R.CRISIS_REFERRAL, _R.COMPETENCE_REFERRAL),
+    _K.MENTAL_HEALTH: (_R.REFERRAL, _R.CRISIS_REFERRAL, _R.COMPETENCE_REFERRAL),
+    _K.PRESCRIBER: (_R.REFERRAL, _R.CRISIS_REFERRAL, _R.SAFETY_REFERRAL),
+    _K.CRISIS_LINE: (_R.REFERRAL, _R.CRISIS_REFERRAL),
+    _K.ADDICTION: (_R.REFERRAL, _R.SAFETY_REFERRAL),
+    _K.MEDICAL: (_R.REFERRAL, _R.SAFETY_REFERRAL),
+    _K.SELF_HARM: (_R.REFERRAL, _R.SAFETY_REFERRAL),
+    _K.YOUTH: (_R.REFERRAL, _R.YOUTH_REFERRAL),
+    _K.DOMESTIC_VIOLENCE: (_R.REFERRAL, _R.COMPETENCE_REFERRAL),
+    _K.LEGAL: (_R.REFERRAL,),
+    _K.OTHER: (_R.REFERRAL,),
 }
 
 
 # What each clause's record type is for, in the coach's words (for the pages that explain the table).
 FIT = (
-    ("S2", CRISIS_REFERRAL, "someone in crisis"),
-    ("S1", SAFETY_REFERRAL, "physical safety at risk"),
-    ("S9", YOUTH_REFERRAL, "someone under the age of majority"),
-    ("S5", COMPETENCE_REFERRAL, "a concern outside your competence"),
-    ("P11", COACHING_REFERRAL, "ending coaching"),
+    ("S2", _R.CRISIS_REFERRAL, "someone in crisis"),
+    ("S1", _R.SAFETY_REFERRAL, "physical safety at risk"),
+    ("S9", _R.YOUTH_REFERRAL, "someone under the age of majority"),
+    ("S5", _R.COMPETENCE_REFERRAL, "a concern outside your competence"),
+    ("P11", _R.COACHING_REFERRAL, "ending coaching"),
 )
 
 

@@ -12,5 +12,7 @@ class StandardsConfig(AppConfig):
         # Load and validate the catalog now, so a broken catalog stops start-up with its message
         # instead of failing the first action that asks the engine; then register our rules.
         from . import catalog, rules  # noqa: F401
+        from .record_types import check_record_types
 
         catalog.catalog()
+        check_record_types()

@@ -19,6 +19,7 @@ from .facts import (
     Vetting,
 )
 from .points import Point
+from .record_types import RecordType
 
 BLOCK, REQUIRE, WARN, RECORD = Strength.BLOCK, Strength.REQUIRE, Strength.WARN, Strength.RECORD
 
@@ -33,13 +34,9 @@ S1_NOTE_RESOLUTION = (
     "Record a scope review: can coaching safely continue, or is a referral to an addiction, "
     "medical or self-harm service needed?"
 )
-# The record types a referral must have to answer each clause: the directory's table of kinds
-# (ethos.referrals.models.RECORD_TYPES_BY_KIND) says which services give them.
-SAFETY_REFERRAL = "safety_referral"  # S1
-CRISIS_REFERRAL = "crisis_referral"  # S2
-COMPETENCE_REFERRAL = "competence_referral"  # S5
-YOUTH_REFERRAL = "youth_referral"  # S9
-COACHING_REFERRAL = "coaching_referral"  # P11
+# The referral record types each clause asks for (RecordType.CRISIS_REFERRAL ...): the
+# directory's table of kinds (ethos.referrals.models.RECORD_TYPES_BY_KIND) says which services
+# give them.
 
 
 @rule("S1", Point.INTAKE_SUBMIT)
@@ -51,7 +48,7 @@ def s1_physical_safety(facts: Facts) -> Iterator[Finding]:
             REQUIRE,
             S1_REFERRAL,
             S1_REFERRAL_RESOLUTION,
-            records=(SAFETY_REFERRAL,),
+            records=(RecordType.SAFETY_REFERRAL,),
             follow_up=True,
             practice_rule=True,
         )
@@ -65,7 +62,7 @@ def s1_safety_signals_in_notes(facts: Facts) -> Iterator[Finding]:
             REQUIRE,
             S1_NOTE,
             S1_NOTE_RESOLUTION,
-            records=("scope_review", SAFETY_REFERRAL),
+            records=(RecordType.SCOPE_REVIEW, RecordType.SAFETY_REFERRAL),
             follow_up=True,
         )
 
@@ -97,7 +94,7 @@ def s2_not_crisis_care(facts: Facts) -> Iterator[Finding]:
             REQUIRE,
             S2_REFERRAL,
             S2_REFERRAL_RESOLUTION,
-            records=(CRISIS_REFERRAL,),
+            records=(RecordType.CRISIS_REFERRAL,),
             follow_up=True,
             practice_rule=True,
         )
@@ -111,7 +108,7 @@ def s2_risk_with_a_current_client(facts: Facts) -> Iterator[Finding]:
             REQUIRE,
             S2_ACTIVE,
             S2_ACTIVE_RESOLUTION,
-            records=("scope_review", CRISIS_REFERRAL),
+            records=(RecordType.SCOPE_REVIEW, RecordType.CRISIS_REFERRAL),
             follow_up=True,
         )
 
@@ -131,7 +128,7 @@ def s3_no_session_under_the_influence(facts: Facts) -> Iterator[Finding]:
             REQUIRE,
             S3_FOLLOW_UP,
             S3_FOLLOW_UP_RESOLUTION,
-            records=("influence_followup",),
+            records=(RecordType.INFLUENCE_FOLLOWUP,),
             follow_up=True,
             practice_rule=True,
         )
@@ -172,7 +169,7 @@ def s5_within_competence(facts: Facts) -> Iterator[Finding]:
             REQUIRE,
             S5_OUTSIDE,
             S5_OUTSIDE_RESOLUTION,
-            records=(COMPETENCE_REFERRAL,),
+            records=(RecordType.COMPETENCE_REFERRAL,),
             follow_up=True,
         )
 
@@ -226,7 +223,7 @@ def s9_adults_only(facts: Facts) -> Iterator[Finding]:
             REQUIRE,
             S9_REFERRAL,
             S9_REFERRAL_RESOLUTION,
-            records=(YOUTH_REFERRAL,),
+            records=(RecordType.YOUTH_REFERRAL,),
             follow_up=True,
             practice_rule=True,
         )
@@ -276,7 +273,12 @@ def c3_report_abuse(facts: Facts) -> Iterator[Finding]:
     if facts.abuse_disclosed:
         # The code gives no exception: only the report itself closes a disclosure.
         yield Finding(
-            "C3", REQUIRE, C3_REPORT, C3_REPORT_RESOLUTION, records=("mandatory_report",), follow_up=True
+            "C3",
+            REQUIRE,
+            C3_REPORT,
+            C3_REPORT_RESOLUTION,
+            records=(RecordType.MANDATORY_REPORT,),
+            follow_up=True,
         )
     elif any(flag.clause == "C3" for flag in facts.language_findings):
         yield Finding(
@@ -284,7 +286,7 @@ def c3_report_abuse(facts: Facts) -> Iterator[Finding]:
             REQUIRE,
             C3_FLAG,
             C3_FLAG_RESOLUTION,
-            records=("mandatory_report", "flag_dismissal"),
+            records=(RecordType.MANDATORY_REPORT, RecordType.FLAG_DISMISSAL),
             follow_up=True,
         )
 
@@ -319,7 +321,7 @@ P5_UNCONFIRMED_RESOLUTION = "Ask the client to confirm it in session or through 
 def p5_goals_confirmed_by_the_client(facts: Facts) -> Iterator[Finding]:
     if facts.goal_client_confirmed is False:
         yield Finding(
-            "P5", REQUIRE, P5_UNCONFIRMED, P5_UNCONFIRMED_RESOLUTION, records=("goal_confirmation",)
+            "P5", REQUIRE, P5_UNCONFIRMED, P5_UNCONFIRMED_RESOLUTION, records=(RecordType.GOAL_CONFIRMATION,)
         )
 
 
@@ -338,7 +340,7 @@ def p6_nobody_leaves_unsafe(facts: Facts) -> Iterator[Finding]:
             REQUIRE,
             P6_PLAN,
             P6_PLAN_RESOLUTION,
-            records=("safety_plan",),
+            records=(RecordType.SAFETY_PLAN,),
             follow_up=True,
             practice_rule=True,
         )
@@ -374,7 +376,12 @@ P8_NO_SESSION_RESOLUTION = "End coaching with a referral instead."
 def p8_relationship_ends_coaching(facts: Facts) -> Iterator[Finding]:
     if facts.relationship in INTIMATE_RELATIONSHIPS:
         yield Finding(
-            "P8", REQUIRE, P8_DECLARED, P8_DECLARED_RESOLUTION, records=("client_release",), follow_up=True
+            "P8",
+            REQUIRE,
+            P8_DECLARED,
+            P8_DECLARED_RESOLUTION,
+            records=(RecordType.CLIENT_RELEASE,),
+            follow_up=True,
         )
 
 
@@ -430,10 +437,16 @@ P11_PRACTICE_RESOLUTION = "End coaching with each of them, with an explanation a
 def p11_no_abandonment(facts: Facts) -> Iterator[Finding]:
     if facts.release_explained is False:
         yield Finding(
-            "P11", REQUIRE, P11_EXPLANATION, P11_EXPLANATION_RESOLUTION, records=("release_explanation",)
+            "P11",
+            REQUIRE,
+            P11_EXPLANATION,
+            P11_EXPLANATION_RESOLUTION,
+            records=(RecordType.RELEASE_EXPLANATION,),
         )
     if facts.release_coaching_referrals == 0:
-        yield Finding("P11", REQUIRE, P11_REFERRAL, P11_REFERRAL_RESOLUTION, records=(COACHING_REFERRAL,))
+        yield Finding(
+            "P11", REQUIRE, P11_REFERRAL, P11_REFERRAL_RESOLUTION, records=(RecordType.COACHING_REFERRAL,)
+        )
 
 
 P11_CLOSED = "Your practice is closed, so it takes no new clients."
@@ -449,7 +462,9 @@ def p11_closed_practice_takes_no_one_new(facts: Facts) -> Iterator[Finding]:
 @rule("P11", Point.PRACTICE_CLOSE)
 def p11_closing_the_practice(facts: Facts) -> Iterator[Finding]:
     if facts.clients_without_ending:
-        yield Finding("P11", REQUIRE, P11_PRACTICE, P11_PRACTICE_RESOLUTION, records=("client_release",))
+        yield Finding(
+            "P11", REQUIRE, P11_PRACTICE, P11_PRACTICE_RESOLUTION, records=(RecordType.CLIENT_RELEASE,)
+        )
 
 
 P12_MINIMUM = "A package cannot bind the client to a minimum number of sessions or a minimum period."
@@ -541,7 +556,7 @@ def s2_passive_thoughts_need_a_safety_check(facts: Facts) -> Iterator[Finding]:
             REQUIRE,
             S2_PASSIVE,
             S2_PASSIVE_RESOLUTION,
-            records=("safety_follow_up",),
+            records=(RecordType.SAFETY_FOLLOW_UP,),
             follow_up=True,
             practice_rule=True,
         )
@@ -557,5 +572,9 @@ P11_OFFER_RESOLUTION = (
 def p11_referral_offered_when_the_client_ends(facts: Facts) -> Iterator[Finding]:
     if facts.release_referral_offered is False:
         yield Finding(
-            "P11", REQUIRE, P11_OFFER, P11_OFFER_RESOLUTION, records=("coaching_referral", "referral_offer")
+            "P11",
+            REQUIRE,
+            P11_OFFER,
+            P11_OFFER_RESOLUTION,
+            records=(RecordType.COACHING_REFERRAL, RecordType.REFERRAL_OFFER),
         )

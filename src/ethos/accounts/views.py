@@ -1,5 +1,6 @@
 import base64
 import io
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -365,14 +366,13 @@ def backup_download(request: HttpRequest) -> HttpResponse:
                 passphrase=form.cleaned_data["passphrase"],
                 out=folder / "practice.ethos-backup",
             )
+            # Opened before the folder goes: nothing of the backup is left on disk (POSIX).
+            handle = result.path.open("rb")
         except ValidationError as error:
-            folder.rmdir()
             apply_errors(form, error)
         else:
-            handle = result.path.open("rb")
-            # The file is already open; unlinking now leaves nothing behind on disk (POSIX).
-            result.path.unlink()
-            folder.rmdir()
             stamp = timezone.now().strftime("%Y-%m-%d")
             return FileResponse(handle, as_attachment=True, filename=f"ethos-backup-{stamp}.ethos-backup")
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
     return render(request, "accounts/backup.html", {"form": form, "intro": BACKUP_PASSPHRASE})

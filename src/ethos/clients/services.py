@@ -20,9 +20,11 @@ from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 from ethos.practice.jurisdictions import COUNTRY_NAMES, is_known_region, legal_age_of_majority
 from ethos.practice.models import PracticeClosure
-from ethos.practice.selectors import competence_for, profile_for
+from ethos.practice.selectors import age_of_majority_for as practice_age_of_majority
+from ethos.practice.selectors import competence_for
 from ethos.referrals.models import Resource
 from ethos.referrals.services import referral_check
+from ethos.standards.catalog import catalog
 from ethos.standards.engine import Subject, Verdict, evaluate
 from ethos.standards.facts import Facts, age_on
 from ethos.standards.points import Point
@@ -126,8 +128,7 @@ def age_of_majority_for(*, coach, residence_country: str = "", residence_region:
     That is the practice's own setting, never below the legal age where the coach practises,
     and the legal age where the person lives when that is somewhere else.
     """
-    profile = profile_for(coach)
-    ages = [profile.age_of_majority, legal_age_of_majority(profile.country, profile.region)]
+    ages = [practice_age_of_majority(coach)]
     if residence_country:
         # With no region where the age differs by region, this is the country's highest age.
         ages.append(legal_age_of_majority(residence_country, residence_region))
@@ -334,7 +335,7 @@ def _intake_write(
         action=Action.INTAKE_DECLINED if declined else Action.INTAKE_ACCEPTED,
         target_type="client",
         target_id=str(client.pk),
-        clauses=[reason] if reason in {"S1", "S2", "S5", "S9"} else [],
+        clauses=[reason] if reason in catalog() else [],  # a clause id, or the coach's capacity
         details={"decline_reason": reason} if declined else {},
     )
     if intake.reentry_of is not None:

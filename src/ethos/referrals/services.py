@@ -232,7 +232,7 @@ def referral_check(*, coach, resource: Resource, subject: Subject) -> Verdict:
     if row.currently_vetted().exists():
         facts = Facts(referral_vetting=Vetting.CURRENT, referral_in_use=True)
     else:
-        # Refused: say why, out of use or not vetted now (or both).
+        # Not usable now: tell the coach why, out of use or not vetted now (or both).
         in_use, vetted_now, until = (
             row.with_vetting().values_list("is_active", "vetted_now", "vetted_until").get()
         )

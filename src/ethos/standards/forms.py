@@ -22,7 +22,7 @@ SIGNALS = [
     ("suicide_risk", "Signs of active suicidal thinking"),
     ("active_addiction", "An active addiction"),
     ("self_harm", "Active, significant self-harm"),
-    ("under_influence", "The client seems under the influence of alcohol or drugs right now"),
+    ("under_influence", "The client seems drunk or high right now"),
     ("unsafe_to_leave", "The client is badly triggered and not safe to leave the session"),
     ("coach_unfit", "I am affected by alcohol or drugs, or otherwise not fit to practise, right now"),
 ]

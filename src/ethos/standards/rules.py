@@ -113,7 +113,7 @@ def s2_risk_with_a_current_client(facts: Facts) -> Iterator[Finding]:
         )
 
 
-S3_INFLUENCE = "The client seems to be under the influence of alcohol or drugs, so this session cannot start."
+S3_INFLUENCE = "The client seems drunk or high right now, so this session cannot start."
 S3_INFLUENCE_RESOLUTION = "Move the session to another day, kindly and without charge."
 S3_FOLLOW_UP = "The substance use needs to be talked through at a later session."
 S3_FOLLOW_UP_RESOLUTION = "Record the later session where you talked it through together."
@@ -288,6 +288,7 @@ def c3_report_abuse(facts: Facts) -> Iterator[Finding]:
             C3_FLAG_RESOLUTION,
             records=(RecordType.MANDATORY_REPORT, RecordType.FLAG_DISMISSAL),
             follow_up=True,
+            practice_rule=True,
         )
 
 
@@ -367,7 +368,9 @@ def p7_dual_relationship(facts: Facts) -> Iterator[Finding]:
 
 
 P8_DECLARED = "A romantic or sexual relationship with a client means coaching has to end."
-P8_DECLARED_RESOLUTION = "End coaching with an explanation and a referral to another coach you have vetted."
+P8_DECLARED_RESOLUTION = (
+    "End coaching: explain why to the client and refer them to another coach you have vetted."
+)
 P8_NO_SESSION = "No session can be held with a client you have a romantic or sexual relationship with."
 P8_NO_SESSION_RESOLUTION = "End coaching with a referral instead."
 

@@ -113,6 +113,8 @@ def action() -> Iterator[None]:
     writes are then rolled back, the finding (tally, open items, audit event) is written in
     their place, and `ActionStopped` goes on to the caller, which shows `verdict.panel()`.
     Nested actions (an ending that makes a referral) leave the recording to the outermost one.
+    The outermost action must not itself run inside a transaction that the stop will roll back
+    (a plain `transaction.atomic()` around a service): the finding would go with it.
     """
     depth = _action_depth.get()
     token = _action_depth.set(depth + 1)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.http import Http404
 
+from ethos.standards.record_types import RecordType
+from ethos.standards.selectors import open_items_for
+
 from .models import Client, Goal, SafetyCheck
 
 
@@ -46,3 +49,16 @@ def get_safety_check_for_coach(coach, client: Client, pk) -> SafetyCheck:
     if check is None:
         raise Http404("No such safety check.")
     return check
+
+
+def safety_checks_due(*, coach) -> list[Client]:
+    """Return the coach's people with an open S2 item that a safety check answers, oldest first."""
+    items = open_items_for(coach)
+    ids = [
+        i.subject_id
+        for i in items
+        if i.subject_type == "client" and RecordType.SAFETY_FOLLOW_UP in i.record_type_list
+    ]
+    return list(
+        Client.objects.filter(coach=coach, pk__in=ids).prefetch_related("data_key").order_by("created_at")
+    )

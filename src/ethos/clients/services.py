@@ -365,19 +365,6 @@ def crisis_protocol_shown(*, coach, client: Client) -> None:
         )
 
 
-def safety_checks_due(*, coach) -> list[Client]:
-    """Return the coach's people with an open S2 item that a safety check answers, oldest first."""
-    items = open_items_for(coach)
-    ids = [
-        i.subject_id
-        for i in items
-        if i.subject_type == "client" and RecordType.SAFETY_FOLLOW_UP in i.record_type_list
-    ]
-    return list(
-        Client.objects.filter(coach=coach, pk__in=ids).prefetch_related("data_key").order_by("created_at")
-    )
-
-
 def safety_check_record(
     *,
     coach,
@@ -535,7 +522,6 @@ def supervision_plan_record(
     open S5 item stays open until the referral for the concern exists. The plan is linked to
     it in the audit event; it answers only items that ask for a supervision entry themselves.
     """
-    from ethos.standards.selectors import open_items_for
     from ethos.standards.services import open_item_resolve
 
     with transaction.atomic():

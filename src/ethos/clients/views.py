@@ -136,7 +136,7 @@ def safety_follow_up(request: HttpRequest, pk, check_pk) -> HttpResponse:
 
 def safety_checks(request: HttpRequest) -> HttpResponse:
     """The people waiting for a safety check (S2), each linked to the page that records it."""
-    clients = services.safety_checks_due(coach=request.user)
+    clients = selectors.safety_checks_due(coach=request.user)
     return render(request, "clients/safety_checks.html", {"clients": clients})
 
 

@@ -1,10 +1,13 @@
+"""Client forms: intake and contact details, safety checks, referrals, goals and endings."""
+
 from django import forms
 from django.utils import timezone
 
 from ethos.practice.jurisdictions import COUNTRIES
 from ethos.standards.facts import DECLINE_REASONS
 
-from . import services
+from . import endings, goals, services
+from .models import Ending, Goal
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 NOT_A_DATE = "Enter the date of birth as a date, for example 1990-04-27."
@@ -240,3 +243,161 @@ class SafetyFollowUpForm(forms.Form):
         label="How they are, and what you agreed",
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+
+
+# -- goals (P1, P5) ----------------------------------------------------------------------------------
+
+
+class GoalForm(forms.Form):
+    words = forms.CharField(
+        max_length=goals.WORDS_MAX,
+        label="The goal, in the client's own words",
+        help_text="Write it as the client said it (P1). It becomes active once they confirm it (P5).",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": goals.GOAL_WORDS_NEEDED},
+    )
+
+
+class GoalConfirmForm(forms.Form):
+    confirmed_by = forms.CharField(
+        max_length=goals.CONFIRMED_BY_MAX,
+        label="Who confirmed it",
+        help_text="For example: “Robin, reading it back in our session”.",
+        error_messages={"required": goals.CONFIRMED_BY_NEEDED},
+    )
+    how = forms.ChoiceField(
+        label="How they confirmed it",
+        choices=Goal.Confirmation.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": goals.CONFIRMATION_UNKNOWN},
+    )
+
+
+class GoalProgressForm(forms.Form):
+    recorded_on = forms.DateField(
+        label="Day",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": NOT_A_DAY},
+    )
+    score = forms.IntegerField(
+        label="Where the client says they are, from 0 to 10",
+        min_value=goals.SCORE_MIN,
+        max_value=goals.SCORE_MAX,
+        error_messages={
+            "min_value": goals.SCORE_OUT_OF_RANGE,
+            "max_value": goals.SCORE_OUT_OF_RANGE,
+            "invalid": goals.SCORE_OUT_OF_RANGE,
+        },
+    )
+    note = forms.CharField(
+        max_length=goals.NOTE_MAX,
+        required=False,
+        label="Their words about it (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, goal: Goal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.goal = goal
+        self.fields["recorded_on"].initial = timezone.localdate()
+
+    def clean_recorded_on(self):
+        day = self.cleaned_data["recorded_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(goals.PROGRESS_IN_FUTURE)
+        if day < timezone.localdate(self.goal.created_at):
+            raise forms.ValidationError(goals.PROGRESS_BEFORE_GOAL)
+        return day
+
+
+class GoalStatusForm(forms.Form):
+    status = forms.ChoiceField(label="The goal is now", widget=forms.RadioSelect)
+
+    def __init__(self, *args, goal: Goal, **kwargs):
+        super().__init__(*args, **kwargs)
+        moves = goals.STATUS_MOVES.get(Goal.Status(goal.status), set())
+        self.fields["status"].choices = [
+            (value, label) for value, label in Goal.Status.choices if value in moves
+        ]
+
+
+# -- ending or pausing coaching (P11) ----------------------------------------------------------------
+
+
+class EndingForm(forms.Form):
+    """Both sets of fields on one page (no JavaScript); the labels say which set applies."""
+
+    initiated_by = forms.ChoiceField(
+        label="Who is ending or pausing coaching",
+        choices=Ending.InitiatedBy.choices,
+        widget=forms.RadioSelect,
+    )
+    kind = forms.ChoiceField(label="End or pause", choices=Ending.Kind.choices, widget=forms.RadioSelect)
+    explanation = forms.CharField(
+        max_length=endings.TEXT_MAX,
+        required=False,
+        label="If you end or pause it: the explanation you gave the client",
+        help_text="What you told them and why (P11). It goes into the letter to the client.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    explained_on = forms.DateField(
+        required=False,
+        label="If you end or pause it: the day you explained it",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": NOT_A_DAY},
+    )
+    explained_how = forms.ChoiceField(
+        required=False,
+        label="If you end or pause it: how you explained it",
+        choices=[("", "Choose how"), *Ending.Channel.choices],
+    )
+    client_reason = forms.CharField(
+        max_length=endings.TEXT_MAX,
+        required=False,
+        label="If the client is ending it: their reason, in their own words",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    referral_resources = forms.MultipleChoiceField(
+        required=False,
+        label="Refer them to other coaching providers you have vetted",
+        help_text=(
+            "Needed when you end or pause coaching. When the client ends it, offer them too: "
+            "the ending is complete once the referral is made or the client declines it (P11)."
+        ),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    referral_declined = forms.BooleanField(
+        required=False,
+        label="If the client is ending it: I offered the providers ticked above, and they declined",
+    )
+    referral_reason = forms.CharField(
+        max_length=2000,
+        required=False,
+        label="Why these referrals, in a sentence (optional)",
+    )
+
+    def __init__(self, *args, resources, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.resources = {str(resource.pk): resource for resource in resources}
+        self.fields["referral_resources"].choices = [
+            (pk, f"{resource.name} ({resource.get_kind_display()})")
+            for pk, resource in self.resources.items()
+        ]
+
+    def clean_explained_on(self):
+        day = self.cleaned_data["explained_on"]
+        if day and day > timezone.localdate():
+            raise forms.ValidationError(endings.EXPLAINED_IN_FUTURE)
+        return day
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("initiated_by") == Ending.InitiatedBy.CLIENT
+            and not (data.get("client_reason") or "").strip()
+        ):
+            self.add_error("client_reason", endings.CLIENT_REASON_NEEDED)
+        return data
+
+    def chosen_resources(self) -> list:
+        return [self.resources[pk] for pk in self.cleaned_data.get("referral_resources", [])]

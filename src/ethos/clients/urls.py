@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import ending_views, goal_views, views
+from . import views
 
 app_name = "clients"
 
@@ -21,18 +21,18 @@ urlpatterns = [
     path("clients/<uuid:pk>/refer/", views.refer, name="refer"),
     path("clients/<uuid:pk>/supervision/", views.supervision_plan, name="supervision"),
     # Goals (P1, P5)
-    path("clients/<uuid:pk>/goals/new/", goal_views.goal_new, name="goal_new"),
-    path("clients/<uuid:pk>/goals/<uuid:goal_pk>/", goal_views.goal_detail, name="goal_detail"),
-    path("clients/<uuid:pk>/goals/<uuid:goal_pk>/confirm/", goal_views.goal_confirm, name="goal_confirm"),
-    path("clients/<uuid:pk>/goals/<uuid:goal_pk>/activate/", goal_views.goal_activate, name="goal_activate"),
-    path("clients/<uuid:pk>/goals/<uuid:goal_pk>/progress/", goal_views.goal_progress, name="goal_progress"),
-    path("clients/<uuid:pk>/goals/<uuid:goal_pk>/status/", goal_views.goal_status, name="goal_status"),
+    path("clients/<uuid:pk>/goals/new/", views.goal_new, name="goal_new"),
+    path("clients/<uuid:pk>/goals/<uuid:goal_pk>/", views.goal_detail, name="goal_detail"),
+    path("clients/<uuid:pk>/goals/<uuid:goal_pk>/confirm/", views.goal_confirm, name="goal_confirm"),
+    path("clients/<uuid:pk>/goals/<uuid:goal_pk>/activate/", views.goal_activate, name="goal_activate"),
+    path("clients/<uuid:pk>/goals/<uuid:goal_pk>/progress/", views.goal_progress, name="goal_progress"),
+    path("clients/<uuid:pk>/goals/<uuid:goal_pk>/status/", views.goal_status, name="goal_status"),
     # Ending coaching and closing the practice (P11)
-    path("clients/closure/", ending_views.closure, name="closure"),
-    path("clients/<uuid:pk>/end/", ending_views.client_end, name="end"),
+    path("clients/closure/", views.closure, name="closure"),
+    path("clients/<uuid:pk>/end/", views.client_end, name="end"),
     path(
         "clients/<uuid:pk>/endings/<uuid:ending_pk>/letter.pdf",
-        ending_views.ending_letter,
+        views.ending_letter,
         name="ending_letter",
     ),
 ]

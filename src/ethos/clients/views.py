@@ -1,3 +1,6 @@
+"""Client pages: the list, intake, the crisis protocol, safety checks, the client page, referrals,
+goals (P1, P5), and ending or pausing coaching with the letter and the practice closure (P11)."""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -5,22 +8,33 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ethos.practice.selectors import COMPETENCE_AREAS, area_label, competence_for, profile_for
-from ethos.referrals.selectors import crisis_resources, get_resource_for_coach, resources_for
+from ethos.referrals.models import Resource
+from ethos.referrals.selectors import (
+    crisis_resources,
+    get_resource_for_coach,
+    resources_for,
+    usable_resources,
+)
 from ethos.standards.engine import ActionStopped, Subject
 from ethos.standards.record_types import RecordType
 from ethos.standards.selectors import open_items_for
 from ethos.web import apply_errors
 
-from . import pages, selectors, services
+from . import endings, goals, pages, selectors, services
 from .forms import (
     ContactForm,
+    EndingForm,
+    GoalConfirmForm,
+    GoalForm,
+    GoalProgressForm,
+    GoalStatusForm,
     IntakeForm,
     ReferralForm,
     SafetyCheckForm,
     SafetyFollowUpForm,
     SupervisionPlanForm,
 )
-from .models import Client
+from .models import Client, Ending
 
 INTAKE_ACCEPTED = "The intake is recorded and {name} is now your client."
 INTAKE_DECLINED = "The intake is recorded as declined. Now make sure {name} has somewhere to go."
@@ -226,3 +240,180 @@ def supervision_plan(request: HttpRequest, pk) -> HttpResponse:
         messages.success(request, SUPERVISION_SAVED)
         return redirect("clients:detail", pk=client.pk)
     return render(request, "clients/supervision.html", {"client": client, "form": form})
+
+
+# -- goals: written in the client's words, confirmed by them (P1, P5) --------------------------------
+
+
+GOAL_SAVED = "Goal recorded in the client's words. It becomes active once they confirm it."
+GOAL_CONFIRMED = "The client's confirmation is recorded and the goal is active."
+GOAL_ACTIVE = "The goal is active."
+PROGRESS_SAVED = "Progress recorded."
+STATUS_SAVED = "Goal status changed."
+
+
+def _goal(request: HttpRequest, pk, goal_pk):
+    client = selectors.get_client_for_coach(request.user, pk)
+    return client, goals.get_goal_for_coach(request.user, client, goal_pk)
+
+
+def _goal_page(request: HttpRequest, client, goal, **extra) -> HttpResponse:
+    context = {"client": client, "goal": goal, "progress": list(goal.progress.all()), **extra}
+    return render(request, "clients/goal_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def goal_new(request: HttpRequest, pk) -> HttpResponse:
+    client = selectors.get_client_for_coach(request.user, pk)
+    form = GoalForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            goal = goals.goal_create(coach=request.user, client=client, words=form.cleaned_data["words"])
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, GOAL_SAVED)
+            return redirect("clients:goal_detail", pk=client.pk, goal_pk=goal.pk)
+    return render(request, "clients/goal_new.html", {"client": client, "form": form})
+
+
+def goal_detail(request: HttpRequest, pk, goal_pk) -> HttpResponse:
+    client, goal = _goal(request, pk, goal_pk)
+    return _goal_page(request, client, goal)
+
+
+@require_http_methods(["GET", "POST"])
+def goal_confirm(request: HttpRequest, pk, goal_pk) -> HttpResponse:
+    client, goal = _goal(request, pk, goal_pk)
+    form = GoalConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            goals.goal_confirm(coach=request.user, goal=goal, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, GOAL_CONFIRMED)
+            return redirect("clients:goal_detail", pk=client.pk, goal_pk=goal.pk)
+    return render(request, "clients/goal_confirm.html", {"client": client, "goal": goal, "form": form})
+
+
+@require_POST
+def goal_activate(request: HttpRequest, pk, goal_pk) -> HttpResponse:
+    client, goal = _goal(request, pk, goal_pk)
+    try:
+        goals.goal_activate(coach=request.user, goal=goal)
+    except ActionStopped as stopped:
+        return _goal_page(request, client, goal, verdict=stopped.verdict)
+    messages.success(request, GOAL_ACTIVE)
+    return redirect("clients:goal_detail", pk=client.pk, goal_pk=goal.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def goal_progress(request: HttpRequest, pk, goal_pk) -> HttpResponse:
+    client, goal = _goal(request, pk, goal_pk)
+    form = GoalProgressForm(request.POST if request.method == "POST" else None, goal=goal)
+    if request.method == "POST" and form.is_valid():
+        try:
+            goals.goal_progress_add(coach=request.user, goal=goal, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, PROGRESS_SAVED)
+            return redirect("clients:goal_detail", pk=client.pk, goal_pk=goal.pk)
+    return render(request, "clients/goal_progress.html", {"client": client, "goal": goal, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def goal_status(request: HttpRequest, pk, goal_pk) -> HttpResponse:
+    client, goal = _goal(request, pk, goal_pk)
+    form = GoalStatusForm(request.POST if request.method == "POST" else None, goal=goal)
+    if request.method == "POST" and form.is_valid():
+        try:
+            goals.goal_set_status(coach=request.user, goal=goal, status=form.cleaned_data["status"])
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, STATUS_SAVED)
+            return redirect("clients:goal_detail", pk=client.pk, goal_pk=goal.pk)
+    return render(request, "clients/goal_status.html", {"client": client, "goal": goal, "form": form})
+
+
+# -- ending or pausing coaching, the letter, closing the practice (P11) ------------------------------
+
+
+ENDED = "Coaching with {name} has ended. The letter to them is ready to print."
+PAUSED = "Coaching with {name} is paused. The letter to them is ready to print."
+PRACTICE_CLOSED = "Your practice is closed. Every client's coaching ended with care."
+
+
+@require_http_methods(["GET", "POST"])
+def client_end(request: HttpRequest, pk) -> HttpResponse:
+    client = selectors.get_client_for_coach(request.user, pk)
+    resources = usable_resources(request.user, kinds=[Resource.Kind.COACHING])
+    form = EndingForm(request.POST if request.method == "POST" else None, resources=resources)
+    verdict = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ending = endings.client_release(
+                coach=request.user,
+                client=client,
+                kind=data["kind"],
+                initiated_by=data["initiated_by"],
+                explanation=data["explanation"],
+                explained_on=data["explained_on"],
+                explained_how=data["explained_how"],
+                client_reason=data["client_reason"],
+                referral_resources=form.chosen_resources(),
+                referral_reason=data["referral_reason"],
+                referral_declined=data["referral_declined"],
+            )
+        except ActionStopped as stopped:
+            verdict = stopped.verdict
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            message = ENDED if ending.kind == Ending.Kind.END else PAUSED
+            messages.success(request, message.format(name=client.display_name))
+            return redirect("clients:detail", pk=client.pk)
+    context = {
+        "client": client,
+        "form": form,
+        "verdict": verdict,
+        "has_resources": bool(resources),
+        "open": client.status in endings.OPEN_STATUSES,
+    }
+    return render(request, "clients/ending_form.html", context)
+
+
+def ending_letter(request: HttpRequest, pk, ending_pk) -> HttpResponse:
+    client = selectors.get_client_for_coach(request.user, pk)
+    ending = endings.get_ending_for_coach(request.user, client, ending_pk)
+    response = HttpResponse(
+        endings.ending_letter(coach=request.user, ending=ending), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{endings.letter_filename(ending)}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def closure(request: HttpRequest) -> HttpResponse:
+    verdict = None
+    if request.method == "POST":
+        try:
+            endings.practice_close(coach=request.user)
+        except ActionStopped as stopped:
+            verdict = stopped.verdict
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("clients:closure")
+        else:
+            messages.success(request, PRACTICE_CLOSED)
+            return redirect("clients:closure")
+    context = {
+        "rows": endings.closure_rows(request.user),
+        "closed": endings.practice_closure_for(request.user),
+        "verdict": verdict,
+    }
+    return render(request, "clients/closure.html", context)

@@ -3,7 +3,8 @@
 fpdf's core fonts only know Latin-1, so "Łukasz" or "Дмитрий" used to print as "?". Every
 document Ethos prints is a `Document`, which draws its text in DejaVu Sans (shipped in
 `ethos/fonts`, with its licence): Latin with its extensions, Greek, Cyrillic, Armenian, Georgian
-and common symbols. Only the glyphs a document uses are embedded, so a letter stays small.
+and common symbols (trimmed to those scripts by tools/subset_fonts.py, which makes each face
+quicker to read). Only the glyphs a document uses are embedded, so a letter stays small.
 """
 
 from __future__ import annotations

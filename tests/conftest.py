@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -14,6 +16,9 @@ PASSPHRASE = "correct horse battery staple"
 def pytest_configure(config):
     # Lower the deliberately slow costs for the test run only; production refuses these.
     settings.ETHOS_INSECURE_FAST_KDF = True
+    # Files Ethos writes while it runs (the checkpoint journal, backups) go to a folder of this
+    # test process, never into the data directory of a real installation in the working tree.
+    settings.ETHOS_DATA_DIR = Path(tempfile.mkdtemp(prefix="ethos-test-data-"))
     settings.PASSWORD_HASHERS = ["ethos.accounts.hashers.FastArgon2PasswordHasher"]
 
 

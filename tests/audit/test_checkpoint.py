@@ -155,7 +155,9 @@ def test_it_signs_and_verifies_a_checkpoint():
 
 @settings(max_examples=50)
 @given(
-    origin=st.text(st.characters(min_codepoint=0x20, exclude_characters="\x7f"), min_size=1, max_size=40),
+    origin=st.text(
+        st.characters(codec="utf-8", min_codepoint=0x20, exclude_characters="\x7f"), min_size=1, max_size=40
+    ),
     size=st.integers(0, 2**64 - 1),
     root=st.binary(min_size=32, max_size=32),
     extensions=st.lists(st.from_regex(r"[ -~]{1,20}", fullmatch=True), max_size=3),
@@ -163,6 +165,13 @@ def test_it_signs_and_verifies_a_checkpoint():
 def test_it_round_trips_any_checkpoint(origin, size, root, extensions):
     checkpoint = Checkpoint(origin, size, root, tuple(extensions))
     assert parse_and_verify(sign(checkpoint, PRIVATE_KEY, KEY_NAME), PUBLIC_KEY, KEY_NAME) == (checkpoint)
+
+
+def test_it_refuses_text_that_is_not_utf8():
+    with pytest.raises(CheckpointError):
+        Checkpoint("\ud800", 1, b"\x00" * 32)
+    with pytest.raises(CheckpointError):
+        sign_note("\ud800\n", PRIVATE_KEY, KEY_NAME)
 
 
 def test_it_accepts_extra_signatures_from_witnesses():

@@ -6,7 +6,7 @@ from django.db import DatabaseError, connection, transaction
 
 from ethos.audit import checkpoint, merkle
 from ethos.audit.actions import Action
-from ethos.audit.keys import KEY_NAME, origin_for, public_key
+from ethos.audit.keys import key_name_for, origin_for, public_key
 from ethos.audit.models import AppendOnlyError, AuditEvent, AuditHead
 from ethos.audit.selectors import chain_head, sealed_details, verify_log
 from ethos.audit.services import audit_append
@@ -44,7 +44,8 @@ def test_c2_events_form_a_signed_merkle_tree(coach):
     assert [e.seq for e in events] == list(range(1, head.size + 1))
     leaves = [merkle.leaf_hash(e.canonical_bytes()) for e in events]
     assert merkle.root(leaves).hex() == head.root_hex
-    signed = checkpoint.parse_and_verify(head.checkpoint, public_key(), KEY_NAME, origin=origin_for(coach.pk))
+    origin = origin_for(coach.pk)
+    signed = checkpoint.parse_and_verify(head.checkpoint, public_key(), key_name_for(coach.pk), origin=origin)
     assert signed.size == head.size and signed.root.hex() == head.root_hex
     for index in range(head.size):
         proof = merkle.inclusion_proof(index, head.size, leaves.__getitem__)

@@ -72,7 +72,8 @@ def test_the_checkpoint_downloads_as_a_signed_note(coach_client, coach):
     response = coach_client.get(reverse("audit:checkpoint"))
     assert response["Content-Disposition"].startswith("attachment;")
     assert response.content.decode() == chain_head(coach).checkpoint
-    assert "\n\u2014 ethos-audit " in response.content.decode()
+    # Signed under the log's own name, as C2SP tlog-checkpoint asks.
+    assert f"\n\u2014 ethos/audit/{coach.pk} " in response.content.decode()
 
 
 def test_consistency_is_proved_against_a_kept_checkpoint(coach_client, coach):

@@ -29,6 +29,7 @@ class Action(StrEnum):
     AUTH_RECOVERY_KEY_USED = "auth.recovery_key_used"
     AUTH_TWO_STEP_ENABLED = "auth.two_step_enabled"
     AUTH_TWO_STEP_DISABLED = "auth.two_step_disabled"
+    AUTH_REAUTH_FAILED = "auth.reauth_failed"
     VAULT_UNLOCKED = "vault.unlocked"
     VAULT_LOCKED = "vault.locked"
     VAULT_RECOVERY_KEY_REPLACED = "vault.recovery_key_replaced"
@@ -85,6 +86,7 @@ _LABELS = {
     Action.AUTH_RECOVERY_KEY_USED: "Recovery kit used",
     Action.AUTH_TWO_STEP_ENABLED: "Two-step sign-in turned on",
     Action.AUTH_TWO_STEP_DISABLED: "Two-step sign-in turned off",
+    Action.AUTH_REAUTH_FAILED: "Wrong passphrase when asked to confirm",
     Action.VAULT_UNLOCKED: "Records unlocked",
     Action.VAULT_LOCKED: "Records locked",
     Action.VAULT_RECOVERY_KEY_REPLACED: "Recovery kit replaced",

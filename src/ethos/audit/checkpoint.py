@@ -81,6 +81,15 @@ def _has_control(text: str) -> bool:
     return any(ord(c) < 0x20 and c != "\n" for c in text) or "\x7f" in text
 
 
+def _encodable(text: str) -> bool:
+    """Return whether the text is valid UTF-8 once encoded (no lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _valid_key_name(name: object) -> bool:
     return (
         isinstance(name, str)
@@ -151,7 +160,12 @@ class Checkpoint:
     extensions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if not isinstance(self.origin, str) or not self.origin or _has_control(self.origin):
+        if (
+            not isinstance(self.origin, str)
+            or not self.origin
+            or _has_control(self.origin)
+            or not _encodable(self.origin)
+        ):
             raise CheckpointError("The origin must be a non-empty line of text.")
         if "\n" in self.origin:
             raise CheckpointError("The origin must be a single line.")
@@ -160,7 +174,11 @@ class Checkpoint:
         if not isinstance(self.root, bytes) or len(self.root) != HASH_LEN:
             raise CheckpointError(f"The root hash must be {HASH_LEN} bytes.")
         if not isinstance(self.extensions, tuple) or not all(
-            isinstance(line, str) and line and "\n" not in line and not _has_control(line)
+            isinstance(line, str)
+            and line
+            and "\n" not in line
+            and not _has_control(line)
+            and _encodable(line)
             for line in self.extensions
         ):
             raise CheckpointError("Extension lines must be non-empty single lines of text.")
@@ -175,8 +193,8 @@ def sign_note(text: str, private_key: Ed25519PrivateKey, key_name: str) -> str:
     """Sign a note text with Ed25519 and return the signed note."""
     if not _valid_key_name(key_name):
         raise CheckpointError(BAD_KEY_NAME)
-    if not isinstance(text, str) or not text.endswith("\n") or _has_control(text):
-        raise CheckpointError("The note text must end with a newline and hold no control codes.")
+    if not isinstance(text, str) or not text.endswith("\n") or _has_control(text) or not _encodable(text):
+        raise CheckpointError("The note text must be UTF-8, end with a newline and hold no control codes.")
     message = text.encode("utf-8")
     signature = private_key.sign(message)
     kid = key_id(key_name, private_key.public_key())

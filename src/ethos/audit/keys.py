@@ -19,11 +19,35 @@ from django.core.exceptions import ImproperlyConfigured
 
 from ethos.secretfile import read_or_create
 
+from . import checkpoint
+
+# The name every checkpoint was signed under before each log's key took the log's own name, and
+# the name backup manifests give the site key. Old events keep their signed checkpoints, so a
+# verifier accepts it beside the log's origin.
 KEY_NAME = "ethos-audit"
 
 
 def origin_for(coach_id) -> str:
     return f"ethos/audit/{coach_id}"
+
+
+def key_name_for(coach_id) -> str:
+    """Return the key name a log's checkpoints are signed under: its origin (C2SP tlog-checkpoint)."""
+    return origin_for(coach_id)
+
+
+def open_checkpoint(note: str, coach_id) -> checkpoint.Checkpoint:
+    """Verify a signed checkpoint of the coach's log, under the log's key name or the old one."""
+    name = key_name_for(coach_id)
+    if (
+        isinstance(note, str)
+        and f"\n{checkpoint.EM_DASH} {name} " not in note
+        and f"\n{checkpoint.EM_DASH} {KEY_NAME} " in note
+    ):
+        # Signed before logs took their own name; the key ID hashes the name, so the old
+        # signature is checked under the old name (and the same key).
+        name = KEY_NAME
+    return checkpoint.parse_and_verify(note, public_key(), name, origin=origin_for(coach_id))
 
 
 @functools.cache
@@ -45,5 +69,7 @@ def signing_key() -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
+@functools.cache
 def public_key() -> Ed25519PublicKey:
+    # Cached like the signing key it comes from: the verifier asks for it at every event.
     return signing_key().public_key()

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
 
 from ethos.vault import crypto
 from ethos.vault.context import current_vault
+from ethos.web import COACH
 
 from . import checkpoint, merkle
-from .keys import KEY_NAME, origin_for, public_key
+from .journal import Entry, Journal
+from .keys import open_checkpoint, origin_for
 from .models import AuditEvent, AuditHead
 from .services import sealed_details_aad
 
@@ -64,6 +70,24 @@ CHECKPOINT_AHEAD = (
 CHECKPOINT_INCONSISTENT = (
     "The log is not consistent with the checkpoint you kept (size {size}): history was rewritten."
 )
+JOURNAL_AHEAD = (
+    "The checkpoint journal saw {expected} events on {when} ({reason}), but the log has only {found}: "
+    "events {first}..{expected} are missing."
+)
+JOURNAL_INCONSISTENT = (
+    "The log does not extend the checkpoint the journal saw at {expected} events on {when} ({reason}): "
+    "events {first}..{expected} were replaced, history was rewritten."
+)
+JOURNAL_LINE_FORGED = (
+    "Line {line} of the checkpoint journal is not a checkpoint this log signed: the journal was edited."
+)
+SIGNED_IN_BUT_EMPTY = (
+    "This account has signed in (last on {when}) but its log holds no events at all: the log was erased."
+)
+JOURNAL_ORPHAN = (
+    "The checkpoint journal saw {size} events of the log {origin}, but no account with that id is in "
+    "the database: the account and its log were erased."
+)
 
 
 @dataclass
@@ -73,6 +97,9 @@ class Verification:
     root_hex: str = merkle.EMPTY_ROOT.hex()
     problems: list[str] = field(default_factory=list)
     first_bad_seq: int | None = None
+    # The largest size the checkpoint journal saw, and whether the log falls short of it.
+    witnessed_size: int = 0
+    behind_witness: bool = False
 
     @property
     def ok(self) -> bool:
@@ -85,10 +112,13 @@ def _fail(report: Verification, seq: int, message: str) -> Verification:
     return report
 
 
-def verify_log(coach, *, kept_checkpoint: str | None = None) -> Verification:
-    """Recompute the coach's tree from the stored events and check every signed checkpoint."""
+def verify_log(coach, *, kept_checkpoint: str | None = None, witnessed: Sequence[Entry] = ()) -> Verification:
+    """Recompute the coach's tree from the stored events and check every signed checkpoint.
+
+    `witnessed` are the coach's lines of the checkpoint journal (read before the events, so that
+    appends made meanwhile only make the log longer): the log must extend every one of them.
+    """
     report = Verification(coach_id=str(coach.pk))
-    origin, key = origin_for(coach.pk), public_key()
     compact = merkle.CompactRange()
     leaves: list[bytes] = []
     roots: dict[int, bytes] = {}
@@ -103,7 +133,7 @@ def verify_log(coach, *, kept_checkpoint: str | None = None) -> Verification:
         compact.append(leaf)
         leaves.append(leaf)
         try:
-            signed = checkpoint.parse_and_verify(event.checkpoint, key, KEY_NAME, origin=origin)
+            signed = open_checkpoint(event.checkpoint, coach.pk)
         except checkpoint.CheckpointError:
             return _fail(report, position, EVENT_SIGNATURE.format(seq=position))
         if signed.size != position:
@@ -117,7 +147,7 @@ def verify_log(coach, *, kept_checkpoint: str | None = None) -> Verification:
     head = AuditHead.objects.filter(coach=coach).first()
     if head is not None and head.checkpoint:
         try:
-            signed_head = checkpoint.parse_and_verify(head.checkpoint, key, KEY_NAME, origin=origin)
+            signed_head = open_checkpoint(head.checkpoint, coach.pk)
         except checkpoint.CheckpointError:
             signed_head = None
         if signed_head is None or signed_head.size != compact.size:
@@ -126,8 +156,15 @@ def verify_log(coach, *, kept_checkpoint: str | None = None) -> Verification:
                 report, compact.size + 1, HEAD_MISMATCH.format(expected=expected, found=compact.size)
             )
 
+    if witnessed and not _extends_witnessed(report, coach, witnessed, leaves, roots):
+        return report
+    if compact.size == 0 and getattr(coach, "role", COACH) == COACH and coach.last_login:
+        # Creating a coach and every sign-in are events: the empty log of one who signed in was erased.
+        when = coach.last_login.date().isoformat()
+        return _fail(report, 1, SIGNED_IN_BUT_EMPTY.format(when=when))
+
     if kept_checkpoint:
-        kept = checkpoint.parse_and_verify(kept_checkpoint, key, KEY_NAME, origin=origin)
+        kept = open_checkpoint(kept_checkpoint, coach.pk)
         if kept.size > compact.size:
             return _fail(
                 report, compact.size + 1, CHECKPOINT_AHEAD.format(expected=kept.size, found=compact.size)
@@ -140,19 +177,87 @@ def verify_log(coach, *, kept_checkpoint: str | None = None) -> Verification:
     return report
 
 
+def _extends_witnessed(
+    report: Verification, coach, witnessed: Sequence[Entry], leaves: list[bytes], roots: dict[int, bytes]
+) -> bool:
+    """Check the recomputed log against the journal's checkpoints; record the first problem."""
+    size = len(leaves)
+    latest = max(witnessed, key=lambda entry: (entry.size, entry.line))
+    seen = _witnessed_checkpoint(latest, coach)
+    if seen is None:
+        _fail(report, min(latest.size, size + 1), JOURNAL_LINE_FORGED.format(line=latest.line))
+        return False
+    report.witnessed_size = seen.size
+    if seen.size > size:
+        report.behind_witness = True
+        _fail(report, size + 1, JOURNAL_AHEAD.format(found=size, first=size + 1, **_facts(latest)))
+        return False
+    # RFC 9162 2.1.4: the journal's latest tree must be a prefix of today's.
+    proof = merkle.consistency_proof(seen.size, size, leaves.__getitem__)
+    current = roots.get(size, merkle.EMPTY_ROOT)
+    consistent = merkle.verify_consistency(seen.size, size, seen.root, current, proof)
+    # Earlier lines too: events cut and then followed by new ones would hide behind a later line.
+    # The recomputation knows the root at every size, so each line is one comparison.
+    matching = {e for e in witnessed if e.root_text() == _b64(roots.get(e.size))}
+    if consistent and len(matching) == len(witnessed):
+        return True
+    unmatched = sorted((e for e in witnessed if e not in matching), key=lambda e: (e.size, e.line))
+    if not consistent and latest not in unmatched:
+        unmatched.append(latest)
+    for entry in unmatched:
+        if _witnessed_checkpoint(entry, coach) is None:
+            _fail(report, min(entry.size, size), JOURNAL_LINE_FORGED.format(line=entry.line))
+            return False
+        # The first genuine checkpoint the log no longer extends: history is intact up to the
+        # largest witnessed size below it that still matches.
+        intact = max((e.size for e in matching if e.size < entry.size), default=0)
+        report.behind_witness = True
+        _fail(report, intact + 1, JOURNAL_INCONSISTENT.format(first=intact + 1, **_facts(entry)))
+        return False
+    return True
+
+
+def _witnessed_checkpoint(entry: Entry, coach) -> checkpoint.Checkpoint | None:
+    """Return the journal line's checkpoint if this log signed it and the line tells it truly."""
+    try:
+        signed = open_checkpoint(entry.note, coach.pk)
+    except checkpoint.CheckpointError:
+        return None
+    return signed if signed.size == entry.size else None
+
+
+def _facts(entry: Entry) -> dict:
+    return {"expected": entry.size, "when": entry.written_at, "reason": entry.reason}
+
+
+def _b64(raw: bytes | None) -> str | None:
+    return base64.b64encode(raw).decode("ascii") if raw is not None else None
+
+
+def journal_orphans(journal: Journal) -> list[str]:
+    """Name each log the journal saw whose account is no longer in the database."""
+    ids = list(journal.entries)
+    known = {str(pk) for pk in get_user_model().objects.filter(pk__in=ids).values_list("pk", flat=True)}
+    problems = []
+    for coach_id in ids:
+        if coach_id not in known:
+            size = max(entry.size for entry in journal.entries[coach_id])
+            problems.append(JOURNAL_ORPHAN.format(size=size, origin=origin_for(coach_id)))
+    return problems
+
+
 def consistency_with(coach, kept_checkpoint: str) -> Verification:
     """Prove that the current signed head extends a checkpoint the coach's browser kept.
 
     This is the quick check run at sign-in: it uses the stored leaf hashes and the signed head.
     `verify_log` (the `ethos audit verify` command) recomputes every leaf as well.
     """
-    origin, key = origin_for(coach.pk), public_key()
-    kept = checkpoint.parse_and_verify(kept_checkpoint, key, KEY_NAME, origin=origin)
+    kept = open_checkpoint(kept_checkpoint, coach.pk)
     report = Verification(coach_id=str(coach.pk))
     head = AuditHead.objects.filter(coach=coach).first()
     if head is None or not head.checkpoint:
         return _fail(report, 1, CHECKPOINT_AHEAD.format(expected=kept.size, found=0))
-    current = checkpoint.parse_and_verify(head.checkpoint, key, KEY_NAME, origin=origin)
+    current = open_checkpoint(head.checkpoint, coach.pk)
     report.size, report.root_hex = current.size, current.root.hex()
     if kept.size > current.size:
         return _fail(

@@ -1,20 +1,35 @@
-"""Write to the audit log: one call, inside the caller's transaction."""
+"""Write to the audit log (one call, inside the caller's transaction) and to its checkpoint journal."""
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
+import threading
+import time
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import connections, router, transaction
 from django.utils import timezone
 
 from ethos.vault import crypto
 from ethos.vault.context import current_vault
 
-from . import checkpoint, merkle
+from . import checkpoint, journal, merkle
 from .actions import Action, as_action
-from .keys import KEY_NAME, origin_for, signing_key
+from .journal import Witness
+from .keys import key_name_for, open_checkpoint, origin_for, signing_key
 from .models import AuditEvent, AuditHead
+
+logger = logging.getLogger(__name__)
+
+JOURNAL_NOT_WRITTEN = (
+    "The checkpoint journal {path} could not be written ({error}): the log of {coach} is not witnessed."
+)
+HEAD_NOT_SIGNED = (
+    "The signed head of {coach}'s log does not verify ({error}); it was not written to the journal."
+)
 
 
 def sealed_details_aad(coach_id, seq: int) -> bytes:
@@ -22,7 +37,9 @@ def sealed_details_aad(coach_id, seq: int) -> bytes:
 
 
 def sign_checkpoint(coach_id, size: int, root: bytes) -> str:
-    return checkpoint.sign(checkpoint.Checkpoint(origin_for(coach_id), size, root), signing_key(), KEY_NAME)
+    """Sign a tree head of the coach's log under the log's own key name."""
+    note = checkpoint.Checkpoint(origin_for(coach_id), size, root)
+    return checkpoint.sign(note, signing_key(), key_name_for(coach_id))
 
 
 def audit_append(
@@ -73,7 +90,49 @@ def audit_append(
         event.checkpoint = signed
         event.save()
         _head_advance(coach, size=event.seq, compact=compact.to_dict(), checkpoint=signed)
+        # Witnessed once the caller's whole change is committed (and never if it rolls back).
+        transaction.on_commit(functools.partial(_witness, coach.pk, Witness.ACTIVITY, always=False))
     return event
+
+
+def checkpoint_witness(*, coach, reason: Witness) -> None:
+    """Write the coach's signed tree head to the checkpoint journal once the transaction commits."""
+    transaction.on_commit(functools.partial(_witness, coach.pk, Witness(reason), always=True))
+
+
+# What this process last wrote to the journal for each coach: (time.monotonic(), size).
+_witnessed: dict[str, tuple[float, int]] = {}
+_witness_lock = threading.Lock()
+
+
+def _witness(coach_id, reason: Witness, *, always: bool) -> None:
+    key = str(coach_id)
+    with _witness_lock:
+        last = _witnessed.get(key)
+        # Activity is witnessed at most once per ETHOS_JOURNAL_SECONDS (a line per append would
+        # grow the file with every click); sign-out, backups and reports always are.
+        if not always and last is not None and time.monotonic() - last[0] < settings.ETHOS_JOURNAL_SECONDS:
+            return
+        row = AuditHead.objects.filter(coach_id=coach_id).values_list("size", "checkpoint").first()
+        if row is None or not row[1]:
+            return
+        size, note = row
+        if not always and last is not None and last[1] == size:
+            return
+        try:
+            signed = open_checkpoint(note, coach_id)
+        except checkpoint.CheckpointError as error:
+            # Only checkpoints the log really signed go in, so a bad line means an edited journal.
+            logger.error(HEAD_NOT_SIGNED.format(coach=key, error=error))
+            return
+        size = signed.size
+        try:
+            journal.append(coach_id=key, size=size, reason=reason, note=note)
+        except OSError as error:
+            # The coach's change is committed already; say loudly that it went unwitnessed.
+            logger.error(JOURNAL_NOT_WRITTEN.format(path=journal.journal_path(), error=error, coach=key))
+            return
+        _witnessed[key] = (time.monotonic(), size)
 
 
 # The two statements around every append are written in SQL: they run for every event, and the

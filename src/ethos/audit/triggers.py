@@ -1,7 +1,8 @@
 """Database triggers that refuse UPDATE, DELETE (and, on PostgreSQL, TRUNCATE) of audit events.
 
 The model already refuses these; the triggers also stop raw SQL and other programs. Someone with
-the database owner's rights can still drop them, which is why the log is a signed Merkle tree too.
+the database owner's rights can still drop them, which is why the log is a signed Merkle tree too,
+witnessed outside the database by the checkpoint journal (journal.py).
 """
 
 from __future__ import annotations

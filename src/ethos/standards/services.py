@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ethos.audit.actions import Action
-from ethos.audit.services import audit_append
+from ethos.audit.services import Witness, audit_append, checkpoint_witness
 
 from .catalog import Strength, catalog
 from .engine import ActionStopped, Subject, Verdict, clauses_at, consult, evaluate
@@ -212,3 +212,4 @@ def desk_consult(*, coach, facts: Facts) -> tuple[Verdict, ...]:
 def report_exported(*, coach, export_format: str) -> None:
     """Record that the coach exported the compliance report."""
     audit_append(coach=coach, action=Action.STANDARDS_REPORT_EXPORTED, details={"format": export_format})
+    checkpoint_witness(coach=coach, reason=Witness.REPORT)

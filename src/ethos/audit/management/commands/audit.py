@@ -3,8 +3,12 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from ethos.audit import journal
 from ethos.audit.checkpoint import CheckpointError
-from ethos.audit.selectors import verify_log
+from ethos.audit.selectors import journal_orphans, verify_log
+
+NO_JOURNAL = "NOTE no checkpoint journal at {path}: nothing outside the database witnesses these logs."
+UNREADABLE_LINE = "NOTE line {line} of the checkpoint journal is unreadable and was left out."
 
 
 class Command(BaseCommand):
@@ -12,13 +16,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        verify = sub.add_parser("verify", help="Recompute every coach's log and check its signatures.")
+        verify = sub.add_parser(
+            "verify",
+            help="Recompute every coach's log, check its signatures, check it against the journal.",
+        )
         verify.add_argument("--coach", metavar="EMAIL", help="Only this coach's log.")
         verify.add_argument(
             "--checkpoint", metavar="FILE", help="A checkpoint you kept: prove the log still extends it."
         )
+        verify.add_argument(
+            "--journal",
+            metavar="FILE",
+            help="The checkpoint journal to check against (default: ETHOS_DATA_DIR/audit-journal).",
+        )
 
-    def handle(self, *args, action, coach=None, checkpoint=None, **options):
+    def handle(self, *args, action, coach=None, checkpoint=None, journal=None, **options):
         kept = None
         if checkpoint:
             if coach is None:
@@ -27,6 +39,7 @@ class Command(BaseCommand):
                 kept = Path(checkpoint).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as error:
                 raise CommandError(f"Cannot read the checkpoint file: {error}") from None
+        witnesses = self._journal(journal)
         coaches = get_user_model().objects.coaches()
         if coach:
             coaches = coaches.filter(email__iexact=coach)
@@ -35,15 +48,40 @@ class Command(BaseCommand):
         failed = False
         for person in coaches:
             try:
-                report = verify_log(person, kept_checkpoint=kept)
+                report = verify_log(person, kept_checkpoint=kept, witnessed=witnesses.for_coach(person.pk))
             except CheckpointError as error:
                 raise CommandError(f"The checkpoint file is not a valid Ethos checkpoint: {error}") from None
             if report.ok:
-                self.stdout.write(f"OK   {person.email}: {report.size} events, root {report.root_hex}")
+                seen = (
+                    f"journal saw {report.witnessed_size}"
+                    if report.witnessed_size
+                    else "not in the journal yet"
+                )
+                self.stdout.write(
+                    f"OK   {person.email}: {report.size} events, root {report.root_hex}, {seen}"
+                )
             else:
                 failed = True
                 self.stdout.write(f"FAIL {person.email}: first problem at event {report.first_bad_seq}")
                 for problem in report.problems:
                     self.stdout.write(f"     {problem}")
+        if not coach:
+            for problem in journal_orphans(witnesses):
+                failed = True
+                self.stdout.write(f"FAIL {witnesses.path}: {problem}")
         if failed:
             raise SystemExit(1)
+
+    def _journal(self, given: str | None) -> journal.Journal:
+        # Read before the logs: events appended meanwhile only make a log longer than the journal.
+        try:
+            witnesses = journal.read(Path(given) if given else None)
+        except OSError as error:
+            raise CommandError(f"Cannot read the checkpoint journal: {error}") from None
+        if not witnesses.exists:
+            if given:
+                raise CommandError(f"There is no checkpoint journal at {given}.")
+            self.stdout.write(NO_JOURNAL.format(path=witnesses.path))
+        for line in witnesses.unreadable:
+            self.stdout.write(UNREADABLE_LINE.format(line=line))
+        return witnesses

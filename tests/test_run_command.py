@@ -67,3 +67,16 @@ def test_ethos_run_refuses_a_bad_port(tmp_path):
     )
     assert result.returncode != 0
     assert "--port must be between 1 and 65535" in result.stderr
+
+
+def test_9_waitress_refuses_a_100_mb_body_before_reading_it(server):
+    url, _ = server
+    host, port = url.removeprefix("http://").rstrip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as connection:
+        connection.sendall(
+            b"POST /sign-in/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: multipart/form-data; boundary=x\r\n"
+            b"Content-Length: 104857600\r\n\r\n--x\r\n"
+        )
+        answer = connection.recv(4096).decode()
+    assert answer.startswith("HTTP/1.1 413 "), answer

@@ -114,13 +114,13 @@ def test_debug_is_off_by_default():
     assert settings.DEBUG is False
 
 
-def test_a_huge_body_gets_a_clear_400_not_a_500(client, coach):
+def test_a_huge_body_gets_a_clear_413_not_a_500(client, coach):
     response = client.post(
         reverse("accounts:sign_in"),
         data={"email": "a@example.org", "passphrase": "x" * (10 * 1024 * 1024)},
     )
-    assert response.status_code == 400
-    assert "could not be handled" in response.content.decode()
+    assert response.status_code == 413
+    assert "too large" in response.content.decode()
 
 
 @pytest.mark.parametrize("value", HOSTILE)

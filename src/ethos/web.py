@@ -8,8 +8,10 @@ other role, so a client or a member of staff learns nothing about the coach's pa
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import include, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -87,6 +89,26 @@ class RoleMiddleware:
         if user_role is not None and user_role != role:
             raise Http404(NOT_FOR_YOUR_ROLE)
         return None
+
+
+class BodyLimitMiddleware:
+    """Refuse a request whose body is over ETHOS_MAX_BODY_MB with 413, before anything reads it.
+
+    Django's own limit (DATA_UPLOAD_MAX_MEMORY_SIZE) leaves out the file parts of a multipart
+    body, so without this a 100 MB upload to any form would be read in full.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:  # Django reads a malformed length as no body at all
+            length = 0
+        if length > settings.ETHOS_MAX_BODY_BYTES:
+            return render(request, "413.html", {"limit_mb": settings.ETHOS_MAX_BODY_MB}, status=413)
+        return self.get_response(request)
 
 
 def safe_next(request: HttpRequest, default: str = "home") -> str:

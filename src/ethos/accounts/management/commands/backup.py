@@ -1,9 +1,16 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+from django.db.migrations.executor import MigrationExecutor
 
 from ethos.accounts.backup import BackupError, backup_write
 from ethos.accounts.models import User
+
+NOT_SET_UP = (
+    "The database {database} is not set up for this version of Ethos. Check ETHOS_DATA_DIR (or "
+    "DATABASE_URL); after an upgrade, run `ethos migrate` first. Nothing was written."
+)
 
 
 class Command(BaseCommand):
@@ -14,6 +21,10 @@ class Command(BaseCommand):
         parser.add_argument("--coach", metavar="EMAIL", help="Only this coach's practice.")
 
     def handle(self, *args, out: str, coach: str | None = None, **options):
+        executor = MigrationExecutor(connections["default"])
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            # Most often ETHOS_DATA_DIR (or DATABASE_URL) points at the wrong place.
+            raise CommandError(NOT_SET_UP.format(database=connections["default"].settings_dict["NAME"]))
         person = None
         if coach:
             person = User.objects.filter(email__iexact=coach).first()

@@ -1,4 +1,7 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+from django.db.migrations.executor import MigrationExecutor
 
 from ethos.accounts.backup import BackupError, restore_read
 
@@ -10,6 +13,11 @@ class Command(BaseCommand):
         parser.add_argument("file")
 
     def handle(self, *args, file: str, **options):
+        # A fresh data directory has no tables yet: create them, as `ethos run` would.
+        executor = MigrationExecutor(connections["default"])
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            self.stdout.write("Bringing the database up to date…")
+            call_command("migrate", interactive=False, verbosity=0)
         try:
             counts = restore_read(path=file)
         except BackupError as error:

@@ -1,9 +1,37 @@
 import os
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
+
+NO_PROXY_IN_PRODUCTION = (
+    "ETHOS_ENV is production but ETHOS_TRUSTED_PROXY is not set: every request will be sent to "
+    "https and back. Put Ethos behind a TLS reverse proxy and set ETHOS_TRUSTED_PROXY to its address "
+    "(see the README)."
+)
+
+
+def server_options(*, host: str, port: int, threads: int) -> dict:
+    """The waitress options `ethos run` serves with: body cap and the one trusted proxy."""
+    options = {
+        "host": host,
+        "port": port,
+        "threads": threads,
+        "ident": "Ethos",
+        # Refused with 413 from the Content-Length alone, before the body is read.
+        "max_request_body_size": settings.ETHOS_MAX_BODY_BYTES,
+        # Forwarded headers from anyone but the trusted proxy are deleted, never believed.
+        "clear_untrusted_proxy_headers": True,
+    }
+    if settings.ETHOS_TRUSTED_PROXY:
+        options.update(
+            trusted_proxy=settings.ETHOS_TRUSTED_PROXY,
+            trusted_proxy_headers=set(settings.ETHOS_TRUSTED_PROXY_HEADERS),
+            trusted_proxy_count=settings.ETHOS_TRUSTED_PROXY_COUNT,
+        )
+    return options
 
 
 class Command(BaseCommand):
@@ -25,8 +53,13 @@ class Command(BaseCommand):
 
         from ethos.wsgi import application
 
+        if settings.PRODUCTION and not settings.ETHOS_TRUSTED_PROXY:
+            self.stderr.write(NO_PROXY_IN_PRODUCTION)
+            self.stderr.flush()
         shown = f"[{host}]" if ":" in host else host
         self.stdout.write(self.style.SUCCESS(f"Ethos is running at http://{shown}:{port}/"))
+        if settings.ETHOS_TRUSTED_PROXY:
+            self.stdout.write(f"Trusting the reverse proxy at {settings.ETHOS_TRUSTED_PROXY}.")
         self.stdout.write("Press Ctrl+C to stop.")
         self.stdout.flush()
-        waitress.serve(application, host=host, port=port, threads=threads, ident="Ethos")
+        waitress.serve(application, **server_options(host=host, port=port, threads=threads))

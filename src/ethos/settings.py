@@ -6,9 +6,11 @@ message that names the variable, because a records system must never run half-co
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -61,6 +63,10 @@ if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("ETHOS_DEBUG cannot be true when ETHOS_ENV is production.")
 
 ETHOS_DATA_DIR = Path(env_str("ETHOS_DATA_DIR", "./var")).resolve()
+# Every file Ethos creates (the database and its -wal and -shm, the keys, backups) is for its
+# owner alone, whatever umask the shell or service manager started us with; SQLite gives the
+# -wal and -shm files the database file's mode.
+os.umask(0o077)
 ETHOS_IDLE_MINUTES = env_int("ETHOS_IDLE_MINUTES", 15, minimum=1, maximum=24 * 60)
 # Sessions end after this many hours however active they are, so a forgotten browser on a
 # shared computer does not stay signed in for ever.
@@ -97,6 +103,82 @@ elif PRODUCTION:
 else:
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
+
+def _base_url() -> str | None:
+    """Return ETHOS_BASE_URL, the address people type, checked: https in production."""
+    value = env_str("ETHOS_BASE_URL")
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port that is not a number from 1 to 65535
+        valid = False
+    if not valid:
+        raise ImproperlyConfigured(
+            f"ETHOS_BASE_URL must be an address such as https://ethos.example.org, not {value!r}."
+        )
+    if PRODUCTION and parts.scheme != "https":
+        raise ImproperlyConfigured(f"ETHOS_BASE_URL must start with https:// in production, not {value!r}.")
+    return value.rstrip("/")
+
+
+ETHOS_BASE_URL = _base_url()
+
+# The TLS-terminating reverse proxy (nginx, Caddy) in front of `ethos run`: the one address it
+# connects from, and the headers it sets. waitress believes those headers from that peer only
+# and deletes them from every other request, so a spoofed X-Forwarded-Proto changes nothing.
+PROXY_HEADERS = ("x-forwarded-proto", "x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "forwarded")
+
+
+def _trusted_proxy() -> str | None:
+    value = env_str("ETHOS_TRUSTED_PROXY")
+    if value is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ImproperlyConfigured(
+            "ETHOS_TRUSTED_PROXY must be the one IP address the reverse proxy connects from "
+            f"(such as 127.0.0.1), not {value!r}."
+        ) from None
+
+
+def _trusted_proxy_headers(proxy: str | None) -> tuple[str, ...]:
+    value = env_str("ETHOS_TRUSTED_PROXY_HEADERS")
+    if value is None:
+        return ("x-forwarded-proto", "x-forwarded-for") if proxy else ()
+    if proxy is None:
+        raise ImproperlyConfigured("ETHOS_TRUSTED_PROXY_HEADERS means nothing without ETHOS_TRUSTED_PROXY.")
+    headers = tuple(dict.fromkeys(h.strip().lower() for h in value.split(",") if h.strip()))
+    if not headers or set(headers) - set(PROXY_HEADERS):
+        raise ImproperlyConfigured(
+            f"ETHOS_TRUSTED_PROXY_HEADERS must list some of {', '.join(PROXY_HEADERS)}, not {value!r}."
+        )
+    if "forwarded" in headers and len(headers) > 1:
+        raise ImproperlyConfigured(
+            "ETHOS_TRUSTED_PROXY_HEADERS must be either forwarded or X-Forwarded-* headers, not both."
+        )
+    if PRODUCTION and not {"x-forwarded-proto", "forwarded"} & set(headers):
+        # Without the scheme every request looks like plain http and is redirected for ever.
+        raise ImproperlyConfigured(
+            "ETHOS_TRUSTED_PROXY_HEADERS must include x-forwarded-proto (or forwarded) in production."
+        )
+    return headers
+
+
+ETHOS_TRUSTED_PROXY = _trusted_proxy()
+ETHOS_TRUSTED_PROXY_HEADERS = _trusted_proxy_headers(ETHOS_TRUSTED_PROXY)
+# How many proxies in a chain (a CDN, then nginx) add to X-Forwarded-For and are believed.
+ETHOS_TRUSTED_PROXY_COUNT = env_int("ETHOS_TRUSTED_PROXY_COUNT", 1, minimum=1, maximum=10)
+if "x-forwarded-proto" in ETHOS_TRUSTED_PROXY_HEADERS:
+    # waitress already set wsgi.url_scheme from it; Django reads the same header under any server.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# waitress rewrites Host from a trusted X-Forwarded-Host itself, so USE_X_FORWARDED_HOST stays off.
+# The browser's Origin is https://<the proxy's name>; the Host the proxy passes on normally
+# matches it, and ETHOS_BASE_URL covers a proxy that passes another.
+CSRF_TRUSTED_ORIGINS = [ETHOS_BASE_URL] if ETHOS_BASE_URL else []
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -119,11 +201,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything reads the body (sessions, CSRF, forms).
+    "ethos.web.BodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After whitenoise, which answers for static files itself: those stay cacheable.
+    "ethos.accounts.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "ethos.accounts.middleware.SessionLifetimeMiddleware",
     "ethos.accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "ethos.accounts.middleware.VaultMiddleware",
@@ -204,12 +291,18 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # zxcvbn's score 4: an estimated 10^10 guesses or more (see the validator for why 4).
+    {"NAME": "ethos.accounts.validators.PassphraseStrengthValidator", "OPTIONS": {"min_score": 4}},
 ]
 
 # Failed sign-ins: this many in a row lock the account for ETHOS_LOCKOUT_MINUTES.
 ETHOS_LOCKOUT_FAILURES = env_int("ETHOS_LOCKOUT_FAILURES", 5, minimum=2, maximum=100)
 ETHOS_LOCKOUT_MINUTES = env_int("ETHOS_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60)
 ETHOS_INVITATION_HOURS = 72
+# Each coach's signed checkpoint goes to the journal in ETHOS_DATA_DIR at most once per this
+# many seconds of activity (and always at sign-out, backup and report export); 0 writes one per
+# committed change.
+ETHOS_JOURNAL_SECONDS = env_int("ETHOS_JOURNAL_SECONDS", 60, minimum=0, maximum=3600)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = ETHOS_SESSION_MAX_HOURS * 3600
@@ -231,8 +324,6 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    # Behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto.
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # A strict policy: everything from this origin, no inline script or style, no framing.
 CONTENT_SECURITY_POLICY = {
@@ -250,8 +341,17 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Bodies bigger than this are refused before any view sees them.
+# Whole request bodies, file parts included, are capped: waitress refuses a larger one before
+# reading it, and ethos.web.BodyLimitMiddleware answers 413 under any server. The client portal
+# will take uploads, hence a setting; at most 100 MB since an accepted upload is held in memory.
+ETHOS_MAX_BODY_MB = env_int("ETHOS_MAX_BODY_MB", 2, minimum=1, maximum=100)
+ETHOS_MAX_BODY_BYTES = ETHOS_MAX_BODY_MB * 1024 * 1024
+# The non-file parts of a body: bigger ones get the 400 page before any view sees them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Django keeps an upload within the cap in memory, not in a named file in /tmp for its lifetime.
+FILE_UPLOAD_MAX_MEMORY_SIZE = ETHOS_MAX_BODY_BYTES
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 
 LANGUAGE_CODE = "en-gb"

@@ -11,6 +11,7 @@ from ethos.accounts import services
 from ethos.audit.actions import Action
 from ethos.audit.models import AuditEvent
 from ethos.vault import crypto
+from ethos.vault import services as vault_services
 from ethos.vault.models import AccountKey
 from tests.conftest import PASSPHRASE, open_vault
 
@@ -68,4 +69,5 @@ def test_c2_a_wrong_passphrase_opens_nothing_and_counts_as_a_failed_sign_in(coac
         services.vault_unlock(request, coach=coach, passphrase="not the passphrase at all")
     coach.refresh_from_db()
     assert coach.failed_sign_ins == 1
-    assert last_action(coach) == Action.AUTH_SIGN_IN_FAILED
+    assert last_action(coach) == Action.AUTH_REAUTH_FAILED
+    assert vault_services.SESSION_HALF not in request.session

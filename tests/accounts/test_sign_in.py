@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from ethos.accounts import services
 from ethos.accounts.models import User
+from ethos.vault import services as vault_services
 from tests.conftest import PASSPHRASE, make_coach, sign_in_browser
 
 pytestmark = pytest.mark.django_db
@@ -194,7 +195,7 @@ def test_it_refuses_a_passphrase_change_without_the_current_passphrase(coach_cli
         {"current_passphrase": "guess guess guess", "new_passphrase": new, "new_passphrase_again": new},
     )
     assert response.status_code == 200
-    assert "not your current passphrase" in response.content.decode()
+    assert vault_services.WRONG_PASSPHRASE in response.content.decode()
     coach.refresh_from_db()
     assert coach.check_password(PASSPHRASE)
 

@@ -182,7 +182,7 @@ def test_c2_lock_and_unlock_return_the_coach_where_they_were(coach):
     right = client.post(reverse("accounts:unlock"), {"passphrase": PASSPHRASE, "next": target})
     assert right["Location"] == target
     assert client.get(target).status_code == 200
-    assert actions(coach)[-3:] == ["vault.locked", "auth.sign_in_failed", "vault.unlocked"]
+    assert actions(coach)[-3:] == ["vault.locked", "auth.reauth_failed", "vault.unlocked"]
 
 
 def test_c2_sign_in_unlocks_and_sign_out_locks(client, coach):

@@ -1,8 +1,10 @@
 from django import forms
 
+from . import services
+
 PASSPHRASE_HELP = (
-    "At least 12 characters. A few unrelated words with spaces make a passphrase that is "
-    "easy to remember and hard to guess."
+    "At least 12 characters, and not easy to guess. A few unrelated words with spaces make a "
+    "passphrase that is easy to remember and hard to guess."
 )
 
 
@@ -90,12 +92,17 @@ class PassphraseChangeForm(NewPassphraseForm):
 
     def clean_current_passphrase(self):
         value = self.cleaned_data["current_passphrase"]
-        if not self.user.check_password(value):
-            raise forms.ValidationError("That is not your current passphrase.")
+        # Within the sign-in lockout and audited, like every passphrase asked behind a session.
+        services.reauthenticate(user=self.user, passphrase=value, purpose=services.Reauth.PASSPHRASE_CHANGE)
         return value
 
 
 class ConfirmPassphraseForm(forms.Form):
+    """Ask a signed-in person for their passphrase again before a step that needs it.
+
+    The check is `services.reauthenticate` (lockout, audit); a new prompt passes its purpose.
+    """
+
     passphrase = forms.CharField(
         max_length=1024,
         strip=False,
@@ -103,14 +110,15 @@ class ConfirmPassphraseForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, purpose: services.Reauth, **kwargs):
         self.user = user
+        self.purpose = purpose
+        self.vault = None
         super().__init__(*args, **kwargs)
 
     def clean_passphrase(self):
         value = self.cleaned_data["passphrase"]
-        if not self.user.check_password(value):
-            raise forms.ValidationError("That is not your passphrase.")
+        self.vault = services.reauthenticate(user=self.user, passphrase=value, purpose=self.purpose)
         return value
 
 

@@ -6,16 +6,74 @@ from django.contrib.auth import logout
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 
 from ethos.vault import services as vault_services
 from ethos.vault.context import VaultLocked, unlocked
 
 IDLE_SIGNED_OUT = "You were signed out after {minutes} minutes without activity, to keep your records safe."
+SESSION_TOO_OLD = (
+    "You were signed out because you signed in {hours} hours ago, to keep your records safe. "
+    "Please sign in again."
+)
 SESSION_LAST_SEEN = "ethos_last_seen"
+SESSION_SIGNED_IN_AT = "ethos_signed_in_at"
 # Writing the session on every request would turn each page view into a database write;
 # a minute's resolution is plenty for a timeout measured in minutes.
 TOUCH_EVERY_SECONDS = 60
+
+
+class NoStoreMiddleware:
+    """Tell browsers and proxies to keep no copy of anything shown to a signed-in person.
+
+    Pages with client data must not stay in a shared computer's cache or history after sign-out.
+    Static files never get here (whitenoise answers them first), so they stay cacheable.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # Read after the view, so the response to a sign-in is covered too. A view that already
+        # said no-store (the recovery kit) keeps its header as it wrote it.
+        if request.user.is_authenticated:
+            if "no-store" not in response.get("Cache-Control", ""):
+                add_never_cache_headers(response)
+            response["Pragma"] = "no-cache"
+        return response
+
+
+def session_signed_in(request) -> None:
+    """Note when this session signed in: SessionLifetimeMiddleware ends it that long after."""
+    request.session[SESSION_SIGNED_IN_AT] = int(time.time())
+
+
+def _signed_out(request, message: str):
+    logout(request)
+    messages.info(request, message)
+    return redirect(f"{reverse('accounts:sign_in')}?next={request.path}")
+
+
+class SessionLifetimeMiddleware:
+    """Sign a person out ETHOS_SESSION_MAX_HOURS after they signed in, however active they are.
+
+    Django's session expiry moves on with every save (and the idle timeout saves each minute), so
+    the limit is counted here from the time noted at sign-in.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            # A session from before this rule (or made without the sign-in page) starts counting now.
+            signed_in_at = request.session.setdefault(SESSION_SIGNED_IN_AT, now)
+            if now - signed_in_at > settings.ETHOS_SESSION_MAX_HOURS * 3600:
+                return _signed_out(request, SESSION_TOO_OLD.format(hours=settings.ETHOS_SESSION_MAX_HOURS))
+        return self.get_response(request)
 
 
 class IdleTimeoutMiddleware:
@@ -30,9 +88,7 @@ class IdleTimeoutMiddleware:
             last_seen = request.session.get(SESSION_LAST_SEEN, now)
             idle_limit = settings.ETHOS_IDLE_MINUTES * 60
             if now - last_seen > idle_limit:
-                logout(request)
-                messages.info(request, IDLE_SIGNED_OUT.format(minutes=settings.ETHOS_IDLE_MINUTES))
-                return redirect(f"{reverse('accounts:sign_in')}?next={request.path}")
+                return _signed_out(request, IDLE_SIGNED_OUT.format(minutes=settings.ETHOS_IDLE_MINUTES))
             if now - last_seen >= TOUCH_EVERY_SECONDS or SESSION_LAST_SEEN not in request.session:
                 request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)

@@ -51,7 +51,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     failed_sign_ins = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
 
-    totp_secret = models.CharField(max_length=64, blank=True)
+    # AES-256-GCM under a key derived from SECRET_KEY, which lives outside the database
+    # (services.totp_seal): a copy of the database or a backup alone does not give the secret.
+    totp_secret_sealed = models.BinaryField(null=True, blank=True, editable=False)
     totp_enabled = models.BooleanField(default=False)
     # The last TOTP time step accepted: a code can be used once, never replayed.
     totp_last_step = models.BigIntegerField(default=0)
@@ -107,3 +109,22 @@ class Invitation(models.Model):
     def is_usable(self, *, now=None) -> bool:
         now = now or timezone.now()
         return self.accepted_at is None and self.expires_at > now
+
+
+class SignInAttempt(models.Model):
+    """A sign-in from one network address that failed or is being checked: the per-address throttle.
+
+    Kept only for the throttle's window. `user` is the account the email named, if any, so the
+    rows of an attempt on a coach go with that coach's backup; unknown emails are not stored.
+    """
+
+    # An IPv4 address, or the /64 network of an IPv6 one (services._address_key).
+    address = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["address", "at"], name="sign_in_attempt_address")]
+
+    def __str__(self) -> str:
+        return f"sign-in attempt from {self.address}"

@@ -2,29 +2,39 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import ipaddress
 import secrets
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 import pyotp
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, DateTimeField, F, Q, Value, When
+from django.db.models.functions import Greatest
 from django.http import HttpRequest
 from django.utils import timezone
 
 from ethos.audit.actions import Action
-from ethos.audit.services import audit_append
+from ethos.audit.services import Witness, audit_append, checkpoint_witness
+from ethos.vault import crypto
 from ethos.vault import services as vault_services
 from ethos.vault.context import Vault, unlocked
 
 from .backup import BackupResult, backup_write
-from .models import Invitation, RecoveryCode, User
+from .models import Invitation, RecoveryCode, SignInAttempt, User
 
 SIGN_IN_FAILED = "That email and passphrase do not match an account. Please check both and try again."
 ACCOUNT_LOCKED = (
@@ -34,11 +44,36 @@ ACCOUNT_LOCKED = (
 CODE_FAILED = (
     "That code did not work. Use the 6-digit code from your authenticator app, or one of your recovery codes."
 )
+ADDRESS_THROTTLED = (
+    "There have been too many unsuccessful sign-ins from your network in the last {minutes} minutes. "
+    "Please wait a few minutes and try again."
+)
+NOT_YOUR_PASSPHRASE = "That is not your passphrase."
 FIRST_RUN_CLOSED = "Ethos already has its first coach. Please sign in instead."
 EMAIL_TAKEN = "An account with that email address already exists."
 INVITATION_UNUSABLE = "This invitation link has expired or has already been used. Ask for a new one."
 
 RECOVERY_CODE_COUNT = 10
+
+# Failed sign-ins one network address may make within ETHOS_LOCKOUT_MINUTES, whichever emails
+# they name: a few accounts' lockouts' worth, so an office sharing one address is not held back
+# by a colleague's typos, while one address spraying guesses over many emails is.
+ADDRESS_FAILURE_LIMIT = 20
+
+T = TypeVar("T")
+
+
+class Reauth(StrEnum):
+    """Why a signed-in person is asked for their passphrase again; audited with a wrong answer.
+
+    A new prompt (a disclosure, an export, a deletion) adds its purpose here and calls
+    `reauthenticate`, usually through `forms.ConfirmPassphraseForm`.
+    """
+
+    BACKUP = "backup"
+    TWO_STEP_OFF = "two_step_off"
+    PASSPHRASE_CHANGE = "passphrase_change"
+    UNLOCK = "unlock"
 
 
 @dataclass(frozen=True)
@@ -61,36 +96,182 @@ def _lock_message(user: User) -> str:
     return ACCOUNT_LOCKED.format(minutes=settings.ETHOS_LOCKOUT_MINUTES, until=until.strftime("%H:%M"))
 
 
-def record_failed_sign_in(user: User, *, message: str = SIGN_IN_FAILED) -> str:
-    """Count a failure; the Nth in a row locks the account. Return the message to show."""
+# -- the lockout: every guess at a person's secrets, wherever it is typed ----------------------
+
+
+def _guess_take(user: User) -> int | None:
+    """Count one guess at the user's secrets before it is checked; None while the account is locked.
+
+    Counting and the lock check are one conditional UPDATE, so however many requests arrive at
+    once, no more than ETHOS_LOCKOUT_FAILURES guesses are checked per lock: the request that
+    takes the last guess sets the lock there and then, and only its own success lifts it.
+    Return the guess's number in the current run of failures.
+    """
+    limit = settings.ETHOS_LOCKOUT_FAILURES
+    now = timezone.now()
+    # The lock has run out (or, defensively, a count was left at the limit without one).
+    fresh = Q(locked_until__lte=now) | Q(locked_until__isnull=True, failed_sign_ins__gte=limit)
+    counting = Q(locked_until__isnull=True, failed_sign_ins__lt=limit)
+    lock_ends = now + timedelta(minutes=settings.ETHOS_LOCKOUT_MINUTES)
     with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(failed_sign_ins=F("failed_sign_ins") + 1)
-        user.refresh_from_db(fields=["failed_sign_ins", "locked_until"])
-        locked = user.failed_sign_ins >= settings.ETHOS_LOCKOUT_FAILURES
-        audit_append(
-            coach=user, action=Action.AUTH_SIGN_IN_FAILED, actor="unknown", details={"locked": locked}
+        taken = User.objects.filter(fresh | counting, pk=user.pk).update(
+            failed_sign_ins=Case(When(fresh, then=Value(1)), default=F("failed_sign_ins") + 1),
+            locked_until=Case(
+                When(counting & Q(failed_sign_ins__gte=limit - 1), then=Value(lock_ends)),
+                default=Value(None),
+                output_field=DateTimeField(),
+            ),
         )
-        if locked:
-            user.locked_until = timezone.now() + timedelta(minutes=settings.ETHOS_LOCKOUT_MINUTES)
-            user.failed_sign_ins = 0
-            user.save(update_fields=["locked_until", "failed_sign_ins"])
-            return _lock_message(user)
-    return message
+        # Inside the transaction that changed the row, so this is our own number.
+        user.refresh_from_db(fields=["failed_sign_ins", "locked_until"])
+    return user.failed_sign_ins if taken else None
 
 
-def sign_in_check(*, email: str, passphrase: str) -> SignInResult:
-    """Check an email and passphrase, honouring the lockout."""
-    user = User.objects.filter(email__iexact=email.strip()).first()
-    if user is None or not user.is_active:
-        # Hash anyway so a missing account takes as long as a wrong passphrase.
-        make_password(passphrase)
+def _guess_right(user: User, *, taken: int, complete: bool = True) -> None:
+    """A guess was right: start the count again, or give the guess back when a step remains.
+
+    `complete=False` is the passphrase step of a two-step sign-in: the count goes on into the
+    code step, so knowing the passphrase does not buy unlimited guesses at the code.
+    """
+    if complete:
+        User.objects.filter(pk=user.pk).update(failed_sign_ins=0, locked_until=None)
+        user.failed_sign_ins, user.locked_until = 0, None
+        return
+    changes: dict = {"failed_sign_ins": Greatest(F("failed_sign_ins") - 1, Value(0))}
+    if taken >= settings.ETHOS_LOCKOUT_FAILURES:
+        changes["locked_until"] = None  # the lock this guess set when it took the last turn
+    User.objects.filter(pk=user.pk).update(**changes)
+
+
+def _guess_wrong(user: User, *, message: str, action: Action, actor: str, details: dict) -> str:
+    """A guess was wrong: audit it; return `message`, or the lock's message if the account is now locked."""
+    user.refresh_from_db(fields=["failed_sign_ins", "locked_until"])
+    locked = user.is_locked()
+    audit_append(coach=user, action=action, actor=actor, details={**details, "locked": locked})
+    return _lock_message(user) if locked else message
+
+
+def _guarded(
+    user: User, check: Callable[[], T | None], *, wrong: str, action: Action, actor: str, details: dict
+) -> T:
+    """Run `check` as one guess within the lockout; raise ValidationError when refused or wrong."""
+    taken = _guess_take(user)
+    if taken is None:
+        raise ValidationError(_lock_message(user), code="locked")
+    result = check()
+    if result is None:
+        raise ValidationError(
+            _guess_wrong(user, message=wrong, action=action, actor=actor, details=details), code="wrong"
+        )
+    _guess_right(user, taken=taken)
+    return result
+
+
+def reauthenticate(*, user: User, passphrase: str, purpose: Reauth) -> Vault | None:
+    """Ask a signed-in person's passphrase again, within the sign-in lockout.
+
+    Every prompt behind a session uses this (finding 4 of issue 10): a wrong answer counts toward
+    the same lockout as sign-in and is audited with its purpose, never what was typed; while the
+    account is locked even the right passphrase is refused. Raise ValidationError with the message
+    to show; return the coach's vault, opened by the passphrase (None for a person without one).
+    """
+    details = {"purpose": str(purpose)}
+    if user.role == User.Role.COACH:
+        # For a coach the proof that matters is that the passphrase unwraps their key.
+        return _guarded(
+            user,
+            lambda: vault_services.unlock_with_passphrase(coach=user, passphrase=passphrase),
+            wrong=vault_services.WRONG_PASSPHRASE,
+            action=Action.AUTH_REAUTH_FAILED,
+            actor=user.role,
+            details=details,
+        )
+    _guarded(
+        user,
+        lambda: True if user.check_password(passphrase) else None,
+        wrong=NOT_YOUR_PASSPHRASE,
+        action=Action.AUTH_REAUTH_FAILED,
+        actor=user.role,
+        details=details,
+    )
+    return None
+
+
+# -- signing in ---------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4)
+def _dummy_hash(hashers: tuple[str, ...]) -> str:
+    return make_password(secrets.token_urlsafe(16))
+
+
+def _dummy_check(passphrase: str) -> None:
+    """Check a passphrase against a made-up hash of today's cost, as long as checking a real one takes."""
+    check_password(passphrase, _dummy_hash(tuple(settings.PASSWORD_HASHERS)))
+
+
+def _address_key(address: str | None) -> str | None:
+    """The unit the address throttle counts: an IPv4 address, or the /64 network of an IPv6 one.
+
+    One IPv6 host or household is usually given a whole /64, so single addresses would not hold it.
+    """
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address[:64]
+    if ip.version == 6 and ip.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip.ipv4_mapped if ip.version == 6 else ip)
+
+
+def _address_attempt(address: str, user: User | None) -> SignInAttempt | None:
+    """Record a sign-in attempt from `address` before it is checked; None if the address must wait.
+
+    Counted and written in one transaction: on SQLite, whose IMMEDIATE transactions run one at a
+    time, a burst from one address cannot all pass the count at once (on PostgreSQL a request or
+    two in flight together may each pass). The per-account lockout stays exact either way.
+    """
+    since = timezone.now() - timedelta(minutes=settings.ETHOS_LOCKOUT_MINUTES)
+    with transaction.atomic():
+        SignInAttempt.objects.filter(at__lt=since).delete()  # nothing is kept past the window
+        if SignInAttempt.objects.filter(address=address, at__gte=since).count() >= ADDRESS_FAILURE_LIMIT:
+            return None
+        return SignInAttempt.objects.create(address=address, user=user)
+
+
+def sign_in_check(*, email: str, passphrase: str, address: str | None) -> SignInResult:
+    """Check an email and passphrase from a network address, within its throttle and the lockout.
+
+    An unknown email, a wrong passphrase and a locked account each cost one passphrase hash check,
+    so the time taken does not tell them apart; the first two also share one message.
+    """
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    key = _address_key(address)
+    attempt = None
+    if key is not None:
+        attempt = _address_attempt(key, user)
+        if attempt is None:
+            return SignInResult(
+                user=None, error=ADDRESS_THROTTLED.format(minutes=settings.ETHOS_LOCKOUT_MINUTES)
+            )
+    if user is None:
+        _dummy_check(passphrase)
         return SignInResult(user=None, error=SIGN_IN_FAILED)
-    if user.is_locked():
+    taken = _guess_take(user)
+    if taken is None:
+        # Refused before its hash is checked; the dummy keeps the time the same.
+        _dummy_check(passphrase)
         return SignInResult(user=None, error=_lock_message(user))
     if not user.check_password(passphrase):
-        return SignInResult(user=None, error=record_failed_sign_in(user))
-    if user.failed_sign_ins or user.locked_until:
-        User.objects.filter(pk=user.pk).update(failed_sign_ins=0, locked_until=None)
+        error = _guess_wrong(
+            user, message=SIGN_IN_FAILED, action=Action.AUTH_SIGN_IN_FAILED, actor="unknown", details={}
+        )
+        return SignInResult(user=None, error=error)
+    _guess_right(user, taken=taken, complete=not user.totp_enabled)
+    if attempt is not None:
+        attempt.delete()  # a sign-in that worked does not count against its address
     # Only a coach has a vault: clients and association staff hold no key to any record.
     vault = None
     if user.role == User.Role.COACH:
@@ -105,6 +286,7 @@ def signed_in(*, user: User, method: str) -> None:
 
 def signed_out(*, user: User) -> None:
     audit_append(coach=user, action=Action.AUTH_SIGNED_OUT)
+    checkpoint_witness(coach=user, reason=Witness.SIGN_OUT)
 
 
 def _hash_code(code: str) -> str:
@@ -115,31 +297,42 @@ def _normalise_code(code: str) -> str:
     return "".join(ch for ch in code.lower() if ch.isalnum())
 
 
-def second_factor_check(*, user: User, code: str) -> str | None:
-    """Accept a fresh TOTP code or an unused recovery code. Return an error message or None."""
-    if user.is_locked():
-        return _lock_message(user)
+def _second_factor_matches(user: User, code: str) -> bool:
     cleaned = _normalise_code(code)
     if len(cleaned) == 6 and cleaned.isdigit():
-        totp = pyotp.TOTP(user.totp_secret)
+        secret = totp_open(user_id=user.pk, sealed=user.totp_secret_sealed)
+        if secret is None:  # sealed under a SECRET_KEY this server no longer has
+            return False
+        totp = pyotp.TOTP(secret)
         now = timezone.now()
         for offset in (0, -1, 1):  # one step of clock drift either way
             at = now + timedelta(seconds=30 * offset)
             step = totp.timecode(at)
-            if step > user.totp_last_step and secrets.compare_digest(totp.at(at), cleaned):
-                # The conditional update makes a replay race lose: only one request wins the step.
-                won = User.objects.filter(pk=user.pk, totp_last_step__lt=step).update(
-                    totp_last_step=step, failed_sign_ins=0
-                )
-                if won:
-                    return None
+            if step <= user.totp_last_step or not secrets.compare_digest(totp.at(at), cleaned):
+                continue
+            # The conditional update makes a replay race lose: only one request wins the step.
+            if User.objects.filter(pk=user.pk, totp_last_step__lt=step).update(totp_last_step=step):
+                return True
     elif cleaned:
-        used = RecoveryCode.objects.filter(
-            user=user, code_hash=_hash_code(cleaned), used_at__isnull=True
-        ).update(used_at=timezone.now())
-        if used:
-            return None
-    return record_failed_sign_in(user, message=CODE_FAILED)
+        unused = RecoveryCode.objects.filter(user=user, code_hash=_hash_code(cleaned), used_at__isnull=True)
+        return bool(unused.update(used_at=timezone.now()))
+    return False
+
+
+def second_factor_check(*, user: User, code: str) -> str | None:
+    """Accept a fresh TOTP code or an unused recovery code, within the lockout; return an error or None."""
+    try:
+        _guarded(
+            user,
+            lambda: True if _second_factor_matches(user, code) else None,
+            wrong=CODE_FAILED,
+            action=Action.AUTH_SIGN_IN_FAILED,
+            actor="unknown",
+            details={},
+        )
+    except ValidationError as error:
+        return error.messages[0]
+    return None
 
 
 def _validate_passphrase(passphrase: str, user: User, *, field: str = "passphrase") -> None:
@@ -201,11 +394,14 @@ def recover_with_key(*, email: str, recovery_text: str, new_passphrase: str) -> 
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is None:
         raise ValidationError(vault_services.WRONG_RECOVERY_KEY)
-    if user.is_locked():
-        raise ValidationError(_lock_message(user))
-    vault = vault_services.unlock_with_recovery_key(coach=user, recovery_key=recovery_key)
-    if vault is None:
-        raise ValidationError(record_failed_sign_in(user, message=vault_services.WRONG_RECOVERY_KEY))
+    vault = _guarded(
+        user,
+        lambda: vault_services.unlock_with_recovery_key(coach=user, recovery_key=recovery_key),
+        wrong=vault_services.WRONG_RECOVERY_KEY,
+        action=Action.AUTH_SIGN_IN_FAILED,
+        actor="unknown",
+        details={},
+    )
     _validate_passphrase(new_passphrase, user, field="new_passphrase")
     with transaction.atomic(), unlocked(vault):
         user.set_password(new_passphrase)
@@ -221,6 +417,38 @@ def totp_new_secret() -> str:
     return pyotp.random_base32()
 
 
+# TOTP secrets are sealed under a key derived from SECRET_KEY, which lives in the environment or
+# ETHOS_DATA_DIR/secret_key, never in the database: a copy of the database or a backup holds
+# only ciphertext (finding 11 of issue 10). The associated data binds each to its account.
+_TOTP_KEY_INFO = b"ethos/accounts/totp-secret/v1"
+
+
+def _totp_key(secret_key: str) -> bytes:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=crypto.KEY_LEN, salt=None, info=_TOTP_KEY_INFO)
+    return hkdf.derive(secret_key.encode())
+
+
+def _totp_aad(user_id) -> bytes:
+    return f"ethos/accounts/totp-secret|user={uuid.UUID(str(user_id))}".encode()
+
+
+def totp_seal(*, user_id, secret: str) -> bytes:
+    """Encrypt a TOTP secret for one account (AES-256-GCM under a key derived from SECRET_KEY)."""
+    return crypto.encrypt(_totp_key(settings.SECRET_KEY), secret.encode(), aad=_totp_aad(user_id))
+
+
+def totp_open(*, user_id, sealed: bytes | memoryview | None) -> str | None:
+    """Return an account's TOTP secret; None if neither SECRET_KEY nor a SECRET_KEY_FALLBACKS key opens it."""
+    if not sealed:
+        return None
+    for secret_key in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS):
+        try:
+            return crypto.decrypt(_totp_key(secret_key), bytes(sealed), aad=_totp_aad(user_id)).decode()
+        except crypto.DecryptionError:
+            continue
+    return None
+
+
 def totp_enable(*, user: User, secret: str, code: str) -> list[str] | None:
     """Turn on two-factor sign-in once a code from the new secret checks out.
 
@@ -230,19 +458,20 @@ def totp_enable(*, user: User, secret: str, code: str) -> list[str] | None:
     if not totp.verify(_normalise_code(code), valid_window=1):
         return None
     with transaction.atomic():
-        user.totp_secret = secret
+        user.totp_secret_sealed = totp_seal(user_id=user.pk, secret=secret)
         user.totp_enabled = True
         user.totp_last_step = totp.timecode(timezone.now())
-        user.save(update_fields=["totp_secret", "totp_enabled", "totp_last_step"])
+        user.save(update_fields=["totp_secret_sealed", "totp_enabled", "totp_last_step"])
         audit_append(coach=user, action=Action.AUTH_TWO_STEP_ENABLED)
         return recovery_codes_regenerate(user=user)
 
 
 def totp_disable(*, user: User) -> None:
+    """Turn two-step sign-in off; the view has asked for the passphrase (ConfirmPassphraseForm)."""
     with transaction.atomic():
-        user.totp_secret = ""
+        user.totp_secret_sealed = None
         user.totp_enabled = False
-        user.save(update_fields=["totp_secret", "totp_enabled"])
+        user.save(update_fields=["totp_secret_sealed", "totp_enabled"])
         RecoveryCode.objects.filter(user=user).delete()
         audit_append(coach=user, action=Action.AUTH_TWO_STEP_DISABLED)
 
@@ -298,11 +527,7 @@ def invitation_accept(*, token: str, name: str, passphrase: str) -> NewCoach:
 
 def vault_unlock(request: HttpRequest, *, coach: User, passphrase: str) -> Vault:
     """Open the coach's vault for this browser; raise ValidationError when it cannot open."""
-    if coach.is_locked():
-        raise ValidationError(_lock_message(coach))
-    vault = vault_services.unlock_with_passphrase(coach=coach, passphrase=passphrase)
-    if vault is None:
-        raise ValidationError(record_failed_sign_in(coach, message=vault_services.WRONG_PASSPHRASE))
+    vault = reauthenticate(user=coach, passphrase=passphrase, purpose=Reauth.UNLOCK)
     with transaction.atomic():
         vault_services.session_open(request, vault)
         audit_append(coach=coach, action=Action.VAULT_UNLOCKED)
@@ -338,8 +563,11 @@ def recovery_key_replace(request: HttpRequest, *, coach: User, vault: Vault) -> 
 
 def backup_for_download(*, coach: User, passphrase: str, out: Path) -> BackupResult:
     """Write the coach's practice, still encrypted, to `out` once the passphrase checks out."""
-    if vault_services.unlock_with_passphrase(coach=coach, passphrase=passphrase) is None:
-        raise ValidationError({"passphrase": vault_services.WRONG_PASSPHRASE})
+    try:
+        reauthenticate(user=coach, passphrase=passphrase, purpose=Reauth.BACKUP)
+    except ValidationError as error:
+        raise ValidationError({"passphrase": error.messages}) from None
     result = backup_write(out=out, coach=coach)
     audit_append(coach=coach, action=Action.VAULT_BACKUP_DOWNLOADED, details={"sha256": result.sha256})
+    checkpoint_witness(coach=coach, reason=Witness.BACKUP)
     return result

@@ -37,6 +37,7 @@ from .forms import (
     TotpEnableForm,
     UnlockForm,
 )
+from .middleware import session_signed_in
 from .models import User
 
 PENDING_USER = "ethos_2fa_user"
@@ -65,6 +66,7 @@ RECOVERED = "Welcome back. Your new passphrase is set and your records are unloc
 def signed_in(request: HttpRequest, user: User, *, method: str) -> None:
     """Record a completed sign-in and ask the browser to check the log against its checkpoint."""
     services.signed_in(user=user, method=method)
+    session_signed_in(request)
     request.session[CHECK_CHECKPOINT] = True
 
 
@@ -106,7 +108,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         result = services.sign_in_check(
-            email=form.cleaned_data["email"], passphrase=form.cleaned_data["passphrase"]
+            email=form.cleaned_data["email"],
+            passphrase=form.cleaned_data["passphrase"],
+            address=request.META.get("REMOTE_ADDR"),
         )
         if result.error:
             form.add_error(None, result.error)
@@ -197,12 +201,22 @@ def _qr_data_uri(uri: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _pending_secret(request: HttpRequest) -> str:
+    """The secret being enrolled, kept sealed in the session (which the database stores)."""
+    kept = request.session.get(PENDING_SECRET)
+    secret = kept and services.totp_open(user_id=request.user.pk, sealed=base64.b64decode(kept))
+    if not secret:
+        secret = services.totp_new_secret()
+        sealed = services.totp_seal(user_id=request.user.pk, secret=secret)
+        request.session[PENDING_SECRET] = base64.b64encode(sealed).decode()
+    return secret
+
+
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     if request.user.totp_enabled:
         return redirect("accounts:account")
-    secret = request.session.get(PENDING_SECRET) or services.totp_new_secret()
-    request.session[PENDING_SECRET] = secret
+    secret = _pending_secret(request)
     form = TotpEnableForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         codes = services.totp_enable(user=request.user, secret=secret, code=form.cleaned_data["code"])
@@ -219,7 +233,11 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def two_factor_disable(request: HttpRequest) -> HttpResponse:
-    form = ConfirmPassphraseForm(request.POST if request.method == "POST" else None, user=request.user)
+    form = ConfirmPassphraseForm(
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        purpose=services.Reauth.TWO_STEP_OFF,
+    )
     if request.method == "POST" and form.is_valid():
         services.totp_disable(user=request.user)
         messages.success(request, TOTP_DISABLED)

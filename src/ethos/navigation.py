@@ -4,18 +4,22 @@ from django.urls import NoReverseMatch, reverse
 
 from .web import COACH, role_of
 
+# The coach's work, in the order they meet it. A section whose app is not in this version has no
+# URL to reverse and is left out of the menu: a coach never meets a greyed-out word nobody explains,
+# and the section appears in its place on the day its app is installed.
 SECTIONS = [
     ("Dashboard", "home"),
     ("Clients", "clients:list"),
     ("Sessions", "coaching:list"),
     ("Safeguarding", "safeguarding:home"),
+    ("Directory", "referrals:list"),
     ("Practice", "practice:home"),
     ("Compliance", "standards:compliance"),
 ]
 
 
 def navigation(request):
-    """Give a coach's pages the sections, with a URL for those that exist in this version."""
+    """Give a coach's pages the sections that exist in this version, the current one marked."""
     user = getattr(request, "user", None)
     if user is None or role_of(user) != COACH:
         return {"nav_sections": []}
@@ -24,8 +28,8 @@ def navigation(request):
         try:
             url = reverse(name)
         except NoReverseMatch:
-            url = None
-        current = url is not None and (request.path == url if url == "/" else request.path.startswith(url))
+            continue
+        current = request.path == url if url == "/" else request.path.startswith(url)
         items.append({"label": label, "url": url, "current": current})
     return {"nav_sections": items}
 

@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -5,11 +7,62 @@ from django.urls import reverse
 
 from ethos.accounts.models import User
 from ethos.accounts.views import first_run
+from ethos.clients.models import Intake
+from ethos.practice.models import CompetenceArea, PracticeProfile
+from ethos.referrals.models import Resource
 
 CSRF_FAILED = (
     "This form had expired or came from somewhere else, so nothing was saved. "
     "Please go back, reload the page and try again."
 )
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    """One step of a new practice's set-up path, ticked once Ethos holds what it asks for."""
+
+    title: str
+    text: str
+    url_name: str
+    done: bool
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+def setup_steps(coach) -> list[SetupStep]:
+    """Return the set-up path in order, each step ticked from what is stored (four small queries)."""
+    profile = PracticeProfile.objects.filter(coach=coach).first()
+    return [
+        SetupStep(
+            "Describe your practice",
+            "The areas you are trained to work with, so Ethos can tell when a concern needs a referral (S5).",
+            "practice:competence",
+            CompetenceArea.objects.filter(profile__coach=coach).exists(),
+        ),
+        SetupStep(
+            "Set your jurisdiction and crisis numbers",
+            "Where you practise, its age of majority, and the crisis line and emergency number Ethos shows "
+            "when someone is at risk.",
+            "practice:profile",
+            profile is not None
+            and bool(profile.country and profile.crisis_line and profile.emergency_number),
+        ),
+        SetupStep(
+            "Add the services you have vetted",
+            "Referrals go only to services you have checked yourself (P10): at least one crisis line, and "
+            "the services you send people to.",
+            "referrals:list",
+            Resource.objects.for_coach(coach).currently_vetted().exists(),
+        ),
+        SetupStep(
+            "Take your first intake",
+            "Every client starts with an intake; Ethos checks it against the Code as you go.",
+            "clients:intake",
+            Intake.objects.filter(coach=coach).exists(),
+        ),
+    ]
 
 
 @login_not_required
@@ -22,7 +75,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.role != User.Role.COACH:
         # Clients and association staff have no pages of their own in this version yet.
         return render(request, "home_signed_in.html", {"person": request.user})
-    return render(request, "dashboard.html", {"coach": request.user})
+    steps = setup_steps(request.user)
+    context = {"coach": request.user, "setup_steps": steps, "setup_done": all(step.done for step in steps)}
+    return render(request, "dashboard.html", context)
 
 
 @login_not_required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.http import Http404
 
 from ethos.standards.record_types import RecordType
@@ -25,16 +26,32 @@ def get_goal_for_coach(coach, client: Client, pk) -> Goal:
     return goal
 
 
+# The client list's filter for declined people whose open items still wait for a record (a referral).
+OWED = "owed"
+OWED_LABEL = "Declined, referral owed"
+
+
 def clients_for(coach, *, status: str = "", query: str = "") -> list[Client]:
     """The coach's clients, newest first, filtered by status and by a name search.
 
+    The default list leaves out declined people unless something is still owed to them: their
+    open items (a referral after an S1, S2 or S9 decline) keep them in sight, marked `owed`.
     Names are encrypted, so the search runs here, on decrypted names, not in the database: a
     practice has hundreds of clients, not millions.
     """
+    owed = {i.subject_id for i in open_items_for(coach) if i.subject_type == "client"}
     # prefetch, not a join: one query for all the keys, and rows as light as plain ones.
     clients = Client.objects.filter(coach=coach).prefetch_related("data_key").order_by("-created_at")
-    clients = clients.filter(status=status) if status else clients.exclude(status=Client.Status.DECLINED)
+    declined = Q(status=Client.Status.DECLINED)
+    if status == OWED:
+        clients = clients.filter(declined, pk__in=owed)
+    elif status:
+        clients = clients.filter(status=status)
+    else:
+        clients = clients.exclude(declined & ~Q(pk__in=owed))
     found = list(clients)
+    for client in found:
+        client.owed = client.status == Client.Status.DECLINED and str(client.pk) in owed
     needle = query.strip().casefold()
     if needle:
         found = [

@@ -1,13 +1,22 @@
 """Client pages: the list, intake, the crisis protocol, safety checks, the client page, referrals,
 goals (P1, P5), and ending or pausing coaching with the letter and the practice closure (P11)."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ethos.practice.selectors import COMPETENCE_AREAS, area_label, competence_for, profile_for
+from ethos.practice.selectors import (
+    COMPETENCE_AREAS,
+    age_of_majority_for,
+    area_label,
+    competence_for,
+    profile_for,
+)
 from ethos.referrals.models import Resource
 from ethos.referrals.selectors import (
     crisis_resources,
@@ -15,12 +24,16 @@ from ethos.referrals.selectors import (
     resources_for,
     usable_resources,
 )
+from ethos.standards.catalog import catalog
 from ethos.standards.engine import ActionStopped, Subject
+from ethos.standards.facts import age_on
 from ethos.standards.record_types import RecordType
-from ethos.standards.selectors import open_items_for
+from ethos.standards.rules import S1_AT_RISK, S2_CRISIS, S9_MINOR
+from ethos.standards.selectors import get_open_item_for_coach, open_items_for
 from ethos.web import apply_errors
 
 from . import endings, goals, pages, selectors, services
+from .chart import progress_chart
 from .forms import (
     ContactForm,
     EndingForm,
@@ -38,12 +51,40 @@ from .models import Client, Ending
 
 INTAKE_ACCEPTED = "The intake is recorded and {name} is now your client."
 INTAKE_DECLINED = "The intake is recorded as declined. Now make sure {name} has somewhere to go."
+# Why the code declined a person the coach may have chosen to accept (S1, S2, S9).
+DECLINED_WHY = {"S1": S1_AT_RISK, "S2": S2_CRISIS, "S9": S9_MINOR}
+DECLINED_S9_WHY = (
+    "{name} was {age} on the day of the intake, and the age of majority that applies is {majority}. "
+    "Coaching is for adults."
+)
 CONTACT_SAVED = "Contact details saved. The previous ones are kept in the record's history."
 REFERRAL_SAVED = "Referral recorded."
 SUPERVISION_SAVED = "Supervision plan recorded."
 CRISIS_RECORDED = "Recorded: you went through the crisis protocol with {name}."
 SAFETY_CHECK_SAVED = "Safety check recorded. The follow-up is on {day}; record it here once it has happened."
 SAFETY_FOLLOWED_UP = "Follow-up recorded."
+
+
+def _done(request: HttpRequest, client: Client) -> HttpResponse:
+    """Go back to the open item the form was opened from (`?item=`, the coach's own), else to the client."""
+    item_pk = request.GET.get("item", "")
+    if item_pk:
+        try:
+            item = get_open_item_for_coach(request.user, uuid.UUID(item_pk))
+        except (Http404, ValueError):
+            pass
+        else:
+            return redirect("standards:open_item", pk=item.pk)
+    return redirect("clients:detail", pk=client.pk)
+
+
+def _fitting_resource(coach, record: str, resources) -> str:
+    """Return the first usable resource whose kind answers `record` (to preselect it), or ''."""
+    # A plain referral fits every kind of service: nothing to choose for the coach.
+    if record == RecordType.REFERRAL or record not in {t.value for t in RecordType}:
+        return ""
+    usable = {r.pk for r in usable_resources(coach)}
+    return next((str(r.pk) for r in resources if r.pk in usable and record in r.record_types), "")
 
 
 def _areas(coach) -> list[tuple[str, str]]:
@@ -55,11 +96,12 @@ def _areas(coach) -> list[tuple[str, str]]:
 
 def client_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    if status not in Client.Status.values:
+    if status not in [*Client.Status.values, selectors.OWED]:
         status = ""
     query = request.GET.get("q", "")[:100]
     clients = selectors.clients_for(request.user, status=status, query=query)
-    context = {"clients": clients, "status": status, "query": query, "statuses": Client.Status.choices}
+    statuses = [*Client.Status.choices, (selectors.OWED, selectors.OWED_LABEL)]
+    context = {"clients": clients, "status": status, "query": query, "statuses": statuses}
     return render(request, "clients/list.html", context)
 
 
@@ -86,11 +128,60 @@ def intake(request: HttpRequest) -> HttpResponse:
         else:
             if result.crisis:
                 return redirect("clients:crisis", pk=result.client.pk)
+            if any(finding.clause in services.DECLINING_CLAUSES for finding in result.verdict.blocks):
+                # The code decided (S1, S9): say which clause, why, and what is owed next.
+                return redirect("clients:intake_declined", pk=result.client.pk)
             declined = result.client.status == Client.Status.DECLINED
             message = INTAKE_DECLINED if declined else INTAKE_ACCEPTED
             messages.success(request, message.format(name=result.client.display_name))
             return redirect("clients:detail", pk=result.client.pk)
     return render(request, "clients/intake.html", {"form": form})
+
+
+def _concern_names(intake) -> list[str]:
+    """The concerns the person brought, by their names (their own words for "other")."""
+    concerns = intake.concerns if intake else []
+    return [concern.get("words") or area_label(concern.get("area", "")) for concern in concerns]
+
+
+def _why_declined(coach, client, intake) -> str:
+    """Say why the code declined the person, from the answers kept; "" when the coach chose it."""
+    clause, answers = intake.decline_reason, intake.screening or {}
+    if clause == "S9":
+        day = timezone.localtime(intake.submitted_at).date()
+        majority = (intake.residence or {}).get("age_of_majority") or age_of_majority_for(coach)
+        age = age_on(date_of_birth=client.date_of_birth, day=day)
+        if age >= majority:
+            return ""
+        return DECLINED_S9_WHY.format(name=client.display_name, age=age, majority=majority)
+    if clause == "S1" and not (answers.get("self_harm") or answers.get("substance_uncontrolled")):
+        return ""
+    if clause == "S2" and not (answers.get("suicidal_thoughts") and answers.get("intent_or_plan")):
+        return ""
+    return DECLINED_WHY.get(clause, "")
+
+
+def intake_declined(request: HttpRequest, pk) -> HttpResponse:
+    """What the code decided at intake (S1, S2, S9), why, and the referral still owed."""
+    client = selectors.get_client_for_coach(request.user, pk)
+    intake = getattr(client, "intake", None)
+    why = _why_declined(request.user, client, intake) if intake is not None else ""
+    if not why:  # accepted, or declined by the coach's own choice: their page says so
+        return redirect("clients:detail", pk=client.pk)
+    owed = [
+        item
+        for item in open_items_for(request.user, subject=Subject.of(client))
+        if item.clause == intake.decline_reason
+    ]
+    context = {
+        "client": client,
+        "intake": intake,
+        "clause": catalog()[intake.decline_reason],
+        "why": why,
+        "owed": owed,
+        "concerns": _concern_names(intake),
+    }
+    return render(request, "clients/intake_declined.html", context)
 
 
 def crisis(request: HttpRequest, pk) -> HttpResponse:
@@ -127,7 +218,7 @@ def safety_check(request: HttpRequest, pk) -> HttpResponse:
         else:
             day = record.follow_up_on
             messages.success(request, SAFETY_CHECK_SAVED.format(day=f"{day.day} {day:%B %Y}"))
-            return redirect("clients:detail", pk=client.pk)
+            return _done(request, client)
     return render(request, "clients/safety_check.html", {"client": client, "form": form})
 
 
@@ -144,7 +235,7 @@ def safety_follow_up(request: HttpRequest, pk, check_pk) -> HttpResponse:
             apply_errors(form, error)
         else:
             messages.success(request, SAFETY_FOLLOWED_UP)
-            return redirect("clients:detail", pk=client.pk)
+            return _done(request, client)
     return render(request, "clients/safety_follow_up.html", {"client": client, "check": check, "form": form})
 
 
@@ -204,7 +295,10 @@ def refer(request: HttpRequest, pk) -> HttpResponse:
     form = ReferralForm(
         request.POST if request.method == "POST" else None,
         resources=resources,
-        initial={"concern_area": request.GET.get("area", "")[:100]},
+        initial={
+            "concern_area": request.GET.get("area", "")[:100],
+            "resource": _fitting_resource(request.user, request.GET.get("record", ""), resources),
+        },
     )
     verdict = None
     if request.method == "POST" and form.is_valid():
@@ -221,7 +315,7 @@ def refer(request: HttpRequest, pk) -> HttpResponse:
             verdict = stopped.verdict
         else:
             messages.success(request, REFERRAL_SAVED)
-            return redirect("clients:detail", pk=client.pk)
+            return _done(request, client)
     context = {"client": client, "form": form, "verdict": verdict, "has_resources": bool(resources)}
     return render(request, "clients/refer.html", context)
 
@@ -238,7 +332,7 @@ def supervision_plan(request: HttpRequest, pk) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.supervision_plan_record(coach=request.user, client=client, **form.cleaned_data)
         messages.success(request, SUPERVISION_SAVED)
-        return redirect("clients:detail", pk=client.pk)
+        return _done(request, client)
     return render(request, "clients/supervision.html", {"client": client, "form": form})
 
 
@@ -250,6 +344,7 @@ GOAL_CONFIRMED = "The client's confirmation is recorded and the goal is active."
 GOAL_ACTIVE = "The goal is active."
 PROGRESS_SAVED = "Progress recorded."
 STATUS_SAVED = "Goal status changed."
+GOAL_CHART_TITLE = "Progress on this goal, scored 0 to 10"
 
 
 def _goal(request: HttpRequest, pk, goal_pk):
@@ -258,13 +353,33 @@ def _goal(request: HttpRequest, pk, goal_pk):
 
 
 def _goal_page(request: HttpRequest, client, goal, **extra) -> HttpResponse:
-    context = {"client": client, "goal": goal, "progress": list(goal.progress.all()), **extra}
+    progress = list(goal.progress.all())
+    context = {
+        "client": client,
+        "goal": goal,
+        "progress": progress,
+        "chart": progress_chart(goals.chart_series([goal]), title=GOAL_CHART_TITLE),
+        "read_only": client.status != Client.Status.ACTIVE,
+        **extra,
+    }
     return render(request, "clients/goal_detail.html", context)
+
+
+def _read_only(request: HttpRequest, client, goal=None) -> HttpResponse | None:
+    """Refuse a change to a paused or ended client's goals, back on the page it came from."""
+    if client.status == Client.Status.ACTIVE:
+        return None
+    messages.error(request, goals.GOALS_READ_ONLY)
+    if goal is None:
+        return redirect("clients:detail", pk=client.pk)
+    return redirect("clients:goal_detail", pk=client.pk, goal_pk=goal.pk)
 
 
 @require_http_methods(["GET", "POST"])
 def goal_new(request: HttpRequest, pk) -> HttpResponse:
     client = selectors.get_client_for_coach(request.user, pk)
+    if refused := _read_only(request, client):
+        return refused
     form = GoalForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -285,6 +400,8 @@ def goal_detail(request: HttpRequest, pk, goal_pk) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def goal_confirm(request: HttpRequest, pk, goal_pk) -> HttpResponse:
     client, goal = _goal(request, pk, goal_pk)
+    if refused := _read_only(request, client, goal):
+        return refused
     form = GoalConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -300,10 +417,15 @@ def goal_confirm(request: HttpRequest, pk, goal_pk) -> HttpResponse:
 @require_POST
 def goal_activate(request: HttpRequest, pk, goal_pk) -> HttpResponse:
     client, goal = _goal(request, pk, goal_pk)
+    if refused := _read_only(request, client, goal):
+        return refused
     try:
         goals.goal_activate(coach=request.user, goal=goal)
     except ActionStopped as stopped:
         return _goal_page(request, client, goal, verdict=stopped.verdict)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("clients:goal_detail", pk=client.pk, goal_pk=goal.pk)
     messages.success(request, GOAL_ACTIVE)
     return redirect("clients:goal_detail", pk=client.pk, goal_pk=goal.pk)
 
@@ -311,6 +433,8 @@ def goal_activate(request: HttpRequest, pk, goal_pk) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def goal_progress(request: HttpRequest, pk, goal_pk) -> HttpResponse:
     client, goal = _goal(request, pk, goal_pk)
+    if refused := _read_only(request, client, goal):
+        return refused
     form = GoalProgressForm(request.POST if request.method == "POST" else None, goal=goal)
     if request.method == "POST" and form.is_valid():
         try:
@@ -326,6 +450,8 @@ def goal_progress(request: HttpRequest, pk, goal_pk) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def goal_status(request: HttpRequest, pk, goal_pk) -> HttpResponse:
     client, goal = _goal(request, pk, goal_pk)
+    if refused := _read_only(request, client, goal):
+        return refused
     form = GoalStatusForm(request.POST if request.method == "POST" else None, goal=goal)
     if request.method == "POST" and form.is_valid():
         try:
@@ -342,8 +468,26 @@ def goal_status(request: HttpRequest, pk, goal_pk) -> HttpResponse:
 
 
 ENDED = "Coaching with {name} has ended. The letter to them is ready to print."
+RESUMED = "Coaching with {name} has resumed."
+RESUMED_WITH_ITEMS = (
+    "Coaching with {name} has resumed. Ethos checked your competence again: see what is owed."
+)
 PAUSED = "Coaching with {name} is paused. The letter to them is ready to print."
 PRACTICE_CLOSED = "Your practice is closed. Every client's coaching ended with care."
+
+
+@require_POST
+def client_resume(request: HttpRequest, pk) -> HttpResponse:
+    """Resume a paused client's coaching, with the competence check that applies on return (S5)."""
+    client = selectors.get_client_for_coach(request.user, pk)
+    try:
+        endings.client_resume(coach=request.user, client=client)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        owed = any(item.clause == "S5" for item in open_items_for(request.user, subject=Subject.of(client)))
+        messages.success(request, (RESUMED_WITH_ITEMS if owed else RESUMED).format(name=client.display_name))
+    return redirect("clients:detail", pk=client.pk)
 
 
 @require_http_methods(["GET", "POST"])

@@ -6,9 +6,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import export, selectors, services
+from . import export, selectors, services, subjects
 from .catalog import CODE_SAYS_LABEL, PRACTICE_RULE_LABEL, catalog
-from .forms import DESK_UNREADABLE, DeskForm
+from .forms import DESK_UNREADABLE, DeskForm, desk_initial
 
 # The desk's answer when no rule found anything: it claims only what the rules checked.
 DESK_CLEAN = (
@@ -45,9 +45,17 @@ def compliance_export(request: HttpRequest, export_format: str) -> HttpResponse:
 @require_GET
 def open_item(request: HttpRequest, pk) -> HttpResponse:
     item = selectors.get_open_item_for_coach(request.user, pk)
+    subject = subjects.describe(request.user, [item]).get((item.subject_type, item.subject_id))
+    # The page the owning app registered comes first: it knows the client, the clause and the way back.
+    links = [
+        (label, (subjects.page_for(item, name) if item.is_open else None) or url)
+        for name, (label, url) in zip(item.record_type_list, selectors.record_links(item), strict=True)
+    ]
     context = {
         "item": item,
-        "links": selectors.record_links(item),
+        "subject": subject,
+        "links": links,
+        "resolved_label": _record_label(item.resolved_record_type),
         "clause": catalog()[item.clause],
         "code_says_label": CODE_SAYS_LABEL,
         "practice_rule_label": PRACTICE_RULE_LABEL,
@@ -55,9 +63,14 @@ def open_item(request: HttpRequest, pk) -> HttpResponse:
     return render(request, "standards/open_item.html", context)
 
 
+def _record_label(name: str) -> str:
+    record_type = catalog().record_types.get(name)
+    return record_type.label if record_type else name
+
+
 @require_http_methods(["GET", "POST"])
 def ask(request: HttpRequest) -> HttpResponse:
-    form = DeskForm(request.POST or None)
+    form = DeskForm(request.POST or None, initial=desk_initial(request.user))
     context = {"form": form, "verdicts": None, "unreadable": None, "clean_answer": DESK_CLEAN}
     if request.method == "POST":
         if form.is_valid():

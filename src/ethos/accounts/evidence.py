@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, Q
+from django.utils import timezone
+
 from ethos.audit.selectors import chain_head
-from ethos.standards.evidence import Evidence, evidence_provider
+from ethos.standards.evidence import Evidence, count, evidence_provider
 from ethos.vault import crypto
 from ethos.vault.models import AccountKey, DataKey
+
+CLIENT_KEY_PURPOSE = "client"
 
 
 @evidence_provider("C2")
@@ -14,22 +19,27 @@ def confidentiality_evidence(coach) -> list[Evidence]:
     if record is None:
         return [Evidence("No encryption keys exist for this account.", attention=True)]
     params = crypto.KdfParams.from_dict(record.passphrase_kdf)
-    keys = DataKey.objects.filter(coach=coach)
+    # One key per client record (purpose "client"); the directory and other scopes have their own.
+    keys = DataKey.objects.filter(coach=coach, purpose=CLIENT_KEY_PURPOSE).aggregate(
+        in_use=Count("pk", filter=Q(wrapped__isnull=False)),
+        destroyed=Count("pk", filter=Q(wrapped__isnull=True)),
+    )
     lines = [
         Evidence(
             "Client records are encrypted (AES-256-GCM) under keys only your passphrase or recovery key "
             f"opens; passphrase key derivation: Argon2id, {params.memory_kib // 1024} MiB, "
-            f"{params.iterations} passes."
+            f"{count(params.iterations, 'pass', 'passes')}."
         ),
         Evidence(
-            f"{keys.filter(wrapped__isnull=False).count()} client keys in use, "
-            f"{keys.filter(wrapped__isnull=True).count()} destroyed at the end of retention."
+            f"{count(keys['in_use'], 'client')} with their own key in use, "
+            f"{count(keys['destroyed'], 'client key')} destroyed at the end of retention."
         ),
     ]
     if record.recovery_confirmed_at:
-        lines.append(Evidence(f"Recovery kit confirmed on {record.recovery_confirmed_at:%Y-%m-%d}."))
+        confirmed = timezone.localtime(record.recovery_confirmed_at)
+        lines.append(Evidence(f"Recovery kit confirmed on {confirmed.day} {confirmed:%B %Y}."))
     else:
         lines.append(Evidence("The recovery kit has not been confirmed.", attention=True))
     head = chain_head(coach)
-    lines.append(Evidence(f"Audit log: {head.size} events, each with a signed checkpoint."))
+    lines.append(Evidence(f"Audit log: {count(head.size, 'event')}, each with a signed checkpoint."))
     return lines

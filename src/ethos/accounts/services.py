@@ -152,9 +152,19 @@ def _guess_wrong(user: User, *, message: str, action: Action, actor: str, detail
 
 
 def _guarded(
-    user: User, check: Callable[[], T | None], *, wrong: str, action: Action, actor: str, details: dict
+    user: User,
+    check: Callable[[], T | None],
+    *,
+    wrong: str,
+    action: Action,
+    actor: str,
+    details: dict,
+    complete: bool = True,
 ) -> T:
-    """Run `check` as one guess within the lockout; raise ValidationError when refused or wrong."""
+    """Run `check` as one guess within the lockout; raise ValidationError when refused or wrong.
+
+    `complete=False` when a second step follows (see `_guess_right`).
+    """
     taken = _guess_take(user)
     if taken is None:
         raise ValidationError(_lock_message(user), code="locked")
@@ -163,7 +173,7 @@ def _guarded(
         raise ValidationError(
             _guess_wrong(user, message=wrong, action=action, actor=actor, details=details), code="wrong"
         )
-    _guess_right(user, taken=taken)
+    _guess_right(user, taken=taken, complete=complete)
     return result
 
 
@@ -383,10 +393,19 @@ def passphrase_change(*, user: User, vault: Vault | None, new_passphrase: str) -
         audit_append(coach=user, action=Action.AUTH_PASSPHRASE_CHANGED)
 
 
-def recover_with_key(*, email: str, recovery_text: str, new_passphrase: str) -> tuple[User, Vault]:
-    """Sign in with the recovery key and set a new passphrase. Raise ValidationError if wrong."""
-    from ethos.vault import crypto
+SECOND_FACTOR_NEEDED = (
+    "Two-step sign-in is on for this account. Enter the code from your authenticator app, "
+    "or one of your recovery codes."
+)
 
+
+def recovery_key_check(*, email: str, recovery_text: str, new_passphrase: str) -> tuple[User, Vault]:
+    """Check a recovery key and the new passphrase, changing nothing. Raise ValidationError if wrong.
+
+    The key is one guess within the lockout. When two-step sign-in is on, a right key gives its
+    guess back but leaves the count running into the code step, as the passphrase step of a
+    sign-in does: the key alone buys no free guesses at the code.
+    """
     try:
         recovery_key = crypto.parse_recovery_key(recovery_text)
     except crypto.RecoveryKeyFormatError as error:
@@ -401,7 +420,22 @@ def recover_with_key(*, email: str, recovery_text: str, new_passphrase: str) -> 
         action=Action.AUTH_SIGN_IN_FAILED,
         actor="unknown",
         details={},
+        complete=not user.totp_enabled,
     )
+    _validate_passphrase(new_passphrase, user, field="new_passphrase")
+    return user, vault
+
+
+def recover_complete(*, user: User, vault: Vault, new_passphrase: str, code: str | None = None) -> None:
+    """Set the new passphrase with a vault opened by the recovery key, once every factor passed.
+
+    With two-step sign-in on, `code` (an app code or a recovery code) is checked first, within the
+    shared lockout; nothing changes unless it passes.
+    """
+    if user.totp_enabled:
+        error = second_factor_check(user=user, code=code) if code else SECOND_FACTOR_NEEDED
+        if error:
+            raise ValidationError({"code": error})
     _validate_passphrase(new_passphrase, user, field="new_passphrase")
     with transaction.atomic(), unlocked(vault):
         user.set_password(new_passphrase)
@@ -410,6 +444,14 @@ def recover_with_key(*, email: str, recovery_text: str, new_passphrase: str) -> 
         user.save(update_fields=["password", "failed_sign_ins", "locked_until"])
         vault_services.passphrase_rewrap(vault=vault, new_passphrase=new_passphrase)
         audit_append(coach=user, action=Action.AUTH_RECOVERY_KEY_USED)
+
+
+def recover_with_key(
+    *, email: str, recovery_text: str, new_passphrase: str, code: str | None = None
+) -> tuple[User, Vault]:
+    """Sign in with the recovery key (and the second factor, if on) and set a new passphrase."""
+    user, vault = recovery_key_check(email=email, recovery_text=recovery_text, new_passphrase=new_passphrase)
+    recover_complete(user=user, vault=vault, new_passphrase=new_passphrase, code=code)
     return user, vault
 
 
@@ -474,6 +516,39 @@ def totp_disable(*, user: User) -> None:
         user.save(update_fields=["totp_secret_sealed", "totp_enabled"])
         RecoveryCode.objects.filter(user=user).delete()
         audit_append(coach=user, action=Action.AUTH_TWO_STEP_DISABLED)
+
+
+# New recovery codes are kept for the page that shows them (and its downloads) only, sealed in the
+# session like TOTP secrets under a key derived from SECRET_KEY, bound to the account, and only for
+# RECOVERY_CODES_SHOWN_SECONDS: a copy of the database alone never holds them readable.
+_CODES_KEY_INFO = b"ethos/accounts/recovery-codes/v1"
+RECOVERY_CODES_SHOWN_SECONDS = 600
+
+
+def _codes_aad(user_id) -> bytes:
+    return f"ethos/accounts/recovery-codes|user={uuid.UUID(str(user_id))}".encode()
+
+
+def _codes_key() -> bytes:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=crypto.KEY_LEN, salt=None, info=_CODES_KEY_INFO)
+    return hkdf.derive(settings.SECRET_KEY.encode())
+
+
+def recovery_codes_seal(*, user_id, codes: list[str], now: int) -> bytes:
+    """Seal new recovery codes, with the time they were made, for the page that shows them."""
+    plaintext = f"{now}\n" + "\n".join(codes)
+    return crypto.encrypt(_codes_key(), plaintext.encode(), aad=_codes_aad(user_id))
+
+
+def recovery_codes_open(*, user_id, sealed: bytes, now: int) -> list[str] | None:
+    """The sealed codes while they may still be shown; None once stale, or if they do not open."""
+    try:
+        made, *codes = crypto.decrypt(_codes_key(), sealed, aad=_codes_aad(user_id)).decode().split("\n")
+    except crypto.DecryptionError:
+        return None
+    if not 0 <= now - int(made) <= RECOVERY_CODES_SHOWN_SECONDS:
+        return None
+    return codes
 
 
 def recovery_codes_regenerate(*, user: User) -> list[str]:

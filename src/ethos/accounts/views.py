@@ -24,6 +24,7 @@ from ethos.vault import services as vault_services
 from ethos.vault.context import VaultLocked
 from ethos.web import COACH, apply_errors, for_role, safe_next
 
+from . import codes as codes_doc
 from . import kit, services
 from .forms import (
     CodeForm,
@@ -43,6 +44,7 @@ from .models import User
 PENDING_USER = "ethos_2fa_user"
 PENDING_SINCE = "ethos_2fa_since"
 PENDING_SECRET = "ethos_totp_pending"
+CODES_SHOWN = "ethos_recovery_codes_shown"
 # The second step must follow the first promptly; a half-signed-in session does not linger.
 PENDING_SECONDS = 300
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -59,6 +61,11 @@ KIT_CONFIRMED = "Your recovery kit is confirmed. Keep it somewhere safe."
 KIT_GONE = (
     "The recovery kit can only be shown in the browser where the account was made, until it is "
     "confirmed. If you did not keep it, change your passphrase and keep it safe."
+)
+CODES_GONE = (
+    "Recovery codes can be downloaded only from the page that shows them, for ten minutes after "
+    "two-step sign-in is turned on. If you did not keep them, turn two-step sign-in off and on again "
+    "to get new ones."
 )
 RECOVERED = "Welcome back. Your new passphrase is set and your records are unlocked."
 
@@ -224,11 +231,46 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             form.add_error("code", TOTP_CODE_WRONG)
         else:
             request.session.pop(PENDING_SECRET, None)
+            sealed = services.recovery_codes_seal(user_id=request.user.pk, codes=codes, now=int(time.time()))
+            request.session[CODES_SHOWN] = base64.b64encode(sealed).decode()
             messages.success(request, TOTP_ENABLED)
             return render(request, "accounts/recovery_codes.html", {"codes": codes})
     uri = pyotp.TOTP(secret).provisioning_uri(name=request.user.email, issuer_name="Ethos")
     context = {"form": form, "secret": secret, "qr": _qr_data_uri(uri)}
     return render(request, "accounts/two_factor_setup.html", context)
+
+
+def _shown_codes(request: HttpRequest) -> list[str] | None:
+    kept = request.session.get(CODES_SHOWN)
+    if not kept:
+        return None
+    return services.recovery_codes_open(
+        user_id=request.user.pk, sealed=base64.b64decode(kept), now=int(time.time())
+    )
+
+
+def recovery_codes_download(request: HttpRequest, kind: str) -> HttpResponse:
+    """The recovery codes just shown, as text or a PDF to print; only while they are shown."""
+    codes = _shown_codes(request)
+    if codes is None or kind not in {"txt", "pdf"}:
+        request.session.pop(CODES_SHOWN, None)
+        return render(request, "accounts/recovery_codes_gone.html", {"message": CODES_GONE}, status=404)
+    if kind == "pdf":
+        body, content_type = codes_doc.codes_pdf(email=request.user.email, codes=codes), "application/pdf"
+    else:
+        body = codes_doc.codes_text(email=request.user.email, codes=codes).encode()
+        content_type = "text/plain; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="ethos-recovery-codes.{kind}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def recovery_codes_kept(request: HttpRequest) -> HttpResponse:
+    """The person has kept their codes: forget the copy kept for downloading."""
+    request.session.pop(CODES_SHOWN, None)
+    return redirect("accounts:account")
 
 
 @require_http_methods(["GET", "POST"])
@@ -346,26 +388,132 @@ def recovery_kit_download(request: HttpRequest, kind: str) -> HttpResponse:
     return response
 
 
+RECOVER_USER = "ethos_recover_user"
+RECOVER_SINCE = "ethos_recover_since"
+RECOVER_PASSPHRASE = "ethos_recover_passphrase"
+RECOVER_AGAIN = (
+    "Please start the recovery again: the code step must follow the recovery key within five minutes."
+)
+
+
+def _recovered(request: HttpRequest, user: User, vault) -> HttpResponse:
+    _recovery_forget(request)
+    login(request, user, backend=BACKEND)
+    vault_services.session_open(request, vault)
+    signed_in(request, user, method="recovery key")
+    messages.success(request, RECOVERED)
+    return redirect("home")
+
+
+def _browser_key(value: str | None) -> bytes | None:
+    """The key the vault cookie carries (the browser's half), decoded."""
+    try:
+        key = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)) if value else None
+    except ValueError:
+        return None
+    return key if key is not None and len(key) == crypto.KEY_LEN else None
+
+
+def _passphrase_aad(user_id) -> bytes:
+    return f"ethos/accounts/recover-passphrase|user={user_id}".encode()
+
+
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def recover(request: HttpRequest) -> HttpResponse:
+    # The code step is served at the same address, so recovery adds no public page.
+    if RECOVER_USER in request.session:
+        if "again" in request.GET:
+            _recovery_forget(request)
+        else:
+            return _recover_code(request)
     form = RecoverForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        new_passphrase = form.cleaned_data["new_passphrase"]
         try:
-            user, vault = services.recover_with_key(
+            user, vault = services.recovery_key_check(
                 email=form.cleaned_data["email"],
                 recovery_text=form.cleaned_data["recovery_key"],
-                new_passphrase=form.cleaned_data["new_passphrase"],
+                new_passphrase=new_passphrase,
+            )
+            if not user.totp_enabled:
+                services.recover_complete(user=user, vault=vault, new_passphrase=new_passphrase)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            if not user.totp_enabled:
+                return _recovered(request, user, vault)
+            _recovery_keep(request, user, vault, new_passphrase)
+            return redirect("accounts:recover")
+    return render(request, "accounts/recover.html", {"form": form})
+
+
+def _recovery_keep(request: HttpRequest, user: User, vault, new_passphrase: str) -> None:
+    """Keep a right recovery key's result for the code step, changing nothing yet.
+
+    The vault is kept aside (no request can use it) and the new passphrase is sealed under the
+    same key, which only this browser's cookie holds, as the first step of a sign-in does.
+    """
+    request.session.cycle_key()
+    vault_services.session_open(request, vault, pending=True)
+    sealed = crypto.encrypt(
+        _browser_key(request.vault_cookie), new_passphrase.encode(), aad=_passphrase_aad(user.pk)
+    )
+    request.session[RECOVER_PASSPHRASE] = base64.b64encode(sealed).decode()
+    request.session[RECOVER_USER] = str(user.pk)
+    request.session[RECOVER_SINCE] = int(time.time())
+
+
+def _recovery_pending(request: HttpRequest) -> tuple[User, object, str] | None:
+    """The account, vault and new passphrase kept by the recovery key step; None if gone or stale."""
+    user_id = request.session.get(RECOVER_USER)
+    since = request.session.get(RECOVER_SINCE, 0)
+    if not user_id or time.time() - since > PENDING_SECONDS:
+        return None
+    user = User.objects.filter(pk=user_id, is_active=True, totp_enabled=True).first()
+    browser_key = _browser_key(request.COOKIES.get(vault_services.cookie_name()))
+    sealed = request.session.get(RECOVER_PASSPHRASE)
+    if user is None or browser_key is None or not sealed:
+        return None
+    try:
+        opened = crypto.decrypt(browser_key, base64.b64decode(sealed), aad=_passphrase_aad(user.pk))
+        passphrase = opened.decode()
+    except (crypto.DecryptionError, ValueError):
+        return None
+    # Read the vault kept aside, and keep it aside: it opens for requests only once recovery ends.
+    vault_services.session_promote(request)
+    vault = vault_services.session_vault(request, user)
+    kept = request.session.pop(vault_services.SESSION_HALF, None)
+    if vault is None or kept is None:
+        return None
+    request.session[vault_services.SESSION_PENDING] = kept
+    return user, vault, passphrase
+
+
+def _recovery_forget(request: HttpRequest) -> None:
+    for name in (RECOVER_USER, RECOVER_SINCE, RECOVER_PASSPHRASE, vault_services.SESSION_PENDING):
+        request.session.pop(name, None)
+
+
+def _recover_code(request: HttpRequest) -> HttpResponse:
+    """The second step of a recovery when two-step sign-in is on: a code, then the change."""
+    pending = _recovery_pending(request)
+    if pending is None:
+        _recovery_forget(request)
+        messages.info(request, RECOVER_AGAIN)
+        return redirect("accounts:recover")
+    user, vault, new_passphrase = pending
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.recover_complete(
+                user=user, vault=vault, new_passphrase=new_passphrase, code=form.cleaned_data["code"]
             )
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            login(request, user, backend=BACKEND)
-            vault_services.session_open(request, vault)
-            signed_in(request, user, method="recovery key")
-            messages.success(request, RECOVERED)
-            return redirect("home")
-    return render(request, "accounts/recover.html", {"form": form})
+            return _recovered(request, user, vault)
+    return render(request, "accounts/recover_code.html", {"form": form})
 
 
 BACKUP_PASSPHRASE = "Confirm with your passphrase to download a backup."

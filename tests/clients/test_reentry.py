@@ -174,7 +174,7 @@ def test_s1_s2_s9_re_entries_are_counted_in_the_compliance_report(coach_client, 
         intake(coach, name="Robin Ash", born=BORN, self_harm=True)
         intake(coach, name="Robin Ash", born=BORN, reentry_explanation=EXPLANATION)
     page = coach_client.get(reverse("standards:compliance")).content.decode()
-    assert "1 new intakes of a person declined earlier under S1" in page
+    assert "1 new intake of a person declined earlier under S1" in page
     assert "0 new intakes of a person declined earlier under S2" in page
 
 

@@ -125,7 +125,8 @@ def test_s2_another_coach_cannot_record_a_check_for_my_client(coach, other_coach
 def test_s2_the_open_item_links_to_the_people_waiting_and_the_form_records_it(coach, coach_client, sam):
     [item] = open_safety_items(coach)
     item_page = coach_client.get(reverse("standards:open_item", args=[item.pk])).content.decode()
-    assert reverse("clients:safety_checks") in item_page
+    # The item opens the safety check form for this person and comes back to the item.
+    assert f'{reverse("clients:safety_check", args=[sam.pk])}?item={item.pk}' in item_page
     waiting = coach_client.get(reverse("clients:safety_checks")).content.decode()
     url = reverse("clients:safety_check", args=[sam.pk])
     assert url in waiting and "Sam Reed" in waiting
@@ -203,4 +204,4 @@ def test_s2_safety_checks_are_counted_in_the_compliance_report(coach, coach_clie
     with unlocked(open_vault(coach)):
         check(coach, sam)
     page = coach_client.get(reverse("standards:compliance")).content.decode()
-    assert "1 safety checks recorded after thoughts of death without intent or a plan." in page
+    assert "1 safety check recorded after thoughts of death without intent or a plan." in page

@@ -61,6 +61,7 @@ class Action(StrEnum):
     CLIENT_CONTACT_CHANGED = "client.contact_changed"
     CLIENT_ENDED = "client.ended"
     CLIENT_PAUSED = "client.paused"
+    CLIENT_RESUMED = "client.resumed"
     CLIENT_LETTER_PRINTED = "client.letter_printed"
     GOAL_CREATED = "goal.created"
     GOAL_CONFIRMED = "goal.confirmed"
@@ -118,6 +119,7 @@ _LABELS = {
     Action.CLIENT_CONTACT_CHANGED: "Client contact details changed",
     Action.CLIENT_ENDED: "Coaching ended",
     Action.CLIENT_PAUSED: "Coaching paused",
+    Action.CLIENT_RESUMED: "Coaching resumed after a pause",
     Action.CLIENT_LETTER_PRINTED: "Ending letter printed",
     Action.GOAL_CREATED: "Goal written",
     Action.GOAL_CONFIRMED: "Goal confirmed by the client",

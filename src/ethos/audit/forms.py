@@ -2,6 +2,28 @@ from django import forms
 
 from .actions import Action
 
+# The Activity page's filter groups actions by the part of the practice they belong to, named by
+# the area before the dot in each action's name. An area not listed here falls under "Other".
+ACTION_GROUPS = (
+    ("signing-in", "Signing in and security", ("auth", "vault")),
+    ("clients", "Clients and intake", ("intake", "client")),
+    ("goals", "Goals", ("goal",)),
+    ("referrals", "Referrals and your directory", ("referral", "referrals")),
+    ("practice", "Your practice", ("practice", "supervision")),
+    ("standards", "Code of Ethics", ("standards",)),
+)
+GROUP_PREFIX = "group:"
+
+
+def _grouped_actions() -> list[tuple[str, str, list[Action]]]:
+    groups = [
+        (key, title, [a for a in Action if a.value.split(".")[0] in areas])
+        for key, title, areas in ACTION_GROUPS
+    ]
+    listed = {a for _, _, actions in groups for a in actions}
+    other = [a for a in Action if a not in listed]
+    return groups + ([("other", "Other", other)] if other else [])
+
 
 class ActivityFilterForm(forms.Form):
     action = forms.ChoiceField(required=False, label="What happened")
@@ -10,8 +32,22 @@ class ActivityFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        actions = sorted(Action, key=lambda action: action.label)
-        self.fields["action"].choices = [("", "Everything"), *[(a.value, a.label) for a in actions]]
+        choices: list = [("", "Everything")]
+        for key, title, actions in _grouped_actions():
+            options = [
+                (f"{GROUP_PREFIX}{key}", f"All: {title.lower()}"),
+                *[(a.value, a.label) for a in actions],
+            ]
+            choices.append((title, options))
+        self.fields["action"].choices = choices
+
+    def actions(self) -> str | list[str]:
+        """Return the chosen action, or every action of the chosen group ("" for everything)."""
+        chosen = self.cleaned_data.get("action", "") if self.is_valid() else ""
+        if chosen.startswith(GROUP_PREFIX):
+            key = chosen.removeprefix(GROUP_PREFIX)
+            return next(([a.value for a in actions] for k, _, actions in _grouped_actions() if k == key), "")
+        return chosen
 
     def clean(self):
         data = super().clean()

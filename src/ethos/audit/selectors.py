@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from ethos.vault import crypto
 from ethos.vault.context import current_vault
 from ethos.web import COACH
 
 from . import checkpoint, merkle
+from .actions import Action
 from .journal import Entry, Journal
 from .keys import open_checkpoint, origin_for
 from .models import AuditEvent, AuditHead
@@ -35,15 +39,129 @@ def chain_head(coach) -> ChainHead:
     return ChainHead(size=head.size, root_hex=compact.root().hex(), checkpoint=head.checkpoint)
 
 
-def events_for(coach, *, action: str = "", since=None, until=None):
+def events_for(coach, *, action: str | Iterable[str] = "", since=None, until=None):
+    """Return the coach's events, newest first; `action` is one action or a list of them."""
     events = AuditEvent.objects.filter(coach=coach).order_by("-seq")
-    if action:
+    if isinstance(action, str) and action:
         events = events.filter(action=action)
+    elif not isinstance(action, str):
+        events = events.filter(action__in=list(action))
     if since:
         events = events.filter(created_at__date__gte=since)
     if until:
         events = events.filter(created_at__date__lte=until)
-    return events.defer("leaf_hash", "root_after", "checkpoint")
+    return events.defer("leaf_hash", "root_after")
+
+
+# -- the Activity page, in the coach's words ----------------------------------------------
+
+# What each event says on the Activity page: a sentence to the coach, never a code.
+SENTENCES: dict[Action, str] = {
+    Action.AUTH_ACCOUNT_CREATED: "Your account was created",
+    Action.AUTH_SIGNED_IN: "You signed in",
+    Action.AUTH_SIGNED_OUT: "You signed out",
+    Action.AUTH_SIGN_IN_FAILED: "Someone tried to sign in to your account with the wrong passphrase",
+    Action.AUTH_PASSPHRASE_CHANGED: "You changed your passphrase",
+    Action.AUTH_RECOVERY_KEY_USED: "Your recovery kit was used to get back into your account",
+    Action.AUTH_TWO_STEP_ENABLED: "You turned on two-step sign-in",
+    Action.AUTH_TWO_STEP_DISABLED: "You turned off two-step sign-in",
+    Action.AUTH_REAUTH_FAILED: "A wrong passphrase was given when Ethos asked you to confirm it was you",
+    Action.VAULT_UNLOCKED: "Your records were unlocked",
+    Action.VAULT_LOCKED: "Your records were locked",
+    Action.VAULT_RECOVERY_KEY_REPLACED: "You replaced your recovery kit",
+    Action.VAULT_RECOVERY_KIT_CONFIRMED: "You confirmed that you have kept your recovery kit",
+    Action.VAULT_BACKUP_DOWNLOADED: "You downloaded a backup of your records",
+    Action.STANDARDS_FINDING: "Ethos checked what you did against the Code of Ethics and noted a finding",
+    Action.STANDARDS_OPEN_ITEM_RESOLVED: "You resolved an open item with its record",
+    Action.STANDARDS_DESK_CONSULTED: "You asked the ethics desk a question",
+    Action.STANDARDS_REPORT_EXPORTED: "You exported your compliance report",
+    Action.PRACTICE_PROFILE_UPDATED: "You changed your practice profile",
+    Action.PRACTICE_COMPETENCE_UPDATED: "You changed your areas of competence",
+    Action.PRACTICE_CREDENTIAL_ADDED: "You added a credential",
+    Action.PRACTICE_CREDENTIAL_UPDATED: "You changed a credential",
+    Action.PRACTICE_CREDENTIAL_REMOVED: "You removed a credential",
+    Action.PRACTICE_CLOSED: "You closed your practice",
+    Action.REFERRALS_RESOURCE_ADDED: "You added a service to your referral directory",
+    Action.REFERRALS_RESOURCE_UPDATED: "You changed a service in your referral directory",
+    Action.REFERRALS_RESOURCE_DEACTIVATED: "You took a service in your referral directory out of use",
+    Action.REFERRALS_RESOURCE_REACTIVATED: "You put a service in your referral directory back in use",
+    Action.REFERRALS_VETTED: "You vetted a service in your referral directory",
+    Action.REFERRAL_MADE: "You referred a client to another service",
+    Action.INTAKE_ACCEPTED: "You accepted a new client at intake",
+    Action.INTAKE_DECLINED: "A person was declined at intake",
+    Action.INTAKE_CRISIS_PROTOCOL_SHOWN: "You went through the crisis protocol with a client",
+    Action.INTAKE_REENTERED: "You took a person declined earlier through a new intake",
+    Action.INTAKE_SAFETY_CHECK_RECORDED: "You recorded a safety check",
+    Action.INTAKE_SAFETY_FOLLOWED_UP: "You followed up a safety check",
+    Action.CLIENT_VIEWED: "You viewed a client's record",
+    Action.CLIENT_CONTACT_CHANGED: "You changed a client's contact details",
+    Action.CLIENT_ENDED: "You ended coaching with a client",
+    Action.CLIENT_PAUSED: "You paused coaching with a client",
+    Action.CLIENT_RESUMED: "You resumed coaching with a client",
+    Action.CLIENT_LETTER_PRINTED: "You printed a letter to a client about ending or pausing coaching",
+    Action.GOAL_CREATED: "You wrote down a client's goal in their own words",
+    Action.GOAL_CONFIRMED: "A client confirmed their goal",
+    Action.GOAL_ACTIVATED: "You made a client's goal active",
+    Action.GOAL_PROGRESS_RECORDED: "You recorded progress on a client's goal",
+    Action.GOAL_REACHED: "A client reached their goal",
+    Action.GOAL_SET_ASIDE: "A client's goal was set aside",
+    Action.GOAL_REOPENED: "A client's goal was reopened",
+    Action.SUPERVISION_PLANNED: "You planned to take a concern to supervision",
+}
+UNKNOWN_SENTENCE = "Something happened that this version of Ethos has no words for"
+
+# Where an event's record lives: (URL name, link text, whether the URL takes the target id).
+TARGET_LINKS = {
+    "client": ("clients:detail", "Open the client's record", True),
+    "resource": ("referrals:detail", "Open the service", True),
+    "open_item": ("standards:open_item", "Open the item", True),
+    "practice_profile": ("practice:profile", "Open your practice profile", False),
+    "credential": ("practice:credentials", "Open your credentials", False),
+}
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    """One event as the Activity page tells it."""
+
+    event: AuditEvent
+    sentence: str
+    link: str = ""
+    link_text: str = ""
+
+    @property
+    def day(self) -> datetime.date:
+        return timezone.localtime(self.event.created_at).date()
+
+
+def _link(event: AuditEvent) -> tuple[str, str]:
+    if event.target_type == "goal" and isinstance(event.details, dict) and event.details.get("client"):
+        name, text, args = "clients:goal_detail", "Open the goal", [event.details["client"], event.target_id]
+    elif event.target_type in TARGET_LINKS:
+        name, text, with_id = TARGET_LINKS[event.target_type]
+        args = [event.target_id] if with_id else []
+    else:
+        return "", ""
+    try:
+        return reverse(name, args=args), text
+    except NoReverseMatch:
+        # An id that is not a record's (an old or a test event): the sentence stands alone.
+        return "", ""
+
+
+def activity_entries(events: Iterable[AuditEvent]) -> list[ActivityEntry]:
+    """Tell each event in a sentence, with a link to its record where it has a page (no queries)."""
+    entries = []
+    for event in events:
+        try:
+            # An action added without a sentence still reads in words: its filter label.
+            known = Action(event.action)
+            sentence = SENTENCES.get(known, known.label)
+        except (ValueError, KeyError):
+            sentence = UNKNOWN_SENTENCE
+        link, text = _link(event)
+        entries.append(ActivityEntry(event=event, sentence=sentence, link=link, link_text=text))
+    return entries
 
 
 def sealed_details(event: AuditEvent) -> dict | None:

@@ -23,7 +23,7 @@ def activity(request: HttpRequest) -> HttpResponse:
     form = ActivityFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     events = selectors.events_for(
-        coach, action=filters.get("action", ""), since=filters.get("since"), until=filters.get("until")
+        coach, action=form.actions(), since=filters.get("since"), until=filters.get("until")
     )
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -31,6 +31,7 @@ def activity(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        "entries": selectors.activity_entries(page),
         "head": selectors.chain_head(coach),
         "query": query.urlencode(),
     }

@@ -23,6 +23,7 @@ from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 from ethos.pdf import SANS, Document
 from ethos.practice.models import PracticeClosure
+from ethos.practice.selectors import competence_for, profile_for
 from ethos.referrals.models import Resource
 from ethos.standards.engine import Subject
 from ethos.standards.facts import Facts
@@ -31,7 +32,7 @@ from ethos.standards.record_types import RecordType
 from ethos.standards.services import action, enforce, open_items_resolve_for
 
 from . import services
-from .models import Client, Ending, Referral
+from .models import Client, Ending, Intake, Referral, SupervisionPlan
 
 OPEN_STATUSES = (Client.Status.ACTIVE, Client.Status.PAUSED)
 TEXT_MAX = 5000
@@ -366,6 +367,68 @@ def practice_close(*, coach) -> PracticeClosure:
     return closure
 
 
+CANNOT_RESUME = "Only a paused client's coaching can be resumed."
+RESUME_PRACTICE_CLOSED = "Your practice is closed, so coaching cannot resume."
+
+
+def _return_facts(*, coach, client: Client) -> Facts:
+    """The facts that decide competence when a paused client returns (S5, S6, S10).
+
+    The concerns are those the client brought at intake; the coach's competence may have changed
+    during the pause, and a referral made for a concern still counts.
+    """
+    intake = Intake.objects.filter(client=client).select_related("data_key").first()
+    brought = frozenset(c["area"] for c in (intake.concerns if intake else []) if c.get("area"))
+    referred = {
+        made.concern_area
+        for made in Referral.objects.filter(client=client).select_related("resource", "data_key")
+        if made.concern_area and RecordType.COMPETENCE_REFERRAL in made.resource.record_types
+    }
+    supervised = {
+        plan.concern_area for plan in SupervisionPlan.objects.filter(client=client).select_related("data_key")
+    }
+    competence = competence_for(coach)
+    return Facts(
+        concern_areas=brought,
+        competence_areas=competence.areas,
+        credential_areas=competence.credential_areas,
+        referred_areas=frozenset(referred),
+        supervised_areas=frozenset(supervised) & brought,
+    )
+
+
+def client_resume(*, coach, client: Client) -> Client:
+    """Resume a paused client's coaching, with the checks that apply on return (S5 competence).
+
+    A concern now outside the coach's competence with no referral opens an S5 item, as at intake.
+    """
+    if client.coach_id != coach.pk:
+        raise PermissionError(NOT_YOUR_RECORD)
+    with action():
+        status = Client.objects.select_for_update().values_list("status", flat=True).get(pk=client.pk)
+        if status != Client.Status.PAUSED:
+            raise ValidationError(CANNOT_RESUME)
+        if PracticeClosure.objects.filter(coach=coach).exists():
+            raise ValidationError(RESUME_PRACTICE_CLOSED)
+        verdict = enforce(
+            coach=coach,
+            point=Point.CLIENT_ACTIVATE,
+            facts=_return_facts(coach=coach, client=client),
+            subject=Subject.of(client),
+        )
+        client.status = Client.Status.ACTIVE
+        client.status_changed_at = timezone.now()
+        client.save(update_fields=["status", "status_changed_at"])
+        audit_append(
+            coach=coach,
+            action=Action.CLIENT_RESUMED,
+            target_type="client",
+            target_id=str(client.pk),
+            clauses=list(verdict.clauses),
+        )
+    return client
+
+
 # -- the letter -----------------------------------------------------------------------------
 
 LETTER_INTRO = {
@@ -397,11 +460,78 @@ LETTER_CLOSE = (
 )
 
 
-def _letter_text(ending: Ending, referrals: list[Referral], coach_name: str) -> list[tuple[str, str]]:
+LETTER_CRISIS = "If you are ever in crisis or do not feel safe, you do not have to wait for anyone:"
+LETTER_CRISIS_LINE = "Crisis line: {number}"
+LETTER_EMERGENCY = "Emergency services: {number}"
+# Contact fields a practice profile may carry, in the order the letterhead prints them.
+PRACTICE_CONTACT_FIELDS = (
+    ("phone", "Phone"),
+    ("email", "Email"),
+    ("website", "Website"),
+    ("address", "Address"),
+)
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """Who the letter comes from and where help is: the coach and the practice profile."""
+
+    coach_name: str
+    practice_name: str = ""
+    contact: tuple[str, ...] = ()
+    crisis_line: str = ""
+    emergency_number: str = ""
+
+
+def letterhead_for(coach) -> Letterhead:
+    """Build the letterhead from the coach and their practice profile (one query)."""
+    profile = profile_for(coach)
+    contact = [
+        f"{label}: {value}"
+        for field_name, label in PRACTICE_CONTACT_FIELDS
+        if (value := str(getattr(profile, field_name, "") or "").strip())
+    ]
+    if not getattr(profile, "email", "") and coach.email:
+        contact.append(f"Email: {coach.email}")
+    return Letterhead(
+        coach_name=coach.name or coach.email,
+        practice_name=str(getattr(profile, "practice_name", "") or "").strip(),
+        contact=tuple(contact),
+        crisis_line=profile.crisis_line.strip(),
+        emergency_number=profile.emergency_number.strip(),
+    )
+
+
+def _letterhead_blocks(head: Letterhead) -> list[tuple[str, str]]:
+    names = [head.practice_name, head.coach_name] if head.practice_name else [head.coach_name]
+    blocks = [("heading", names[0])]
+    lines = names[1:] + list(head.contact)
+    if lines:
+        blocks.append(("small", "\n".join(lines)))
+    return blocks
+
+
+def _crisis_blocks(head: Letterhead) -> list[tuple[str, str]]:
+    numbers = [
+        template.format(number=number)
+        for template, number in (
+            (LETTER_CRISIS_LINE, head.crisis_line),
+            (LETTER_EMERGENCY, head.emergency_number),
+        )
+        if number
+    ]
+    return [("body", LETTER_CRISIS), ("quote", "\n".join(numbers))] if numbers else []
+
+
+def _letter_text(
+    ending: Ending, referrals: list[Referral], coach_name: str, head: Letterhead | None = None
+) -> list[tuple[str, str]]:
     """Return the letter as (style, text) blocks, in plain words of our own."""
     client = ending.client
     today = timezone.localdate()
+    head = head or Letterhead(coach_name=coach_name)
     blocks = [
+        *_letterhead_blocks(head),
         ("small", f"{today.day} {today:%B %Y}"),
         ("body", f"Dear {client.display_name},"),
         ("body", LETTER_INTRO[(Ending.InitiatedBy(ending.initiated_by), Ending.Kind(ending.kind))]),
@@ -427,12 +557,19 @@ def _letter_text(ending: Ending, referrals: list[Referral], coach_name: str) -> 
             blocks.append(("quote", "\n".join(details) or "Ask me for their contact details."))
     else:
         blocks.append(("body", LETTER_NO_REFERRALS))
-    blocks += [("body", LETTER_CLOSE), ("body", "With warm wishes,"), ("body", coach_name)]
+    blocks += _crisis_blocks(head)
+    signature = f"{coach_name}\n{head.practice_name}" if head.practice_name else coach_name
+    blocks += [("body", LETTER_CLOSE), ("body", "With warm wishes,"), ("body", signature)]
     return blocks
 
 
 def letter_pdf_build(
-    ending: Ending, referrals: list[Referral], *, coach_name: str, compress: bool = True
+    ending: Ending,
+    referrals: list[Referral],
+    *,
+    coach_name: str,
+    letterhead: Letterhead | None = None,
+    compress: bool = True,
 ) -> bytes:
     """Lay the letter out as an A4 PDF, every name drawn as written (see ethos.pdf)."""
     pdf = Document(title="Letter about our coaching", compress=compress)
@@ -440,7 +577,7 @@ def letter_pdf_build(
     pdf.set_auto_page_break(auto=True, margin=22)
     pdf.add_page()
     styles = {"small": ("", 10, 8), "body": ("", 11, 4), "heading": ("B", 11, 1), "quote": ("", 11, 4)}
-    for style, text in _letter_text(ending, referrals, coach_name):
+    for style, text in _letter_text(ending, referrals, coach_name, letterhead):
         weight, size, gap = styles[style]
         pdf.set_font(SANS, weight, size)
         indent = 8 if style == "quote" else 0
@@ -455,7 +592,8 @@ def ending_letter(*, coach, ending: Ending) -> bytes:
     if ending.coach_id != coach.pk:
         raise PermissionError(NOT_YOUR_RECORD)
     referrals = letter_referrals(ending)
-    data = letter_pdf_build(ending, referrals, coach_name=coach.name or coach.email)
+    head = letterhead_for(coach)
+    data = letter_pdf_build(ending, referrals, coach_name=head.coach_name, letterhead=head)
     audit_append(
         coach=coach,
         action=Action.CLIENT_LETTER_PRINTED,

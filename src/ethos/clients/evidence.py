@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from ethos.standards.evidence import Evidence, evidence_provider
+from ethos.standards.evidence import Evidence, count, evidence_provider, times
 from ethos.standards.facts import DECLINE_REASONS
 
 from .models import Client, Ending, Goal, Intake, Referral, SafetyCheck
@@ -27,7 +27,7 @@ def _intakes(coach) -> dict[str, int]:
 
 def _reentries(counts: dict[str, int], clause: str) -> Evidence:
     return Evidence(
-        f"{counts[f'reentered_{clause}']} new intakes of a person declined earlier under {clause}, "
+        f"{count(counts[f'reentered_{clause}'], 'new intake')} of a person declined earlier under {clause}, "
         "each with your recorded explanation of why the answers changed.",
         count=counts[f"reentered_{clause}"],
     )
@@ -38,7 +38,7 @@ def age_checks(coach) -> list[Evidence]:
     counts = _intakes(coach)
     return [
         Evidence(
-            f"{counts['total']} intakes checked for age, {counts['S9']} declined as under age.",
+            f"{count(counts['total'], 'intake')} checked for age, {counts['S9']} declined as under age.",
             count=counts["total"],
         ),
         _reentries(counts, "S9"),
@@ -52,12 +52,13 @@ def suicide_screening(coach) -> list[Evidence]:
     checks = SafetyCheck.objects.filter(coach=coach).count()
     return [
         Evidence(
-            f"{counts['total']} intakes screened for suicide risk; {counts['S2']} declined for crisis care, "
-            f"crisis protocol gone through {shown} times.",
+            f"{count(counts['total'], 'intake')} screened for suicide risk; {counts['S2']} declined for "
+            f"crisis care, crisis protocol gone through {times(shown)}.",
             count=counts["total"],
         ),
         Evidence(
-            f"{checks} safety checks recorded after thoughts of death without intent or a plan.", count=checks
+            f"{count(checks, 'safety check')} recorded after thoughts of death without intent or a plan.",
+            count=checks,
         ),
         _reentries(counts, "S2"),
     ]
@@ -68,7 +69,8 @@ def safety_screening(coach) -> list[Evidence]:
     counts = _intakes(coach)
     return [
         Evidence(
-            f"{counts['total']} intakes screened for addiction and self-harm; {counts['S1']} declined.",
+            f"{count(counts['total'], 'intake')} screened for addiction and self-harm; "
+            f"{counts['S1']} declined.",
             count=counts["total"],
         ),
         _reentries(counts, "S1"),
@@ -83,7 +85,7 @@ def declines(coach) -> list[Evidence]:
         for value, label in DECLINE_REASONS.items()
         if counts[value]
     )
-    text = f"{counts['declined']} intakes declined, each for a listed reason"
+    text = f"{count(counts['declined'], 'intake')} declined, each for a listed reason"
     # Every intake, declined or not, was decided without protected characteristics (P3).
     return [Evidence(f"{text} ({reasons})." if reasons else f"{text}.", count=counts["total"])]
 
@@ -95,7 +97,7 @@ def goal_confirmations(coach) -> list[Evidence]:
     )
     return [
         Evidence(
-            f"{goals['total']} goals in clients' own words; "
+            f"{count(goals['total'], 'goal')} in clients' own words; "
             f"{goals['awaiting']} awaiting the client's confirmation.",
             count=goals["total"],
         )
@@ -113,12 +115,13 @@ def endings(coach) -> list[Evidence]:
     )
     return [
         Evidence(
-            f"{ended} clients ended or paused; {referrals} referrals to other coaching providers.",
+            f"{count(ended, 'client')} ended or paused; "
+            f"{count(referrals, 'referral')} to other coaching providers.",
             count=ended,
         ),
         Evidence(
-            f"{by_client['total']} endings the client asked for: {by_client['offered']} with a vetted "
-            f"coaching referral offered ({by_client['declined']} declined by the client).",
+            f"{count(by_client['total'], 'ending')} the client asked for: {by_client['offered']} with "
+            f"a vetted coaching referral offered ({by_client['declined']} declined by the client).",
             count=by_client["total"],
         ),
     ]

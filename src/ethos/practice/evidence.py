@@ -8,21 +8,17 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from ethos.standards.evidence import Basis, Evidence, evidence_provider
+from ethos.standards.evidence import Basis, Evidence, count, evidence_provider
 
 from .models import CompetenceArea, Credential
 
 
-def plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
-
-
 @evidence_provider("S5")
 def competence_evidence(coach) -> list[Evidence]:
-    count = CompetenceArea.objects.filter(profile__coach=coach).count()
-    if not count:
+    areas = CompetenceArea.objects.filter(profile__coach=coach).count()
+    if not areas:
         return [Evidence("No competence areas on your profile yet.", attention=True, basis=Basis.NONE)]
-    text = f"{plural(count, 'competence area', 'competence areas')} on your profile"
+    text = f"{count(areas, 'competence area')} on your profile"
     return [Evidence(text, basis=Basis.DECLARED)]
 
 
@@ -43,9 +39,6 @@ def credential_evidence(coach) -> list[Evidence]:
     totals = Credential.objects.for_coach(coach).aggregate(
         total=Count("id"), verified=Count("id", filter=Q(verified_on__isnull=False))
     )
-    text = (
-        f"{plural(totals['total'], 'credential', 'credentials')} beyond certification, "
-        f"{totals['verified']} verified"
-    )
+    text = f"{count(totals['total'], 'credential')} beyond certification, {totals['verified']} verified"
     # The coach types in both the credential and the date it was verified: a declaration.
     return [Evidence(text, basis=Basis.DECLARED if totals["total"] else Basis.NONE)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from ethos.standards.evidence import Evidence, evidence_provider
+from ethos.standards.evidence import Evidence, count, evidence_provider
 
 from .models import Resource, VettingRecord
 
@@ -26,7 +26,9 @@ def directory_evidence(coach) -> list[Evidence]:
     )
     total, current = totals["total"], totals["current"]
     due, never = totals["vetted"] - current, total - totals["vetted"]
-    resources = f"{total} resource{'s' if total != 1 else ''}"
-    text = f"{resources} in your referral directory, {current} vetted and current, {due} due for review"
+    text = (
+        f"{count(total, 'resource')} in your referral directory, {current} vetted and current, "
+        f"{due} due for review"
+    )
     text += f", {never} never vetted" if never else ""
     return [Evidence(text, attention=bool(due or never) or not current)]

@@ -5,7 +5,7 @@
     @evidence_provider("S9")
     def intake_age_checks(coach) -> list[Evidence]:
         checked, declined = ...  # one aggregate query, never one per row
-        return [Evidence(f"{checked} intakes checked for age, {declined} declined")]
+        return [Evidence(f"{count(checked, 'intake')} checked for age, {declined} declined")]
 
 Register providers from the app's AppConfig.ready(). A clause with a provider counts as
 tracked by Ethos, and its providers say what its standing rests on: a line is a record Ethos
@@ -74,6 +74,16 @@ class Evidence:
 
 Provider = Callable[..., Iterable[Evidence]]
 _providers: dict[str, list[Provider]] = {}
+
+
+def count(number: int, noun: str, plural: str = "") -> str:
+    """Say how many, with the noun agreeing: "1 goal", "2 goals" (`plural` where "s" is wrong)."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
+def times(number: int) -> str:
+    """Say how often: "once", "2 times", "0 times"."""
+    return "once" if number == 1 else f"{number} times"
 
 
 def evidence_provider(clause: str) -> Callable[[Provider], Provider]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 
+from django.utils import timezone
 from fpdf.enums import XPos, YPos
 
 from ethos.pdf import MONO, SANS, Document
 
 from .catalog import CODE_SAYS_LABEL, PRACTICE_RULE_LABEL
+from .evidence import count
 from .selectors import ComplianceReport
 
 REPORT_TITLE = "Code of Ethics compliance report"
@@ -18,6 +21,13 @@ REPORT_INTRO = (
     "behind it have not been rewritten since. Each status claims only what Ethos's records show; "
     "where Ethos adds a rule of its own, it is shown apart from what the code says."
 )
+
+
+def when(moment: datetime.datetime, *, time: bool = True) -> str:
+    """Write a moment as people read it, in the practice's time zone: "2 December 2026, 06:10"."""
+    local = timezone.localtime(moment)
+    day = f"{local.day} {local:%B %Y}"
+    return f"{day}, {local:%H:%M}" if time else day
 
 
 def report_data(report: ComplianceReport) -> dict:
@@ -65,11 +75,11 @@ def report_pdf(report: ComplianceReport) -> bytes:
 
     line(REPORT_TITLE, size=16, style="B", height=9)
     line(f"Coach: {data['coach']}")
-    line(f"Generated: {data['generated_at']}")
+    line(f"Generated: {when(report.generated_at)}")
     line(REPORT_INTRO, size=9)
     pdf.ln(3)
     section = None
-    for clause in data["clauses"]:
+    for clause, row in zip(data["clauses"], report.rows, strict=True):
         if clause["section"] != section:
             section = clause["section"]
             pdf.ln(2)
@@ -82,7 +92,8 @@ def report_pdf(report: ComplianceReport) -> bytes:
         for text in clause["evidence"]:
             line(f"    {text}", size=9)
         if clause["open_items"]:
-            line(f"    {clause['open_items']} open items, the oldest since {clause['open_since']}", size=9)
+            oldest = f", the oldest since {when(row.open_since, time=False)}" if row.open_since else ""
+            line(f"    {count(clause['open_items'], 'open item')}{oldest}", size=9)
     pdf.ln(4)
     chain = data["audit_chain"]
     line("Audit chain head", size=12, style="B", height=7)

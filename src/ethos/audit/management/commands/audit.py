@@ -1,3 +1,4 @@
+import uuid
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -5,10 +6,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ethos.audit import journal
 from ethos.audit.checkpoint import CheckpointError
+from ethos.audit.keys import origin_for
 from ethos.audit.selectors import journal_orphans, verify_log
 
 NO_JOURNAL = "NOTE no checkpoint journal at {path}: nothing outside the database witnesses these logs."
 UNREADABLE_LINE = "NOTE line {line} of the checkpoint journal is unreadable and was left out."
+CHECKPOINT_NO_COACH = (
+    "The checkpoint file names no coach's log in this database (its first line is {origin!r}): "
+    "name the coach with --coach."
+)
 
 
 class Command(BaseCommand):
@@ -32,15 +38,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, coach=None, checkpoint=None, journal=None, **options):
         kept = None
+        coaches = get_user_model().objects.coaches()
         if checkpoint:
-            if coach is None:
-                raise CommandError("--checkpoint belongs to one coach's log: name the coach with --coach.")
             try:
                 kept = Path(checkpoint).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as error:
                 raise CommandError(f"Cannot read the checkpoint file: {error}") from None
+            if coach is None:
+                # A checkpoint belongs to one log, and its first line names it: ethos/audit/<coach id>.
+                coaches = self._owner_of(kept, coaches)
         witnesses = self._journal(journal)
-        coaches = get_user_model().objects.coaches()
         if coach:
             coaches = coaches.filter(email__iexact=coach)
             if not coaches.exists():
@@ -65,12 +72,24 @@ class Command(BaseCommand):
                 self.stdout.write(f"FAIL {person.email}: first problem at event {report.first_bad_seq}")
                 for problem in report.problems:
                     self.stdout.write(f"     {problem}")
-        if not coach:
+        if not coach and not kept:
             for problem in journal_orphans(witnesses):
                 failed = True
                 self.stdout.write(f"FAIL {witnesses.path}: {problem}")
         if failed:
             raise SystemExit(1)
+
+    def _owner_of(self, kept: str, coaches):
+        origin = kept.split("\n", 1)[0].strip()
+        prefix = origin_for("")
+        try:
+            pk = uuid.UUID(origin.removeprefix(prefix)) if origin.startswith(prefix) else None
+        except ValueError:
+            pk = None
+        owner = coaches.filter(pk=pk) if pk else coaches.none()
+        if not owner.exists():
+            raise CommandError(CHECKPOINT_NO_COACH.format(origin=origin[:80]))
+        return owner
 
     def _journal(self, given: str | None) -> journal.Journal:
         # Read before the logs: events appended meanwhile only make a log longer than the journal.

@@ -152,7 +152,10 @@ def test_a_hostile_name_is_stored_and_shown_escaped(client):
 def test_empty_forms_get_field_errors(client, coach):
     response = client.post(reverse("accounts:sign_in"), {})
     assert response.status_code == 200
-    assert response.content.decode().count("This field is required.") == 2
+    page = response.content.decode()
+    # Each field says it under itself; the error summary at the top (form_fields.html) repeats it.
+    assert page.count('<ul class="field__errors"') == 2
+    assert page.count("This field is required.") == 4
 
 
 def test_a_post_without_csrf_token_is_refused_with_a_clear_page(coach):

@@ -53,7 +53,7 @@ def test_an_accepted_intake_shows_the_new_client(live_server, page):
     page.goto(live_server.url + "/clients/intake/")
     page.get_by_label("Full name").fill("Robin Ash")
     page.get_by_label("Date of birth").fill("1990-04-27")
-    page.get_by_label("Phone", exact=True).fill("0100 200 300")
+    page.get_by_label("Phone (optional)", exact=True).fill("0100 200 300")
     page.get_by_role("group", name="The concerns they bring").get_by_label("Grief and loss").check()
     answer_screening(page)
     page.get_by_role("button", name="Record the intake").click()

@@ -17,6 +17,11 @@ CONTACT_NEEDED = "Give at least one way to reach the person: an email address or
 OTHER_AREA = "other"
 
 
+def date_input() -> forms.DateInput:
+    # A date input reads only ISO dates: a locale format ("2 Dec 2026") leaves it empty.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 def _yes_no(label: str, help_text: str = "") -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
         label=label,
@@ -53,7 +58,7 @@ class IntakeForm(ContactFields):
     name = forms.CharField(max_length=150, label="Full name")
     date_of_birth = forms.DateField(
         label="Date of birth",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_input(),
         error_messages={"invalid": NOT_A_DATE},
     )
     wants = forms.CharField(
@@ -209,7 +214,7 @@ class SafetyCheckForm(forms.Form):
 
     checked_on = forms.DateField(
         label="The day you did the check",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_input(),
         error_messages={"invalid": NOT_A_DAY},
     )
     summary = forms.CharField(
@@ -225,7 +230,7 @@ class SafetyCheckForm(forms.Form):
     follow_up_on = forms.DateField(
         label="The day you will follow it up",
         help_text=f"Within {services.SAFETY_FOLLOW_UP_MAX_DAYS} days of the check.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_input(),
         error_messages={"invalid": NOT_A_DAY},
     )
 
@@ -235,7 +240,7 @@ class SafetyFollowUpForm(forms.Form):
 
     followed_up_on = forms.DateField(
         label="The day you followed it up",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_input(),
         error_messages={"invalid": NOT_A_DAY},
     )
     note = forms.CharField(
@@ -276,7 +281,7 @@ class GoalConfirmForm(forms.Form):
 class GoalProgressForm(forms.Form):
     recorded_on = forms.DateField(
         label="Day",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_input(),
         error_messages={"invalid": NOT_A_DAY},
     )
     score = forms.IntegerField(
@@ -343,7 +348,7 @@ class EndingForm(forms.Form):
     explained_on = forms.DateField(
         required=False,
         label="If you end or pause it: the day you explained it",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_input(),
         error_messages={"invalid": NOT_A_DAY},
     )
     explained_how = forms.ChoiceField(

@@ -45,6 +45,12 @@ PROGRESS_IN_FUTURE = "Progress can only be recorded for today or an earlier day.
 PROGRESS_BEFORE_GOAL = "That day is before the goal was written."
 STATUS_CHANGE_REFUSED = "A goal can go from {current} to {target} only through its confirmation."
 NOT_YOUR_GOAL = "This goal belongs to another practice."
+# Paused or ended coaching keeps its records as they were. Addenda would be the one exception,
+# and goals have none yet.
+GOALS_READ_ONLY = (
+    "Coaching with this client is paused or has ended, so their goals are read-only. "
+    "Resume a paused client's coaching to change them."
+)
 
 # Who may move a goal where, outside confirmation: the client reaches a goal or sets it aside,
 # and may pick it up again. An unconfirmed goal only becomes active through goal_confirm (P5).
@@ -66,7 +72,13 @@ def _own(coach, goal: Goal) -> None:
 
 
 def _locked(goal: Goal) -> Goal:
-    """Re-read the goal's plain columns under a row lock, so two requests cannot both move it."""
+    """Re-read the goal's plain columns under a row lock, so two requests cannot both move it.
+
+    A goal changes only while its client's coaching is active (GOALS_READ_ONLY).
+    """
+    status = Client.objects.select_for_update().values_list("status", flat=True).get(pk=goal.client_id)
+    if status != Client.Status.ACTIVE:
+        raise ValidationError(GOALS_READ_ONLY)
     fresh = Goal.objects.select_for_update().only("status", "confirmed_at").get(pk=goal.pk)
     goal.status, goal.confirmed_at = fresh.status, fresh.confirmed_at
     return goal

@@ -7,4 +7,4 @@ class PracticeConfig(AppConfig):
     verbose_name = "Practice profile"
 
     def ready(self) -> None:
-        from . import evidence  # noqa: F401  (registers the S5 and S10 evidence providers)
+        from . import desk, evidence  # noqa: F401  (the desk's defaults; the S5 and S10 evidence providers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 
 from .areas import COMPETENCE_AREAS, area_label, area_slug
@@ -41,8 +42,21 @@ class ProfileForm(forms.Form):
     crisis_line = forms.CharField(label="Crisis line", max_length=200, required=False)
     emergency_number = forms.CharField(label="Emergency number", max_length=40, required=False)
 
+    # Choosing a jurisdiction fills these in at once (htmx); without JavaScript the help texts say them.
+    SUGGESTED = ("age_of_majority", "crisis_line", "emergency_number")
+
     def __init__(self, *args, suggestion: Suggestion, place: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        for name in ("country", "region"):
+            self.fields[name].widget.attrs.update(
+                {
+                    "hx-get": reverse("practice:profile_suggested"),
+                    "hx-trigger": "change",
+                    "hx-target": "#jurisdiction-suggested",
+                    # The place and the numbers typed so far; never the CSRF token in a URL.
+                    "hx-include": "#id_country, #id_region, #id_crisis_line, #id_emergency_number",
+                }
+            )
         # Suggestions are for the jurisdiction already saved; the coach checks and confirms them.
         where = f" for {place}" if place else ""
         self.fields["age_of_majority"].help_text += f" Suggested{where}: {suggestion.age_of_majority}."

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import selectors, services
 from .forms import CompetenceForm, CredentialForm, ProfileForm
+from .jurisdictions import COUNTRY_NAMES, is_country, suggestion_for
 
 PROFILE_SAVED = "Your practice profile is saved."
 COMPETENCE_SAVED = "Your competence areas are saved."
@@ -50,7 +51,40 @@ def profile(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, PROFILE_SAVED)
             return redirect("practice:home")
-    return render(request, "practice/profile.html", {"form": form, "profile": current})
+    return render(request, "practice/profile.html", _profile_context(form, profile=current))
+
+
+def _profile_context(form: ProfileForm, **extra) -> dict:
+    return {
+        "form": form,
+        "place_fields": [field for field in form.visible_fields() if field.name not in form.SUGGESTED],
+        "suggested_fields": [form[name] for name in form.SUGGESTED],
+        **extra,
+    }
+
+
+@require_GET
+def profile_suggested(request: HttpRequest) -> HttpResponse:
+    """Fill the age of majority and emergency numbers for the jurisdiction chosen (htmx fragment).
+
+    Nothing is saved: the coach checks the values, and the form's POST validates them as ever.
+    """
+    country = request.GET.get("country", "").upper()[:2]
+    region = request.GET.get("region", "")[:100]
+    if not is_country(country):
+        country, region = "", ""
+    suggestion = suggestion_for(country, region)
+    place = ", ".join(part for part in (COUNTRY_NAMES.get(country, ""), region.strip()) if part)
+    initial = {
+        "country": country,
+        "region": region,
+        "age_of_majority": suggestion.age_of_majority,
+        # Where Ethos knows no number, what the coach typed stays.
+        "crisis_line": suggestion.crisis_line or request.GET.get("crisis_line", "")[:200],
+        "emergency_number": suggestion.emergency_number or request.GET.get("emergency_number", "")[:40],
+    }
+    form = ProfileForm(initial=initial, suggestion=suggestion, place=place)
+    return render(request, "practice/profile.html#suggested", _profile_context(form))
 
 
 @require_http_methods(["GET", "POST"])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 
 from .facts import (
@@ -55,6 +58,25 @@ OTHER = [
 ]
 
 
+# Apps above standards give the desk its defaults from their own records (the practice's age of
+# majority), registered from their AppConfig.ready(): standards imports none of them.
+_desk_defaults: list[Callable[[Any], dict[str, Any]]] = []
+
+
+def desk_default(provider: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
+    """Register `provider(coach) -> {field: value}`, initial answers the desk starts from."""
+    _desk_defaults.append(provider)
+    return provider
+
+
+def desk_initial(coach) -> dict[str, Any]:
+    """Return the desk's initial answers for this coach, from every registered provider."""
+    initial: dict[str, Any] = {}
+    for provider in _desk_defaults:
+        initial.update(provider(coach))
+    return initial
+
+
 def _choices(enum, labels: dict[str, str]) -> list[tuple[str, str]]:
     return [NOT_ASKED, *((member.value, labels[member.value]) for member in enum)]
 
@@ -67,6 +89,7 @@ class DeskForm(forms.Form):
     )
     age_of_majority = forms.IntegerField(
         label="The age of majority where the client lives",
+        help_text="Your practice profile's age of majority, unless you change it here.",
         initial=18,
         min_value=14,
         max_value=25,
@@ -165,6 +188,10 @@ class DeskForm(forms.Form):
         label="Anything else", choices=OTHER, required=False, widget=forms.CheckboxSelectMultiple
     )
 
+    def _default_age_of_majority(self) -> int:
+        """The age the desk started from (the practice profile's), when the coach left it blank."""
+        return self.get_initial_for_field(self.fields["age_of_majority"], "age_of_majority") or 18
+
     def facts(self) -> Facts:
         """Return the Facts this answer describes (call after is_valid())."""
         data = self.cleaned_data
@@ -177,7 +204,7 @@ class DeskForm(forms.Form):
         areas = frozenset({"this concern"}) if concern else frozenset()
         return Facts(
             client_age=data["client_age"],
-            age_of_majority=data["age_of_majority"] or 18,
+            age_of_majority=data["age_of_majority"] or self._default_age_of_majority(),
             suicide_risk=flag("suicide_risk", signals),
             active_addiction=flag("active_addiction", signals),
             self_harm=flag("self_harm", signals),

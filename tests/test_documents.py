@@ -124,3 +124,47 @@ def test_the_letterhead_names_the_practice_when_the_profile_has_a_name(coach):
     blocks = endings._letterhead_blocks(head)
     assert blocks[0] == ("heading", "Still Water Coaching")
     assert "Alex Rivera" in blocks[1][1] and "Phone: 0100 000 000" in blocks[1][1]
+
+
+def test_the_letter_carries_the_practice_details_set_on_the_profile_page(coach, coach_client, vault):
+    from ethos.clients import endings
+    from ethos.practice.selectors import profile_for
+    from tests.clients.conftest import intake, vetted_resource
+    from tests.test_pdf import pdf_text
+
+    response = coach_client.post(
+        reverse("practice:profile"),
+        {
+            "country": "GB",
+            "region": "",
+            "age_of_majority": "18",
+            "crisis_line": "116 123",
+            "emergency_number": "999",
+            "practice_name": "Harbour Light Coaching",
+            "phone": "0100 200 300",
+            "email": "hello@harbourlight.example",
+            "website": "https://harbourlight.example",
+        },
+    )
+    assert response.status_code == 302
+    assert profile_for(coach).practice_name == "Harbour Light Coaching"
+    client = intake(coach).client
+    ending = endings.client_release(
+        coach=coach,
+        client=client,
+        kind="end",
+        initiated_by="coach",
+        explanation="We agreed our work is done.",
+        explained_on=timezone.localdate(),
+        explained_how="in_session",
+        referral_resources=[vetted_resource(coach)],
+    )
+    text = pdf_text(endings.ending_letter(coach=coach, ending=ending))
+    for expected in (
+        "Harbour Light Coaching",
+        "0100 200 300",
+        "hello@harbourlight.example",
+        "116 123",
+        "999",
+    ):
+        assert expected in text

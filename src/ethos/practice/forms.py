@@ -41,6 +41,15 @@ class ProfileForm(forms.Form):
     )
     crisis_line = forms.CharField(label="Crisis line", max_length=200, required=False)
     emergency_number = forms.CharField(label="Emergency number", max_length=40, required=False)
+    practice_name = forms.CharField(
+        label="Practice name",
+        max_length=150,
+        required=False,
+        help_text="Printed at the top of letters to clients, with the details below.",
+    )
+    phone = forms.CharField(label="Practice phone", max_length=40, required=False)
+    email = forms.EmailField(label="Practice email", max_length=254, required=False)
+    website = forms.URLField(label="Website", max_length=200, required=False, assume_scheme="https")
 
     # Choosing a jurisdiction fills these in at once (htmx); without JavaScript the help texts say them.
     SUGGESTED = ("age_of_majority", "crisis_line", "emergency_number")

@@ -32,6 +32,11 @@ class PracticeProfile(models.Model):
     age_of_majority = models.PositiveSmallIntegerField(default=DEFAULT_AGE_OF_MAJORITY)
     crisis_line = models.CharField(max_length=200, blank=True)
     emergency_number = models.CharField(max_length=40, blank=True)
+    # How the practice presents itself on letters to clients (the coach's own business details).
+    practice_name = models.CharField(max_length=150, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    website = models.URLField(max_length=200, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

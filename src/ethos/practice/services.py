@@ -39,6 +39,8 @@ AGE_BELOW_LEGAL = (
 )
 
 PROFILE_FIELDS = ("country", "region", "age_of_majority", "crisis_line", "emergency_number")
+# The practice's own details for its letters; a call that leaves one out keeps it as it is.
+DETAIL_FIELDS = ("practice_name", "phone", "email", "website")
 
 
 def jurisdiction_errors(*, country: str, region: str, age_of_majority: int | None) -> dict[str, str]:
@@ -71,6 +73,10 @@ def profile_update(
     age_of_majority: int,
     crisis_line: str,
     emergency_number: str,
+    practice_name: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+    website: str | None = None,
 ) -> PracticeProfile:
     """Change the jurisdiction and its safety numbers; audit which fields changed.
 
@@ -88,7 +94,13 @@ def profile_update(
             "crisis_line": crisis_line.strip(),
             "emergency_number": emergency_number.strip(),
         }
-        changed = [name for name in PROFILE_FIELDS if getattr(profile, name) != new[name]]
+        details = {"practice_name": practice_name, "phone": phone, "email": email, "website": website}
+        new |= {name: value.strip() for name, value in details.items() if value is not None}
+        changed = [
+            name
+            for name in (*PROFILE_FIELDS, *DETAIL_FIELDS)
+            if name in new and getattr(profile, name) != new[name]
+        ]
         for name, value in new.items():
             setattr(profile, name, value)
         profile.updated_at = timezone.now()

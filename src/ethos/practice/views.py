@@ -40,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     current = selectors.profile_for(request.user)
-    initial = {name: getattr(current, name) for name in services.PROFILE_FIELDS}
+    initial = {name: getattr(current, name) for name in (*services.PROFILE_FIELDS, *services.DETAIL_FIELDS)}
     suggestion = selectors.suggestion_for_profile(current)
     form = ProfileForm(_posted(request), initial=initial, suggestion=suggestion, place=current.jurisdiction)
     if form.is_valid():
@@ -57,7 +57,8 @@ def profile(request: HttpRequest) -> HttpResponse:
 def _profile_context(form: ProfileForm, **extra) -> dict:
     return {
         "form": form,
-        "place_fields": [field for field in form.visible_fields() if field.name not in form.SUGGESTED],
+        "place_fields": [form[name] for name in ("country", "region")],
+        "detail_fields": [form[name] for name in services.DETAIL_FIELDS],
         "suggested_fields": [form[name] for name in form.SUGGESTED],
         **extra,
     }

@@ -146,3 +146,24 @@ def test_s2_the_item_leads_to_the_safety_check_then_its_follow_up_and_back(coach
     assert response["Location"] == item_url
     item.refresh_from_db()
     assert not item.is_open
+
+
+def test_p5_confirming_a_goal_from_its_open_item_returns_to_the_item(coach, coach_client, vault):
+    from ethos.clients import goals
+    from ethos.clients.models import Goal
+    from ethos.standards.engine import ActionStopped
+    from tests.clients.conftest import intake as take
+
+    robin = take(coach).client
+    goal = goals.goal_create(coach=coach, client=robin, words="Sleep through the night")
+    with pytest.raises(ActionStopped):
+        goals.goal_activate(coach=coach, goal=goal)
+    [item] = OpenItem.objects.filter(coach=coach, clause="P5", resolved_at=None)
+    url = reverse("clients:goal_confirm", args=[robin.pk, goal.pk]) + f"?item={item.pk}"
+    response = coach_client.post(
+        url, {"confirmed_by": "Robin, reading it back", "how": Goal.Confirmation.IN_SESSION}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("standards:open_item", args=[item.pk])
+    item.refresh_from_db()
+    assert not item.is_open

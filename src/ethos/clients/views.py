@@ -65,17 +65,21 @@ SAFETY_CHECK_SAVED = "Safety check recorded. The follow-up is on {day}; record i
 SAFETY_FOLLOWED_UP = "Follow-up recorded."
 
 
-def _done(request: HttpRequest, client: Client) -> HttpResponse:
-    """Go back to the open item the form was opened from (`?item=`, the coach's own), else to the client."""
+def _back_to_item(request: HttpRequest) -> HttpResponse | None:
+    """Go back to the open item the form was opened from (`?item=`, the coach's own), if any."""
     item_pk = request.GET.get("item", "")
     if item_pk:
         try:
             item = get_open_item_for_coach(request.user, uuid.UUID(item_pk))
         except (Http404, ValueError):
-            pass
-        else:
-            return redirect("standards:open_item", pk=item.pk)
-    return redirect("clients:detail", pk=client.pk)
+            return None
+        return redirect("standards:open_item", pk=item.pk)
+    return None
+
+
+def _done(request: HttpRequest, client: Client) -> HttpResponse:
+    """Go back to the open item the form was opened from, else to the client."""
+    return _back_to_item(request) or redirect("clients:detail", pk=client.pk)
 
 
 def _fitting_resource(coach, record: str, resources) -> str:
@@ -410,7 +414,7 @@ def goal_confirm(request: HttpRequest, pk, goal_pk) -> HttpResponse:
             form.add_error(None, error.messages)
         else:
             messages.success(request, GOAL_CONFIRMED)
-            return redirect("clients:goal_detail", pk=client.pk, goal_pk=goal.pk)
+            return _back_to_item(request) or redirect("clients:goal_detail", pk=client.pk, goal_pk=goal.pk)
     return render(request, "clients/goal_confirm.html", {"client": client, "goal": goal, "form": form})
 
 
@@ -519,7 +523,7 @@ def client_end(request: HttpRequest, pk) -> HttpResponse:
         else:
             message = ENDED if ending.kind == Ending.Kind.END else PAUSED
             messages.success(request, message.format(name=client.display_name))
-            return redirect("clients:detail", pk=client.pk)
+            return _done(request, client)
     context = {
         "client": client,
         "form": form,
@@ -554,7 +558,7 @@ def closure(request: HttpRequest) -> HttpResponse:
             return redirect("clients:closure")
         else:
             messages.success(request, PRACTICE_CLOSED)
-            return redirect("clients:closure")
+            return _back_to_item(request) or redirect("clients:closure")
     context = {
         "rows": endings.closure_rows(request.user),
         "closed": endings.practice_closure_for(request.user),

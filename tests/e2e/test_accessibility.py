@@ -15,6 +15,7 @@ from ethos.referrals.models import Resource
 from ethos.vault.context import unlocked
 from tests.clients.conftest import intake, vetted_resource, years_ago
 from tests.conftest import PASSPHRASE, make_coach, open_vault
+from tests.practice.conftest import make_credential
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("flushable_db")]
 
@@ -94,7 +95,21 @@ def practice_with_clients():
         "ethics desk": reverse("standards:ask"),
         "activity": reverse("audit:activity"),
         "account": reverse("accounts:account"),
+        "goal page": reverse("clients:goal_detail", args=[sam.pk, confirmed.pk]),
+        "goal progress form": reverse("clients:goal_progress", args=[sam.pk, confirmed.pk]),
+        "contact details": reverse("clients:contact", args=[sam.pk]),
+        "supervision plan": reverse("clients:supervision", args=[sam.pk]),
+        "practice closure": reverse("clients:closure"),
+        "practice home": reverse("practice:home"),
+        "competence areas": reverse("practice:competence"),
+        "credentials": reverse("practice:credentials"),
+        "credential form": reverse("practice:credential_add"),
+        "vetting form": reverse("referrals:vet", args=[resource.pk]),
+        "two-step set-up": reverse("accounts:two_factor_setup"),
+        "passphrase change": reverse("accounts:passphrase_change"),
     }
+    with unlocked(open_vault(coach)):
+        make_credential(coach=coach, areas=["grief-and-loss"])
     return coach, pages
 
 

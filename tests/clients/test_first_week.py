@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from ethos.audit.models import AuditEvent
 from ethos.clients import endings, goals
@@ -251,3 +252,33 @@ def test_an_ended_clients_goals_are_read_only(coach_client, coach, robin, harbou
     assert response.status_code == 302
     assert coach_client.get(reverse("clients:goal_new", args=[robin.pk])).status_code == 302
     assert goal.progress.count() == 1
+
+
+def test_p11_an_ended_clients_contact_details_are_read_only(coach, coach_client, vault):
+    from ethos.clients import services
+
+    robin = intake(coach).client
+    endings.client_release(
+        coach=coach,
+        client=robin,
+        kind="end",
+        initiated_by="client",
+        client_reason="Ready to go on alone",
+        referral_resources=[vetted_resource(coach)],
+        referral_declined=True,
+    )
+    robin.refresh_from_db()
+    with pytest.raises(ValidationError) as error:
+        services.client_contact_update(
+            coach=coach,
+            client=robin,
+            contact={"email": "x@example.org"},
+            preferred_name="",
+            pronouns="",
+            emergency_contact=None,
+        )
+    assert error.value.messages == [services.CONTACT_READ_ONLY]
+    page = coach_client.get(reverse("clients:detail", args=[robin.pk])).content.decode()
+    assert reverse("clients:contact", args=[robin.pk]) not in page
+    posted = coach_client.post(reverse("clients:contact", args=[robin.pk]), {"email": "y@example.org"})
+    assert posted.status_code == 200 and escape(services.CONTACT_READ_ONLY) in posted.content.decode()

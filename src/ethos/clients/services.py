@@ -45,6 +45,10 @@ from .models import (
 
 # The clauses whose block at intake is itself the outcome: the person is declined, with a referral owed.
 DECLINING_CLAUSES = ("S1", "S2", "S9")
+CONTACT_READ_ONLY = (
+    "Coaching with this client is paused or has ended, so their record is read-only. "
+    "Resume a paused client's coaching to change their details."
+)
 CLIENT_NOT_ACTIVE = "This client's coaching has ended; reopen it first."
 NOT_YOUR_CLIENT = "This client belongs to another practice."
 RESIDENCE_UNKNOWN = "Choose the country where the person lives from the list."
@@ -564,7 +568,12 @@ def client_contact_update(
     pronouns: str,
     emergency_contact: dict[str, str] | None,
 ) -> Client:
-    """Change a client's contact details, keeping the previous version (C2: accurate records)."""
+    """Change a client's contact details, keeping the previous version (C2: accurate records).
+
+    A paused or ended client's record stays as it was (CONTACT_READ_ONLY).
+    """
+    if client.status in (Client.Status.PAUSED, Client.Status.ENDED):
+        raise ValidationError(CONTACT_READ_ONLY)
     with transaction.atomic():
         ContactVersion(client=client, data_key=client.data_key, contact=client.contact).save(
             force_insert=True

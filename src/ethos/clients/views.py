@@ -279,16 +279,20 @@ def contact_edit(request: HttpRequest, pk) -> HttpResponse:
     }
     form = ContactForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.client_contact_update(
-            coach=request.user,
-            client=client,
-            contact=form.contact(),
-            preferred_name=form.cleaned_data["preferred_name"],
-            pronouns=form.cleaned_data["pronouns"],
-            emergency_contact=form.emergency_contact(),
-        )
-        messages.success(request, CONTACT_SAVED)
-        return redirect("clients:detail", pk=client.pk)
+        try:
+            services.client_contact_update(
+                coach=request.user,
+                client=client,
+                contact=form.contact(),
+                preferred_name=form.cleaned_data["preferred_name"],
+                pronouns=form.cleaned_data["pronouns"],
+                emergency_contact=form.emergency_contact(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, CONTACT_SAVED)
+            return redirect("clients:detail", pk=client.pk)
     return render(request, "clients/contact.html", {"client": client, "form": form})
 
 

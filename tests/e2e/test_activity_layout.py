@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 from django.urls import reverse
 
@@ -13,7 +10,6 @@ from ethos.audit.services import audit_append
 from ethos.vault.context import unlocked
 from tests.clients.conftest import intake
 from tests.conftest import PASSPHRASE, make_coach, open_vault
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("flushable_db")]
 
@@ -23,28 +19,8 @@ WIDTH = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    if not os.path.exists(CHROMIUM) or shutil.which("chromium") is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium).")
-    from playwright.sync_api import sync_playwright
-
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
 @pytest.mark.parametrize("width", [1280, 390])
-def test_the_activity_page_is_no_wider_than_the_screen(live_server, chromium, width):
+def test_the_activity_page_is_no_wider_than_the_screen(live_server, browser, width):
     coach = make_coach(name="Alex Rivera")
     with unlocked(open_vault(coach)):
         robin = intake(coach, name="Robin Ash").client
@@ -56,7 +32,7 @@ def test_the_activity_page_is_no_wider_than_the_screen(live_server, chromium, wi
         clauses=["C1", "C2", "P11"],
         details={"ending": str(robin.pk), "opened_items": [str(robin.pk)] * 4, "note": "x" * 200},
     )
-    context = chromium.new_context(viewport={"width": width, "height": 900})
+    context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     page.goto(live_server.url + "/sign-in/")
     page.get_by_label("Email").fill(coach.email)

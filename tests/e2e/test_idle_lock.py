@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from ethos.vault.context import unlocked
 from tests.clients.conftest import intake
@@ -45,13 +46,16 @@ def test_an_idle_record_page_is_cleared_and_offers_the_way_back(live_server, pag
     assert errors == []  # nothing refused by the CSP
 
     # The way back asks for the passphrase and returns to the record.
-    page.get_by_role("link", name="Sign in to continue").click()
-    page.wait_for_url(re.compile(r"/sign-in/\?next="))
+    way_back = page.get_by_role("link", name="Sign in to continue")
+    assert way_back.get_attribute("href") == record
+    way_back.click()
+    # expect() polls the page's address; it does not depend on catching the navigation event.
+    expect(page).to_have_url(re.compile(r"/sign-in/\?next="), timeout=60_000)
     assert f"next={record}" in page.url
     page.get_by_label("Email").fill(coach.email)
     page.get_by_label("Passphrase").fill(PASSPHRASE)
     page.get_by_label("Passphrase").press("Enter")
-    page.wait_for_url(live_server.url + record)
+    expect(page).to_have_url(live_server.url + record, timeout=60_000)
     assert "Robin Ashcombe" in page.content()
 
 

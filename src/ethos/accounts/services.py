@@ -459,24 +459,39 @@ def totp_new_secret() -> str:
     return pyotp.random_base32()
 
 
-# TOTP secrets are sealed under a key derived from SECRET_KEY, which lives in the environment or
-# ETHOS_DATA_DIR/secret_key, never in the database: a copy of the database or a backup holds
-# only ciphertext (finding 11 of issue 10). The associated data binds each to its account.
-_TOTP_KEY_INFO = b"ethos/accounts/totp-secret/v1"
+# Account secrets that are not client records (TOTP secrets, new recovery codes on their way to
+# the page) are sealed under a key derived from SECRET_KEY, which lives in the environment or
+# ETHOS_DATA_DIR/secret_key, never in the database: a copy of the database, a session row or a
+# backup holds only ciphertext (finding 11 of issue 10). The associated data binds each to its
+# account; `purpose` keeps one kind of sealed secret from opening as another.
+TOTP_SECRET = "totp-secret"
+RECOVERY_CODES = "recovery-codes"
 
 
-def _totp_key(secret_key: str) -> bytes:
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=crypto.KEY_LEN, salt=None, info=_TOTP_KEY_INFO)
-    return hkdf.derive(secret_key.encode())
+def _sealing_key(purpose: str, secret_key: str) -> bytes:
+    info = f"ethos/accounts/{purpose}/v1".encode()
+    return HKDF(algorithm=hashes.SHA256(), length=crypto.KEY_LEN, salt=None, info=info).derive(
+        secret_key.encode()
+    )
 
 
-def _totp_aad(user_id) -> bytes:
-    return f"ethos/accounts/totp-secret|user={uuid.UUID(str(user_id))}".encode()
+def _sealing_aad(purpose: str, user_id) -> bytes:
+    return f"ethos/accounts/{purpose}|user={uuid.UUID(str(user_id))}".encode()
+
+
+def _seal(purpose: str, *, user_id, plaintext: str) -> bytes:
+    key = _sealing_key(purpose, settings.SECRET_KEY)
+    return crypto.encrypt(key, plaintext.encode(), aad=_sealing_aad(purpose, user_id))
+
+
+def _open(purpose: str, *, user_id, sealed: bytes, secret_key: str) -> str:
+    key = _sealing_key(purpose, secret_key)
+    return crypto.decrypt(key, bytes(sealed), aad=_sealing_aad(purpose, user_id)).decode()
 
 
 def totp_seal(*, user_id, secret: str) -> bytes:
     """Encrypt a TOTP secret for one account (AES-256-GCM under a key derived from SECRET_KEY)."""
-    return crypto.encrypt(_totp_key(settings.SECRET_KEY), secret.encode(), aad=_totp_aad(user_id))
+    return _seal(TOTP_SECRET, user_id=user_id, plaintext=secret)
 
 
 def totp_open(*, user_id, sealed: bytes | memoryview | None) -> str | None:
@@ -485,7 +500,7 @@ def totp_open(*, user_id, sealed: bytes | memoryview | None) -> str | None:
         return None
     for secret_key in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS):
         try:
-            return crypto.decrypt(_totp_key(secret_key), bytes(sealed), aad=_totp_aad(user_id)).decode()
+            return _open(TOTP_SECRET, user_id=user_id, sealed=sealed, secret_key=secret_key)
         except crypto.DecryptionError:
             continue
     return None
@@ -519,31 +534,20 @@ def totp_disable(*, user: User) -> None:
 
 
 # New recovery codes are kept for the page that shows them (and its downloads) only, sealed in the
-# session like TOTP secrets under a key derived from SECRET_KEY, bound to the account, and only for
-# RECOVERY_CODES_SHOWN_SECONDS: a copy of the database alone never holds them readable.
-_CODES_KEY_INFO = b"ethos/accounts/recovery-codes/v1"
+# session like TOTP secrets, and only for RECOVERY_CODES_SHOWN_SECONDS.
 RECOVERY_CODES_SHOWN_SECONDS = 600
-
-
-def _codes_aad(user_id) -> bytes:
-    return f"ethos/accounts/recovery-codes|user={uuid.UUID(str(user_id))}".encode()
-
-
-def _codes_key() -> bytes:
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=crypto.KEY_LEN, salt=None, info=_CODES_KEY_INFO)
-    return hkdf.derive(settings.SECRET_KEY.encode())
 
 
 def recovery_codes_seal(*, user_id, codes: list[str], now: int) -> bytes:
     """Seal new recovery codes, with the time they were made, for the page that shows them."""
-    plaintext = f"{now}\n" + "\n".join(codes)
-    return crypto.encrypt(_codes_key(), plaintext.encode(), aad=_codes_aad(user_id))
+    return _seal(RECOVERY_CODES, user_id=user_id, plaintext=f"{now}\n" + "\n".join(codes))
 
 
 def recovery_codes_open(*, user_id, sealed: bytes, now: int) -> list[str] | None:
     """The sealed codes while they may still be shown; None once stale, or if they do not open."""
     try:
-        made, *codes = crypto.decrypt(_codes_key(), sealed, aad=_codes_aad(user_id)).decode().split("\n")
+        opened = _open(RECOVERY_CODES, user_id=user_id, sealed=sealed, secret_key=settings.SECRET_KEY)
+        made, *codes = opened.split("\n")
     except crypto.DecryptionError:
         return None
     if not 0 <= now - int(made) <= RECOVERY_CODES_SHOWN_SECONDS:

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from ethos.addresses import is_site_address
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -109,16 +111,11 @@ def _base_url() -> str | None:
     value = env_str("ETHOS_BASE_URL")
     if value is None:
         return None
-    try:
-        parts = urlsplit(value)
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
-    except ValueError:  # a port that is not a number from 1 to 65535
-        valid = False
-    if not valid:
+    if not is_site_address(value):
         raise ImproperlyConfigured(
             f"ETHOS_BASE_URL must be an address such as https://ethos.example.org, not {value!r}."
         )
-    if PRODUCTION and parts.scheme != "https":
+    if PRODUCTION and urlsplit(value).scheme != "https":
         raise ImproperlyConfigured(f"ETHOS_BASE_URL must start with https:// in production, not {value!r}.")
     return value.rstrip("/")
 

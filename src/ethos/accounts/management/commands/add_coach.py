@@ -1,5 +1,4 @@
 import os
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,6 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from ethos.accounts import services
+from ethos.addresses import is_site_address
 
 NO_BASE_URL = (
     "Ethos does not know the address coaches use to reach this server, so it cannot make the link. "
@@ -18,12 +18,7 @@ BAD_BASE_URL = "--base-url must be an address such as https://ethos.example.org,
 
 
 def _checked(value: str) -> str:
-    try:
-        parts = urlsplit(value)
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
-    except ValueError:  # a port that is not a number from 1 to 65535
-        valid = False
-    if not valid:
+    if not is_site_address(value):
         raise CommandError(BAD_BASE_URL.format(value=value))
     return value.rstrip("/")
 

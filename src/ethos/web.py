@@ -39,10 +39,6 @@ def role_include(module: str, *, role: str):
     return urlconf
 
 
-def role_of_namespace(namespace: str) -> str | None:
-    return _role_of_namespace.get(namespace)
-
-
 def for_role(role: str):
     """Mark one view as a page of `role` inside a namespace shared by every signed-in person."""
     if role not in ROLES:

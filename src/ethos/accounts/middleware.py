@@ -84,13 +84,15 @@ class IdleTimeoutMiddleware:
 
     def __call__(self, request):
         if request.user.is_authenticated:
-            now = int(time.time())
+            # Not rounded to whole seconds: a page whose idle.js has just cleared itself must find
+            # the server agreeing that the time is up, not a second short of it.
+            now = time.time()
             last_seen = request.session.get(SESSION_LAST_SEEN, now)
             idle_limit = settings.ETHOS_IDLE_MINUTES * 60
-            if now - last_seen > idle_limit:
+            if now - last_seen >= idle_limit:
                 return _signed_out(request, IDLE_SIGNED_OUT.format(minutes=settings.ETHOS_IDLE_MINUTES))
             if now - last_seen >= TOUCH_EVERY_SECONDS or SESSION_LAST_SEEN not in request.session:
-                request.session[SESSION_LAST_SEEN] = now
+                request.session[SESSION_LAST_SEEN] = int(now)
         return self.get_response(request)
 
 

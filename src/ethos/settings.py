@@ -275,10 +275,13 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "home"
 
+# People without a vault are hashed at the vault's Argon2id cost, so every sign-in takes one and
+# the same Argon2 run; a coach's passphrase is checked by their wrapped account key, no hash.
 PASSWORD_HASHERS = [
     "ethos.accounts.hashers.FastArgon2PasswordHasher"
     if ETHOS_INSECURE_FAST_KDF
-    else "django.contrib.auth.hashers.Argon2PasswordHasher",
+    else "ethos.accounts.hashers.VaultCostArgon2PasswordHasher",
+    "ethos.accounts.hashers.VaultKeyHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ethos.accounts.models import User
+from ethos.vault import services as vault_services
 from tests.accounts.test_two_step import enrol, start_sign_in
 from tests.conftest import make_coach
 
@@ -23,20 +24,20 @@ ATTEMPTS = 30
 
 
 class CountedChecks:
-    """Wrap User.check_password: count every hash check, and slow it to widen any race."""
+    """Wrap a coach's passphrase check (their key's unwrap): count each, and slow it to widen any race."""
 
     def __init__(self, monkeypatch):
         self.calls = 0
         self._lock = threading.Lock()
-        real = User.check_password
+        real = vault_services.unlock_with_passphrase
 
-        def counted(user, raw):
+        def counted(*, coach, passphrase):
             with self._lock:
                 self.calls += 1
             time.sleep(0.05)
-            return real(user, raw)
+            return real(coach=coach, passphrase=passphrase)
 
-        monkeypatch.setattr(User, "check_password", counted)
+        monkeypatch.setattr(vault_services, "unlock_with_passphrase", counted)
 
 
 def at_once(work, count):

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import uuid
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
 
 from ethos import web
+
+from . import hashers
 
 
 class UserManager(BaseUserManager["User"]):
@@ -73,6 +76,30 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_locked(self, *, now=None) -> bool:
         now = now or timezone.now()
         return self.locked_until is not None and self.locked_until > now
+
+    def set_vault_password(self) -> None:
+        """Make the coach's account key, wrapped by their passphrase, the one check of that passphrase.
+
+        No hash of the passphrase is kept beside the wrapped key: one Argon2id run both checks it
+        and opens the vault (see docs/security.md, "One derivation at sign-in").
+        """
+        self.password = hashers.vault_encoded(self.pk)
+        self._password = None
+
+    def has_vault_password(self) -> bool:
+        return hashers.is_vault_encoded(self.password)
+
+    def check_password(self, raw_password: str | None) -> bool:
+        if self.has_vault_password():
+            # Checked here, not by Django: it would re-hash the passphrase with the first hasher
+            # after a right answer, storing a second verifier beside the wrapped key.
+            return hashers.vault_check(self, raw_password)
+        return super().check_password(raw_password)
+
+    async def acheck_password(self, raw_password: str | None) -> bool:
+        if self.has_vault_password():
+            return await sync_to_async(hashers.vault_check)(self, raw_password)
+        return await super().acheck_password(raw_password)
 
 
 class RecoveryCode(models.Model):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import ipaddress
 import secrets
@@ -19,7 +18,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, DateTimeField, F, Q, Value, When
@@ -187,7 +185,8 @@ def reauthenticate(*, user: User, passphrase: str, purpose: Reauth) -> Vault | N
     """
     details = {"purpose": str(purpose)}
     if user.role == User.Role.COACH:
-        # For a coach the proof that matters is that the passphrase unwraps their key.
+        # For a coach the proof that matters is that the passphrase unwraps their key: the one
+        # Argon2id run both checks it and opens the vault.
         return _guarded(
             user,
             lambda: vault_services.unlock_with_passphrase(coach=user, passphrase=passphrase),
@@ -208,16 +207,40 @@ def reauthenticate(*, user: User, passphrase: str, purpose: Reauth) -> Vault | N
 
 
 # -- signing in ---------------------------------------------------------------------------------
+#
+# Every passphrase check is one Argon2id run: a coach's unwraps their account key (the AES-GCM tag
+# is the check, and the vault is open when it passes); anyone else's is their hash, made at the
+# vault's cost (hashers.VaultCostArgon2PasswordHasher); an unknown email or a locked account runs
+# the same derivation for nothing (`_dummy_check`).
 
 
-@functools.lru_cache(maxsize=4)
-def _dummy_hash(hashers: tuple[str, ...]) -> str:
-    return make_password(secrets.token_urlsafe(16))
+@dataclass(frozen=True)
+class _Right:
+    """A passphrase that checked out, with the vault it opened (None for a person without one)."""
+
+    vault: Vault | None
+
+
+def _passphrase_check(user: User, passphrase: str) -> _Right | None:
+    """Check a sign-in passphrase with one Argon2id run; None if it is wrong."""
+    # Only a coach has a vault: clients and association staff hold no key to any record.
+    if user.role == User.Role.COACH and vault_services.has_keys(coach=user):
+        vault = vault_services.unlock_with_passphrase(coach=user, passphrase=passphrase)
+        if vault is None:
+            return None
+        if not user.has_vault_password():
+            # A coach from before one derivation still has a Django hash beside the wrapped key:
+            # drop it (no Argon2 run), so a copy of the database holds one verifier, not two.
+            # Done here, before `login`, because the new field also changes the session hash.
+            user.set_vault_password()
+            user.save(update_fields=["password"])
+        return _Right(vault=vault)
+    return _Right(vault=None) if user.check_password(passphrase) else None
 
 
 def _dummy_check(passphrase: str) -> None:
-    """Check a passphrase against a made-up hash of today's cost, as long as checking a real one takes."""
-    check_password(passphrase, _dummy_hash(tuple(settings.PASSWORD_HASHERS)))
+    """Run the Argon2id derivation a real check runs, for nothing, so it takes as long."""
+    vault_services.unlock_dummy(passphrase=passphrase)
 
 
 def _address_key(address: str | None) -> str | None:
@@ -254,8 +277,9 @@ def _address_attempt(address: str, user: User | None) -> SignInAttempt | None:
 def sign_in_check(*, email: str, passphrase: str, address: str | None) -> SignInResult:
     """Check an email and passphrase from a network address, within its throttle and the lockout.
 
-    An unknown email, a wrong passphrase and a locked account each cost one passphrase hash check,
-    so the time taken does not tell them apart; the first two also share one message.
+    An unknown email, a wrong passphrase, a locked account and a right passphrase each cost one
+    Argon2id run, so the time taken does not tell them apart; the first two also share one message.
+    A coach's right passphrase has opened their vault by then: the same run checked it.
     """
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     key = _address_key(address)
@@ -274,7 +298,8 @@ def sign_in_check(*, email: str, passphrase: str, address: str | None) -> SignIn
         # Refused before its hash is checked; the dummy keeps the time the same.
         _dummy_check(passphrase)
         return SignInResult(user=None, error=_lock_message(user))
-    if not user.check_password(passphrase):
+    right = _passphrase_check(user, passphrase)
+    if right is None:
         error = _guess_wrong(
             user, message=SIGN_IN_FAILED, action=Action.AUTH_SIGN_IN_FAILED, actor="unknown", details={}
         )
@@ -282,11 +307,7 @@ def sign_in_check(*, email: str, passphrase: str, address: str | None) -> SignIn
     _guess_right(user, taken=taken, complete=not user.totp_enabled)
     if attempt is not None:
         attempt.delete()  # a sign-in that worked does not count against its address
-    # Only a coach has a vault: clients and association staff hold no key to any record.
-    vault = None
-    if user.role == User.Role.COACH:
-        vault = vault_services.unlock_with_passphrase(coach=user, passphrase=passphrase)
-    return SignInResult(user=user, needs_second_factor=user.totp_enabled, vault=vault)
+    return SignInResult(user=user, needs_second_factor=user.totp_enabled, vault=right.vault)
 
 
 def signed_in(*, user: User, method: str) -> None:
@@ -359,7 +380,7 @@ def coach_create(*, email: str, name: str, passphrase: str) -> NewCoach:
         raise ValidationError({"email": EMAIL_TAKEN})
     user = User(email=email, name=name.strip(), role=User.Role.COACH)
     _validate_passphrase(passphrase, user)
-    user.set_password(passphrase)
+    user.set_vault_password()  # the key wrap made below is the passphrase's one check
     user.full_clean()
     with transaction.atomic():
         user.save()
@@ -379,14 +400,18 @@ def first_coach_create(*, email: str, name: str, passphrase: str) -> NewCoach:
 def passphrase_change(*, user: User, vault: Vault | None, new_passphrase: str) -> None:
     """Set a new passphrase; for a coach, re-wrap the account key under it (nothing is re-encrypted).
 
-    Django's session hash then ends the person's other sessions. Clients and association staff
-    hold no vault, so theirs is the sign-in passphrase alone.
+    The new wrap is a coach's new passphrase check; their password field changes with it, so
+    Django's session hash still ends the person's other sessions. Clients and association staff
+    hold no vault, so theirs is the sign-in passphrase alone, hashed.
     """
     if user.role == User.Role.COACH and vault is None:
         raise ValueError("A coach's passphrase change needs the open vault, to re-wrap their key.")
     _validate_passphrase(new_passphrase, user, field="new_passphrase")
     with transaction.atomic():
-        user.set_password(new_passphrase)
+        if vault is not None:
+            user.set_vault_password()
+        else:
+            user.set_password(new_passphrase)
         user.save(update_fields=["password"])
         if vault is not None:
             vault_services.passphrase_rewrap(vault=vault, new_passphrase=new_passphrase)
@@ -438,7 +463,7 @@ def recover_complete(*, user: User, vault: Vault, new_passphrase: str, code: str
             raise ValidationError({"code": error})
     _validate_passphrase(new_passphrase, user, field="new_passphrase")
     with transaction.atomic(), unlocked(vault):
-        user.set_password(new_passphrase)
+        user.set_vault_password()  # the new wrap below is the new passphrase's one check
         user.failed_sign_ins = 0
         user.locked_until = None
         user.save(update_fields=["password", "failed_sign_ins", "locked_until"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -79,9 +80,17 @@ def keys_create(*, coach, passphrase: str) -> NewKeys:
     return NewKeys(vault=vault, recovery_key=recovery_key)
 
 
+def has_keys(*, coach) -> bool:
+    return AccountKey.objects.filter(coach_id=coach.pk).exists()
+
+
 def unlock_with_passphrase(*, coach, passphrase: str) -> Vault | None:
-    """Return the coach's vault, or None if the passphrase does not unwrap the account key."""
-    record = AccountKey.objects.filter(coach=coach).first()
+    """Return the coach's vault, or None if the passphrase does not unwrap the account key.
+
+    This is also the check of the passphrase, at sign-in and whenever it is asked again: one
+    Argon2id run, and AES-GCM's tag fails for a wrong passphrase (with probability 1 - 2**-128).
+    """
+    record = AccountKey.objects.filter(coach_id=coach.pk).first()
     if record is None:
         return None
     params = crypto.KdfParams.from_dict(record.passphrase_kdf)
@@ -93,6 +102,22 @@ def unlock_with_passphrase(*, coach, passphrase: str) -> Vault | None:
     except crypto.DecryptionError:
         return None
     return Vault(coach_id=coach.pk, account_key=key)
+
+
+# A key wrapped under a random key that is then forgotten: `unlock_dummy` fails on it as a wrong guess does.
+_NO_KEY_AAD = _account_aad("none", "passphrase")
+_NO_KEY = crypto.wrap_key(crypto.new_key(), crypto.new_key(), aad=_NO_KEY_AAD)
+
+
+def unlock_dummy(*, passphrase: str) -> None:
+    """Do the work of an unlock that fails, for an unknown email or a locked account.
+
+    The same Argon2id run as a real check, at today's parameters with a fresh salt, then a tag
+    that fails: the time taken does not tell an account that is not there from a wrong passphrase.
+    """
+    kek = crypto.derive_kek(passphrase or " ", crypto.new_salt(), kdf_params())
+    with contextlib.suppress(crypto.DecryptionError):
+        crypto.unwrap_key(kek, _NO_KEY, aad=_NO_KEY_AAD)
 
 
 def unlock_with_recovery_key(*, coach, recovery_key: bytes) -> Vault | None:

@@ -131,3 +131,43 @@ def test_it_prints_decomposed_accents_as_one_letter():
     pdf.cell(0, 6, "Zoe\u0308 Franc\u0327ois")
 
     assert "Zoë François" in pdf_text(bytes(pdf.output()))
+
+
+# -- paragraph: our own line breaking (issue 12) ---------------------------------------------
+
+
+def _document():
+    pdf = Document(title="Lines")
+    pdf.add_page()
+    pdf.set_font(SANS, size=10)
+    return pdf
+
+
+def test_lines_fit_the_width_and_lose_no_word():
+    pdf = _document()
+    text = "Ethos keeps the record of what was agreed, in the client's own words, " * 12
+    lines = pdf.lines(text, 80)
+    assert len(lines) > 5
+    assert all(pdf.get_string_width(line) <= 80 + 1e-6 for line in lines)
+    assert " ".join(lines).split() == text.split()
+
+
+def test_a_word_wider_than_a_line_is_cut_at_the_edge_and_kept_whole_across_lines():
+    pdf = _document()
+    word = "f3a9" * 40
+    lines = pdf.lines(f"Root hash: {word} end", 60)
+    assert all(pdf.get_string_width(line) <= 60 + 1e-6 for line in lines)
+    assert "".join(lines).replace(" ", "") == f"Roothash:{word}end"
+
+
+def test_line_breaks_and_a_leading_indent_are_kept():
+    pdf = _document()
+    lines = pdf.lines("    indented line\nsecond\n\nfourth", 150)
+    assert lines == ["    indented line", "second", "", "fourth"]
+
+
+def test_a_paragraph_prints_every_script_it_can_and_marks_what_it_cannot(tmp_path):
+    pdf = _document()
+    pdf.paragraph("Łukasz Дмитрий Σοφία 李雷 " * 10, height=5)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(pdf.output()))).pages)
+    assert "Łukasz" in text and "Дмитрий" in text and "Σοφία" in text and "\ufffd" in text

@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from ethos.audit.selectors import chain_head
-from ethos.standards.evidence import Evidence, count, evidence_provider
+from ethos.standards.evidence import Evidence, count, evidence_provider, report_chain_head
 from ethos.vault import crypto
 from ethos.vault.models import AccountKey, DataKey
 
@@ -40,6 +39,6 @@ def confidentiality_evidence(coach) -> list[Evidence]:
         lines.append(Evidence(f"Recovery kit confirmed on {confirmed.day} {confirmed:%B %Y}."))
     else:
         lines.append(Evidence("The recovery kit has not been confirmed.", attention=True))
-    head = chain_head(coach)
+    head = report_chain_head(coach)
     lines.append(Evidence(f"Audit log: {count(head.size, 'event')}, each with a signed checkpoint."))
     return lines

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from ethos.standards.evidence import Evidence, count, evidence_provider, times
+from ethos.standards.evidence import Evidence, count, evidence_provider, once_per_report, times
 from ethos.standards.facts import DECLINE_REASONS
 
 from .models import Client, Ending, Goal, Intake, Referral, SafetyCheck
@@ -13,16 +13,29 @@ from .models import Client, Ending, Goal, Intake, Referral, SafetyCheck
 REENTRY_CLAUSES = ("S1", "S2", "S9")
 
 
+@once_per_report
 def _intakes(coach) -> dict[str, int]:
-    return Intake.objects.filter(coach=coach).aggregate(
-        total=Count("pk"),
-        declined=Count("pk", filter=Q(outcome=Intake.Outcome.DECLINED)),
-        **{reason: Count("pk", filter=Q(decline_reason=reason)) for reason in DECLINE_REASONS},
-        **{
-            f"reentered_{clause}": Count("pk", filter=Q(reentry_of__decline_reason=clause))
-            for clause in REENTRY_CLAUSES
-        },
+    """Count the coach's intakes by outcome, decline reason and re-entry, in two grouped queries."""
+    counts = {"total": 0, "declined": 0, "crisis_shown": 0}
+    counts |= dict.fromkeys(DECLINE_REASONS, 0)
+    counts |= {f"reentered_{clause}": 0 for clause in REENTRY_CLAUSES}
+    intakes = Intake.objects.filter(coach=coach)
+    groups = intakes.values_list("outcome", "decline_reason").annotate(
+        n=Count("pk"), shown=Count("pk", filter=Q(crisis_protocol_shown_at__isnull=False))
     )
+    for outcome, reason, number, shown in groups.order_by():
+        counts["total"] += number
+        counts["crisis_shown"] += shown
+        if outcome == Intake.Outcome.DECLINED:
+            counts["declined"] += number
+        if reason in DECLINE_REASONS:
+            counts[reason] += number
+    earlier = intakes.filter(reentry_of__decline_reason__in=REENTRY_CLAUSES)
+    for clause, number in (
+        earlier.values_list("reentry_of__decline_reason").annotate(n=Count("pk")).order_by()
+    ):
+        counts[f"reentered_{clause}"] = number
+    return counts
 
 
 def _reentries(counts: dict[str, int], clause: str) -> Evidence:
@@ -48,7 +61,7 @@ def age_checks(coach) -> list[Evidence]:
 @evidence_provider("S2")
 def suicide_screening(coach) -> list[Evidence]:
     counts = _intakes(coach)
-    shown = Intake.objects.filter(coach=coach, crisis_protocol_shown_at__isnull=False).count()
+    shown = counts["crisis_shown"]
     checks = SafetyCheck.objects.filter(coach=coach).count()
     return [
         Evidence(

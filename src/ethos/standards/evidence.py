@@ -13,6 +13,9 @@ kept as the work happened (the default), something the coach declared and Ethos 
 checked (`Basis.DECLARED`), or a statement that no record shows the clause yet (`Basis.NONE`).
 The report shows a clause "in good standing" only when a provider line is a record. Evidence
 text holds counts and dates, never a client's identity.
+
+An aggregate that several providers need (every intake, for S1, S2, S9 and P3) is written once
+and marked `@once_per_report`: while a report is built, every provider that asks shares one answer.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.core.exceptions import ImproperlyConfigured
+
+from ethos.audit.selectors import chain_head
+from ethos.memo import once, scope
 
 from .catalog import catalog
 
@@ -107,3 +113,10 @@ def providers_for(clause: str) -> tuple[Provider, ...]:
 def unregister(clause: str, function: Provider) -> None:
     """Remove a provider (for tests that register their own)."""
     _providers.get(clause, []).remove(function)
+
+
+# An aggregate several providers need runs once while a report is built (see ethos.memo).
+once_per_report = once
+report_scope = scope
+# The log's head, read once per report by the report itself and by any provider that cites it.
+report_chain_head = once(chain_head)

@@ -6,7 +6,6 @@ import datetime
 import json
 
 from django.utils import timezone
-from fpdf.enums import XPos, YPos
 
 from ethos.pdf import MONO, SANS, Document
 
@@ -71,7 +70,7 @@ def report_pdf(report: ComplianceReport) -> bytes:
 
     def line(text: str, *, size: int = 10, style: str = "", height: float = 5) -> None:
         pdf.set_font(SANS, style=style, size=size)
-        pdf.multi_cell(0, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.paragraph(text, height=height)
 
     line(REPORT_TITLE, size=16, style="B", height=9)
     line(f"Coach: {data['coach']}")
@@ -102,5 +101,12 @@ def report_pdf(report: ComplianceReport) -> bytes:
     if chain["checkpoint"]:
         line("Signed checkpoint:", size=9)
         pdf.set_font(MONO, size=7)
-        pdf.multi_cell(0, 3.5, chain["checkpoint"], align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.paragraph(chain["checkpoint"], height=3.5)
     return bytes(pdf.output())
+
+
+# Each export format: its media type and how it is built from a report.
+FORMATS = {
+    "json": ("application/json", report_json),
+    "pdf": ("application/pdf", report_pdf),
+}

@@ -90,3 +90,26 @@ class Tally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clause} at {self.point}: {self.checked} checked"
+
+
+class ReportCopy(models.Model):
+    """The coach's last exported compliance report file in one format, reused while still true.
+
+    It holds what the export holds (counts, dates, the chain head; never a client's identity).
+    It is reused only on the day it was built and while nothing but exports has been logged
+    since its chain head (`head_size`), so a download always says what a new build would.
+    """
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    export_format = models.CharField(max_length=8)
+    head_size = models.PositiveBigIntegerField()
+    built_at = models.DateTimeField()
+    content = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["coach", "export_format"], name="standards_report_copy_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.export_format} report of {self.coach_id} at {self.head_size}"

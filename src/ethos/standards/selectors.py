@@ -11,11 +11,11 @@ from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from ethos.audit.selectors import ChainHead, chain_head
+from ethos.audit.selectors import ChainHead
 
 from .catalog import Clause, catalog
 from .engine import Subject
-from .evidence import Basis, Evidence, providers_for
+from .evidence import Basis, Evidence, providers_for, report_chain_head, report_scope
 from .models import OpenItem, Tally
 from .points import Point
 
@@ -156,7 +156,11 @@ def _status(*, tracked: bool, open_items: int, attention: bool, standing: Basis)
 
 def compliance_report(*, coach, now: datetime.datetime | None = None) -> ComplianceReport:
     """Build the report: every clause once, in catalog order, with its status and evidence."""
-    now = now or timezone.now()
+    with report_scope():
+        return _report(coach=coach, now=now or timezone.now())
+
+
+def _report(*, coach, now: datetime.datetime) -> ComplianceReport:
     recent = now - datetime.timedelta(days=ATTENTION_DAYS)
     tallies: dict[str, list[Tally]] = {}
     for tally in Tally.objects.filter(coach=coach).order_by("clause", "point"):
@@ -195,5 +199,5 @@ def compliance_report(*, coach, now: datetime.datetime | None = None) -> Complia
         status = _status(tracked=tracked, open_items=counts["open"], attention=attention, standing=standing)
         rows.append(ReportRow(clause, status, tuple(evidence), counts["open"], counts["since"]))
     return ComplianceReport(
-        coach_name=coach.name, generated_at=now, chain=chain_head(coach), rows=tuple(rows)
+        coach_name=coach.name, generated_at=now, chain=report_chain_head(coach), rows=tuple(rows)
     )

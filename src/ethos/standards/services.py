@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextvars
+import datetime
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -12,13 +14,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from ethos.audit.actions import Action
+from ethos.audit.models import AuditEvent
 from ethos.audit.services import Witness, audit_append, checkpoint_witness
 
 from .catalog import Strength, catalog
 from .engine import ActionStopped, Subject, Verdict, clauses_at, consult, evaluate
+from .export import FORMATS
 from .facts import Facts
-from .models import OpenItem, Tally
+from .models import OpenItem, ReportCopy, Tally
 from .points import Point
+from .selectors import compliance_report
 
 ITEM_NOT_YOURS = "This open item belongs to another practice."
 ITEM_ALREADY_RESOLVED = "This open item was already resolved."
@@ -213,3 +218,42 @@ def report_exported(*, coach, export_format: str) -> None:
     """Record that the coach exported the compliance report."""
     audit_append(coach=coach, action=Action.STANDARDS_REPORT_EXPORTED, details={"format": export_format})
     checkpoint_witness(coach=coach, reason=Witness.REPORT)
+
+
+@dataclass(frozen=True)
+class ExportedReport:
+    content: bytes
+    content_type: str
+    generated_at: datetime.datetime
+
+
+def _copy_still_true(copy: ReportCopy | None, *, coach, now: datetime.datetime) -> bool:
+    """Say whether a kept report file says what a new build would: same day, only exports since."""
+    if copy is None or timezone.localdate(copy.built_at) != timezone.localdate(now):
+        return False
+    since = AuditEvent.objects.filter(coach=coach, seq__gt=copy.head_size)
+    return not since.exclude(action=Action.STANDARDS_REPORT_EXPORTED).exists()
+
+
+def report_export(*, coach, export_format: str) -> ExportedReport:
+    """Record the export and return the report file, built anew only when something changed.
+
+    A new build carries the chain head including its own export event. While the coach only
+    downloads again (nothing but exports logged since, on the same day), the file kept from that
+    build is returned as it is: it says when it was generated and which checkpoint it rests on.
+    """
+    content_type, build = FORMATS[export_format]
+    now = timezone.now()
+    copy = ReportCopy.objects.filter(coach=coach, export_format=export_format).first()
+    kept = _copy_still_true(copy, coach=coach, now=now)
+    report_exported(coach=coach, export_format=export_format)
+    if kept:
+        return ExportedReport(copy.content, content_type, copy.built_at)
+    report = compliance_report(coach=coach, now=now)
+    content = build(report)
+    ReportCopy.objects.update_or_create(
+        coach=coach,
+        export_format=export_format,
+        defaults={"head_size": report.chain.size, "built_at": now, "content": content},
+    )
+    return ExportedReport(content, content_type, now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import export, selectors, services, subjects
@@ -16,11 +17,6 @@ DESK_CLEAN = (
     "the code, so this is not a ruling that the code allows it."
 )
 
-EXPORTS = {
-    "json": ("application/json", export.report_json),
-    "pdf": ("application/pdf", export.report_pdf),
-}
-
 
 @require_GET
 def compliance(request: HttpRequest) -> HttpResponse:
@@ -31,13 +27,11 @@ def compliance(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def compliance_export(request: HttpRequest, export_format: str) -> HttpResponse:
-    if export_format not in EXPORTS:
+    if export_format not in export.FORMATS:
         raise Http404("No such export format.")
-    content_type, build = EXPORTS[export_format]
-    services.report_exported(coach=request.user, export_format=export_format)
-    report = selectors.compliance_report(coach=request.user)
-    response = HttpResponse(build(report), content_type=content_type)
-    stamp = report.generated_at.strftime("%Y%m%d-%H%M%S")
+    exported = services.report_export(coach=request.user, export_format=export_format)
+    response = HttpResponse(exported.content, content_type=exported.content_type)
+    stamp = timezone.localtime(exported.generated_at).strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="ethos-compliance-{stamp}.{export_format}"'
     return response
 

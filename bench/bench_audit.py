@@ -1,12 +1,19 @@
-"""Time audit_append while one coach's log grows, then verify_log and consistency_with on it.
+"""Time audit_append while one coach's log grows; the sign-in check and `ethos audit verify` on it.
 
 Each append runs in its own transaction, as in the product (audit_append opens its own atomic
-block), on a fresh SQLite file database in WAL mode.
+block), on a fresh SQLite file database in WAL mode. On the way, at 1,000, 10,000 and 100,000
+events, consistency_with (the browser's check at sign-in) proves the log extends a checkpoint
+kept at half that size: its time and number of queries must stay flat as the log grows. At the
+end `ethos audit verify` checks the whole log, against the journal the appends wrote.
+
+Targets (the run exits 1 when one is missed): `ethos audit verify` under 5 s at 100,000 events
+(50 us an event at other sizes); consistency_with in at most 3 queries at every size.
 
 Usage: .venv/bin/python bench/bench_audit.py   (`make bench` runs it)
        BENCH_AUDIT_EVENTS=20000 .venv/bin/python bench/bench_audit.py   (a shorter run)
 """
 
+import io
 import os
 import platform
 import shutil
@@ -27,7 +34,13 @@ import django  # noqa: E402
 
 BATCH = 1_000
 MILESTONES = (1_000, 10_000, 50_000, 100_000)
+# Log sizes at which the sign-in check is timed (a checkpoint kept at half the size each time).
+CHECK_AT = (1_000, 10_000, 100_000)
 TARGET_MS = 1.0
+VERIFY_TARGET_S = 5.0
+VERIFY_TARGET_EVENTS = 100_000
+CONSISTENCY_MAX_QUERIES = 3
+CONSISTENCY_RUNS = 7
 PASSPHRASE = "bench copper lantern orchard seventy"
 
 
@@ -53,6 +66,22 @@ def load_note() -> str:
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
 
 
+def time_consistency(coach, kept: str) -> tuple[float, int, bool]:
+    """Return the median seconds, the number of queries and the verdict of consistency_with."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ethos.audit.selectors import consistency_with
+
+    runs = []
+    for _ in range(CONSISTENCY_RUNS):
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            report = consistency_with(coach, kept)
+            runs.append(time.perf_counter() - start)
+    return statistics.median(runs), len(queries), report.ok
+
+
 def main() -> int:
     events = int(os.environ.get("BENCH_AUDIT_EVENTS", "100000"))
     if events < BATCH or events % BATCH:
@@ -64,9 +93,8 @@ def main() -> int:
 
     from ethos.accounts.services import coach_create
     from ethos.audit.actions import Action
-    from ethos.audit.models import AuditEvent
-    from ethos.audit.selectors import consistency_with, verify_log
-    from ethos.audit.services import audit_append
+    from ethos.audit.models import AuditEvent, AuditNode
+    from ethos.audit.services import audit_append, audit_nodes_backfill
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
@@ -79,8 +107,9 @@ def main() -> int:
     # coach_create itself appends "auth.account_created", so the log holds one event more than
     # the appends timed here; log sizes below count every event.
     base = AuditEvent.objects.filter(coach=coach).count()
-    checkpoint_at = events // 2
-    kept_checkpoint = ""
+    check_at = [size for size in CHECK_AT if size <= base + events]
+    keep_at = {size // 2: size for size in check_at}
+    kept: dict[int, str] = {}
 
     print(f"CPU: {cpu_model()} x {os.cpu_count()}   Python {platform.python_version()}   "
           f"Django {django.get_version()}   SQLite {sqlite3.sqlite_version} "
@@ -95,6 +124,7 @@ def main() -> int:
     print("-" * 78)
 
     batches: dict[int, list[float]] = {}
+    checks: list[tuple[int, int, float, int, bool]] = []
     total = 0.0
     done = 0
     report_every = 10_000 if events >= 20_000 else BATCH
@@ -111,9 +141,12 @@ def main() -> int:
                 clauses=["C2"],
             )
             times.append(time.perf_counter() - start)
-            if event.seq == checkpoint_at:
-                kept_checkpoint = event.checkpoint
-                kept_size = event.seq
+            if event.seq in keep_at:
+                kept[keep_at[event.seq]] = event.checkpoint
+            if event.seq in check_at:
+                # Outside the timed appends: the sign-in check at this size of the log.
+                seconds, queries, ok = time_consistency(coach, kept[event.seq])
+                checks.append((event.seq, event.seq // 2, seconds, queries, ok))
         total += sum(times)
         batches[done] = times
         if done in MILESTONES or done % report_every == 0 or done == events:
@@ -136,29 +169,54 @@ def main() -> int:
         print(f"{f'{events:,} appends (last batch; log size {base + events:,})':<44}{last_ms:>8.3f}")
     print(f"overall: {events:,} appends in {total:.1f} s = {events / total:,.0f} events/s "
           f"({total / events * 1e3:.3f} ms mean per event)")  # fmt: skip
+    nodes = AuditNode.objects.filter(coach=coach).count()
+    print(f"stored subtree hashes: {nodes:,} rows for {base + events:,} events")
     print()
 
+    failed = []
+    print(f"consistency_with (sign-in check), median of {CONSISTENCY_RUNS}   "
+          f"target <= {CONSISTENCY_MAX_QUERIES} queries at every size")  # fmt: skip
+    print(f"{'log size':>10}{'kept at':>10}{'ms':>10}{'queries':>10}   result")
+    print("-" * 78)
+    for size, kept_size, seconds, queries, ok in checks:
+        print(f"{size:>10,}{kept_size:>10,}{seconds * 1e3:>10.3f}{queries:>10}   {'ok' if ok else 'NOT OK'}")
+        if not ok or queries > CONSISTENCY_MAX_QUERIES:
+            failed.append(f"consistency_with at {size:,}: {queries} queries, {'ok' if ok else 'not ok'}")
+    print()
+
+    size = base + events
+    target = VERIFY_TARGET_S * size / VERIFY_TARGET_EVENTS
+    out = io.StringIO()
     start = time.perf_counter()
-    full = verify_log(coach)
+    try:
+        call_command("audit", "verify", "--coach", coach.email, stdout=out)
+        verified = f"OK   {coach.email}: {size} events" in out.getvalue()
+    except SystemExit:
+        verified = False
     verify_s = time.perf_counter() - start
-    consistency = []
-    for _ in range(3):
-        start = time.perf_counter()
-        proof = consistency_with(coach, kept_checkpoint)
-        consistency.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    written = audit_nodes_backfill(coach_id=coach.pk)
+    backfill_s = time.perf_counter() - start
     print(f"{'check':<52}{'seconds':>9}   result")
     print("-" * 78)
-    print(f"{f'verify_log, full log of {full.size:,} events (1 run)':<52}{verify_s:>9.3f}   "
-          f"{'ok' if full.ok else full.problems[0]}")  # fmt: skip
-    print(f"{f'consistency_with checkpoint at {kept_size:,} (median of 3)':<52}"
-          f"{statistics.median(consistency):>9.3f}   {'ok' if proof.ok else proof.problems[0]}"
-          f"   runs " + ", ".join(f"{t:.3f}" for t in consistency))  # fmt: skip
+    verdict = "within" if verify_s < target else "OVER"
+    print(f"{f'ethos audit verify, log of {size:,} events':<52}{verify_s:>9.3f}   "
+          f"{'ok' if verified else 'NOT OK'}; target < {target:.2f} s: {verdict}")  # fmt: skip
+    print(f"{f'audit_nodes_backfill (migration 0003) over {size:,}':<52}{backfill_s:>9.3f}   "
+          f"{written} written (all there already)")  # fmt: skip
+    if not verified:
+        failed.append("ethos audit verify did not report the log OK:\n" + out.getvalue())
+    if verify_s >= target:
+        failed.append(f"ethos audit verify took {verify_s:.2f} s, target {target:.2f} s")
     print()
     print(f"at the end: {load_note()}")
-    return 0
+    for problem in failed:
+        print(f"MISSED: {problem}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
+    status = 1
     try:
         status = main()
     finally:

@@ -454,3 +454,29 @@ def test_a_signed_backup_whose_counts_or_checkpoint_do_not_match_its_rows_is_ref
     out = written(coach, tmp_path)
     forge(out, edit, then=then, sign_with=signing_key())
     assert expected in refusal(out)
+
+
+def test_a_log_restored_from_a_backup_without_stored_subtree_hashes_gets_them_back(
+    coach, jotting_table, tmp_path
+):
+    from ethos.audit.models import AuditNode
+
+    practice(coach)
+    for _ in range(40):
+        audit_append(coach=coach, action=Action.CLIENT_VIEWED)
+    stored = sorted(AuditNode.objects.filter(coach=coach).values_list("level", "index", "hash"))
+    assert stored  # a log of 40+ events has complete blocks of 16 and 32
+    # A backup made before the log stored its subtree hashes carries none.
+    triggers.remove(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditnode")
+    triggers.install(connection)
+    out = tmp_path / "old.ethos-backup"
+    assert "audit.auditnode" not in backup.backup_write(out=out, coach=coach).counts
+    empty_the_database()
+    backup.restore_read(path=out)
+    restored = sorted(AuditNode.objects.filter(coach=coach).values_list("level", "index", "hash"))
+    assert [(level, index, bytes(h)) for level, index, h in restored] == [
+        (level, index, bytes(h)) for level, index, h in stored
+    ]
+    assert verify_log(User.objects.get(pk=coach.pk)).ok

@@ -43,7 +43,7 @@ from ethos.audit import journal as checkpoint_journal
 from ethos.audit.keys import KEY_NAME, open_checkpoint, public_key, signing_key
 from ethos.audit.models import AuditEvent, AuditHead
 from ethos.audit.selectors import verify_log
-from ethos.audit.services import Witness, checkpoint_witness
+from ethos.audit.services import Witness, audit_nodes_backfill, checkpoint_witness
 from ethos.vault.fields import EncryptedField, Sealed
 
 from .models import User
@@ -441,6 +441,9 @@ def restore_read(*, path: Path) -> dict[str, int]:
                 )
             if not report.ok:
                 raise BackupError(LOG_DOES_NOT_VERIFY.format(email=user.email, problem=report.problems[0]))
+            # A backup made before the log stored its subtree hashes carries none: build them
+            # from the verified events, so the check at sign-in stays logarithmic.
+            audit_nodes_backfill(coach_id=user.pk)
             # The restored head is this server's new starting point.
             checkpoint_witness(coach=user, reason=Witness.RESTORE)
     return counts

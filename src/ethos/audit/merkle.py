@@ -7,25 +7,34 @@ power of two smaller than n. Callers keep leaf hashes (not leaf data) and hand t
 
 Every complete, aligned subtree (2**level leaves starting at a multiple of 2**level) never
 changes once written, so its root may be cached across tree sizes of the same log: the
-proof functions take an optional ``cache`` mapping ``(level, index) -> hash`` for that.
+proof functions take an optional ``cache`` mapping ``(level, index) -> hash`` for that. The
+audit log stores those roots from level ``NODE_MIN_LEVEL`` up (``CompactRange.append`` returns
+the ones each leaf completes, ``subtree_nodes`` lists them for a whole log), and
+``proof_reads`` says which of them, and which leaf hashes, a proof will read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable, MutableMapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 __all__ = [
     "EMPTY_ROOT",
     "HASH_LEN",
+    "NODE_MIN_LEVEL",
     "CompactRange",
+    "Node",
+    "ProofReads",
     "consistency_proof",
     "inclusion_proof",
     "leaf_hash",
     "node_hash",
+    "proof_reads",
     "root",
+    "subtree_nodes",
     "verify_consistency",
     "verify_inclusion",
 ]
@@ -33,8 +42,9 @@ __all__ = [
 HASH_LEN = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
-# Subtrees smaller than this are cheap to recompute; caching them would only cost memory.
-_CACHE_MIN_LEVEL = 4
+# Subtrees smaller than this (16 leaves) are cheap to recompute from their leaf hashes; caching
+# or storing them would only cost memory, and the append that completes them a write.
+NODE_MIN_LEVEL = 4
 
 GetLeafHash = Callable[[int], bytes]
 SubtreeCache = MutableMapping[tuple[int, int], bytes]
@@ -59,6 +69,14 @@ def _is_hash(value: Any) -> bool:
     return isinstance(value, bytes) and len(value) == HASH_LEN
 
 
+class Node(NamedTuple):
+    """The root of the complete subtree of leaves [index * 2**level, (index + 1) * 2**level)."""
+
+    level: int
+    index: int
+    hash: bytes
+
+
 def _subtree_root(begin: int, end: int, get: GetLeafHash, cache: SubtreeCache | None) -> bytes:
     """Return MTH of leaves [begin, end), recursing over the RFC 9162 split."""
     n = end - begin
@@ -70,7 +88,7 @@ def _subtree_root(begin: int, end: int, get: GetLeafHash, cache: SubtreeCache | 
     # Every complete subtree reached from the root by this recursion is aligned
     # (begin is a multiple of n), so (level, begin >> level) names it for good.
     slot = None
-    if cache is not None and n & (n - 1) == 0 and n >= 1 << _CACHE_MIN_LEVEL:
+    if cache is not None and n & (n - 1) == 0 and n >= 1 << NODE_MIN_LEVEL:
         slot = (n.bit_length() - 1, begin // n)
         cached = cache.get(slot)
         if cached is not None:
@@ -131,29 +149,40 @@ class CompactRange:
         """Return the complete-subtree roots, largest (leftmost) first."""
         return tuple(self._hashes)
 
-    def append(self, leaf_hash: bytes) -> None:
-        """Append one leaf hash."""
+    def append(self, leaf_hash: bytes, *, min_level: int = NODE_MIN_LEVEL) -> list[Node]:
+        """Append one leaf hash; return the complete subtrees of min_level or more it completes.
+
+        A leaf completes one subtree per trailing one bit of the old size (none half the time),
+        lowest first; they are the nodes a store of subtree roots gains with this leaf.
+        """
         if not _is_hash(leaf_hash):
             raise ValueError(f"A leaf hash is {HASH_LEN} bytes.")
-        h, size = leaf_hash, self._size
+        h, size, level = leaf_hash, self._size, 0
+        completed: list[Node] = []
         # Each trailing one bit of the old size is a complete subtree of the same height
         # as the one being carried: merge them like a binary counter's carry.
         while size & 1:
             h = node_hash(self._hashes.pop(), h)
             size >>= 1
+            level += 1
+            if level >= min_level:
+                completed.append(Node(level, self._size >> level, h))
         self._hashes.append(h)
         self._size += 1
         self._root = None
+        return completed
 
     def root(self) -> bytes:
         """Return the root of the tree over [0, size)."""
         if self._root is None:
-            if not self._hashes:
+            hashes = self._hashes
+            if not hashes:
                 self._root = EMPTY_ROOT
             else:
-                r = self._hashes[-1]
-                for i in range(len(self._hashes) - 2, -1, -1):
-                    r = node_hash(self._hashes[i], r)
+                # node_hash inlined: the verifier takes the root after every one of its events.
+                r, sha256 = hashes[-1], hashlib.sha256
+                for i in range(len(hashes) - 2, -1, -1):
+                    r = sha256(b"\x01" + hashes[i] + r).digest()
                 self._root = r
         return self._root
 
@@ -240,6 +269,56 @@ def consistency_proof(
         proof.append(_subtree_root(begin, end, get_leaf_hash, cache))
     proof.reverse()
     return proof
+
+
+def subtree_nodes(leaf_hashes: Iterable[bytes], *, min_level: int = NODE_MIN_LEVEL) -> Iterator[Node]:
+    """Yield every complete subtree of min_level or more over the leaf hashes, given in order.
+
+    The nodes come in the order the leaves complete them, so a log can be stored (or checked)
+    while its leaf hashes stream past; memory stays O(log n).
+    """
+    compact = CompactRange()
+    for h in leaf_hashes:
+        yield from compact.append(h, min_level=min_level)
+
+
+@dataclass(frozen=True)
+class ProofReads:
+    """What a proof reads from a store of subtree roots: node slots, and leaf indices below them."""
+
+    nodes: frozenset[tuple[int, int]]
+    leaves: frozenset[int]
+
+
+class _Recorder(dict):
+    """A cache that answers every subtree slot: a dry run of a proof stops at each one it reads."""
+
+    _placeholder = bytes(HASH_LEN)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.slots: set[tuple[int, int]] = set()
+        self.leaves: set[int] = set()
+
+    def get(self, slot, default=None):
+        self.slots.add(slot)
+        return self._placeholder
+
+    def leaf(self, index: int) -> bytes:
+        self.leaves.add(index)
+        return self._placeholder
+
+
+def proof_reads(build: Callable[[GetLeafHash, SubtreeCache], list[bytes]]) -> ProofReads:
+    """Return the subtree roots (NODE_MIN_LEVEL up) and leaf hashes ``build(get, cache)`` reads.
+
+    ``build`` runs once over placeholders, stopping at every complete subtree it looks up, so
+    the answer is exact and costs O(log n) hashes: an inclusion or consistency proof reads at
+    most about 2 * log2(n) nodes and, below NODE_MIN_LEVEL, a few dozen leaves.
+    """
+    recorder = _Recorder()
+    build(recorder.leaf, recorder)
+    return ProofReads(nodes=frozenset(recorder.slots), leaves=frozenset(recorder.leaves))
 
 
 def verify_inclusion(leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes) -> bool:

@@ -17,6 +17,58 @@ class AppendOnlyError(Exception):
     pass
 
 
+def canonical_bytes(
+    coach_id,
+    seq: int,
+    created_at: datetime.datetime,
+    actor: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    clauses: str,
+    details,
+    sealed: bytes | memoryview | None,
+) -> bytes:
+    """Return the exact bytes an event's Merkle leaf commits to: every stored field but the proofs.
+
+    The one definition for `AuditEvent.canonical_bytes` and for the verifier, which reads the
+    fields as tuples (`CANONICAL_FIELDS`, in this order) rather than building a model per event.
+    """
+    record = {
+        "v": 1,
+        "coach": str(coach_id),
+        "seq": seq,
+        "time": created_at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
+        "actor": actor,
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "clauses": clauses,
+        "details": details,
+        "sealed": base64.b64encode(sealed).decode() if sealed is not None else None,
+    }
+    return _CANONICAL_JSON.encode(record).encode()
+
+
+# What json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False) builds on
+# every call, built once: `ethos audit verify` encodes every event.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+# The fields canonical_bytes takes, in its order, as `values_list` reads them.
+CANONICAL_FIELDS = (
+    "coach_id",
+    "seq",
+    "created_at",
+    "actor",
+    "action",
+    "target_type",
+    "target_id",
+    "clauses",
+    "details",
+    "sealed",
+)
+
+
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise AppendOnlyError(APPEND_ONLY)
@@ -56,7 +108,9 @@ class AuditEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["coach", "seq"], name="audit_event_seq_unique"),
         ]
-        indexes = [models.Index(fields=["coach", "action"], name="audit_coach_action")]
+        # The Activity page filtered by action reads one page newest first: (coach, action, seq)
+        # serves it from the index without sorting every matching event.
+        indexes = [models.Index(fields=["coach", "action", "seq"], name="audit_coach_action_seq")]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
@@ -72,21 +126,7 @@ class AuditEvent(models.Model):
 
     def canonical_bytes(self) -> bytes:
         """The exact bytes the Merkle leaf commits to: every stored field but the proof columns."""
-        sealed = bytes(self.sealed) if self.sealed is not None else None
-        record = {
-            "v": 1,
-            "coach": str(self.coach_id),
-            "seq": self.seq,
-            "time": self.created_at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
-            "actor": self.actor,
-            "action": self.action,
-            "target_type": self.target_type,
-            "target_id": self.target_id,
-            "clauses": self.clauses,
-            "details": self.details,
-            "sealed": base64.b64encode(sealed).decode() if sealed is not None else None,
-        }
-        return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        return canonical_bytes(*(getattr(self, name) for name in CANONICAL_FIELDS))
 
     @property
     def clause_list(self) -> list[str]:
@@ -105,3 +145,50 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head of {self.coach_id} at {self.size}"
+
+
+class AuditNodeQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(APPEND_ONLY)
+
+    def delete(self):
+        raise AppendOnlyError(APPEND_ONLY)
+
+
+class AuditNode(models.Model):
+    """The root hash of one complete subtree of a coach's log: 2**level events from index * 2**level.
+
+    Derived from the events and written once, by the append that completes the subtree (levels
+    from merkle.NODE_MIN_LEVEL up, about one row per eight events), so that a proof reads
+    O(log n) rows instead of every leaf hash. Never changed, never removed. Nothing trusts them:
+    a proof built from a wrong node fails against the signed roots, and `verify_log` recomputes
+    every node from the events and reports one that differs.
+    """
+
+    # No index of its own: the unique (coach, level, index) index starts with the coach.
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    level = models.PositiveSmallIntegerField()
+    index = models.PositiveBigIntegerField()
+    hash = models.BinaryField()
+
+    objects = AuditNodeQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["coach", "level", "index"], name="audit_node_unique"),
+        ]
+
+    def __str__(self) -> str:
+        first = self.index << self.level
+        return f"events {first + 1}..{first + (1 << self.level)} of {self.coach_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(APPEND_ONLY)
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(APPEND_ONLY)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import datetime
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ from . import checkpoint, merkle
 from .actions import Action
 from .journal import Entry, Journal
 from .keys import open_checkpoint, origin_for
-from .models import AuditEvent, AuditHead
+from .models import CANONICAL_FIELDS, AuditEvent, AuditHead, AuditNode, canonical_bytes
 from .services import sealed_details_aad
 
 
@@ -39,6 +40,17 @@ def chain_head(coach) -> ChainHead:
     return ChainHead(size=head.size, root_hex=compact.root().hex(), checkpoint=head.checkpoint)
 
 
+def request_chain_head(request) -> ChainHead:
+    """Read the signed-in coach's chain head once per request, however many parts of a page ask.
+
+    For pages that read (GET): a request that appends events reads `chain_head` after writing.
+    """
+    head = getattr(request, "_ethos_chain_head", None)
+    if head is None:
+        head = request._ethos_chain_head = chain_head(request.user)
+    return head
+
+
 def events_for(coach, *, action: str | Iterable[str] = "", since=None, until=None):
     """Return the coach's events, newest first; `action` is one action or a list of them."""
     events = AuditEvent.objects.filter(coach=coach).order_by("-seq")
@@ -46,11 +58,63 @@ def events_for(coach, *, action: str | Iterable[str] = "", since=None, until=Non
         events = events.filter(action=action)
     elif not isinstance(action, str):
         events = events.filter(action__in=list(action))
+    # Days are the coach's local days, compared as a time range so the (coach, seq) order stays
+    # on the index instead of casting every event's time to a date.
     if since:
-        events = events.filter(created_at__date__gte=since)
+        events = events.filter(created_at__gte=_day_start(since))
     if until:
-        events = events.filter(created_at__date__lte=until)
+        events = events.filter(created_at__lt=_day_start(until + datetime.timedelta(days=1)))
     return events.defer("leaf_hash", "root_after")
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+@dataclass(frozen=True)
+class ActivityPage:
+    """One page of events, newest first; `pages` is None when counting them would read the log."""
+
+    events: list[AuditEvent]
+    number: int
+    has_next: bool
+    pages: int | None
+
+    def __iter__(self):
+        return iter(self.events)
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def activity_page(events, *, number: int, size: int, total: int | None = None) -> ActivityPage:
+    """Return page `number` of `events` in one query: one row more than a page says if there is more.
+
+    `total` (the chain head's size, when nothing is filtered) gives the number of pages without a
+    COUNT over the log; a page past the end shows the last one.
+    """
+    pages = max(1, -(-total // size)) if total is not None else None
+    number = min(max(1, number), pages or number)
+    rows = list(events[(number - 1) * size : number * size + 1])
+    if not rows and number > 1 and pages is None:
+        return activity_page(events, number=1, size=size)
+    return ActivityPage(events=rows[:size], number=number, has_next=len(rows) > size, pages=pages)
 
 
 # -- the Activity page, in the coach's words ----------------------------------------------
@@ -181,6 +245,18 @@ EVENT_MISSING = "Event {seq} is missing: it was removed from the log."
 EVENT_OUT_OF_PLACE = "Event {seq} is out of place: events were inserted or reordered here."
 EVENT_CHANGED = "Event {seq} was changed after it was written (or events around it were reordered)."
 EVENT_SIGNATURE = "Event {seq} does not carry a valid signed checkpoint: it was inserted or forged."
+EVENT_HASHES_CHANGED = (
+    "Event {seq} matches its signed checkpoint, but its stored leaf hash or tree root was changed after "
+    "it was written."
+)
+NODE_CHANGED = (
+    "The stored hash of events {first}..{last} does not match those events: it was changed after it was "
+    "written. The events verify, but the check at sign-in reads this hash and would report a rewritten "
+    "history."
+)
+NODES_PAST_END = (
+    "Stored hashes cover events up to {last}, but the log has only {found}: events were removed from its end."
+)
 HEAD_MISMATCH = "The log's signed head says {expected} events, but {found} are stored: events were removed."
 CHECKPOINT_AHEAD = (
     "The checkpoint you kept covers {expected} events, but the log has only {found}: events were removed."
@@ -230,73 +306,189 @@ def _fail(report: Verification, seq: int, message: str) -> Verification:
     return report
 
 
-def verify_log(coach, *, kept_checkpoint: str | None = None, witnessed: Sequence[Entry] = ()) -> Verification:
+# Events read per query, and the most checkpoints one verified signature vouches for at a time.
+VERIFY_CHUNK = 2000
+
+# What verify_log reads of each event: the canonical fields after the coach, then the proofs.
+_VERIFY_FIELDS = (*CANONICAL_FIELDS[1:], "leaf_hash", "root_after", "checkpoint")
+
+
+def verify_log(
+    coach,
+    *,
+    kept_checkpoint: str | None = None,
+    witnessed: Sequence[Entry] = (),
+    every_signature: bool = False,
+) -> Verification:
     """Recompute the coach's tree from the stored events and check every signed checkpoint.
 
     `witnessed` are the coach's lines of the checkpoint journal (read before the events, so that
     appends made meanwhile only make the log longer): the log must extend every one of them.
+
+    Rows are read as tuples in chunks, never as models, and stored hashes (leaf, root, subtree
+    nodes) are compared with the recomputed ones, never trusted. Not every Ed25519 signature is
+    verified, and that proves as much, for this reason. Every event's checkpoint text must name
+    exactly its own seq and the root recomputed from the events up to it (string work). The
+    signature is verified on the last checkpoint of every VERIFY_CHUNK events, of the log, and on
+    the head. A valid signature over (k, R_k), with R_k recomputed from the stored events 1..k,
+    shows the server (which signs only trees it has built by appending) held exactly those k events
+    in that order: an RFC 9162 root commits to every leaf and its position, and another list of
+    events with the same root is a SHA-256 collision. The tree at any size j < k is a prefix of
+    that tree, so event j's checkpoint text, checked to say (j, R_j), says what the server signed
+    at j. Verifying j's own signature would tell nothing more about the events; it could only
+    find damaged bytes in that one signature line, which prove nothing false. That is looked for
+    only with `every_signature` (`ethos audit verify --every-signature`, one verification per
+    event, about 0.08 ms each).
+
+    The first tampered event is still named exactly: when any check fails, the checkpoints since
+    the last verified signature are verified one by one, in order, so the event named is the one
+    a verification of every signature names. An event edited along with a checkpoint forged to
+    match it is caught there: the next checkpoint (or the head), signed over the original events,
+    does not match the recomputed tree, or its signature fails.
     """
     report = Verification(coach_id=str(coach.pk))
+    kept = open_checkpoint(kept_checkpoint, coach.pk) if kept_checkpoint else None
+    # The recomputed root at the sizes someone outside the database saw.
+    wanted = {entry.size for entry in witnessed} | ({kept.size} if kept else set())
+    roots: dict[int, bytes] = {}
+    origin = origin_for(coach.pk)
     compact = merkle.CompactRange()
     leaves: list[bytes] = []
-    roots: dict[int, bytes] = {}
-    for position, event in enumerate(
-        AuditEvent.objects.filter(coach=coach).order_by("seq", "id").iterator(), 1
-    ):
-        if event.seq > position:
-            return _fail(report, position, EVENT_MISSING.format(seq=position))
-        if event.seq < position:
-            return _fail(report, position, EVENT_OUT_OF_PLACE.format(seq=position))
-        leaf = merkle.leaf_hash(event.canonical_bytes())
-        compact.append(leaf)
+    nodes = _Nodes(coach)
+    # (seq, checkpoint text, recomputed root) of the checkpoints whose signature is not yet verified.
+    pending: list[tuple[int, str, bytes]] = []
+    batch = 1 if every_signature else VERIFY_CHUNK
+    rows = (
+        AuditEvent.objects.filter(coach=coach)
+        .order_by("seq", "id")
+        .values_list(*_VERIFY_FIELDS)
+        .iterator(chunk_size=VERIFY_CHUNK)
+    )
+    for position, (seq, *fields, stored_leaf, stored_root, note) in enumerate(rows, 1):
+        if seq != position:
+            if _first_bad_checkpoint(report, pending, coach, every=True):
+                return report
+            message = EVENT_MISSING if seq > position else EVENT_OUT_OF_PLACE
+            return _fail(report, position, message.format(seq=position))
+        leaf = merkle.leaf_hash(canonical_bytes(coach.pk, seq, *fields))
+        nodes.check(compact.append(leaf))
+        root = compact.root()
         leaves.append(leaf)
-        try:
-            signed = open_checkpoint(event.checkpoint, coach.pk)
-        except checkpoint.CheckpointError:
-            return _fail(report, position, EVENT_SIGNATURE.format(seq=position))
-        if signed.size != position:
-            return _fail(report, position, EVENT_SIGNATURE.format(seq=position))
-        if signed.root != compact.root():
-            return _fail(report, position, EVENT_CHANGED.format(seq=position))
-        roots[position] = compact.root()
+        if position in wanted:
+            roots[position] = root
+        pending.append((position, note, root))
+        # The checkpoint's text must be "<origin>\n<seq>\n<root>\n" and nothing more: then a blank
+        # line and signature lines, with no second blank line (which would make them text).
+        text = f"{origin}\n{position}\n{_b64(root)}\n\n{checkpoint.EM_DASH} "
+        said = note.startswith(text) and note.endswith("\n") and note.find("\n\n", len(text)) < 0
+        kept_hashes = bytes(stored_leaf) == leaf and bytes(stored_root) == root
+        if not (said and kept_hashes) or len(pending) >= batch:
+            if _first_bad_checkpoint(report, pending, coach, every=not (said and kept_hashes)):
+                return report
+            pending.clear()
+            if not kept_hashes:
+                return _fail(report, position, EVENT_HASHES_CHANGED.format(seq=position))
+    if pending and _first_bad_checkpoint(report, pending, coach, every=False):
+        return report
     report.size = compact.size
     report.root_hex = compact.root().hex()
+    roots[compact.size] = compact.root()
 
-    head = AuditHead.objects.filter(coach=coach).first()
-    if head is not None and head.checkpoint:
+    head = AuditHead.objects.filter(coach=coach).values_list("size", "checkpoint").first()
+    if head is not None and head[1]:
         try:
-            signed_head = open_checkpoint(head.checkpoint, coach.pk)
+            signed_head = open_checkpoint(head[1], coach.pk)
         except checkpoint.CheckpointError:
             signed_head = None
         if signed_head is None or signed_head.size != compact.size:
-            expected = signed_head.size if signed_head else head.size
+            expected = signed_head.size if signed_head else head[0]
             return _fail(
                 report, compact.size + 1, HEAD_MISMATCH.format(expected=expected, found=compact.size)
             )
 
-    if witnessed and not _extends_witnessed(report, coach, witnessed, leaves, roots):
+    if witnessed and not _extends_witnessed(report, coach, witnessed, leaves, roots, nodes.recomputed):
         return report
     if compact.size == 0 and getattr(coach, "role", COACH) == COACH and coach.last_login:
         # Creating a coach and every sign-in are events: the empty log of one who signed in was erased.
         when = coach.last_login.date().isoformat()
         return _fail(report, 1, SIGNED_IN_BUT_EMPTY.format(when=when))
 
-    if kept_checkpoint:
-        kept = open_checkpoint(kept_checkpoint, coach.pk)
+    if kept is not None:
         if kept.size > compact.size:
             return _fail(
                 report, compact.size + 1, CHECKPOINT_AHEAD.format(expected=kept.size, found=compact.size)
             )
-        proof = merkle.consistency_proof(kept.size, compact.size, leaves.__getitem__)
+        proof = merkle.consistency_proof(kept.size, compact.size, leaves.__getitem__, cache=nodes.recomputed)
         if not merkle.verify_consistency(kept.size, compact.size, kept.root, compact.root(), proof):
-            bad = next((s for s in range(1, kept.size + 1) if roots.get(s) is None), None)
             report.problems.append(CHECKPOINT_INCONSISTENT.format(size=kept.size))
-            report.first_bad_seq = bad or kept.size
+            report.first_bad_seq = kept.size
+            return report
+
+    # Last: the events verify, so a wrong stored subtree hash is damage to derived data (or what a
+    # cut history left behind), which the events' own problems above explain better when present.
+    nodes.report(report, compact.size)
     return report
 
 
+def _first_bad_checkpoint(
+    report: Verification, pending: Sequence[tuple[int, str, bytes]], coach, *, every: bool
+) -> bool:
+    """Verify the pending checkpoints (the last one, or each in order); record the first bad one."""
+    for seq, note, root in pending if every else pending[-1:]:
+        try:
+            signed = open_checkpoint(note, coach.pk)
+        except checkpoint.CheckpointError:
+            problem = EVENT_SIGNATURE
+        else:
+            problem = (
+                EVENT_SIGNATURE if signed.size != seq else EVENT_CHANGED if signed.root != root else None
+            )
+        if problem is not None:
+            if not every:
+                # Name the first one: verify every pending checkpoint, in order.
+                return _first_bad_checkpoint(report, pending, coach, every=True)
+            _fail(report, seq, problem.format(seq=seq))
+            return True
+    return False
+
+
+class _Nodes:
+    """The coach's stored subtree hashes, checked against the ones recomputed from the events."""
+
+    def __init__(self, coach) -> None:
+        stored = AuditNode.objects.filter(coach=coach).values_list("level", "index", "hash")
+        self.stored = {(level, index): bytes(h) for level, index, h in stored.iterator(VERIFY_CHUNK)}
+        self.recomputed: dict[tuple[int, int], bytes] = {}
+        self.changed: tuple[int, int] | None = None
+
+    def check(self, completed: Sequence[merkle.Node]) -> None:
+        for node in completed:
+            slot = (node.level, node.index)
+            self.recomputed[slot] = node.hash
+            # A missing one is not a problem: proofs compute it from the leaves (a log restored
+            # from a backup older than the stored nodes has none).
+            stored = self.stored.pop(slot, None)
+            if stored is not None and stored != node.hash and self.changed is None:
+                self.changed = slot
+
+    def report(self, report: Verification, size: int) -> None:
+        if self.changed is not None:
+            level, index = self.changed
+            first = (index << level) + 1
+            _fail(report, first, NODE_CHANGED.format(first=first, last=first - 1 + (1 << level)))
+        elif self.stored:
+            # What is left covers events past the end: a node for every complete subtree was popped.
+            last = max((index + 1) << level for level, index in self.stored)
+            _fail(report, size + 1, NODES_PAST_END.format(last=last, found=size))
+
+
 def _extends_witnessed(
-    report: Verification, coach, witnessed: Sequence[Entry], leaves: list[bytes], roots: dict[int, bytes]
+    report: Verification,
+    coach,
+    witnessed: Sequence[Entry],
+    leaves: list[bytes],
+    roots: dict[int, bytes],
+    cache: merkle.SubtreeCache,
 ) -> bool:
     """Check the recomputed log against the journal's checkpoints; record the first problem."""
     size = len(leaves)
@@ -311,11 +503,11 @@ def _extends_witnessed(
         _fail(report, size + 1, JOURNAL_AHEAD.format(found=size, first=size + 1, **_facts(latest)))
         return False
     # RFC 9162 2.1.4: the journal's latest tree must be a prefix of today's.
-    proof = merkle.consistency_proof(seen.size, size, leaves.__getitem__)
+    proof = merkle.consistency_proof(seen.size, size, leaves.__getitem__, cache=cache)
     current = roots.get(size, merkle.EMPTY_ROOT)
     consistent = merkle.verify_consistency(seen.size, size, seen.root, current, proof)
     # Earlier lines too: events cut and then followed by new ones would hide behind a later line.
-    # The recomputation knows the root at every size, so each line is one comparison.
+    # The recomputation kept the root at every size a line names, so each line is one comparison.
     matching = {e for e in witnessed if e.root_text() == _b64(roots.get(e.size))}
     if consistent and len(matching) == len(witnessed):
         return True
@@ -367,29 +559,90 @@ def journal_orphans(journal: Journal) -> list[str]:
 def consistency_with(coach, kept_checkpoint: str) -> Verification:
     """Prove that the current signed head extends a checkpoint the coach's browser kept.
 
-    This is the quick check run at sign-in: it uses the stored leaf hashes and the signed head.
-    `verify_log` (the `ethos audit verify` command) recomputes every leaf as well.
+    This is the quick check run at sign-in: the signed head, then the RFC 9162 consistency proof
+    built from the stored subtree hashes, in at most three queries and O(log n) rows whatever the
+    log's size. Stored hashes need no trust: a proof built from a wrong one does not verify
+    against the two signed roots. `verify_log` (`ethos audit verify`) recomputes every leaf.
     """
     kept = open_checkpoint(kept_checkpoint, coach.pk)
     report = Verification(coach_id=str(coach.pk))
-    head = AuditHead.objects.filter(coach=coach).first()
-    if head is None or not head.checkpoint:
+    note = AuditHead.objects.filter(coach=coach).values_list("checkpoint", flat=True).first()
+    if not note:
         return _fail(report, 1, CHECKPOINT_AHEAD.format(expected=kept.size, found=0))
-    current = open_checkpoint(head.checkpoint, coach.pk)
+    current = open_checkpoint(note, coach.pk)
     report.size, report.root_hex = current.size, current.root.hex()
     if kept.size > current.size:
         return _fail(
             report, current.size + 1, CHECKPOINT_AHEAD.format(expected=kept.size, found=current.size)
         )
-    leaves = [
-        bytes(h)
-        for h in AuditEvent.objects.filter(coach=coach, seq__lte=current.size)
-        .order_by("seq")
-        .values_list("leaf_hash", flat=True)
-    ]
-    if len(leaves) != current.size:
-        return _fail(report, len(leaves) + 1, HEAD_MISMATCH.format(expected=current.size, found=len(leaves)))
-    proof = merkle.consistency_proof(kept.size, current.size, leaves.__getitem__)
+    proof = consistency_proof_for(coach, kept.size, current.size)
+    if proof is None:
+        found = AuditEvent.objects.filter(coach=coach, seq__lte=current.size).count()
+        return _fail(report, found + 1, HEAD_MISMATCH.format(expected=current.size, found=found))
     if not merkle.verify_consistency(kept.size, current.size, kept.root, current.root, proof):
         return _fail(report, kept.size, CHECKPOINT_INCONSISTENT.format(size=kept.size))
     return report
+
+
+def consistency_proof_for(coach, old_size: int, new_size: int) -> list[bytes] | None:
+    """Return the consistency proof between two sizes of the coach's log, from stored hashes.
+
+    None when a leaf hash it needs is not stored (events were removed).
+    """
+    return _stored_proof(
+        coach, lambda get, cache: merkle.consistency_proof(old_size, new_size, get, cache=cache)
+    )
+
+
+def inclusion_proof_for(coach, seq: int, size: int) -> list[bytes] | None:
+    """Return the inclusion proof of event `seq` in the coach's log at `size`, from stored hashes.
+
+    None when a leaf hash it needs is not stored (events were removed).
+    """
+    return _stored_proof(coach, lambda get, cache: merkle.inclusion_proof(seq - 1, size, get, cache=cache))
+
+
+def _stored_proof(coach, build: Callable[[merkle.GetLeafHash, merkle.SubtreeCache], list[bytes]]):
+    """Run a proof over the stored nodes it needs (one query) and the leaf hashes below them (one)."""
+    reads = merkle.proof_reads(build)
+    cache: dict[tuple[int, int], bytes] = {}
+    if reads.nodes:
+        by_level: dict[int, list[int]] = {}
+        for level, index in reads.nodes:
+            by_level.setdefault(level, []).append(index)
+        # The coach in every term, not around the OR: then each term is one seek in the unique
+        # (coach, level, index) index (SQLite would otherwise scan all the coach's nodes).
+        wanted = Q()
+        for level, indexes in by_level.items():
+            wanted |= Q(coach=coach, level=level, index__in=indexes)
+        node_rows = AuditNode.objects.filter(wanted).order_by().values_list("level", "index", "hash")
+        cache.update(((level, index), bytes(h)) for level, index, h in node_rows)
+    # A node that is not stored (a log restored from a backup made before nodes were) is computed
+    # from its leaves: still right, only slower.
+    spans = [(i, i + 1) for i in reads.leaves]
+    spans += [(index << level, (index + 1) << level) for level, index in reads.nodes - cache.keys()]
+    leaves: dict[int, bytes] = {}
+    if spans:
+        wanted = Q()
+        for begin, end in _merged(spans):
+            wanted |= Q(coach=coach, seq__gt=begin, seq__lte=end)
+        leaf_rows = AuditEvent.objects.filter(wanted).order_by().values_list("seq", "leaf_hash")
+        # A damaged leaf hash (not 32 bytes) makes the proof fail to verify, as a damaged node does.
+        leaves = {
+            seq - 1: bytes(h) if len(h) == merkle.HASH_LEN else bytes(merkle.HASH_LEN) for seq, h in leaf_rows
+        }
+    try:
+        return build(leaves.__getitem__, cache)
+    except KeyError:
+        return None
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Merge half-open ranges that touch or overlap."""
+    merged: list[tuple[int, int]] = []
+    for begin, end in sorted(spans):
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((begin, end))
+    return merged

@@ -20,7 +20,7 @@ from . import checkpoint, journal, merkle
 from .actions import Action, as_action
 from .journal import Witness
 from .keys import key_name_for, open_checkpoint, origin_for, signing_key
-from .models import AuditEvent, AuditHead
+from .models import AuditEvent, AuditHead, AuditNode
 
 logger = logging.getLogger(__name__)
 
@@ -84,15 +84,55 @@ def audit_append(
             )
         event.leaf_hash = merkle.leaf_hash(event.canonical_bytes())
         compact = merkle.CompactRange.from_dict(head.compact) if head.compact else merkle.CompactRange()
-        compact.append(event.leaf_hash)
+        # The complete subtrees this event finishes (none for 15 events in 16): stored so that a
+        # proof reads O(log n) rows. The compact range holds them already; no read is needed.
+        completed = compact.append(event.leaf_hash)
         event.root_after = compact.root()
         signed = sign_checkpoint(coach.pk, event.seq, event.root_after)
         event.checkpoint = signed
         event.save()
+        if completed:
+            _nodes_insert(coach.pk, completed)
         _head_advance(coach, size=event.seq, compact=compact.to_dict(), checkpoint=signed)
         # Witnessed once the caller's whole change is committed (and never if it rolls back).
         transaction.on_commit(functools.partial(_witness, coach.pk, Witness.ACTIVITY, always=False))
     return event
+
+
+def audit_nodes_backfill(*, coach_id, events=AuditEvent, nodes=AuditNode, chunk_size: int = 5000) -> int:
+    """Store every complete subtree hash of a coach's log that is missing; return how many.
+
+    For logs written before the nodes were stored (migration 0003 passes its historical models)
+    and for logs restored from older backups. Reads the stored leaf hashes in order, in chunks,
+    without a model per event, and stops at a gap in the sequence: a log with a hole has no
+    honest subtree past it, and `verify_log` reports the hole.
+    """
+    leaves = (
+        events._default_manager.filter(coach_id=coach_id)
+        .order_by("seq")
+        .values_list("seq", "leaf_hash")
+        .iterator(chunk_size=chunk_size)
+    )
+
+    def in_order():
+        for position, (seq, leaf) in enumerate(leaves, 1):
+            leaf = bytes(leaf)
+            if seq != position or len(leaf) != merkle.HASH_LEN:
+                return
+            yield leaf
+
+    stored = nodes._default_manager.filter(coach_id=coach_id)
+    before = stored.count()
+    batch = []
+    for node in merkle.subtree_nodes(in_order()):
+        batch.append(nodes(coach_id=coach_id, level=node.level, index=node.index, hash=node.hash))
+        if len(batch) == chunk_size:
+            # Nodes already stored stay as they are (never replaced): verify_log checks them.
+            nodes._default_manager.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    if batch:
+        nodes._default_manager.bulk_create(batch, ignore_conflicts=True)
+    return stored.count() - before
 
 
 def checkpoint_witness(*, coach, reason: Witness) -> None:
@@ -154,6 +194,25 @@ def _head_for_update(coach) -> AuditHead:
         return AuditHead.objects.create(coach=coach)
     compact = row[1] if isinstance(row[1], dict) else json.loads(row[1])
     return AuditHead(coach_id=coach.pk, size=row[0], compact=compact)
+
+
+def _nodes_insert(coach_id, completed: Sequence[merkle.Node]) -> None:
+    connection = connections[router.db_for_write(AuditNode)]
+    coach = AuditNode._meta.get_field("coach").get_db_prep_value(coach_id, connection)
+    index = connection.ops.quote_name("index")
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(completed))
+    params = []
+    for node in completed:
+        params += [coach, node.level, node.index, node.hash]
+    with connection.cursor() as cursor:
+        # A node is never replaced. One already there was left by a history that has since been
+        # cut and re-grown under the server (an attack only the journal or a kept checkpoint
+        # sees): keep it, so the sign-in check and `verify_log` report it, and let the coach work.
+        cursor.execute(
+            f"INSERT INTO audit_auditnode (coach_id, level, {index}, hash) VALUES {rows} "  # noqa: S608
+            "ON CONFLICT DO NOTHING",
+            params,
+        )
 
 
 def _head_advance(coach, *, size: int, compact: dict, checkpoint: str) -> None:

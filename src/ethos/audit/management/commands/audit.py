@@ -31,12 +31,20 @@ class Command(BaseCommand):
             "--checkpoint", metavar="FILE", help="A checkpoint you kept: prove the log still extends it."
         )
         verify.add_argument(
+            "--every-signature",
+            action="store_true",
+            help="Verify the signature of every event's checkpoint, not only the ones that vouch for the "
+            "rest (slower; also finds a damaged signature whose checkpoint text is right).",
+        )
+        verify.add_argument(
             "--journal",
             metavar="FILE",
             help="The checkpoint journal to check against (default: ETHOS_DATA_DIR/audit-journal).",
         )
 
-    def handle(self, *args, action, coach=None, checkpoint=None, journal=None, **options):
+    def handle(
+        self, *args, action, coach=None, checkpoint=None, journal=None, every_signature=False, **options
+    ):
         kept = None
         coaches = get_user_model().objects.coaches()
         if checkpoint:
@@ -55,7 +63,12 @@ class Command(BaseCommand):
         failed = False
         for person in coaches:
             try:
-                report = verify_log(person, kept_checkpoint=kept, witnessed=witnesses.for_coach(person.pk))
+                report = verify_log(
+                    person,
+                    kept_checkpoint=kept,
+                    witnessed=witnesses.for_coach(person.pk),
+                    every_signature=every_signature,
+                )
             except CheckpointError as error:
                 raise CommandError(f"The checkpoint file is not a valid Ethos checkpoint: {error}") from None
             if report.ok:

@@ -39,10 +39,10 @@ def audit_watch(request):
     user = getattr(request, "user", None)
     if role_of(user) != COACH:
         return {}
-    from ethos.audit.selectors import chain_head
+    from ethos.audit.selectors import request_chain_head
     from ethos.audit.views import CHECK_CHECKPOINT
 
     if not (request.session.get(CHECK_CHECKPOINT) or request.path.startswith("/activity/")):
         return {}
-    head = chain_head(user)
+    head = request_chain_head(request)
     return {"audit_watch": {"coach": str(user.pk), "checkpoint": head.checkpoint}}

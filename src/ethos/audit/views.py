@@ -1,4 +1,3 @@
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
@@ -22,17 +21,25 @@ def activity(request: HttpRequest) -> HttpResponse:
     coach = request.user
     form = ActivityFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    events = selectors.events_for(
-        coach, action=form.actions(), since=filters.get("since"), until=filters.get("until")
+    actions = form.actions()
+    since, until = filters.get("since"), filters.get("until")
+    events = selectors.events_for(coach, action=actions, since=since, until=until)
+    head = selectors.request_chain_head(request)
+    filtered = bool(actions or since or until)
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        number = 1
+    page = selectors.activity_page(
+        events, number=number, size=PAGE_SIZE, total=None if filtered else head.size
     )
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "form": form,
         "page": page,
         "entries": selectors.activity_entries(page),
-        "head": selectors.chain_head(coach),
+        "head": head,
         "query": query.urlencode(),
     }
     return render(request, "audit/activity.html", context)

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from ethos.audit.models import AuditEvent
 from ethos.clients.models import Client, ContactVersion, Goal
+from ethos.clients.selectors import PAGE_SIZE
 from ethos.vault.context import unlocked
 from tests.conftest import open_vault
 
@@ -74,7 +75,8 @@ def test_the_list_runs_a_bounded_number_of_queries(coach_client, coach, count, d
             intake(coach, name=f"Client {number}")
     with django_assert_max_num_queries(10):
         response = coach_client.get(reverse("clients:list"))
-    assert response.content.decode().count('class="badge badge--active"') == count
+    # One page of rows at most (tests/test_client_list_scale.py holds the rest).
+    assert response.content.decode().count('class="badge badge--active"') == min(count, PAGE_SIZE)
 
 
 def test_reading_a_client_is_an_audit_event(coach_client, coach, robin):

@@ -38,7 +38,11 @@ class Client(VaultModel):
     status_changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["coach", "status"], name="client_coach_status")]
+        indexes = [
+            models.Index(fields=["coach", "status"], name="client_coach_status"),
+            # The client list's order: a page is read from the index, not sorted from every row.
+            models.Index(fields=["coach", "-created_at", "-id"], name="client_coach_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"client {self.pk}"
@@ -46,6 +50,24 @@ class Client(VaultModel):
     @property
     def display_name(self) -> str:
         return self.preferred_name or self.name
+
+
+class ClientNameToken(models.Model):
+    """One keyed token of a prefix of a client's name: the blind index that name search reads.
+
+    HMAC-SHA256 (16 bytes) of a folded name prefix under a key derived from the coach's account
+    key (ethos.clients.search), plus random padding tokens; never a name in clear.
+    """
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    token = models.BinaryField(max_length=16)
+
+    class Meta:
+        indexes = [models.Index(fields=["coach", "token", "client"], name="client_name_token")]
+
+    def __str__(self) -> str:
+        return f"name token of client {self.client_id}"
 
 
 class ContactVersion(VaultModel):

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+import uuid
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from ethos.standards.models import OpenItem
 from ethos.standards.record_types import RecordType
 from ethos.standards.selectors import open_items_for
 
+from . import search
 from .models import Client, Goal, SafetyCheck
 
 
@@ -29,19 +34,34 @@ def get_goal_for_coach(coach, client: Client, pk) -> Goal:
 # The client list's filter for declined people whose open items still wait for a record (a referral).
 OWED = "owed"
 OWED_LABEL = "Declined, referral owed"
+# Rows on one page of the client list: only these are decrypted.
+PAGE_SIZE = 25
 
 
-def clients_for(coach, *, status: str = "", query: str = "") -> list[Client]:
-    """The coach's clients, newest first, filtered by status and by a name search.
+def _owed_ids(coach) -> set[uuid.UUID]:
+    """The ids of the coach's clients with an open item, from one light query."""
+    items = OpenItem.objects.for_coach(coach).open().filter(subject_type="client")
+    subject_ids = items.order_by().values_list("subject_id", flat=True)
+    owed = set()
+    for subject_id in subject_ids:
+        try:
+            owed.add(uuid.UUID(subject_id))
+        except ValueError:
+            continue
+    return owed
+
+
+def clients_for(coach, *, status: str = "", query: str = "", owed: set[uuid.UUID] | None = None) -> QuerySet:
+    """The coach's clients, newest first, filtered by status and by a name search, all in SQL.
 
     The default list leaves out declined people unless something is still owed to them: their
     open items (a referral after an S1, S2 or S9 decline) keep them in sight, marked `owed`.
-    Names are encrypted, so the search runs here, on decrypted names, not in the database: a
-    practice has hundreds of clients, not millions.
+    Names are encrypted, so the search reads the blind index (ethos.clients.search): each query
+    word must be the start of a word of the name or the preferred name. Nothing is decrypted
+    here; the rows decrypt their names when a page shows them.
     """
-    owed = {i.subject_id for i in open_items_for(coach) if i.subject_type == "client"}
-    # prefetch, not a join: one query for all the keys, and rows as light as plain ones.
-    clients = Client.objects.filter(coach=coach).prefetch_related("data_key").order_by("-created_at")
+    owed = _owed_ids(coach) if owed is None else owed
+    clients = Client.objects.filter(coach=coach).select_related("data_key").order_by("-created_at", "-id")
     declined = Q(status=Client.Status.DECLINED)
     if status == OWED:
         clients = clients.filter(declined, pk__in=owed)
@@ -49,14 +69,21 @@ def clients_for(coach, *, status: str = "", query: str = "") -> list[Client]:
         clients = clients.filter(status=status)
     else:
         clients = clients.exclude(declined & ~Q(pk__in=owed))
-    found = list(clients)
+    if query.strip():
+        tokens = search.query_tokens(search.search_key_for(coach), query)
+        clients = search.matching(clients, coach=coach, tokens=tokens)
+    return clients
+
+
+def client_page(coach, *, status: str = "", query: str = "", page: str | int | None = None) -> Page:
+    """Return one page of `clients_for`, counted and sliced in SQL, each row marked `owed` or not.
+
+    A page number that is not a number gives the first page; one past the end, the last.
+    """
+    owed = _owed_ids(coach)
+    found = Paginator(clients_for(coach, status=status, query=query, owed=owed), PAGE_SIZE).get_page(page)
     for client in found:
-        client.owed = client.status == Client.Status.DECLINED and str(client.pk) in owed
-    needle = query.strip().casefold()
-    if needle:
-        found = [
-            c for c in found if needle in c.name.casefold() or needle in (c.preferred_name or "").casefold()
-        ]
+        client.owed = client.status == Client.Status.DECLINED and client.pk in owed
     return found
 
 

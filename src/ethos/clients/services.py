@@ -34,6 +34,7 @@ from ethos.standards.services import action, enforce, open_items_resolve_for
 from ethos.vault.context import current_vault
 from ethos.vault.services import data_key_create
 
+from . import search
 from .models import (
     Client,
     ContactVersion,
@@ -320,6 +321,7 @@ def _intake_write(
         client.emergency_contact = data.emergency_contact
     client.full_clean(exclude=["data_key"])
     client.save(force_insert=True)
+    search.name_tokens_write(coach=coach, client=client)
     intake.outcome = Intake.Outcome.DECLINED if declined else Intake.Outcome.ACCEPTED
     intake.decline_reason = reason
     intake.wants = None if declined else (data.wants.strip() or None)
@@ -583,6 +585,7 @@ def client_contact_update(
         client.pronouns = pronouns.strip() or None
         client.emergency_contact = emergency_contact
         client.save(update_fields=["contact", "preferred_name", "pronouns", "emergency_contact"])
+        search.name_tokens_write(coach=coach, client=client)
         audit_append(
             coach=coach, action=Action.CLIENT_CONTACT_CHANGED, target_type="client", target_id=str(client.pk)
         )

@@ -5,11 +5,14 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ethos import memo
 from ethos.practice.selectors import (
     COMPETENCE_AREAS,
     age_of_majority_for,
@@ -32,7 +35,7 @@ from ethos.standards.rules import S1_AT_RISK, S2_CRISIS, S9_MINOR
 from ethos.standards.selectors import get_open_item_for_coach, open_items_for
 from ethos.web import apply_errors
 
-from . import endings, goals, pages, selectors, services
+from . import endings, goals, pages, search, selectors, services
 from .chart import progress_chart
 from .forms import (
     ContactForm,
@@ -63,6 +66,8 @@ SUPERVISION_SAVED = "Supervision plan recorded."
 CRISIS_RECORDED = "Recorded: you went through the crisis protocol with {name}."
 SAFETY_CHECK_SAVED = "Safety check recorded. The follow-up is on {day}; record it here once it has happened."
 SAFETY_FOLLOWED_UP = "Follow-up recorded."
+# Set once the client list has indexed any names from before the name search (search.py).
+NAME_INDEX_CHECKED = "ethos_name_index_checked"
 
 
 def _back_to_item(request: HttpRequest) -> HttpResponse | None:
@@ -103,9 +108,23 @@ def client_list(request: HttpRequest) -> HttpResponse:
     if status not in [*Client.Status.values, selectors.OWED]:
         status = ""
     query = request.GET.get("q", "")[:100]
-    clients = selectors.clients_for(request.user, status=status, query=query)
-    statuses = [*Client.Status.choices, (selectors.OWED, selectors.OWED_LABEL)]
-    context = {"clients": clients, "status": status, "query": query, "statuses": statuses}
+    # Clients taken on before the name index existed get their tokens at the first visit of a
+    # session; after that every new name is indexed as it is written, so one check is enough.
+    if not request.session.get(NAME_INDEX_CHECKED):
+        search.name_tokens_backfill(coach=request.user)
+        request.session[NAME_INDEX_CHECKED] = True
+    page = selectors.client_page(request.user, status=status, query=query, page=request.GET.get("page"))
+    # Page links keep the filter and the search, and nothing else from the address.
+    kept = urlencode({name: value for name, value in (("status", status), ("q", query)) if value})
+    context = {
+        "page": page,
+        "clients": page.object_list,
+        "status": status,
+        "query": query,
+        "kept": kept,
+        "statuses": [*Client.Status.choices, (selectors.OWED, selectors.OWED_LABEL)],
+        "search_hint": search.SEARCH_HINT,
+    }
     return render(request, "clients/list.html", context)
 
 
@@ -253,11 +272,13 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
     client = selectors.get_client_for_coach(request.user, pk)
     services.client_viewed(coach=request.user, client=client)
     subject_items = open_items_for(request.user, subject=Subject.of(client))
+    with memo.scope():
+        sections, timeline = pages.sections_for(client), pages.timeline_for(client)
     context = {
         "client": client,
         "intake": getattr(client, "intake", None),
-        "sections": pages.sections_for(client),
-        "timeline": pages.timeline_for(client),
+        "sections": sections,
+        "timeline": timeline,
         "open_items": subject_items,
         "needs_safety_check": any(
             RecordType.SAFETY_FOLLOW_UP in item.record_type_list for item in subject_items
@@ -549,6 +570,9 @@ def ending_letter(request: HttpRequest, pk, ending_pk) -> HttpResponse:
     return response
 
 
+CLOSURE_PAGE_SIZE = 25
+
+
 @require_http_methods(["GET", "POST"])
 def closure(request: HttpRequest) -> HttpResponse:
     verdict = None
@@ -563,8 +587,12 @@ def closure(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, PRACTICE_CLOSED)
             return _back_to_item(request) or redirect("clients:closure")
+    # One page of the clients still to handle, oldest first: a closing practice may have hundreds.
+    page = Paginator(endings.open_clients(request.user).select_related("data_key"), CLOSURE_PAGE_SIZE)
+    page = page.get_page(request.GET.get("page"))
     context = {
-        "rows": endings.closure_rows(request.user),
+        "page": page,
+        "rows": endings.closure_rows(request.user, page.object_list),
         "closed": endings.practice_closure_for(request.user),
         "verdict": verdict,
     }

@@ -126,7 +126,7 @@ def test_s2_the_open_item_links_to_the_people_waiting_and_the_form_records_it(co
     [item] = open_safety_items(coach)
     item_page = coach_client.get(reverse("standards:open_item", args=[item.pk])).content.decode()
     # The item opens the safety check form for this person and comes back to the item.
-    assert f'{reverse("clients:safety_check", args=[sam.pk])}?item={item.pk}' in item_page
+    assert f"{reverse('clients:safety_check', args=[sam.pk])}?item={item.pk}" in item_page
     waiting = coach_client.get(reverse("clients:safety_checks")).content.decode()
     url = reverse("clients:safety_check", args=[sam.pk])
     assert url in waiting and "Sam Reed" in waiting

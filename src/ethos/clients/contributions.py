@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.utils.safestring import SafeString
 
+from ethos.memo import once
+
 from . import endings, goals
 from .chart import progress_chart
 from .models import Client, Goal, GoalProgress
@@ -25,9 +27,15 @@ class GoalsSection:
     rows: list[goals.ProgressRow]
 
 
+@once
+def safety_checks_of(client: Client) -> list:
+    """The client's safety checks, newest first: read once for the section and the timeline."""
+    return list(client.safety_checks.select_related("data_key").order_by("-checked_on"))
+
+
 @client_section("safety_checks", title="Safety checks (S2)", template="clients/_safety_checks.html", order=10)
 def safety_checks_section(client: Client) -> dict | None:
-    checks = list(client.safety_checks.select_related("data_key").order_by("-checked_on"))
+    checks = safety_checks_of(client)
     return {"checks": checks} if checks else None
 
 
@@ -75,7 +83,7 @@ def intake_entries(client: Client) -> list[TimelineEntry]:
 @timeline_source
 def goal_entries(client: Client) -> list[TimelineEntry]:
     entries = []
-    for goal in client.goals.select_related("data_key").all():
+    for goal in goals.goals_for_client(client):
         entries.append(TimelineEntry(goal.created_at, "goal", f"Goal written: “{goal.words}”"))
         if goal.confirmed_at:
             entries.append(
@@ -104,7 +112,7 @@ def supervision_entries(client: Client) -> list[TimelineEntry]:
 def safety_check_entries(client: Client) -> list[TimelineEntry]:
     return [
         TimelineEntry(check.created_at, "safety", f"Safety check; follow-up on {check.follow_up_on:%d %b %Y}")
-        for check in client.safety_checks.all()
+        for check in safety_checks_of(client)
     ]
 
 
@@ -120,5 +128,5 @@ def contact_entries(client: Client) -> list[TimelineEntry]:
 def ending_entries(client: Client) -> list[TimelineEntry]:
     return [
         TimelineEntry(ending.created_at, "ending", f"{ending.get_kind_display()} recorded")
-        for ending in client.endings.select_related("data_key").all()
+        for ending in endings.endings_for_client(client)
     ]

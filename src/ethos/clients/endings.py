@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
-from fpdf.enums import XPos, YPos
 
 from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
+from ethos.memo import once
 from ethos.pdf import SANS, Document
 from ethos.practice.models import PracticeClosure
 from ethos.practice.selectors import competence_for, profile_for
@@ -67,7 +67,7 @@ def episode_start(client: Client, endings: Iterable[Ending]) -> datetime.datetim
     return max([client.created_at, *ended])
 
 
-def _coaching_referrals(clients: Sequence[Client]):
+def _coaching_referrals(clients: Sequence):
     """Referrals of these clients to coaching providers that are in use and currently vetted (P10, P11).
 
     A referral to a provider later taken out of use, or whose vetting lapsed, no longer counts.
@@ -76,13 +76,13 @@ def _coaching_referrals(clients: Sequence[Client]):
     from ethos.standards.record_types import RecordType
 
     usable = Resource.objects.currently_vetted().filter(kind__in=kinds_for(RecordType.COACHING_REFERRAL))
-    return Referral.objects.filter(client__in=clients, resource__in=usable).select_related("resource")
+    return Referral.objects.filter(client_id__in=clients, resource__in=usable).select_related("resource")
 
 
 def coaching_referrals_since_active(client: Client) -> list[Referral]:
     """Return this client's vetted coaching referrals made since their coaching (re)started."""
     since = episode_start(client, Ending.objects.filter(client=client, kind=Ending.Kind.END))
-    return [r for r in _coaching_referrals([client]).order_by("made_at") if r.made_at >= since]
+    return [r for r in _coaching_referrals([client.pk]).order_by("made_at") if r.made_at >= since]
 
 
 def get_ending_for_coach(coach, client: Client, pk) -> Ending:
@@ -94,6 +94,7 @@ def get_ending_for_coach(coach, client: Client, pk) -> Ending:
     return ending
 
 
+@once
 def endings_for_client(client: Client) -> list[Ending]:
     """Return the client's endings and pauses, newest first (one query)."""
     return list(
@@ -131,33 +132,37 @@ class ClosureRow:
         return bool(self.last_ending and self.last_ending.explanation)
 
 
-def closure_rows(coach) -> list[ClosureRow]:
-    """Every active or paused client, with their latest pause and their vetted coaching referrals.
+def open_clients(coach):
+    """The coach's active and paused clients, the ones a closure must handle, oldest first."""
+    return Client.objects.filter(coach=coach, status__in=OPEN_STATUSES).order_by("created_at", "id")
 
-    Three queries whatever the number of clients; names are decrypted here, not sorted in SQL.
+
+def closure_rows(coach, clients: Iterable[Client] | None = None) -> list[ClosureRow]:
+    """Each client's latest pause and vetted coaching referrals: every open client, or `clients`.
+
+    The closure page passes one page of clients. Three queries whatever their number; for every
+    open client the rows are chosen by a subquery, never a list of thousands of ids in SQL.
     """
-    clients = list(
-        Client.objects.filter(coach=coach, status__in=OPEN_STATUSES)
-        .select_related("data_key")
-        .order_by("created_at")
-    )
+    every = clients is None
+    clients = list(open_clients(coach).select_related("data_key") if every else clients)
     if not clients:
         return []
-    endings = list(
-        Ending.objects.filter(coach=coach, client__in=clients)
-        .select_related("data_key")
-        .order_by("created_at")
-    )
-    referrals = list(_coaching_referrals(clients))
+    selection = open_clients(coach).values("pk") if every else [client.pk for client in clients]
+    endings: dict = {client.pk: [] for client in clients}
+    found = Ending.objects.filter(coach=coach, client_id__in=selection).select_related("data_key")
+    for ending in found.order_by("created_at"):
+        endings[ending.client_id].append(ending)
+    referrals: dict = {client.pk: [] for client in clients}
+    for referral in _coaching_referrals(selection):
+        referrals[referral.client_id].append(referral)
     rows = []
     for client in clients:
-        mine = [e for e in endings if e.client_id == client.pk]
+        mine = endings[client.pk]
         since = episode_start(client, mine)
-        count = sum(1 for r in referrals if r.client_id == client.pk and r.made_at >= since)
-        rows.append(
-            ClosureRow(client=client, last_ending=mine[-1] if mine else None, coaching_referrals=count)
-        )
-    return sorted(rows, key=lambda row: row.client.display_name.casefold())
+        count = sum(1 for r in referrals[client.pk] if r.made_at >= since)
+        last = mine[-1] if mine else None
+        rows.append(ClosureRow(client=client, last_ending=last, coaching_referrals=count))
+    return rows
 
 
 def practice_closure_for(coach) -> PracticeClosure | None:
@@ -580,9 +585,7 @@ def letter_pdf_build(
     for style, text in _letter_text(ending, referrals, coach_name, letterhead):
         weight, size, gap = styles[style]
         pdf.set_font(SANS, weight, size)
-        indent = 8 if style == "quote" else 0
-        pdf.set_x(pdf.l_margin + indent)
-        pdf.multi_cell(pdf.epw - indent, 6, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.paragraph(text, height=6, indent=8 if style == "quote" else 0)
         pdf.ln(gap)
     return bytes(pdf.output())
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
+from ethos.memo import once
 from ethos.standards.engine import Subject, Verdict
 from ethos.standards.facts import Facts
 from ethos.standards.points import Point
@@ -248,6 +249,7 @@ def _progress_prefetch() -> Prefetch:
     )
 
 
+@once
 def goals_for_client(client: Client) -> list[Goal]:
     """Return the client's goals, oldest first, each with its progress in date order (two queries)."""
     return list(

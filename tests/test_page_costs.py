@@ -1,0 +1,247 @@
+"""Pages cost the same whatever the size of the practice: each read happens once per page (issue 12).
+
+The speed itself is measured by `make bench` (bench/bench_pages.py) as ratios to a trivial page;
+these tests pin down the structure that keeps it: shared reads, one chain-head read, no count of
+the whole log, and a report file reused only while it is still true.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from ethos import memo
+from ethos.audit.actions import Action
+from ethos.audit.models import AuditEvent
+from ethos.audit.services import audit_append
+from ethos.clients import goals
+from ethos.standards.models import ReportCopy
+from ethos.standards.selectors import compliance_report
+from tests.clients.conftest import intake
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries_on(captured, table: str) -> int:
+    return sum(1 for query in captured if re.search(rf'FROM "?{table}"?\b', query["sql"]))
+
+
+# -- ethos.memo -----------------------------------------------------------------------------
+
+
+def test_a_once_function_runs_once_per_scope_and_every_time_outside_one():
+    calls = []
+
+    @memo.once
+    def counted(value):
+        calls.append(value)
+        return value * 2
+
+    assert counted(2) == 4 and counted(2) == 4
+    assert calls == [2, 2]
+    with memo.scope():
+        assert counted(3) == 6 and counted(3) == 6 and counted(4) == 8
+        with memo.scope():  # a nested scope shares the outer one's answers
+            assert counted(3) == 6
+    assert calls == [2, 2, 3, 4]
+    counted(3)
+    assert calls == [2, 2, 3, 4, 3]
+
+
+def test_a_once_function_keys_records_by_their_row(coach, other_coach):
+    seen = []
+
+    @memo.once
+    def who(user):
+        seen.append(user.pk)
+        return user.pk
+
+    with memo.scope():
+        who(coach)
+        who(type(coach).objects.get(pk=coach.pk))  # another instance of the same row
+        who(other_coach)
+    assert seen == [coach.pk, other_coach.pk]
+
+
+# -- the compliance report ---------------------------------------------------------------------
+
+
+def test_the_report_reads_the_intakes_and_the_chain_head_once(coach, vault):
+    intake(coach, name="Robin Ash")
+    intake(coach, name="Young Person", age=12)
+    with CaptureQueriesContext(connection) as captured:
+        report = compliance_report(coach=coach)
+    # One grouped count of intakes by outcome and reason, one of re-entries: S1, S2, S9 and P3 share them.
+    assert _queries_on(captured, "clients_intake") == 2
+    assert _queries_on(captured, "audit_audithead") == 1
+    rows = {row.clause.id: row for row in report.rows}
+    assert any("2 intakes checked for age, 1 declined as under age." in e.text for e in rows["S9"].evidence)
+    assert any("2 intakes screened for addiction" in e.text for e in rows["S1"].evidence)
+
+
+def test_the_report_costs_the_same_queries_at_one_and_at_twenty_intakes(coach, vault):
+    intake(coach, name="Robin Ash")
+    with CaptureQueriesContext(connection) as one:
+        compliance_report(coach=coach)
+    for number in range(19):
+        intake(coach, name=f"Client {number}")
+    with CaptureQueriesContext(connection) as twenty:
+        compliance_report(coach=coach)
+    assert len(one) == len(twenty)
+
+
+def _export(browser, export_format="pdf"):
+    response = browser.get(reverse("standards:compliance_export", args=[export_format]))
+    assert response.status_code == 200
+    return response
+
+
+def test_a_second_download_with_nothing_new_reuses_the_file_and_still_logs_the_export(coach, coach_client):
+    first = _export(coach_client)
+    second = _export(coach_client)
+    assert first.content == second.content
+    assert first["Content-Disposition"] == second["Content-Disposition"]
+    exported = AuditEvent.objects.filter(coach=coach, action=Action.STANDARDS_REPORT_EXPORTED)
+    assert exported.count() == 2
+    copy = ReportCopy.objects.get(coach=coach, export_format="pdf")
+    # The kept file rests on the checkpoint that includes its own (first) export.
+    assert copy.head_size == exported.order_by("seq").first().seq
+
+
+def test_anything_logged_but_an_export_makes_the_next_download_a_new_build(coach, coach_client):
+    first = _export(coach_client, "json")
+    audit_append(coach=coach, action=Action.PRACTICE_PROFILE_UPDATED)
+    second = _export(coach_client, "json")
+    assert first.content != second.content
+    size = AuditEvent.objects.filter(coach=coach).count()
+    assert b'"size": %d' % size in second.content
+
+
+def test_a_file_from_an_earlier_day_is_built_again(coach, coach_client):
+    first = _export(coach_client, "json")
+    ReportCopy.objects.filter(coach=coach).update(built_at=timezone.now() - datetime.timedelta(days=1))
+    second = _export(coach_client, "json")
+    assert first.content != second.content
+
+
+def test_one_coachs_kept_file_is_never_anothers(coach, coach_client, other_coach, other_client):
+    _export(coach_client)
+    theirs = _export(other_client)
+    assert coach.name.encode() not in theirs.content
+    assert ReportCopy.objects.filter(coach=other_coach).count() == 1
+
+
+# -- the client page ---------------------------------------------------------------------------
+
+
+def test_the_client_page_reads_goals_endings_and_safety_checks_once(coach, coach_client, vault):
+    robin = intake(coach, name="Robin Ash").client
+    for words in ("Sleep through the night", "Call my sister on Sundays"):
+        goal = goals.goal_create(coach=coach, client=robin, words=words)
+        goals.goal_confirm(coach=coach, goal=goal, confirmed_by="Robin", how="in_session")
+        goals.goal_progress_add(coach=coach, goal=goal, recorded_on=timezone.localdate(), score=4)
+    with CaptureQueriesContext(connection) as captured:
+        page = coach_client.get(reverse("clients:detail", args=[robin.pk])).content.decode()
+    assert "Sleep through the night" in page and "Goal confirmed by the client" in page
+    assert _queries_on(captured, "clients_goal") == 1
+    assert _queries_on(captured, "clients_goalprogress") == 1
+    assert _queries_on(captured, "clients_ending") == 1
+    assert _queries_on(captured, "clients_safetycheck") == 1
+
+
+# -- the Activity page -------------------------------------------------------------------------
+
+
+def _activity(browser, **params):
+    with CaptureQueriesContext(connection) as captured:
+        response = browser.get(reverse("audit:activity"), params)
+    assert response.status_code == 200
+    return response, captured
+
+
+@pytest.mark.parametrize("params", [{}, {"action": "client.viewed"}, {"action": "group:clients"}])
+def test_the_activity_page_never_counts_or_scans_the_whole_log(coach, coach_client, params):
+    for _ in range(60):
+        audit_append(coach=coach, action=Action.CLIENT_VIEWED)
+    response, captured = _activity(coach_client, **params)
+    event_reads = [q["sql"] for q in captured if 'FROM "audit_auditevent"' in q["sql"]]
+    assert len(event_reads) == 1
+    assert "COUNT(" not in event_reads[0] and "DISTINCT" not in event_reads[0]
+    assert "LIMIT 51" in event_reads[0]
+    assert _queries_on(captured, "audit_audithead") == 1
+    assert len(response.context["page"]) == 50 and response.context["page"].has_next
+
+
+def test_the_activity_page_costs_the_same_queries_at_ten_and_at_two_hundred_events(coach, coach_client):
+    for _ in range(10):
+        audit_append(coach=coach, action=Action.CLIENT_VIEWED)
+    _activity(coach_client)  # the first page after sign-in also settles the session
+    _, few = _activity(coach_client)
+    for _ in range(190):
+        audit_append(coach=coach, action=Action.CLIENT_VIEWED)
+    _, many = _activity(coach_client)
+    assert len(few) == len(many)
+
+
+def test_the_activity_pages_number_themselves_from_the_chain_head(coach, coach_client):
+    for _ in range(120):
+        audit_append(coach=coach, action=Action.CLIENT_VIEWED)
+    size = AuditEvent.objects.filter(coach=coach).count()
+    pages = -(-size // 50)
+    response, _ = _activity(coach_client, page="2")
+    assert f"Page 2 of {pages}" in response.content.decode()
+    last, _ = _activity(coach_client, page="999")
+    assert f"Page {pages} of {pages}" in last.content.decode()
+    assert [e.seq for e in last.context["page"]] == list(range(size - (pages - 1) * 50, 0, -1))
+    filtered, _ = _activity(coach_client, action="client.viewed", page="2")
+    body = filtered.content.decode()
+    assert "Page 2" in body and "Page 2 of" not in body and "Older" in body and "Newer" in body
+
+
+@pytest.mark.parametrize("junk", ["0", "-3", "abc", "9" * 30, "<script>"])
+def test_a_junk_page_number_shows_a_page(coach, coach_client, junk):
+    audit_append(coach=coach, action=Action.CLIENT_VIEWED)
+    response, _ = _activity(coach_client, page=junk)
+    assert len(response.context["page"]) >= 1
+
+
+def test_a_filtered_page_past_the_end_shows_the_first(coach, coach_client):
+    audit_append(coach=coach, action=Action.CLIENT_VIEWED)
+    response, _ = _activity(coach_client, action="client.viewed", page="40")
+    assert response.context["page"].number == 1 and len(response.context["page"]) == 1
+
+
+def test_days_filter_on_the_coachs_local_days(coach, coach_client, settings):
+    audit_append(coach=coach, action=Action.CLIENT_VIEWED)
+    today = timezone.localdate()
+    response, _ = _activity(coach_client, since=today.isoformat(), until=today.isoformat())
+    assert len(response.context["page"]) >= 1
+    response, _ = _activity(coach_client, until=(today - datetime.timedelta(days=1)).isoformat())
+    assert len(response.context["page"]) == 0
+
+
+# -- closing the practice --------------------------------------------------------------------------
+
+
+def test_the_closure_page_shows_one_page_of_clients_in_the_same_queries(coach, coach_client, vault):
+    intake(coach, name="Robin Ash")
+    coach_client.get(reverse("clients:closure"))
+    with CaptureQueriesContext(connection) as one:
+        page = coach_client.get(reverse("clients:closure")).content.decode()
+    assert "1 client still to handle" in page
+    for number in range(29):
+        intake(coach, name=f"Client {number}")
+    with CaptureQueriesContext(connection) as thirty:
+        page = coach_client.get(reverse("clients:closure")).content.decode()
+    assert len(one) == len(thirty)
+    assert "30 clients still to handle, 1 to 25 shown" in page
+    assert page.count("End coaching<span") == 25
+    second = coach_client.get(reverse("clients:closure"), {"page": "2"}).content.decode()
+    assert second.count("End coaching<span") == 5 and "Page 2 of 2" in second
+    assert coach_client.get(reverse("clients:closure"), {"page": "junk"}).status_code == 200

@@ -1,0 +1,483 @@
+"""Time Ethos's pages at practice scale, each as a ratio to a trivial page in the same run.
+
+A deterministic synthetic practice is built through the product's own services (intake, goals,
+confirmations, progress), so encryption and the audit log are real: one coach per size (50 and 500
+clients by default, 3 goals with 10 progress entries each for every active client). Each coach
+signs in through the real sign-in form with the production key derivation. Then every page is
+requested in interleaved rounds (all pages of all sizes in a shuffled order each round), and for
+each page the bench reports the median and p95 time, the ratio of its median to the trivial page's
+(a coach page that returns "ok" through the same middleware), the growth of that ratio from the
+smallest to the largest size, and the number of database queries.
+
+It writes bench/results.json and exits non-zero when a page misses its target.
+
+Usage: .venv/bin/python bench/bench_pages.py   (`make bench` runs it)
+       BENCH_PAGES_SIZES=20,100 BENCH_PAGES_ROUNDS=5 .venv/bin/python bench/bench_pages.py   (shorter)
+       BENCH_PAGES_SEARCH_CLIENTS=5000 adds a coach with that many clients to time search alone
+       (0 leaves it out).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA_DIR = tempfile.mkdtemp(prefix="ethos-bench-pages-")
+os.environ["ETHOS_DATA_DIR"] = DATA_DIR
+os.environ["DJANGO_SETTINGS_MODULE"] = "ethos.settings"
+# Production key derivation (sign-in is one of the figures) and the SQLite file in DATA_DIR.
+os.environ.pop("ETHOS_INSECURE_FAST_KDF", None)
+os.environ.pop("DATABASE_URL", None)
+sys.path.insert(0, str(HERE))
+
+import django  # noqa: E402
+
+PASSPHRASE = "bench copper lantern orchard seventy"
+GOALS_PER_CLIENT = 3
+PROGRESS_PER_GOAL = 10
+# A page is "flat" when its ratio grows by less than this from the smallest size to the largest.
+FLAT = 1.5
+DEFAULT_TARGET = 10.0
+SEARCH_SECONDS = 0.5
+
+FIRST = [
+    "Robin",
+    "Alex",
+    "Sam",
+    "Jordan",
+    "Casey",
+    "Morgan",
+    "Riley",
+    "Avery",
+    "Quinn",
+    "Rowan",
+    "Sasha",
+    "Noor",
+    "Amara",
+    "Kofi",
+    "Lena",
+    "Mateo",
+    "Ines",
+    "Yusuf",
+    "Mei",
+    "Hana",
+    "Tomas",
+    "Elif",
+    "Priya",
+    "Olu",
+    "Freya",
+    "Niamh",
+    "Dara",
+    "Ana",
+    "Jonas",
+    "Zofia",
+    "Emeka",
+    "Ayla",
+    "Bruno",
+    "Chloe",
+    "Dmitri",
+    "Esme",
+    "Farah",
+    "Gabriel",
+    "Hugo",
+    "Iris",
+]
+LAST = [
+    "Ash",
+    "Rivera",
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Tanaka",
+    "Haddad",
+    "Novak",
+    "Brennan",
+    "Castillo",
+    "Osei",
+    "Petrov",
+    "Quist",
+    "Rahman",
+    "Sato",
+    "Takahashi",
+    "Umar",
+    "Varga",
+    "Weber",
+    "Xu",
+    "Yilmaz",
+    "Zhou",
+    "Abara",
+    "Bianchi",
+    "Costa",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Horvat",
+    "Iqbal",
+    "Jensen",
+    "Kowalski",
+    "Larsen",
+    "Mensah",
+    "Nakamura",
+    "O'Neill",
+    "Pereira",
+    "Rossi",
+    "Silva",
+]
+GOAL_WORDS = (
+    "Sleep through the night without checking the locks",
+    "Speak up in team meetings when something matters to me",
+    "Go back to the swimming pool on Saturdays",
+    "Say no to extra shifts without feeling guilty",
+    "Call my sister once a week",
+    "Walk to the shops on my own",
+    "Finish the course I started last spring",
+    "Plan a week ahead and keep to most of it",
+)
+
+
+@dataclass
+class Page:
+    """One page to time: its name, how to build its address for a practice, and its target."""
+
+    name: str
+    target: float = DEFAULT_TARGET
+    flat: bool = False
+    note: str = ""
+
+
+# Every page a coach uses. A workflow that adds pages adds them here (and to `address`).
+PAGES = (
+    Page("trivial", target=0, note="the yardstick: a coach page that returns 'ok'"),
+    Page("dashboard"),
+    Page("client list", flat=True),
+    Page("client search", flat=True),
+    Page("client page", target=5.0),
+    Page("goal page"),
+    Page("safety checks due"),
+    Page("closing the practice", flat=True),
+    Page("activity", flat=True),
+    Page("activity filtered", flat=True),
+    Page("compliance", flat=True),
+    Page("compliance json", flat=True),
+    Page("compliance pdf", flat=True),
+    Page("ethics desk"),
+    Page("referral directory"),
+    Page("practice"),
+    Page("practice profile"),
+    Page("account"),
+)
+
+
+@dataclass
+class Practice:
+    size: int
+    coach: object
+    browser: object = None
+    client_id: str = ""
+    goal_id: str = ""
+    search: str = ""
+    events: int = 0
+    seed_seconds: float = 0.0
+    sign_in_ms: list[float] = field(default_factory=list)
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def address(page: str, practice: Practice) -> str:
+    from django.urls import reverse
+
+    client, goal = practice.client_id, practice.goal_id
+    addresses = {
+        "trivial": lambda: reverse("bench_trivial"),
+        "dashboard": lambda: reverse("home"),
+        "client list": lambda: reverse("clients:list"),
+        "client search": lambda: f"{reverse('clients:list')}?q={practice.search}",
+        "client page": lambda: reverse("clients:detail", args=[client]),
+        "goal page": lambda: reverse("clients:goal_detail", args=[client, goal]),
+        "safety checks due": lambda: reverse("clients:safety_checks"),
+        "closing the practice": lambda: reverse("clients:closure"),
+        "activity": lambda: reverse("audit:activity"),
+        "activity filtered": lambda: f"{reverse('audit:activity')}?action=goal.progress",
+        "compliance": lambda: reverse("standards:compliance"),
+        "compliance json": lambda: reverse("standards:compliance_export", args=["json"]),
+        "compliance pdf": lambda: reverse("standards:compliance_export", args=["pdf"]),
+        "ethics desk": lambda: reverse("standards:ask"),
+        "referral directory": lambda: reverse("referrals:list"),
+        "practice": lambda: reverse("practice:home"),
+        "practice profile": lambda: reverse("practice:profile"),
+        "account": lambda: reverse("accounts:account"),
+    }
+    return addresses[page]()
+
+
+def seed(size: int, *, goals: bool = True) -> Practice:
+    """Build one coach's practice of `size` clients through the product's own services."""
+    from django.utils import timezone
+
+    from ethos.accounts import services as accounts
+    from ethos.audit.models import AuditEvent
+    from ethos.clients import goals as goal_services
+    from ethos.clients import services as clients
+    from ethos.clients.models import Client, Goal
+    from ethos.standards.engine import ActionStopped
+    from ethos.vault.context import unlocked
+
+    started = time.perf_counter()
+    rng = random.Random(size)
+    created = accounts.coach_create(
+        email=f"coach{size}@bench.example", name=f"Bench Coach {size}", passphrase=PASSPHRASE
+    )
+    coach = created.user
+    practice = Practice(size=size, coach=coach)
+    today = timezone.localdate()
+    no_risk = {
+        "suicidal_thoughts": False,
+        "intent_or_plan": False,
+        "self_harm": False,
+        "substance_uncontrolled": False,
+        "current_treatment": False,
+    }
+    with unlocked(created.vault):
+        first_active = None
+        for number in range(size):
+            name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+            # One in twenty is under age: declined under S9, with a referral owed.
+            minor = number % 20 == 19
+            age = rng.randint(10, 16) if minor else rng.randint(19, 70)
+            born = today.replace(year=today.year - age) - datetime.timedelta(days=rng.randint(1, 300))
+            data = clients.IntakeData(
+                name=name,
+                date_of_birth=born,
+                contact={"email": f"client{number}@example.org", "phone": "0100 000 000"},
+                screening=clients.Screening(**no_risk),
+                concerns=[],
+                wants="To feel steadier day to day",
+                decline_reason="",
+                reentry_explanation="",
+            )
+            try:
+                client = clients.intake_submit(coach=coach, data=data).client
+            except ActionStopped:
+                continue  # declined: the finding, the record and the item owed are written
+            if client.status != Client.Status.ACTIVE:
+                continue
+            first_active = first_active or client
+            if not goals:
+                continue
+            for words in rng.sample(GOAL_WORDS, GOALS_PER_CLIENT):
+                goal = goal_services.goal_create(coach=coach, client=client, words=words)
+                goal_services.goal_confirm(
+                    coach=coach, goal=goal, confirmed_by=name, how=Goal.Confirmation.IN_SESSION
+                )
+                for _ in range(PROGRESS_PER_GOAL):
+                    goal_services.goal_progress_add(
+                        coach=coach, goal=goal, recorded_on=today, score=rng.randint(0, 10)
+                    )
+        if first_active is not None:
+            practice.client_id = str(first_active.pk)
+            practice.goal_id = str(
+                Goal.objects.filter(client=first_active).values_list("pk", flat=True).first()
+            )
+            practice.search = first_active.name.split()[0][:3]
+    practice.events = AuditEvent.objects.filter(coach=coach).count()
+    practice.seed_seconds = time.perf_counter() - started
+    return practice
+
+
+def sign_in(practice: Practice, *, rounds: int) -> None:
+    """Sign in through the real form `rounds` times; keep the last browser for the pages."""
+    from django.test import Client as Browser
+    from django.urls import reverse
+
+    for _ in range(rounds):
+        browser = Browser()
+        started = time.perf_counter()
+        response = browser.post(
+            reverse("accounts:sign_in"), {"email": practice.coach.email, "passphrase": PASSPHRASE}
+        )
+        practice.sign_in_ms.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 302:
+            raise SystemExit(f"sign-in failed for the {practice.size}-client coach: {response.status_code}")
+        practice.browser = browser
+    home = practice.browser.get(reverse("home"))
+    if home.status_code != 200:
+        raise SystemExit(f"the dashboard answered {home.status_code} after sign-in")
+
+
+def fetch(practice: Practice, url: str) -> float:
+    started = time.perf_counter()
+    response = practice.browser.get(url)
+    if hasattr(response, "streaming_content"):
+        b"".join(response.streaming_content)
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code} for the {practice.size}-client coach")
+    return elapsed
+
+
+def queries(practice: Practice, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        fetch(practice, url)
+    return len(captured.captured_queries)
+
+
+def load_note() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
+
+
+def main() -> int:
+    sizes = [int(s) for s in os.environ.get("BENCH_PAGES_SIZES", "50,500").split(",") if s.strip()]
+    rounds = int(os.environ.get("BENCH_PAGES_ROUNDS", "15"))
+    search_clients = int(os.environ.get("BENCH_PAGES_SEARCH_CLIENTS", "5000"))
+    if not sizes or min(sizes) < 20 or rounds < 3:
+        raise SystemExit("BENCH_PAGES_SIZES needs sizes of at least 20, BENCH_PAGES_ROUNDS at least 3")
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.urls import clear_url_caches
+
+    settings.ROOT_URLCONF = "pages_urls"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    clear_url_caches()
+    call_command("migrate", verbosity=0)
+
+    print(f"Machine: {cpu_model()}, Python {platform.python_version()}, Django {django.get_version()}")
+    print(f"Database: SQLite file; {rounds} interleaved rounds; sizes {sizes} clients")
+    practices = []
+    for size in sizes:
+        practice = seed(size)
+        sign_in(practice, rounds=5)
+        practices.append(practice)
+        print(
+            f"  seeded {size} clients ({practice.events} log events) in {practice.seed_seconds:.1f} s; "
+            f"sign-in median {statistics.median(practice.sign_in_ms):.0f} ms",
+            flush=True,
+        )
+
+    samples = {(p.size, page.name): [] for p in practices for page in PAGES}
+    order = [(p, page) for p in practices for page in PAGES]
+    rng = random.Random(7)
+    for practice, page in order:  # one warm-up request each
+        fetch(practice, address(page.name, practice))
+    for _ in range(rounds):
+        rng.shuffle(order)
+        for practice, page in order:
+            samples[(practice.size, page.name)].append(fetch(practice, address(page.name, practice)))
+    counts = {(p.size, page.name): queries(p, address(page.name, p)) for p in practices for page in PAGES}
+
+    smallest, largest = practices[0], practices[-1]
+    results = {"machine": cpu_model(), "load": load_note(), "rounds": rounds, "sizes": sizes, "pages": []}
+    missed = []
+    header = f"{'page':22} " + " ".join(f"{f'x trivial @{p.size}':>15}" for p in practices)
+    header += f" {'growth':>7} {'p95 ms @' + str(largest.size):>12} {'queries':>14} {'target':>10}"
+    print("\n" + header)
+    for page in PAGES:
+        row = {"page": page.name, "sizes": {}}
+        for practice in practices:
+            values = samples[(practice.size, page.name)]
+            trivial = statistics.median(samples[(practice.size, "trivial")])
+            row["sizes"][practice.size] = {
+                "median_ms": statistics.median(values) * 1000,
+                "p95_ms": percentile(values, 0.95) * 1000,
+                "ratio": statistics.median(values) / trivial,
+                "queries": counts[(practice.size, page.name)],
+            }
+        ratio_small = row["sizes"][smallest.size]["ratio"]
+        ratio_large = row["sizes"][largest.size]["ratio"]
+        row["growth"] = ratio_large / ratio_small
+        row["target"] = page.target or None
+        row["flat"] = page.flat
+        problems = []
+        if page.target and ratio_large >= page.target:
+            problems.append(f"{ratio_large:.1f}x is not under {page.target:g}x")
+        if page.flat and row["growth"] >= FLAT:
+            problems.append(f"grows {row['growth']:.1f}x from {smallest.size} to {largest.size} clients")
+        row["missed"] = problems
+        missed += [f"{page.name}: {p}" for p in problems]
+        results["pages"].append(row)
+        target = f"< {page.target:g}x" if page.target else "-"
+        if page.flat:
+            target += ", flat"
+        print(
+            f"{page.name:22} "
+            + " ".join(f"{row['sizes'][p.size]['ratio']:>14.1f}x" for p in practices)
+            + f" {row['growth']:>6.2f}x {row['sizes'][largest.size]['p95_ms']:>12.1f}"
+            + f" {' / '.join(str(row['sizes'][p.size]['queries']) for p in practices):>14}"
+            + f" {target:>10}{'  MISSED' if problems else ''}"
+        )
+    trivial_ms = statistics.median(samples[(largest.size, "trivial")]) * 1000
+    print(f"\nThe trivial page took {trivial_ms:.2f} ms (median) at {largest.size} clients.")
+    sign_ins = {p.size: statistics.median(p.sign_in_ms) for p in practices}
+    results["sign_in_ms"] = sign_ins
+    print(
+        "Sign-in (real form, production key derivation): "
+        + ", ".join(f"{ms:.0f} ms at {size} clients" for size, ms in sign_ins.items())
+    )
+    search = None
+    if search_clients:
+        big = seed(search_clients, goals=False)
+        sign_in(big, rounds=1)
+        url = address("client search", big)
+        fetch(big, url)
+        times = [fetch(big, url) for _ in range(rounds)]
+        search = {
+            "clients": search_clients,
+            "median_s": statistics.median(times),
+            "p95_s": percentile(times, 0.95),
+            "queries": queries(big, url),
+            "target_s": SEARCH_SECONDS,
+        }
+
+    if search is not None:
+        results["search"] = search
+        print(
+            f"Client search at {search['clients']} clients: median {search['median_s'] * 1000:.0f} ms, "
+            f"p95 {search['p95_s'] * 1000:.0f} ms, {search['queries']} queries (target < {SEARCH_SECONDS} s)"
+        )
+        if search["median_s"] >= SEARCH_SECONDS:
+            missed.append(f"client search at {search['clients']} clients: {search['median_s']:.2f} s")
+    print(load_note())
+    results["missed"] = missed
+    (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    if missed:
+        print("\nMissed targets:\n  " + "\n  ".join(missed))
+        return 1
+    print("\nEvery page met its target.")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    finally:
+        shutil.rmtree(DATA_DIR, ignore_errors=True)

@@ -453,6 +453,17 @@ def test_the_backfill_leaves_out_a_client_whose_key_was_destroyed(coach, people)
     assert not ClientNameToken.objects.filter(client=people["robin"]).exists()
 
 
+def test_the_backfill_indexes_a_large_practice_in_batches(coach, people, monkeypatch):
+    # A practice of thousands of clients is indexed BACKFILL_BATCH at a time (one list of 5,000
+    # ids in SQL broke SQLite's limits); a batch of 2 makes the people here several batches.
+    monkeypatch.setattr(search, "BACKFILL_BATCH", 2)
+    ClientNameToken.objects.filter(coach=coach).delete()
+    with unlocked(open_vault(coach)):
+        assert search.name_tokens_backfill(coach=coach) == len(people)
+        assert search.name_tokens_backfill(coach=coach) == 0
+    assert search.clients_without_tokens(coach).count() == 0
+
+
 # -- the normalisation, for any name --------------------------------------------------------
 
 _NAME_CHARS = st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéèëÉøØßñÑçÇåÅæÆœłŁüÜ")

@@ -114,20 +114,27 @@ def test_a_second_download_with_nothing_new_reuses_the_file_and_still_logs_the_e
     assert copy.head_size == exported.order_by("seq").first().seq
 
 
-def test_anything_logged_but_an_export_makes_the_next_download_a_new_build(coach, coach_client):
+def test_a_log_that_only_grew_keeps_the_file_but_a_changed_fact_builds_a_new_one(coach, coach_client, vault):
     first = _export(coach_client, "json")
-    audit_append(coach=coach, action=Action.PRACTICE_PROFILE_UPDATED)
+    # Viewing pages and signing in grow the log but change no fact the report states.
+    audit_append(coach=coach, action=Action.CLIENT_VIEWED)
+    audit_append(coach=coach, action=Action.AUTH_SIGNED_IN)
+    assert _export(coach_client, "json").content == first.content
+    intake(coach, name="Robin Ash")  # one more intake checked: S1, S2, S9 and P3 say so
     second = _export(coach_client, "json")
     assert first.content != second.content
+    assert b"1 intake checked for age" in second.content
     size = AuditEvent.objects.filter(coach=coach).count()
     assert b'"size": %d' % size in second.content
 
 
 def test_a_file_from_an_earlier_day_is_built_again(coach, coach_client):
     first = _export(coach_client, "json")
-    ReportCopy.objects.filter(coach=coach).update(built_at=timezone.now() - datetime.timedelta(days=1))
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    ReportCopy.objects.filter(coach=coach).update(built_at=yesterday)
     second = _export(coach_client, "json")
     assert first.content != second.content
+    assert ReportCopy.objects.get(coach=coach).built_at > yesterday
 
 
 def test_one_coachs_kept_file_is_never_anothers(coach, coach_client, other_coach, other_client):

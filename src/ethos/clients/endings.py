@@ -97,11 +97,7 @@ def get_ending_for_coach(coach, client: Client, pk) -> Ending:
 @once
 def endings_for_client(client: Client) -> list[Ending]:
     """Return the client's endings and pauses, newest first (one query)."""
-    return list(
-        Ending.objects.filter(coach_id=client.coach_id, client=client)
-        .select_related("data_key")
-        .order_by("-created_at", "-id")
-    )
+    return list(Ending.objects.filter(coach_id=client.coach_id, client=client).order_by("-created_at", "-id"))
 
 
 def letter_referrals(ending: Ending) -> list[Referral]:

@@ -245,7 +245,9 @@ def get_goal_for_coach(coach, client: Client, pk) -> Goal:
 def _progress_prefetch() -> Prefetch:
     return Prefetch(
         "progress",
-        queryset=GoalProgress.objects.select_related("data_key").order_by("recorded_on", "created_at"),
+        # Every record of a client is sealed under the client's one data key, which the vault
+        # unwraps once per request: joining it to each of dozens of rows only costs time.
+        queryset=GoalProgress.objects.order_by("recorded_on", "created_at"),
     )
 
 
@@ -254,7 +256,6 @@ def goals_for_client(client: Client) -> list[Goal]:
     """Return the client's goals, oldest first, each with its progress in date order (two queries)."""
     return list(
         Goal.objects.filter(coach_id=client.coach_id, client=client)
-        .select_related("data_key")
         .prefetch_related(_progress_prefetch())
         .order_by("created_at", "id")
     )

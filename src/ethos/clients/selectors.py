@@ -18,7 +18,8 @@ from .models import Client, Goal, SafetyCheck
 
 def get_client_for_coach(coach, pk) -> Client:
     """Return the coach's client with this id; another coach's client does not exist (404)."""
-    client = Client.objects.select_related("data_key").filter(coach=coach, pk=pk).first()
+    # The intake comes along: the client page and most forms read it (one to one, no extra rows).
+    client = Client.objects.select_related("data_key", "intake").filter(coach=coach, pk=pk).first()
     if client is None:
         raise Http404("No such client.")
     return client

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 
 from django.utils import timezone
@@ -56,6 +57,12 @@ def report_data(report: ComplianceReport) -> dict:
             for row in report.rows
         ],
     }
+
+
+def report_fingerprint(report: ComplianceReport) -> str:
+    """Hash everything the report says except when it was generated and the chain head under it."""
+    facts = {k: v for k, v in report_data(report).items() if k not in ("generated_at", "audit_chain")}
+    return hashlib.sha256(json.dumps(facts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def report_json(report: ComplianceReport) -> bytes:

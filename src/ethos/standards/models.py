@@ -96,12 +96,14 @@ class ReportCopy(models.Model):
     """The coach's last exported compliance report file in one format, reused while still true.
 
     It holds what the export holds (counts, dates, the chain head; never a client's identity).
-    It is reused only on the day it was built and while nothing but exports has been logged
-    since its chain head (`head_size`), so a download always says what a new build would.
+    It is reused only on the day it was built and while the report's facts are unchanged: its
+    `fingerprint` is a hash of everything the report says except when it was generated and the
+    chain head it rests on, so a download never says anything a new build would not.
     """
 
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     export_format = models.CharField(max_length=8)
+    fingerprint = models.CharField(max_length=64)
     head_size = models.PositiveBigIntegerField()
     built_at = models.DateTimeField()
     content = models.BinaryField()

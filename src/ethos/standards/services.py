@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import datetime
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -14,12 +15,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from ethos.audit.actions import Action
-from ethos.audit.models import AuditEvent
+from ethos.audit.selectors import chain_head
 from ethos.audit.services import Witness, audit_append, checkpoint_witness
 
 from .catalog import Strength, catalog
 from .engine import ActionStopped, Subject, Verdict, clauses_at, consult, evaluate
-from .export import FORMATS
+from .export import FORMATS, report_fingerprint
 from .facts import Facts
 from .models import OpenItem, ReportCopy, Tally
 from .points import Point
@@ -227,33 +228,36 @@ class ExportedReport:
     generated_at: datetime.datetime
 
 
-def _copy_still_true(copy: ReportCopy | None, *, coach, now: datetime.datetime) -> bool:
-    """Say whether a kept report file says what a new build would: same day, only exports since."""
-    if copy is None or timezone.localdate(copy.built_at) != timezone.localdate(now):
-        return False
-    since = AuditEvent.objects.filter(coach=coach, seq__gt=copy.head_size)
-    return not since.exclude(action=Action.STANDARDS_REPORT_EXPORTED).exists()
-
-
 def report_export(*, coach, export_format: str) -> ExportedReport:
-    """Record the export and return the report file, built anew only when something changed.
+    """Record the export and return the report file, built anew only when its facts changed.
 
-    A new build carries the chain head including its own export event. While the coach only
-    downloads again (nothing but exports logged since, on the same day), the file kept from that
-    build is returned as it is: it says when it was generated and which checkpoint it rests on.
+    A new build carries the chain head including its own export event. While the report's facts
+    stay the same on the same day (client pages viewed, sign-ins and downloads only grow the log),
+    the file kept from that build is returned as it is: it says when it was generated and which
+    checkpoint it rests on, and everything else in it is what a new build would say.
     """
     content_type, build = FORMATS[export_format]
     now = timezone.now()
-    copy = ReportCopy.objects.filter(coach=coach, export_format=export_format).first()
-    kept = _copy_still_true(copy, coach=coach, now=now)
-    report_exported(coach=coach, export_format=export_format)
-    if kept:
-        return ExportedReport(copy.content, content_type, copy.built_at)
     report = compliance_report(coach=coach, now=now)
+    fingerprint = report_fingerprint(report)
+    copy = ReportCopy.objects.filter(coach=coach, export_format=export_format).first()
+    report_exported(coach=coach, export_format=export_format)
+    if (
+        copy is not None
+        and copy.fingerprint == fingerprint
+        and timezone.localdate(copy.built_at) == timezone.localdate(now)
+    ):
+        return ExportedReport(copy.content, content_type, copy.built_at)
+    report = dataclasses.replace(report, chain=chain_head(coach))
     content = build(report)
     ReportCopy.objects.update_or_create(
         coach=coach,
         export_format=export_format,
-        defaults={"head_size": report.chain.size, "built_at": now, "content": content},
+        defaults={
+            "fingerprint": fingerprint,
+            "head_size": report.chain.size,
+            "built_at": now,
+            "content": content,
+        },
     )
     return ExportedReport(content, content_type, now)

@@ -252,3 +252,18 @@ def test_the_closure_page_shows_one_page_of_clients_in_the_same_queries(coach, c
     second = coach_client.get(reverse("clients:closure"), {"page": "2"}).content.decode()
     assert second.count("End coaching<span") == 5 and "Page 2 of 2" in second
     assert coach_client.get(reverse("clients:closure"), {"page": "junk"}).status_code == 200
+
+
+def test_the_activity_filter_renders_the_chosen_action_and_keeps_no_junk():
+    from ethos.audit import forms as activity_forms
+
+    chosen = activity_forms.ActivityFilterForm({"action": "client.viewed"})
+    html = str(chosen["action"])
+    assert '<option value="client.viewed" selected>' in html
+    again = str(activity_forms.ActivityFilterForm({"action": "client.viewed"})["action"])
+    assert again == html
+    plain = str(activity_forms.ActivityFilterForm()["action"])
+    assert " selected>" not in plain.replace('<option value="" selected>', "")
+    before = len(activity_forms._RENDERED)
+    junk = str(activity_forms.ActivityFilterForm({"action": "<script>alert(1)</script>"})["action"])
+    assert "<script>" not in junk and len(activity_forms._RENDERED) == before

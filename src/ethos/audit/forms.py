@@ -1,4 +1,7 @@
+import functools
+
 from django import forms
+from django.utils.safestring import SafeString
 
 from .actions import Action
 
@@ -15,6 +18,7 @@ ACTION_GROUPS = (
 GROUP_PREFIX = "group:"
 
 
+@functools.cache
 def _grouped_actions() -> list[tuple[str, str, list[Action]]]:
     groups = [
         (key, title, [a for a in Action if a.value.split(".")[0] in areas])
@@ -25,21 +29,54 @@ def _grouped_actions() -> list[tuple[str, str, list[Action]]]:
     return groups + ([("other", "Other", other)] if other else [])
 
 
+class FixedChoicesSelect(forms.Select):
+    """A select whose options never change while Ethos runs (the Action enum): rendered once per value.
+
+    Django renders each of its ~60 options through a template; the Activity page spent a third of
+    its time there. The HTML depends only on the name, the chosen value and the attributes, and
+    only a value that is one of the options (or none) is kept, so junk input cannot fill memory.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        valid = value in (None, "") or any(str(value) == str(v) for v, _ in self._flat_choices())
+        if renderer is not None or not valid:
+            return super().render(name, value, attrs, renderer)
+        key = (name, value or "", tuple(sorted((attrs or {}).items())))
+        html = _RENDERED.get(key)
+        if html is None:
+            html = _RENDERED[key] = super().render(name, value, attrs, renderer)
+        return html
+
+    def _flat_choices(self):
+        for value, label in self.choices:
+            if isinstance(label, list | tuple):
+                yield from label
+            else:
+                yield value, label
+
+
+# What FixedChoicesSelect rendered, by (name, value, attributes): at most one per option.
+_RENDERED: dict[tuple, SafeString] = {}
+
+
+@functools.cache
+def _action_choices() -> list:
+    """The filter's options: everything, then each group and its actions (fixed while Ethos runs)."""
+    choices: list = [("", "Everything")]
+    for key, title, actions in _grouped_actions():
+        options = [(f"{GROUP_PREFIX}{key}", f"All: {title.lower()}"), *[(a.value, a.label) for a in actions]]
+        choices.append((title, options))
+    return choices
+
+
 class ActivityFilterForm(forms.Form):
-    action = forms.ChoiceField(required=False, label="What happened")
+    action = forms.ChoiceField(required=False, label="What happened", widget=FixedChoicesSelect)
     since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="Until", widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices: list = [("", "Everything")]
-        for key, title, actions in _grouped_actions():
-            options = [
-                (f"{GROUP_PREFIX}{key}", f"All: {title.lower()}"),
-                *[(a.value, a.label) for a in actions],
-            ]
-            choices.append((title, options))
-        self.fields["action"].choices = choices
+        self.fields["action"].choices = _action_choices()
 
     def actions(self) -> str | list[str]:
         """Return the chosen action, or every action of the chosen group ("" for everything)."""

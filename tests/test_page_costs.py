@@ -20,6 +20,7 @@ from ethos import memo
 from ethos.audit.actions import Action
 from ethos.audit.models import AuditEvent
 from ethos.audit.services import audit_append
+from ethos.audit.views import PAGE_SIZE
 from ethos.clients import goals
 from ethos.standards.models import ReportCopy
 from ethos.standards.selectors import compliance_report
@@ -180,9 +181,9 @@ def test_the_activity_page_never_counts_or_scans_the_whole_log(coach, coach_clie
     event_reads = [q["sql"] for q in captured if 'FROM "audit_auditevent"' in q["sql"]]
     assert len(event_reads) == 1
     assert "COUNT(" not in event_reads[0] and "DISTINCT" not in event_reads[0]
-    assert "LIMIT 51" in event_reads[0]
+    assert f"LIMIT {PAGE_SIZE + 1}" in event_reads[0]
     assert _queries_on(captured, "audit_audithead") == 1
-    assert len(response.context["page"]) == 50 and response.context["page"].has_next
+    assert len(response.context["page"]) == PAGE_SIZE and response.context["page"].has_next
 
 
 def test_the_activity_page_costs_the_same_queries_at_ten_and_at_two_hundred_events(coach, coach_client):
@@ -200,12 +201,12 @@ def test_the_activity_pages_number_themselves_from_the_chain_head(coach, coach_c
     for _ in range(120):
         audit_append(coach=coach, action=Action.CLIENT_VIEWED)
     size = AuditEvent.objects.filter(coach=coach).count()
-    pages = -(-size // 50)
+    pages = -(-size // PAGE_SIZE)
     response, _ = _activity(coach_client, page="2")
     assert f"Page 2 of {pages}" in response.content.decode()
     last, _ = _activity(coach_client, page="999")
     assert f"Page {pages} of {pages}" in last.content.decode()
-    assert [e.seq for e in last.context["page"]] == list(range(size - (pages - 1) * 50, 0, -1))
+    assert [e.seq for e in last.context["page"]] == list(range(size - (pages - 1) * PAGE_SIZE, 0, -1))
     filtered, _ = _activity(coach_client, action="client.viewed", page="2")
     body = filtered.content.decode()
     assert "Page 2" in body and "Page 2 of" not in body and "Older" in body and "Newer" in body

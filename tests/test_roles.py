@@ -27,6 +27,9 @@ PUBLIC = {
     "accounts:sign_in_code",
     "accounts:invitation",
     "accounts:recover",
+    # The coach's calendar feed: calendar apps cannot sign in, so the long random token in its
+    # address is the credential (only its hash is stored; rotating it stops the old address).
+    "coaching:calendar_feed",
 }
 SAMPLE = {"uuid": uuid.UUID(int=7), "int": 1, "string": "x", "slug": "x", "path": "x"}
 

@@ -191,6 +191,7 @@ INSTALLED_APPS = [
     "ethos.practice",
     "ethos.referrals",
     "ethos.clients",
+    "ethos.coaching",
     "ethos.language",
 ]
 

@@ -15,4 +15,5 @@ urlpatterns = [
     path("", role_include("ethos.practice.urls", role=COACH)),
     path("", role_include("ethos.referrals.urls", role=COACH)),
     path("", role_include("ethos.clients.urls", role=COACH)),
+    path("", role_include("ethos.coaching.urls", role=COACH)),
 ]

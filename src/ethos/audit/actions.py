@@ -71,6 +71,16 @@ class Action(StrEnum):
     GOAL_SET_ASIDE = "goal.set_aside"
     GOAL_REOPENED = "goal.reopened"
     SUPERVISION_PLANNED = "supervision.planned"
+    SESSION_SCHEDULED = "session.scheduled"
+    SESSION_RESCHEDULED = "session.rescheduled"
+    SESSION_CANCELLED = "session.cancelled"
+    SESSION_STARTED = "session.started"
+    SESSION_NOT_STARTED = "session.not_started"
+    SESSION_CLOSED = "session.closed"
+    SESSION_KEPT_OPEN = "session.kept_open"
+    SESSION_SAFETY_PLAN_RECORDED = "session.safety_plan_recorded"
+    SESSION_FOLLOW_UP_RESOLVED = "session.follow_up_resolved"
+    CALENDAR_FEED_CREATED = "calendar.feed_created"
 
     @property
     def label(self) -> str:
@@ -129,6 +139,16 @@ _LABELS = {
     Action.GOAL_SET_ASIDE: "Goal set aside",
     Action.GOAL_REOPENED: "Goal reopened",
     Action.SUPERVISION_PLANNED: "Supervision planned",
+    Action.SESSION_SCHEDULED: "Session scheduled",
+    Action.SESSION_RESCHEDULED: "Session moved",
+    Action.SESSION_CANCELLED: "Session cancelled",
+    Action.SESSION_STARTED: "Session started",
+    Action.SESSION_NOT_STARTED: "Session could not start",
+    Action.SESSION_CLOSED: "Session closed",
+    Action.SESSION_KEPT_OPEN: "Session kept open: client not yet safe to leave",
+    Action.SESSION_SAFETY_PLAN_RECORDED: "Grounding or safety plan recorded",
+    Action.SESSION_FOLLOW_UP_RESOLVED: "Session follow-up talked through",
+    Action.CALENDAR_FEED_CREATED: "Calendar feed address made",
 }
 
 

@@ -171,6 +171,16 @@ SENTENCES: dict[Action, str] = {
     Action.GOAL_SET_ASIDE: "A client's goal was set aside",
     Action.GOAL_REOPENED: "A client's goal was reopened",
     Action.SUPERVISION_PLANNED: "You planned to take a concern to supervision",
+    Action.SESSION_SCHEDULED: "You scheduled a session with a client",
+    Action.SESSION_RESCHEDULED: "You moved a session to another time",
+    Action.SESSION_CANCELLED: "A session was cancelled",
+    Action.SESSION_STARTED: "You started a session after the pre-session checks",
+    Action.SESSION_NOT_STARTED: "A session could not start after the pre-session checks",
+    Action.SESSION_CLOSED: "You closed a session after the close-of-session check",
+    Action.SESSION_KEPT_OPEN: "You kept a session open because the client was not yet safe to leave",
+    Action.SESSION_SAFETY_PLAN_RECORDED: "You recorded how you helped a client back to safety in a session",
+    Action.SESSION_FOLLOW_UP_RESOLVED: "You talked a follow-up through with a client in a session",
+    Action.CALENDAR_FEED_CREATED: "You made a new private address for your calendar feed",
 }
 UNKNOWN_SENTENCE = "Something happened that this version of Ethos has no words for"
 
@@ -181,6 +191,7 @@ TARGET_LINKS = {
     "open_item": ("standards:open_item", "Open the item", True),
     "practice_profile": ("practice:profile", "Open your practice profile", False),
     "credential": ("practice:credentials", "Open your credentials", False),
+    "session": ("coaching:detail", "Open the session", True),
 }
 
 

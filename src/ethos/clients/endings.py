@@ -31,7 +31,7 @@ from ethos.standards.points import Point
 from ethos.standards.record_types import RecordType
 from ethos.standards.services import action, enforce, open_items_resolve_for
 
-from . import services
+from . import hooks, services
 from .models import Client, Ending, Intake, Referral, SupervisionPlan
 
 OPEN_STATUSES = (Client.Status.ACTIVE, Client.Status.PAUSED)
@@ -335,6 +335,8 @@ def _write_ending(
         },
     )
     _resolve(coach=coach, client=client, ending=ending, referrals=referrals)
+    # Other apps let go of what they planned with the client (coaching cancels future sessions).
+    hooks.released(coach=coach, client=client, ending=ending)
     return ending
 
 

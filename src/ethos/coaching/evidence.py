@@ -1,0 +1,125 @@
+"""What the sessions tell the compliance report: counts only, never a person."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from ethos.standards.evidence import Evidence, count, evidence_provider, once_per_report
+
+from .models import CloseCheck, FollowUp, SafetyPlan, Session, StartCheck
+
+
+@once_per_report
+def _sessions(coach) -> dict[str, int]:
+    """Count the coach's sessions by how they went, in one grouped query."""
+    return Session.objects.filter(coach=coach).aggregate(
+        coach_cancelled=Count(
+            "pk", filter=Q(status=Session.Status.CANCELLED, cancelled_by=Session.CancelledBy.COACH)
+        ),
+        coach_cancelled_free=Count(
+            "pk",
+            filter=Q(status=Session.Status.CANCELLED, cancelled_by=Session.CancelledBy.COACH, no_fee=True),
+        ),
+        held=Count("pk", filter=Q(status=Session.Status.CLOSED)),
+        timed=Count(
+            "pk", filter=Q(status=Session.Status.CLOSED, started_at__isnull=False, closed_at__isnull=False)
+        ),
+        unfit=Count("pk", filter=Q(no_fee_reason=Session.NoFee.COACH_UNFIT)),
+        unfit_free=Count("pk", filter=Q(no_fee_reason=Session.NoFee.COACH_UNFIT, no_fee=True)),
+        influence=Count("pk", filter=Q(no_fee_reason=Session.NoFee.CLIENT_UNDER_INFLUENCE)),
+    )
+
+
+@once_per_report
+def _start_checks(coach) -> dict[str, int]:
+    return StartCheck.objects.filter(coach=coach).aggregate(
+        total=Count("pk"), unfit=Count("pk", filter=Q(coach_fit=False))
+    )
+
+
+@evidence_provider("P2")
+def coach_cancellations(coach) -> list[Evidence]:
+    counts = _sessions(coach)
+    cancelled, free = counts["coach_cancelled"], counts["coach_cancelled_free"]
+    return [
+        Evidence(
+            f"{count(cancelled, 'session')} cancelled by you, {free} of them without a fee.",
+            attention=free < cancelled,
+            count=cancelled,
+        ),
+        Evidence(
+            f"{count(counts['timed'], 'session')} held with start and end times recorded.",
+            count=counts["timed"],
+        ),
+    ]
+
+
+@evidence_provider("P14")
+def fitness_attestations(coach) -> list[Evidence]:
+    checks, counts = _start_checks(coach), _sessions(coach)
+    return [
+        Evidence(
+            f"{count(checks['total'], 'fitness-to-practise attestation')} before a session; "
+            f"{count(counts['unfit'], 'session')} moved because you were not fit, "
+            f"{counts['unfit_free']} of them without a fee.",
+            attention=counts["unfit_free"] < counts["unfit"],
+            count=checks["total"],
+        )
+    ]
+
+
+@evidence_provider("S3")
+def presentation_checks(coach) -> list[Evidence]:
+    checks, counts = _start_checks(coach), _sessions(coach)
+    follow_ups = FollowUp.objects.filter(coach=coach).aggregate(
+        total=Count("pk"), open=Count("pk", filter=Q(resolved_at=None))
+    )
+    return [
+        Evidence(
+            f"{count(checks['total'], 'session start')} with the client's presentation checked; "
+            f"{count(counts['influence'], 'session')} not held because the client seemed "
+            "under the influence.",
+            count=checks["total"],
+        ),
+        Evidence(
+            f"{count(follow_ups['total'], 'follow-up')} put on a later session's agenda, "
+            f"{follow_ups['open']} still open.",
+            attention=bool(follow_ups["open"]),
+            count=follow_ups["total"],
+        ),
+    ]
+
+
+@evidence_provider("P6")
+def close_checks(coach) -> list[Evidence]:
+    checks = CloseCheck.objects.filter(coach=coach).aggregate(
+        sessions=Count("session", distinct=True),
+        unsafe=Count("session", distinct=True, filter=Q(leaving=CloseCheck.Leaving.UNSAFE)),
+    )
+    plans = SafetyPlan.objects.filter(coach=coach).count()
+    return [
+        Evidence(
+            f"{count(checks['sessions'], 'session')} closed with a check of how the client was leaving; "
+            f"{checks['unsafe']} kept open until the client was safe, with "
+            f"{count(plans, 'grounding or safety plan')} recorded.",
+            count=checks["sessions"],
+        )
+    ]
+
+
+@evidence_provider("S4")
+def trauma_informed_reflections(coach) -> list[Evidence]:
+    reflected = CloseCheck.objects.filter(coach=coach).aggregate(
+        sessions=Count("session", distinct=True),
+        safety=Count("session", distinct=True, filter=Q(safety_offered=True)),
+        choice=Count("session", distinct=True, filter=Q(choice_offered=True)),
+        collaboration=Count("session", distinct=True, filter=Q(collaboration_offered=True)),
+    )
+    return [
+        Evidence(
+            f"{count(reflected['sessions'], 'session')} reflected on at close: "
+            f"safety in {reflected['safety']}, choice in {reflected['choice']}, "
+            f"collaboration in {reflected['collaboration']}.",
+            count=reflected["sessions"],
+        )
+    ]

@@ -1,0 +1,217 @@
+"""Coaching sessions: the appointment, the checks at its start and close, and what they left open.
+
+Plain columns are what the agenda, the calendar feed and the rules need: times, statuses, who
+cancelled and the yes/no answers of the checks. Every word about the client (the place or link,
+reasons, what was done) is encrypted under the client's data key.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from ethos.vault.fields import EncryptedTextField
+from ethos.vault.models import VaultModel
+
+
+class SessionQuerySet(models.QuerySet):
+    def for_coach(self, coach) -> SessionQuerySet:
+        return self.filter(coach=coach)
+
+    def live(self) -> SessionQuerySet:
+        """Sessions that hold a place in the coach's diary: not cancelled."""
+        return self.exclude(status=Session.Status.CANCELLED)
+
+
+class Session(VaultModel):
+    """One appointment with a client, from scheduling to close (or cancellation)."""
+
+    class Modality(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        VIDEO = "video", "Video call"
+        PHONE = "phone", "Phone call"
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        STARTED = "started", "Under way"
+        CLOSED = "closed", "Held"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class CancelledBy(models.TextChoices):
+        COACH = "coach", "I cancelled it"
+        CLIENT = "client", "The client cancelled it"
+
+    class NoFee(models.TextChoices):
+        # P2: the client's time and money are respected whenever the cause was not theirs.
+        COACH_CANCELLED = "coach_cancelled", "Cancelled by the coach (P2)"
+        COACH_UNFIT = "coach_unfit", "The coach was not fit to practise (P14)"
+        CLIENT_UNDER_INFLUENCE = "under_influence", "Moved because the client seemed under the influence (S3)"
+        COACHING_ENDED = "coaching_ended", "Coaching was ended or paused"
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="coaching_sessions")
+    starts_at = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField()
+    # Kept with starts_at so that overlaps and the calendar read one indexed range, not arithmetic.
+    ends_at = models.DateTimeField()
+    modality = models.CharField(max_length=10, choices=Modality.choices)
+    place = EncryptedTextField(null=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    cancelled_by = models.CharField(max_length=6, choices=CancelledBy.choices, blank=True)
+    cancel_reason = EncryptedTextField(null=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    no_fee = models.BooleanField(default=False)
+    no_fee_reason = models.CharField(max_length=16, choices=NoFee.choices, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    rescheduled_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="rescheduled_to"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["coach", "starts_at"], name="session_coach_starts"),
+            models.Index(fields=["client", "starts_at"], name="session_client_starts"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(duration_minutes__gt=0), name="session_has_length"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="session_ends_after"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="cancelled") | ~models.Q(cancelled_by=""),
+                name="session_cancel_says_who",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(no_fee=False) | ~models.Q(no_fee_reason=""),
+                name="session_no_fee_says_why",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"session {self.pk}"
+
+    @property
+    def reference(self) -> str:
+        """A short reference that names no one: for the calendar feed and for talking about it."""
+        return self.pk.hex[:8].upper()
+
+    @property
+    def local_start(self) -> datetime.datetime:
+        return timezone.localtime(self.starts_at)
+
+
+class StartCheck(VaultModel):
+    """The checks before a session starts: the coach's fitness (P14), how the client presents (S3)."""
+
+    class Presentation(models.TextChoices):
+        STEADY = "steady", "Present and able to take part"
+        DISTRESSED = "distressed", "Distressed, but able to take part"
+        UNDER_INFLUENCE = "influence", "Seems affected by alcohol or drugs"
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="start_checks")
+    coach_fit = models.BooleanField()
+    presentation = models.CharField(max_length=10, choices=Presentation.choices)
+    # Whether the session started after this check (False: P14 or S3 stopped it).
+    started = models.BooleanField()
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"start check {self.pk}"
+
+
+class CloseCheck(VaultModel):
+    """How the client is leaving (P6) and the trauma-informed reflection on the session (S4)."""
+
+    class Leaving(models.TextChoices):
+        SETTLED = "settled", "Settled"
+        SOMEWHAT = "somewhat", "Somewhat activated, and safe to leave"
+        UNSAFE = "unsafe", "Significantly activated and not safe to leave"
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="close_checks")
+    leaving = models.CharField(max_length=10, choices=Leaving.choices)
+    # S4: was the client offered safety, choice and collaboration in this session?
+    safety_offered = models.BooleanField()
+    choice_offered = models.BooleanField()
+    collaboration_offered = models.BooleanField()
+    reflection = EncryptedTextField(null=True)
+    closed = models.BooleanField()
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"close check {self.pk}"
+
+
+class SafetyPlan(VaultModel):
+    """What the coach did with a client who was not safe to leave, and how it ended (P6)."""
+
+    class Outcome(models.TextChoices):
+        SAFE = "safe", "The client is now safe to leave"
+        EMERGENCY = "emergency", "Emergency help took over"
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="safety_plans")
+    # The grounding and safety-planning steps gone through, by key (GROUNDING_STEPS in services).
+    steps = models.JSONField(default=list)
+    what_was_done = EncryptedTextField()
+    risk_to_life = models.BooleanField(default=False)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"safety plan {self.pk}"
+
+
+class FollowUp(VaultModel):
+    """Something to take up with the client at a later session; open until it is talked through (S3)."""
+
+    class Kind(models.TextChoices):
+        UNDER_INFLUENCE = "influence", "Substance use before a session (S3)"
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="coaching_follow_ups")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The session that could not go ahead, and the later one where it was talked through.
+    raised_in = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="follow_ups_raised")
+    text = EncryptedTextField()
+    resolved_in = models.ForeignKey(
+        Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups_resolved"
+    )
+    resolution = EncryptedTextField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["client", "resolved_at"], name="follow_up_client_open")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(resolved_at__isnull=True) | models.Q(resolved_in__isnull=False),
+                name="follow_up_resolved_in_a_session",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"follow-up {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class CalendarFeed(models.Model):
+    """A coach's private calendar feed: only the SHA-256 of its token is kept."""
+
+    coach = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.coach_id}"

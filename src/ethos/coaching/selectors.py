@@ -1,0 +1,166 @@
+"""Read a coach's sessions: access helpers (404 for anyone else's), the agenda, the week, the feed."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from ethos.clients.models import Client
+from ethos.memo import once
+
+from .models import CalendarFeed, FollowUp, Session
+
+# Rows on one page of the agenda: only these are decrypted.
+PAGE_SIZE = 25
+# The calendar feed covers this window: enough for a phone's calendar, bounded whatever the diary.
+FEED_PAST = datetime.timedelta(days=30)
+FEED_AHEAD = datetime.timedelta(days=366)
+
+
+def get_session_for_coach(coach, pk) -> Session:
+    """Return the coach's session with this id, its client and their key; anyone else's is a 404."""
+    session = (
+        Session.objects.select_related("data_key", "client", "client__data_key")
+        .filter(coach=coach, pk=pk)
+        .first()
+    )
+    if session is None:
+        raise Http404("No such session.")
+    return session
+
+
+def get_follow_up_for_coach(coach, session: Session, pk) -> FollowUp:
+    follow_up = (
+        FollowUp.objects.select_related("data_key").filter(coach=coach, client=session.client, pk=pk).first()
+    )
+    if follow_up is None:
+        raise Http404("No such follow-up.")
+    return follow_up
+
+
+def _with_clients(sessions: QuerySet) -> QuerySet:
+    return sessions.select_related("client", "client__data_key")
+
+
+def agenda(coach, *, page: str | int | None = None) -> Page:
+    """One page of the coach's sessions from today on, soonest first, cancelled ones left out."""
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    sessions = _with_clients(
+        Session.objects.for_coach(coach).live().filter(starts_at__gte=today).order_by("starts_at", "pk")
+    )
+    return Paginator(sessions, PAGE_SIZE).get_page(page)
+
+
+@dataclass(frozen=True)
+class Day:
+    date: datetime.date
+    sessions: list[Session]
+
+    @property
+    def is_today(self) -> bool:
+        return self.date == timezone.localdate()
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    """Return the Monday of the week `day` falls in."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def week(coach, *, monday: datetime.date) -> list[Day]:
+    """The seven days from `monday`, each with its live sessions in order: one query."""
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=tz)
+    end = start + datetime.timedelta(days=7)
+    sessions = _with_clients(
+        Session.objects.for_coach(coach)
+        .live()
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .order_by("starts_at")
+    )
+    days = {monday + datetime.timedelta(days=n): [] for n in range(7)}
+    for session in sessions:
+        days[timezone.localdate(session.starts_at)].append(session)
+    return [Day(date=date, sessions=found) for date, found in days.items()]
+
+
+@once
+def sessions_of(client: Client) -> list[Session]:
+    """Every session of a client, newest first: read once for the client page's section and timeline."""
+    return list(Session.objects.filter(client=client).order_by("-starts_at"))
+
+
+@once
+def open_follow_ups_of(client: Client) -> list[FollowUp]:
+    """The client's follow-ups still waiting to be talked through, oldest first."""
+    return list(FollowUp.objects.filter(client=client, resolved_at=None).order_by("created_at"))
+
+
+def next_session_of(client: Client) -> Session | None:
+    """The client's next scheduled session: where open follow-ups go on the agenda."""
+    return (
+        Session.objects.filter(client=client, status=Session.Status.SCHEDULED, starts_at__gte=timezone.now())
+        .order_by("starts_at")
+        .first()
+    )
+
+
+def feed_for_token(token_hash: str) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(token_hash=token_hash).first()
+
+
+def feed_exists(coach) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(coach=coach).first()
+
+
+def feed_sessions(coach) -> list[tuple]:
+    """The (id, start, end) of the coach's live sessions in the feed's window; nothing decrypted."""
+    now = timezone.now()
+    return list(
+        Session.objects.for_coach(coach)
+        .live()
+        .filter(starts_at__gte=now - FEED_PAST, starts_at__lt=now + FEED_AHEAD)
+        .order_by("starts_at")
+        .values_list("pk", "starts_at", "ends_at")
+    )
+
+
+def active_clients(coach) -> list[Client]:
+    """The clients a session can be scheduled with: active ones, keys with the rows."""
+    return list(
+        Client.objects.filter(coach=coach, status=Client.Status.ACTIVE)
+        .select_related("data_key")
+        .order_by("created_at")
+    )
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """Everything the session page shows, read in a fixed number of queries."""
+
+    start_checks: list
+    close_checks: list
+    safety_plans: list
+    follow_ups: list[FollowUp]
+
+    @property
+    def kept_open(self) -> bool:
+        return bool(self.close_checks) and self.close_checks[-1].leaving == "unsafe"
+
+
+def session_record(session: Session) -> SessionRecord:
+    return SessionRecord(
+        start_checks=list(session.start_checks.order_by("checked_at")),
+        close_checks=list(session.close_checks.order_by("checked_at")),
+        safety_plans=list(session.safety_plans.order_by("recorded_at")),
+        follow_ups=list(
+            FollowUp.objects.filter(client_id=session.client_id)
+            .filter(resolved_at=None)
+            .exclude(raised_in=session)
+            .order_by("created_at")
+        ),
+    )

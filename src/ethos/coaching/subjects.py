@@ -1,0 +1,54 @@
+"""Tell the standards engine how to name a session's open items and where their records are made."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.urls import reverse
+from django.utils import timezone
+
+from ethos.standards.record_types import RecordType
+from ethos.standards.subjects import resolving_page, subject_describer
+
+from .models import Session
+
+
+def _uuids(ids) -> list[uuid.UUID]:
+    found = []
+    for value in ids:
+        try:
+            found.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return found
+
+
+@subject_describer("session")
+def describe_sessions(coach, ids) -> dict[str, tuple[str, str]]:
+    """Name a session by its client and day: one query for the sessions, their clients and keys."""
+    sessions = Session.objects.filter(coach=coach, pk__in=_uuids(ids)).select_related(
+        "client", "client__data_key"
+    )
+    return {
+        str(s.pk): (
+            f"Session with {s.client.display_name} on {timezone.localtime(s.starts_at):%d %b %Y}",
+            reverse("coaching:detail", args=[s.pk]),
+        )
+        for s in sessions
+    }
+
+
+@resolving_page(RecordType.SAFETY_PLAN)
+def safety_plan_page(item) -> str | None:
+    """The session's own page, where the grounding and safety plan is recorded (P6)."""
+    if item.subject_type != "session":
+        return None
+    return reverse("coaching:detail", args=[item.subject_id])
+
+
+@resolving_page(RecordType.INFLUENCE_FOLLOWUP)
+def follow_up_page(item) -> str | None:
+    """The session that could not go ahead: its page links to the client's next session (S3)."""
+    if item.subject_type != "session":
+        return None
+    return reverse("coaching:detail", args=[item.subject_id])

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "coaching"
+
+urlpatterns = [
+    path("sessions/", views.session_list, name="list"),
+    path("sessions/week/", views.week, name="week"),
+    path("sessions/new/", views.schedule, name="schedule"),
+    path("sessions/<uuid:pk>/", views.detail, name="detail"),
+    path("sessions/<uuid:pk>/start/", views.start, name="start"),
+    path("sessions/<uuid:pk>/close/", views.close, name="close"),
+    path("sessions/<uuid:pk>/safety/", views.safety, name="safety"),
+    path("sessions/<uuid:pk>/cancel/", views.cancel, name="cancel"),
+    path("sessions/<uuid:pk>/move/", views.reschedule, name="reschedule"),
+    path("sessions/<uuid:pk>/follow-ups/<uuid:follow_up_pk>/", views.follow_up, name="follow_up"),
+    path("sessions/calendar/", views.calendar_settings, name="calendar"),
+    # Public: the token is the credential (listed in tests/test_roles.py).
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+]

@@ -1,0 +1,186 @@
+"""The session pages: the calendar feed, another coach's 404, hostile text, bounded queries."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import icalendar
+import pytest
+from django.db import connection
+from django.test import Client as Browser
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from ethos.coaching import services
+from ethos.coaching.calendar import EVENT_TITLE
+from ethos.coaching.models import CalendarFeed, FollowUp
+from ethos.standards.engine import ActionStopped
+from tests.coaching.conftest import CANARY, PAYLOAD, REFLECTED, active_client, schedule, start, tomorrow_at
+
+pytestmark = pytest.mark.django_db
+
+
+def feed_address(coach_client) -> str:
+    page = coach_client.post(reverse("coaching:calendar")).content.decode()
+    return re.search(r'value="https?://[^/"]+(/calendar/[^"]+\.ics)"', page).group(1)
+
+
+def test_the_calendar_feed_parses_and_names_no_client(coach, robin, coach_client):
+    schedule(coach, robin, starts_at=tomorrow_at(10), place=f"{CANARY}'s flat")
+    address = feed_address(coach_client)
+    response = Browser().get(address)  # a calendar app: no sign-in, no cookies
+    assert response.status_code == 200 and response["Content-Type"] == "text/calendar"
+    body = response.content.decode()
+    assert CANARY not in body and "Quillon" not in body and "flat" not in body
+    [event] = icalendar.Calendar.from_ical(response.content).walk("VEVENT")
+    assert str(event["summary"]) == EVENT_TITLE
+    assert event.decoded("dtstart") == tomorrow_at(10)
+    assert re.fullmatch(r"Ref [0-9A-F]{8}", str(event["description"]))
+
+
+def test_the_calendar_token_is_stored_only_as_its_hash_and_rotating_stops_the_old_address(
+    coach, coach_client
+):
+    old = feed_address(coach_client)
+    token = old.removeprefix("/calendar/").removesuffix(".ics")
+    assert len(token) >= 40
+    stored = CalendarFeed.objects.get(coach=coach).token_hash
+    assert token not in stored and stored == services.token_hash(token)
+    new = feed_address(coach_client)
+    assert Browser().get(old).status_code == 404
+    assert Browser().get(new).status_code == 200
+    assert Browser().get("/calendar/guessed-token.ics").status_code == 404
+
+
+def _pages_of(session, follow_up):
+    return [
+        reverse("coaching:detail", args=[session.pk]),
+        reverse("coaching:start", args=[session.pk]),
+        reverse("coaching:close", args=[session.pk]),
+        reverse("coaching:safety", args=[session.pk]),
+        reverse("coaching:cancel", args=[session.pk]),
+        reverse("coaching:reschedule", args=[session.pk]),
+        reverse("coaching:follow_up", args=[session.pk, follow_up.pk]),
+    ]
+
+
+def test_another_coach_gets_404_on_every_session_page(coach, robin, other_client):
+    session = schedule(coach, robin)
+    with pytest.raises(ActionStopped):
+        start(coach, session, presentation="influence")
+    follow_up = FollowUp.objects.get(client=robin)
+    leaks = []
+    for url in _pages_of(session, follow_up):
+        for method in (other_client.get, other_client.post):
+            response = method(url, {"how": "x", "cancelled_by": "coach", "reason": "x"})
+            if response.status_code not in (404, 405):
+                leaks.append(f"{method.__name__} {url} -> {response.status_code}")
+    assert leaks == []
+    session.refresh_from_db()
+    assert session.status == "scheduled"
+    for url in (reverse("coaching:list"), reverse("coaching:week") + f"?start={tomorrow_at(1).date()}"):
+        assert CANARY not in other_client.get(url).content.decode()
+
+
+def test_hostile_text_survives_every_field_and_is_shown_escaped(coach, robin, coach_client):
+    session = schedule(coach, robin, place=PAYLOAD)
+    start(coach, session)
+    with pytest.raises(ActionStopped):
+        services.session_close(
+            coach=coach,
+            session=session,
+            leaving="unsafe",
+            reflection=services.Reflection(True, True, True, words=PAYLOAD),
+        )
+    services.safety_plan_record(
+        coach=coach,
+        session=session,
+        steps=["orient"],
+        what_was_done=PAYLOAD,
+        risk_to_life=True,
+        outcome="emergency",
+    )
+    later = schedule(coach, robin, starts_at=tomorrow_at(9))
+    services.session_cancel(coach=coach, session=later, cancelled_by="client", reason=PAYLOAD)
+    session.refresh_from_db()
+    later.refresh_from_db()
+    assert session.place == PAYLOAD and later.cancel_reason == PAYLOAD
+    assert (
+        session.safety_plans.get().what_was_done == PAYLOAD
+        and session.close_checks.get().reflection == PAYLOAD
+    )
+    for shown in (session, later):
+        page = coach_client.get(reverse("coaching:detail", args=[shown.pk])).content.decode()
+        assert "<script>alert" not in page and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+
+
+def test_hostile_text_in_a_follow_up_conversation_is_kept_as_written(coach, robin):
+    first = schedule(coach, robin)
+    with pytest.raises(ActionStopped):
+        start(coach, first, presentation="influence")
+    services.session_cancel(coach=coach, session=first, cancelled_by="coach", reason="moved")
+    now = schedule(coach, robin)
+    start(coach, now)
+    follow_up = FollowUp.objects.get(client=robin)
+    services.follow_up_resolve(coach=coach, follow_up=follow_up, session=now, how=PAYLOAD)
+    follow_up.refresh_from_db()
+    assert follow_up.resolution == PAYLOAD
+
+
+def _diary(coach, count: int):
+    """`count` sessions tomorrow, back to back, over up to three clients."""
+    clients = [active_client(coach, name=f"Client {n}") for n in range(min(count, 3))]
+    first = tomorrow_at(1)
+    for n in range(count):
+        schedule(
+            coach, clients[n % len(clients)], starts_at=first + datetime.timedelta(minutes=15 * n), minutes=15
+        )
+    return clients[0]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        lambda client: reverse("coaching:list"),
+        lambda client: reverse("coaching:week") + f"?start={tomorrow_at(1).date()}",
+        lambda client: reverse("clients:detail", args=[client.pk]),
+    ],
+    ids=["agenda", "week", "client page"],
+)
+def test_session_pages_read_the_same_number_of_queries_for_1_and_50_sessions(
+    coach, vault, coach_client, other_coach, page
+):
+    from ethos.vault.context import unlocked
+    from tests.conftest import make_coach, open_vault, sign_in_browser
+
+    client = _diary(coach, 1)
+    url = page(client)
+    coach_client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert coach_client.get(url).status_code == 200
+
+    busy = make_coach(name="Busy Coach")
+    with unlocked(open_vault(busy)):
+        busy_client = _diary(busy, 50)
+    browser = sign_in_browser(Browser(), busy)
+    url = page(busy_client)
+    browser.get(url)
+    with CaptureQueriesContext(connection) as fifty:
+        body = browser.get(url).content.decode()
+    assert len(fifty.captured_queries) == len(one.captured_queries)
+    assert "Client 2" in body or "Session" in body
+
+
+def test_the_week_has_seven_days_and_a_session_links_to_its_page(coach, robin, coach_client):
+    session = schedule(coach, robin, starts_at=tomorrow_at(14))
+    page = coach_client.get(reverse("coaching:week") + f"?start={tomorrow_at(1).date()}").content.decode()
+    assert page.count('class="week__day') == 7
+    assert reverse("coaching:detail", args=[session.pk]) in page and CANARY in page
+
+
+def test_a_closed_session_shows_its_checks(coach, session, coach_client):
+    start(coach, session)
+    services.session_close(coach=coach, session=session, leaving="settled", reflection=REFLECTED)
+    page = coach_client.get(reverse("coaching:detail", args=[session.pk])).content.decode()
+    assert "at close: settled" in page and "Held" in page

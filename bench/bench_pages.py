@@ -177,6 +177,10 @@ PAGES = (
     Page("compliance", target=10.0, flat=True),
     Page("compliance json", target=10.0, flat=True),
     Page("compliance pdf", target=10.0, flat=True),
+    Page("sessions: agenda"),
+    Page("sessions: week"),
+    Page("session page"),
+    Page("calendar feed", note="the public .ics address; the token is the credential"),
     Page("ethics desk"),
     Page("referral directory"),
     Page("practice"),
@@ -195,6 +199,8 @@ class Practice:
     search: str = ""
     # The checkpoint the coach's browser kept from the day before: the log has grown since.
     kept_checkpoint: str = ""
+    session_id: str = ""
+    feed_token: str = ""
     events: int = 0
     seed_seconds: float = 0.0
     sign_in_ms: list[float] = field(default_factory=list)
@@ -235,6 +241,10 @@ def address(page: str, practice: Practice) -> str:
         "compliance": lambda: reverse("standards:compliance"),
         "compliance json": lambda: reverse("standards:compliance_export", args=["json"]),
         "compliance pdf": lambda: reverse("standards:compliance_export", args=["pdf"]),
+        "sessions: agenda": lambda: reverse("coaching:list"),
+        "sessions: week": lambda: reverse("coaching:week"),
+        "session page": lambda: reverse("coaching:detail", args=[practice.session_id]),
+        "calendar feed": lambda: reverse("coaching:calendar_feed", args=[practice.feed_token]),
         "ethics desk": lambda: reverse("standards:ask"),
         "referral directory": lambda: reverse("referrals:list"),
         "practice": lambda: reverse("practice:home"),
@@ -254,6 +264,8 @@ def seed(size: int, *, goals: bool = True) -> Practice:
     from ethos.clients import goals as goal_services
     from ethos.clients import services as clients
     from ethos.clients.models import Client, Goal
+    from ethos.coaching import services as coaching
+    from ethos.coaching.models import Session
     from ethos.standards.engine import ActionStopped
     from ethos.vault.context import unlocked
 
@@ -272,6 +284,7 @@ def seed(size: int, *, goals: bool = True) -> Practice:
         "substance_uncontrolled": False,
         "current_treatment": False,
     }
+    booked = []
     with unlocked(created.vault):
         first_active = None
         for number in range(size):
@@ -299,6 +312,20 @@ def seed(size: int, *, goals: bool = True) -> Practice:
             if client.status != Client.Status.ACTIVE:
                 continue
             first_active = first_active or client
+            # One session booked ahead for every active client, each in its own slot.
+            slot = len(booked)
+            day = today + datetime.timedelta(days=1 + slot // 8)
+            starts = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9 + slot % 8)))
+            booked.append(
+                coaching.session_schedule(
+                    coach=coach,
+                    client=client,
+                    starts_at=starts,
+                    duration_minutes=50,
+                    modality=Session.Modality.VIDEO,
+                    place="",
+                )
+            )
             if not goals:
                 continue
             for words in rng.sample(GOAL_WORDS, GOALS_PER_CLIENT):
@@ -310,6 +337,9 @@ def seed(size: int, *, goals: bool = True) -> Practice:
                     goal_services.goal_progress_add(
                         coach=coach, goal=goal, recorded_on=today, score=rng.randint(0, 10)
                     )
+        practice.feed_token = coaching.calendar_feed_rotate(coach=coach)
+        if booked:
+            practice.session_id = str(booked[0].pk)
         if first_active is not None:
             practice.client_id = str(first_active.pk)
             practice.goal_id = str(

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
+from django.utils import timezone
 
 from ethos.accounts.models import User
 from ethos.clients import goals, services
 from ethos.clients.models import Goal
+from ethos.coaching import services as coaching
+from ethos.coaching.models import Session
 from ethos.practice import services as practice
 from ethos.referrals import services as directory
 from ethos.referrals.models import Resource
@@ -76,6 +81,23 @@ def practice_with_clients():
         declined = intake(
             coach, name=DECLINED_NAME, age=DECLINED_AGE, suicidal_thoughts=True, intent_or_plan=True
         ).client
+        now = timezone.now()
+        today = coaching.session_schedule(
+            coach=coach,
+            client=sam,
+            starts_at=now - datetime.timedelta(minutes=5),
+            duration_minutes=50,
+            modality=Session.Modality.IN_PERSON,
+            place="Room 2",
+        )
+        tomorrow = coaching.session_schedule(
+            coach=coach,
+            client=sam,
+            starts_at=now + datetime.timedelta(days=1),
+            duration_minutes=50,
+            modality=Session.Modality.VIDEO,
+            place="",
+        )
     pages = {
         "dashboard": reverse("home"),
         "client list": reverse("clients:list"),
@@ -107,6 +129,13 @@ def practice_with_clients():
         "vetting form": reverse("referrals:vet", args=[resource.pk]),
         "two-step set-up": reverse("accounts:two_factor_setup"),
         "passphrase change": reverse("accounts:passphrase_change"),
+        "sessions: agenda": reverse("coaching:list"),
+        "sessions: week": reverse("coaching:week"),
+        "sessions: schedule form": reverse("coaching:schedule"),
+        "session page, checks before it starts": reverse("coaching:detail", args=[today.pk]),
+        "session: cancel form": reverse("coaching:cancel", args=[tomorrow.pk]),
+        "session: move form": reverse("coaching:reschedule", args=[tomorrow.pk]),
+        "sessions: calendar feed settings": reverse("coaching:calendar"),
     }
     with unlocked(open_vault(coach)):
         make_credential(coach=coach, areas=["grief-and-loss"])

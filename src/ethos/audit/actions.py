@@ -81,6 +81,11 @@ class Action(StrEnum):
     SESSION_SAFETY_PLAN_RECORDED = "session.safety_plan_recorded"
     SESSION_FOLLOW_UP_RESOLVED = "session.follow_up_resolved"
     CALENDAR_FEED_CREATED = "calendar.feed_created"
+    NOTE_SAVED = "note.saved"
+    NOTE_SIGNED = "note.signed"
+    NOTE_ADDENDUM_ADDED = "note.addendum_added"
+    NOTE_FINDING_NOT_APPLICABLE = "note.finding_not_applicable"
+    NOTE_SCOPE_REVIEWED = "note.scope_reviewed"
 
     @property
     def label(self) -> str:
@@ -149,6 +154,11 @@ _LABELS = {
     Action.SESSION_SAFETY_PLAN_RECORDED: "Grounding or safety plan recorded",
     Action.SESSION_FOLLOW_UP_RESOLVED: "Session follow-up talked through",
     Action.CALENDAR_FEED_CREATED: "Calendar feed address made",
+    Action.NOTE_SAVED: "Session note saved",
+    Action.NOTE_SIGNED: "Session note signed",
+    Action.NOTE_ADDENDUM_ADDED: "Addendum added to a signed note",
+    Action.NOTE_FINDING_NOT_APPLICABLE: "Note finding marked not applicable",
+    Action.NOTE_SCOPE_REVIEWED: "Scope review recorded from a note",
 }
 
 

@@ -181,6 +181,11 @@ SENTENCES: dict[Action, str] = {
     Action.SESSION_SAFETY_PLAN_RECORDED: "You recorded how you helped a client back to safety in a session",
     Action.SESSION_FOLLOW_UP_RESOLVED: "You talked a follow-up through with a client in a session",
     Action.CALENDAR_FEED_CREATED: "You made a new private address for your calendar feed",
+    Action.NOTE_SAVED: "You saved a session note",
+    Action.NOTE_SIGNED: "You signed a session note",
+    Action.NOTE_ADDENDUM_ADDED: "You added a dated addendum to a signed session note",
+    Action.NOTE_FINDING_NOT_APPLICABLE: "You recorded why a note checker finding does not apply",
+    Action.NOTE_SCOPE_REVIEWED: "You recorded a scope review after risk came up in a session note",
 }
 UNKNOWN_SENTENCE = "Something happened that this version of Ethos has no words for"
 

@@ -6,7 +6,17 @@ from django.db.models import Count, Q
 
 from ethos.standards.evidence import Evidence, count, evidence_provider, once_per_report
 
-from .models import CloseCheck, FollowUp, SafetyPlan, Session, StartCheck
+from .models import (
+    Addendum,
+    CloseCheck,
+    FollowUp,
+    NotApplicable,
+    NoteVersion,
+    SafetyPlan,
+    Session,
+    SessionNote,
+    StartCheck,
+)
 
 
 @once_per_report
@@ -121,5 +131,51 @@ def trauma_informed_reflections(coach) -> list[Evidence]:
             f"safety in {reflected['safety']}, choice in {reflected['choice']}, "
             f"collaboration in {reflected['collaboration']}.",
             count=reflected["sessions"],
+        )
+    ]
+
+
+# -- Session notes (C2, and the checker's clauses) ----------------------------------------------
+
+
+@evidence_provider("C2")
+def session_notes(coach) -> list[Evidence]:
+    counts = SessionNote.objects.filter(coach=coach).aggregate(
+        total=Count("pk"),
+        signed=Count("pk", filter=Q(signed_at__isnull=False)),
+        late=Count("pk", filter=Q(late=True)),
+    )
+    versions = NoteVersion.objects.filter(coach=coach).count()
+    addenda = Addendum.objects.filter(coach=coach).count()
+    return [
+        Evidence(
+            f"{count(counts['total'], 'session note')}, {counts['signed']} signed, "
+            f"{counts['late']} written late; {count(versions, 'saved version')} and "
+            f"{count(addenda, 'addendum', 'addenda')} kept, none changed.",
+            count=counts["total"],
+        )
+    ]
+
+
+@evidence_provider("C2")
+def findings_not_applicable(coach) -> list[Evidence]:
+    """Checker findings the coach marked not applicable, by clause: counted under accurate records.
+
+    Kept under C2 rather than each finding's clause, so that a clause the report does not track
+    yet (S7, P7 ...) does not start to look tracked because of this count alone.
+    """
+    rows = (
+        NotApplicable.objects.filter(coach=coach).values("clause").annotate(n=Count("pk")).order_by("clause")
+    )
+    by_clause = {row["clause"]: row["n"] for row in rows}
+    total = sum(by_clause.values())
+    if not total:
+        return []
+    detail = ", ".join(f"{clause}: {n}" for clause, n in by_clause.items())
+    return [
+        Evidence(
+            f"{count(total, 'checker finding')} marked not applicable in notes, "
+            f"each with a reason ({detail}); none of them closed a possible disclosure or risk.",
+            count=total,
         )
     ]

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from ethos.vault.fields import EncryptedTextField
+from ethos.vault.fields import EncryptedJSONField, EncryptedTextField
 from ethos.vault.models import VaultModel
 
 
@@ -215,3 +215,136 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"calendar feed of {self.coach_id}"
+
+
+# -- Session notes (C2, S4) -------------------------------------------------------------------
+
+NOTE_APPEND_ONLY = "Note versions and addenda are kept as written: they cannot be changed or deleted."
+
+
+class NoteAppendOnlyError(Exception):
+    """A kept note version or addendum was about to be changed or deleted."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise NoteAppendOnlyError(NOTE_APPEND_ONLY)
+
+    def delete(self):
+        raise NoteAppendOnlyError(NOTE_APPEND_ONLY)
+
+
+class AppendOnlyVaultModel(VaultModel):
+    """A row written once and never changed or removed (like the audit log)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise NoteAppendOnlyError(NOTE_APPEND_ONLY)
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise NoteAppendOnlyError(NOTE_APPEND_ONLY)
+
+
+class SessionNote(VaultModel):
+    """The note of one started session: its current draft or signed text, in encrypted sections.
+
+    `version` counts the saves: a save names the version it started from and is refused when
+    another save came first (two tabs). Every saved text is kept as a NoteVersion.
+    """
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="coaching_notes")
+    session = models.OneToOneField(Session, on_delete=models.PROTECT, related_name="note")
+    # {section key: text}, the keys of NOTE_SECTIONS in coaching.notes.
+    sections = EncryptedJSONField()
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    saved_at = models.DateTimeField(default=timezone.now)
+    # First written more than a day after the session ended (C2: accurate records say so).
+    late = models.BooleanField(default=False)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    # The clauses the checker raised at the last enforced save, to enforce again only on a change.
+    flagged = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="note_version_from_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"note {self.pk}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+
+class NoteVersion(AppendOnlyVaultModel):
+    """One saved text of a note, exactly as it was saved: never changed, never removed."""
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    sections = EncryptedJSONField()
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["note", "number"], name="note_version_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"version {self.number} of note {self.note_id}"
+
+
+class Addendum(AppendOnlyVaultModel):
+    """A dated addition to a signed note, with the reason for it; the signed text stays as it was."""
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="addenda")
+    reason = EncryptedTextField()
+    text = EncryptedTextField()
+    written_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"addendum {self.pk}"
+
+
+class NotApplicable(AppendOnlyVaultModel):
+    """The coach's reason why a checker finding does not apply; it never closes C3 or S2."""
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="not_applicable")
+    clause = models.CharField(max_length=4)
+    sentence = EncryptedTextField()
+    reason = EncryptedTextField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.clause} not applicable on {self.note_id}"
+
+
+class ScopeReview(AppendOnlyVaultModel):
+    """A scope review after risk showed in a note (S1, S2): can coaching safely go on?"""
+
+    class Outcome(models.TextChoices):
+        CONTINUE = "continue", "Coaching can safely go on"
+        REFER = "refer", "The client needs another service: I am referring them"
+        PAUSE = "pause", "Coaching pauses while the client is cared for elsewhere"
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="scope_reviews")
+    clause = models.CharField(max_length=4)
+    considered = EncryptedTextField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.clause} scope review of {self.note_id}"

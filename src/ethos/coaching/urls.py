@@ -19,3 +19,13 @@ urlpatterns = [
     # Public: the token is the credential (listed in tests/test_roles.py).
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
 ]
+
+from . import note_views  # noqa: E402
+
+urlpatterns += [
+    path("sessions/<uuid:pk>/note/edit/", note_views.note_edit, name="note_edit"),
+    path("sessions/<uuid:pk>/note/", note_views.note_detail, name="note"),
+    path("sessions/<uuid:pk>/note/versions/<int:number>/", note_views.note_version, name="note_version"),
+    path("sessions/<uuid:pk>/note/sign/", note_views.note_sign, name="note_sign"),
+    path("sessions/<uuid:pk>/note/addenda/", note_views.note_addendum, name="note_addendum"),
+]

@@ -1,0 +1,66 @@
+"""The note pages: autosave and its stale refusal, findings beside their sentence, 404s, queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from ethos.coaching import notes
+from tests.coaching.conftest import PAYLOAD, start
+from tests.coaching.test_notes import DIAGNOSIS, save
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def started(coach, session):
+    return start(coach, session)
+
+
+def post(browser, session, version, htmx=True, **text):
+    data = {"version": version, **{key: text.get(key, "") for key in notes.NOTE_SECTIONS}}
+    headers = {"HX-Request": "true"} if htmx else {}
+    return browser.post(reverse("coaching:note_edit", args=[session.pk]), data, headers=headers)
+
+
+def test_it_autosaves_and_shows_the_finding_next_to_its_sentence(coach_client, started):
+    page = post(coach_client, started, 0, worked_on=f"We met. {DIAGNOSIS}").content.decode()
+    assert "Saved at" in page and 'name="version" value="1"' in page
+    assert f"<blockquote>{DIAGNOSIS}</blockquote>" in page and "<strong>S7</strong>" in page
+
+
+def test_a_stale_autosave_is_refused_and_its_text_shown(coach, coach_client, started):
+    save(coach, started, focus="first")
+    save(coach, started, version=1, focus="second")
+    page = post(coach_client, started, 1, focus="my stale words").content.decode()
+    assert "changed in another tab or window" in page and "my stale words" in page
+    assert notes.note_of(started).sections["focus"] == "second"
+
+
+def test_hostile_text_is_shown_escaped(coach, coach_client, started):
+    save(coach, started, focus=PAYLOAD)
+    page = coach_client.get(reverse("coaching:note", args=[started.pk])).content.decode()
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+
+
+def test_another_coach_gets_404_on_every_note_page(coach, started, other_client):
+    save(coach, started, focus="x")
+    urls = [
+        reverse(name, args=[started.pk])
+        for name in ("coaching:note_edit", "coaching:note", "coaching:note_sign", "coaching:note_addendum")
+    ] + [reverse("coaching:note_version", args=[started.pk, 1])]
+    for url in urls:
+        for method in (other_client.get, other_client.post):
+            assert method(url, {"version": 1, "focus": "y"}).status_code in (404, 405), url
+    assert notes.note_of(started).sections["focus"] == "x"
+
+
+@pytest.mark.parametrize("versions", [1, 30])
+def test_the_note_page_reads_in_bounded_queries(
+    coach, coach_client, started, versions, django_assert_max_num_queries
+):
+    for number in range(versions):
+        save(coach, started, version=number, focus=f"text {number}")
+    with django_assert_max_num_queries(30):
+        page = coach_client.get(reverse("coaching:note", args=[started.pk]))
+    assert f"Version {versions}</a>" in page.content.decode()

@@ -372,6 +372,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# P2: a session the coach starts more than this many minutes late, or closes more than this many
+# minutes before its end, costs the client nothing.
+ETHOS_LATE_START_MINUTES = env_int("ETHOS_LATE_START_MINUTES", 10, minimum=1, maximum=120)
+ETHOS_CUT_SHORT_MINUTES = env_int("ETHOS_CUT_SHORT_MINUTES", 10, minimum=1, maximum=120)
+
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 LOGGING = {

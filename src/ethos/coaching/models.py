@@ -50,6 +50,8 @@ class Session(VaultModel):
         COACH_UNFIT = "coach_unfit", "The coach was not fit to practise (P14)"
         CLIENT_UNDER_INFLUENCE = "under_influence", "Moved because the client seemed under the influence (S3)"
         COACHING_ENDED = "coaching_ended", "Coaching was ended or paused"
+        COACH_LATE = "coach_late", "Started late by the coach (P2)"
+        CUT_SHORT = "cut_short", "Cut short by the coach (P2)"
 
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="coaching_sessions")

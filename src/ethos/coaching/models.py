@@ -109,6 +109,16 @@ class Session(VaultModel):
         return timezone.localtime(self.starts_at)
 
 
+class Reminder(models.Model):
+    """The one reminder email a coach was sent about a session: its row is what makes it once."""
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="reminder")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"reminder for session {self.session_id}"
+
+
 class StartCheck(VaultModel):
     """The checks before a session starts: the coach's fitness (P14), how the client presents (S3)."""
 

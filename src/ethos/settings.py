@@ -184,6 +184,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "django_tasks",
+    "django_tasks_db",
     "ethos.accounts",
     "ethos.vault",
     "ethos.audit",
@@ -371,6 +373,39 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Email: only reminders to the coach for now, and they name no client. The console backend
+# prints them where `ethos run` logs; SMTP sends them through the practice's own mail server.
+ETHOS_EMAIL = env_choice("ETHOS_EMAIL", "console", ("console", "smtp"))
+EMAIL_BACKEND = f"django.core.mail.backends.{ETHOS_EMAIL}.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("ETHOS_EMAIL_FROM", "Ethos <ethos@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env_int("ETHOS_EMAIL_TIMEOUT", 20, minimum=1, maximum=300)
+if ETHOS_EMAIL == "smtp":
+    EMAIL_HOST = env_str("ETHOS_EMAIL_HOST")
+    if EMAIL_HOST is None:
+        raise ImproperlyConfigured("ETHOS_EMAIL_HOST must be set when ETHOS_EMAIL is smtp.")
+    EMAIL_PORT = env_int("ETHOS_EMAIL_PORT", 587, minimum=1, maximum=65535)
+    EMAIL_HOST_USER = env_str("ETHOS_EMAIL_USER", "")
+    # A secret: from the environment only, never defaulted to anything but "no password".
+    EMAIL_HOST_PASSWORD = env_str("ETHOS_EMAIL_PASSWORD", "")
+    # starttls (port 587) or tls (port 465, TLS from the first byte); plain text only when asked.
+    _email_security = env_choice("ETHOS_EMAIL_SECURITY", "starttls", ("starttls", "tls", "none"))
+    if PRODUCTION and _email_security == "none":
+        raise ImproperlyConfigured("ETHOS_EMAIL_SECURITY cannot be none when ETHOS_ENV is production.")
+    EMAIL_USE_TLS = _email_security == "starttls"
+    EMAIL_USE_SSL = _email_security == "tls"
+
+# Background jobs (reminders) go through django-tasks' database backend: the queue is a table in
+# Ethos's own database, so there is no broker to run. `ethos worker` runs them (see the README).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Hours before a session that the coach's reminder goes out; 0 sends none.
+ETHOS_REMINDER_HOURS = env_int("ETHOS_REMINDER_HOURS", 24, minimum=0, maximum=24 * 7)
+
+# P2: a session the coach starts more than this many minutes late, or closes more than this many
+# minutes before its end, costs the client nothing.
+ETHOS_LATE_START_MINUTES = env_int("ETHOS_LATE_START_MINUTES", 10, minimum=1, maximum=120)
+ETHOS_CUT_SHORT_MINUTES = env_int("ETHOS_CUT_SHORT_MINUTES", 10, minimum=1, maximum=120)
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from ethos.accounts.models import User
 from ethos.accounts.views import first_run
 from ethos.clients.models import Intake
+from ethos.coaching.contributions import coach_day
 from ethos.practice.models import CompetenceArea, PracticeProfile
 from ethos.referrals.models import Resource
 
@@ -76,7 +77,13 @@ def home(request: HttpRequest) -> HttpResponse:
         # Clients and association staff have no pages of their own in this version yet.
         return render(request, "home_signed_in.html", {"person": request.user})
     steps = setup_steps(request.user)
-    context = {"coach": request.user, "setup_steps": steps, "setup_done": all(step.done for step in steps)}
+    context = {
+        "coach": request.user,
+        "setup_steps": steps,
+        "setup_done": all(step.done for step in steps),
+        # The project top may read the apps directly (tests/test_layers.py); two queries.
+        "day": coach_day(request.user),
+    }
     return render(request, "dashboard.html", context)
 
 

@@ -1,13 +1,16 @@
-"""What coaching puts on the client page and timeline, through the clients registry."""
+"""What coaching puts on other pages: the client page and timeline (registry), the coach's day."""
 
 from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
 
 from django.utils import timezone
 
 from ethos.clients.models import Client
 from ethos.clients.pages import TimelineEntry, client_section, timeline_source
 
-from .models import Session
+from .models import FollowUp, Session
 from .selectors import open_follow_ups_of, sessions_of
 
 # How many upcoming sessions the client page lists; the agenda has the rest.
@@ -52,3 +55,41 @@ def session_entries(client: Client) -> list[TimelineEntry]:
                 )
             )
     return entries
+
+
+# -- The coach's day on the dashboard (read by ethos.views) -------------------------------------
+
+# How many open follow-ups the dashboard lists; the client pages have every one.
+FOLLOW_UPS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class CoachDay:
+    """Today's live sessions and the follow-ups still waiting, for the dashboard."""
+
+    sessions: list[Session]
+    follow_ups: list[FollowUp]
+    more_follow_ups: bool
+
+
+def coach_day(coach, *, day: datetime.date | None = None) -> CoachDay:
+    """Read the coach's day in two queries, clients and their keys with the rows, however full."""
+    day = day or timezone.localdate()
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+    sessions = (
+        Session.objects.for_coach(coach)
+        .live()
+        .filter(starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1))
+        .select_related("client", "client__data_key")
+        .order_by("starts_at", "pk")
+    )
+    follow_ups = list(
+        FollowUp.objects.filter(coach=coach, resolved_at=None)
+        .select_related("data_key", "client", "client__data_key")
+        .order_by("created_at")[: FOLLOW_UPS_SHOWN + 1]
+    )
+    return CoachDay(
+        sessions=list(sessions),
+        follow_ups=follow_ups[:FOLLOW_UPS_SHOWN],
+        more_follow_ups=len(follow_ups) > FOLLOW_UPS_SHOWN,
+    )

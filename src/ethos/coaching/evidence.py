@@ -37,6 +37,8 @@ def _sessions(coach) -> dict[str, int]:
         unfit=Count("pk", filter=Q(no_fee_reason=Session.NoFee.COACH_UNFIT)),
         unfit_free=Count("pk", filter=Q(no_fee_reason=Session.NoFee.COACH_UNFIT, no_fee=True)),
         influence=Count("pk", filter=Q(no_fee_reason=Session.NoFee.CLIENT_UNDER_INFLUENCE)),
+        late=Count("pk", filter=Q(no_fee_reason=Session.NoFee.COACH_LATE)),
+        cut_short=Count("pk", filter=Q(no_fee_reason=Session.NoFee.CUT_SHORT)),
     )
 
 
@@ -60,6 +62,12 @@ def coach_cancellations(coach) -> list[Evidence]:
         Evidence(
             f"{count(counts['timed'], 'session')} held with start and end times recorded.",
             count=counts["timed"],
+        ),
+        # Every late start and cut-short session is free by construction; the row shows how many.
+        Evidence(
+            f"{count(counts['late'], 'session')} started late by you and "
+            f"{counts['cut_short']} cut short by you, all without a fee.",
+            count=counts["late"] + counts["cut_short"],
         ),
     ]
 

@@ -50,6 +50,8 @@ class Session(VaultModel):
         COACH_UNFIT = "coach_unfit", "The coach was not fit to practise (P14)"
         CLIENT_UNDER_INFLUENCE = "under_influence", "Moved because the client seemed under the influence (S3)"
         COACHING_ENDED = "coaching_ended", "Coaching was ended or paused"
+        COACH_LATE = "coach_late", "Started late by the coach (P2)"
+        CUT_SHORT = "cut_short", "Cut short by the coach (P2)"
 
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="coaching_sessions")
@@ -105,6 +107,16 @@ class Session(VaultModel):
     @property
     def local_start(self) -> datetime.datetime:
         return timezone.localtime(self.starts_at)
+
+
+class Reminder(models.Model):
+    """The one reminder email a coach was sent about a session: its row is what makes it once."""
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="reminder")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"reminder for session {self.session_id}"
 
 
 class StartCheck(VaultModel):

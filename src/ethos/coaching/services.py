@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -272,21 +273,42 @@ def session_start(*, coach, session: Session, coach_fit: bool, presentation: str
             _start_check(
                 coach=coach, session=session, coach_fit=coach_fit, presentation=presentation, started=True
             )
+            minutes_late = max(0, int((now - session.starts_at).total_seconds() // 60))
             session.status = Session.Status.STARTED
             session.started_at = now
-            session.save(update_fields=["status", "started_at"])
+            # P2: the client's time is respected; a late start by the coach is not charged for.
+            late = _no_fee_unless_already(session, Session.NoFee.COACH_LATE, late_start(minutes_late))
+            session.save(update_fields=["status", "started_at", "no_fee", "no_fee_reason"])
             audit_append(
                 coach=coach,
                 action=Action.SESSION_STARTED,
                 target_type="session",
                 target_id=str(session.pk),
-                clauses=["P14", "S3"],
-                details={"minutes_late": max(0, int((now - session.starts_at).total_seconds() // 60))},
+                clauses=["P14", "S3", "P2"] if late else ["P14", "S3"],
+                details={"minutes_late": minutes_late, "no_fee_reason": session.no_fee_reason},
             )
     except ActionStopped:
         _not_started(coach=coach, session=session, coach_fit=coach_fit, presentation=presentation)
         raise
     return session
+
+
+def late_start(minutes_late: int) -> bool:
+    """Whether a start this many minutes after the booked time is the coach's late start (P2)."""
+    return minutes_late > settings.ETHOS_LATE_START_MINUTES
+
+
+def cut_short(session: Session, closed_at: datetime.datetime) -> bool:
+    """Whether closing at this time ends the session early enough to count as cut short (P2)."""
+    return closed_at < session.ends_at - datetime.timedelta(minutes=settings.ETHOS_CUT_SHORT_MINUTES)
+
+
+def _no_fee_unless_already(session: Session, reason: str, applies: bool) -> bool:
+    """Mark the session free for this P2 reason when it applies and no earlier reason already did."""
+    if not applies or session.no_fee:
+        return False
+    session.no_fee, session.no_fee_reason = True, reason
+    return True
 
 
 def _start_check(*, coach, session: Session, coach_fit: bool, presentation: str, started: bool) -> StartCheck:
@@ -447,14 +469,16 @@ def _close_check(
 def _close(*, coach, session: Session, how: str) -> None:
     session.status = Session.Status.CLOSED
     session.closed_at = timezone.now()
-    session.save(update_fields=["status", "closed_at"])
+    # P2: a session the coach ends well before its booked end is not charged for.
+    short = _no_fee_unless_already(session, Session.NoFee.CUT_SHORT, cut_short(session, session.closed_at))
+    session.save(update_fields=["status", "closed_at", "no_fee", "no_fee_reason"])
     audit_append(
         coach=coach,
         action=Action.SESSION_CLOSED,
         target_type="session",
         target_id=str(session.pk),
-        clauses=["P6", "S4"],
-        details={"leaving": how},
+        clauses=["P6", "S4", "P2"] if short else ["P6", "S4"],
+        details={"leaving": how, "no_fee_reason": session.no_fee_reason},
     )
 
 

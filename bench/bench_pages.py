@@ -180,6 +180,8 @@ PAGES = (
     Page("sessions: agenda"),
     Page("sessions: week"),
     Page("session page"),
+    Page("session note"),
+    Page("session note: writing"),
     Page("calendar feed", note="the public .ics address; the token is the credential"),
     Page("ethics desk"),
     Page("referral directory"),
@@ -200,6 +202,7 @@ class Practice:
     # The checkpoint the coach's browser kept from the day before: the log has grown since.
     kept_checkpoint: str = ""
     session_id: str = ""
+    note_session_id: str = ""
     feed_token: str = ""
     events: int = 0
     seed_seconds: float = 0.0
@@ -244,6 +247,8 @@ def address(page: str, practice: Practice) -> str:
         "sessions: agenda": lambda: reverse("coaching:list"),
         "sessions: week": lambda: reverse("coaching:week"),
         "session page": lambda: reverse("coaching:detail", args=[practice.session_id]),
+        "session note": lambda: reverse("coaching:note", args=[practice.note_session_id]),
+        "session note: writing": lambda: reverse("coaching:note_edit", args=[practice.note_session_id]),
         "calendar feed": lambda: reverse("coaching:calendar_feed", args=[practice.feed_token]),
         "ethics desk": lambda: reverse("standards:ask"),
         "referral directory": lambda: reverse("referrals:list"),
@@ -264,6 +269,7 @@ def seed(size: int, *, goals: bool = True) -> Practice:
     from ethos.clients import goals as goal_services
     from ethos.clients import services as clients
     from ethos.clients.models import Client, Goal
+    from ethos.coaching import notes
     from ethos.coaching import services as coaching
     from ethos.coaching.models import Session
     from ethos.standards.engine import ActionStopped
@@ -338,6 +344,24 @@ def seed(size: int, *, goals: bool = True) -> Practice:
                         coach=coach, goal=goal, recorded_on=today, score=rng.randint(0, 10)
                     )
         practice.feed_token = coaching.calendar_feed_rotate(coach=coach)
+        if first_active is not None:
+            # Today's session with the first client, started and with a note written.
+            now_session = coaching.session_schedule(
+                coach=coach,
+                client=first_active,
+                starts_at=timezone.now() - datetime.timedelta(minutes=5),
+                duration_minutes=50,
+                modality=Session.Modality.VIDEO,
+                place="",
+            )
+            coaching.session_start(coach=coach, session=now_session, coach_fit=True, presentation="steady")
+            notes.note_save(
+                coach=coach,
+                session=now_session,
+                sections={key: rng.choice(GOAL_WORDS) for key in notes.NOTE_SECTIONS},
+                version=0,
+            )
+            practice.note_session_id = str(now_session.pk)
         if booked:
             practice.session_id = str(booked[0].pk)
         if first_active is not None:

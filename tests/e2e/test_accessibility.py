@@ -12,6 +12,7 @@ from django.utils import timezone
 from ethos.accounts.models import User
 from ethos.clients import goals, services
 from ethos.clients.models import Goal
+from ethos.coaching import notes
 from ethos.coaching import services as coaching
 from ethos.coaching.models import Session
 from ethos.practice import services as practice
@@ -90,6 +91,13 @@ def practice_with_clients():
             modality=Session.Modality.IN_PERSON,
             place="Room 2",
         )
+        coaching.session_start(coach=coach, session=today, coach_fit=True, presentation="steady")
+        notes.note_save(
+            coach=coach,
+            session=today,
+            sections={"focus": "Sleeping through the night", "worked_on": "A wind-down routine"},
+            version=0,
+        )
         tomorrow = coaching.session_schedule(
             coach=coach,
             client=sam,
@@ -132,7 +140,10 @@ def practice_with_clients():
         "sessions: agenda": reverse("coaching:list"),
         "sessions: week": reverse("coaching:week"),
         "sessions: schedule form": reverse("coaching:schedule"),
-        "session page, checks before it starts": reverse("coaching:detail", args=[today.pk]),
+        "session page, started": reverse("coaching:detail", args=[today.pk]),
+        "session note: writing": reverse("coaching:note_edit", args=[today.pk]),
+        "session note": reverse("coaching:note", args=[today.pk]),
+        "session note: a version": reverse("coaching:note_version", args=[today.pk, 1]),
         "session: cancel form": reverse("coaching:cancel", args=[tomorrow.pk]),
         "session: move form": reverse("coaching:reschedule", args=[tomorrow.pk]),
         "sessions: calendar feed settings": reverse("coaching:calendar"),

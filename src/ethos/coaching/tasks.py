@@ -18,6 +18,7 @@ import datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
@@ -73,8 +74,11 @@ def reminder_send(*, session_id, now: datetime.datetime | None = None) -> bool:
     with transaction.atomic():
         # Plain columns only: the worker never holds a coach's key, and needs none.
         session = (
-            Session.objects.select_for_update()
-            .filter(pk=session_id, status=Session.Status.SCHEDULED, starts_at__gt=now, reminder__isnull=True)
+            # Lock the session row only (PostgreSQL refuses to lock the nullable side of a join),
+            # and ask for "no reminder yet" as a subquery rather than an outer join.
+            Session.objects.select_for_update(of=("self",))
+            .filter(pk=session_id, status=Session.Status.SCHEDULED, starts_at__gt=now)
+            .filter(~Exists(Reminder.objects.filter(session=OuterRef("pk"))))
             .values("pk", "starts_at", "duration_minutes", "coach__email")
             .first()
         )

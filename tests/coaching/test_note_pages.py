@@ -64,3 +64,17 @@ def test_the_note_page_reads_in_bounded_queries(
     with django_assert_max_num_queries(30):
         page = coach_client.get(reverse("coaching:note", args=[started.pk]))
     assert f"Version {versions}</a>" in page.content.decode()
+
+
+def test_c2_the_session_page_leads_to_its_note_as_it_stands(coach, coach_client, session, vault):
+    page = reverse("coaching:detail", args=[session.pk])
+    assert "Write the note" not in coach_client.get(page).content.decode()  # not started yet
+    start(coach, session)
+    body = coach_client.get(page).content.decode()
+    assert "Write the note" in body and reverse("coaching:note_edit", args=[session.pk]) in body
+    save(coach, session, focus="Sleeping through the night")
+    assert "Go on with the note" in coach_client.get(page).content.decode()
+    note = notes.note_of(session)
+    notes.note_sign(coach=coach, note=note, version=note.version)
+    body = coach_client.get(page).content.decode()
+    assert "Read the signed note" in body and reverse("coaching:note", args=[session.pk]) in body

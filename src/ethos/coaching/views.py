@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ethos.standards.engine import ActionStopped
 from ethos.web import apply_errors
 
-from . import calendar, selectors, services
+from . import calendar, notes, selectors, services
 from .forms import (
     CancelForm,
     CloseForm,
@@ -118,6 +118,7 @@ def _session_page(request, session, **extra) -> HttpResponse:
         "close_form": CloseForm(),
         "follow_up_form": FollowUpForm(),
         "grounding_steps": services.GROUNDING_STEPS,
+        "note": notes.note_of(session),
         **extra,
     }
     if record.kept_open and session.status == Session.Status.STARTED:

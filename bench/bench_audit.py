@@ -31,6 +31,7 @@ os.environ.pop("ETHOS_INSECURE_FAST_KDF", None)
 os.environ.pop("DATABASE_URL", None)
 
 import django  # noqa: E402
+from machine import cpu_model, load_note, percentile  # noqa: E402
 
 BATCH = 1_000
 MILESTONES = (1_000, 10_000, 50_000, 100_000)
@@ -42,28 +43,6 @@ VERIFY_TARGET_EVENTS = 100_000
 CONSISTENCY_MAX_QUERIES = 3
 CONSISTENCY_RUNS = 7
 PASSPHRASE = "bench copper lantern orchard seventy"
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
-
-
-def load_note() -> str:
-    """Other work on the machine skews the figures; say how busy it was."""
-    one, five, _ = os.getloadavg()
-    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
 
 
 def time_consistency(coach, kept: str) -> tuple[float, int, bool]:

@@ -42,6 +42,7 @@ os.environ.pop("DATABASE_URL", None)
 sys.path.insert(0, str(HERE))
 
 import django  # noqa: E402
+from machine import cpu_model, load_note, percentile  # noqa: E402
 
 PASSPHRASE = "bench copper lantern orchard seventy"
 GOALS_PER_CLIENT = 3
@@ -207,22 +208,6 @@ class Practice:
     events: int = 0
     seed_seconds: float = 0.0
     sign_in_ms: list[float] = field(default_factory=list)
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
 def address(page: str, practice: Practice) -> str:
@@ -421,11 +406,6 @@ def queries(practice: Practice, url: str, *, post: bool = False) -> int:
     with CaptureQueriesContext(connection) as captured:
         fetch(practice, url, post=post)
     return len(captured.captured_queries)
-
-
-def load_note() -> str:
-    one, five, _ = os.getloadavg()
-    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
 
 
 def main() -> int:

@@ -29,6 +29,7 @@ os.environ.pop("DATABASE_URL", None)
 os.environ.pop("ETHOS_ENV", None)
 
 import django  # noqa: E402
+from machine import load_note  # noqa: E402
 
 ROUNDS = 7
 PASSPHRASE = "bench copper lantern orchard seventy"
@@ -74,11 +75,6 @@ class Argon2Counter:
         for module, attribute, value in self._patched:
             setattr(module, attribute, value)
         self._patched.clear()
-
-
-def load_note() -> str:
-    one, five, _ = os.getloadavg()
-    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
 
 
 def main() -> int:

@@ -26,6 +26,7 @@ os.environ.pop("ETHOS_INSECURE_FAST_KDF", None)
 os.environ.pop("DATABASE_URL", None)
 
 import django  # noqa: E402
+from machine import cpu_model, load_note  # noqa: E402
 
 ROWS = 10_000
 BATCH = 500
@@ -68,17 +69,6 @@ def note_texts(count: int, seed: int = 2048) -> list[str]:
     return texts
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def median_of(fn, repeats: int = REPEATS) -> tuple[float, list[float]]:
     times = []
     for _ in range(repeats):
@@ -86,12 +76,6 @@ def median_of(fn, repeats: int = REPEATS) -> tuple[float, list[float]]:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times), times
-
-
-def load_note() -> str:
-    """Other work on the machine skews the figures; say how busy it was."""
-    one, five, _ = os.getloadavg()
-    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
 
 
 def main() -> int:

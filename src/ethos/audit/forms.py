@@ -1,6 +1,7 @@
 import functools
 
 from django import forms
+from django.utils.choices import flatten_choices
 from django.utils.safestring import SafeString
 
 from .actions import Action
@@ -38,7 +39,7 @@ class FixedChoicesSelect(forms.Select):
     """
 
     def render(self, name, value, attrs=None, renderer=None):
-        valid = value in (None, "") or any(str(value) == str(v) for v, _ in self._flat_choices())
+        valid = value in (None, "") or any(str(value) == str(v) for v, _ in flatten_choices(self.choices))
         if renderer is not None or not valid:
             return super().render(name, value, attrs, renderer)
         key = (name, value or "", tuple(sorted((attrs or {}).items())))
@@ -46,13 +47,6 @@ class FixedChoicesSelect(forms.Select):
         if html is None:
             html = _RENDERED[key] = super().render(name, value, attrs, renderer)
         return html
-
-    def _flat_choices(self):
-        for value, label in self.choices:
-            if isinstance(label, list | tuple):
-                yield from label
-            else:
-                yield value, label
 
 
 # What FixedChoicesSelect rendered, by (name, value, attributes): at most one per option.

@@ -360,3 +360,23 @@ class ScopeReview(AppendOnlyVaultModel):
 
     def __str__(self) -> str:
         return f"{self.clause} scope review of {self.note_id}"
+
+
+class BoundaryReview(AppendOnlyVaultModel):
+    """A boundary review after a note touched on contact, a relationship or money (P7, P8, P9)."""
+
+    class Outcome(models.TextChoices):
+        RESTATED = "restated", "I restated the boundary with the client"
+        DECLINED = "declined", "I declined it, or gave back what was given"
+        ENDING = "ending", "Coaching ends, with a referral to another coach I have vetted"
+        NOT_BETWEEN_US = "not_between_us", "On review, it is not about the client and me"
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="boundary_reviews")
+    clause = models.CharField(max_length=4)
+    what_happened = EncryptedTextField()
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.clause} boundary review of {self.note_id}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 
 from ethos.clients.models import Client
@@ -61,6 +62,9 @@ def session_entries(client: Client) -> list[TimelineEntry]:
 
 # How many open follow-ups the dashboard lists; the client pages have every one.
 FOLLOW_UPS_SHOWN = 10
+# A note still unsigned this long after its session is a warning on the coach's day (C2).
+SIGN_WITHIN = datetime.timedelta(hours=48)
+UNSIGNED_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -70,10 +74,23 @@ class CoachDay:
     sessions: list[Session]
     follow_ups: list[FollowUp]
     more_follow_ups: bool
+    unsigned: list[Session]
+    more_unsigned: bool
+
+
+def unsigned_after(coach, *, now: datetime.datetime | None = None):
+    """Held sessions whose note is missing or unsigned 48 hours after the session ended (C2)."""
+    cutoff = (now or timezone.now()) - SIGN_WITHIN
+    return (
+        Session.objects.for_coach(coach)
+        .filter(status__in=(Session.Status.STARTED, Session.Status.CLOSED))
+        .filter(Q(closed_at__lt=cutoff) | Q(closed_at=None, ends_at__lt=cutoff))
+        .filter(Q(note__isnull=True) | Q(note__signed_at=None))
+    )
 
 
 def coach_day(coach, *, day: datetime.date | None = None) -> CoachDay:
-    """Read the coach's day in two queries, clients and their keys with the rows, however full."""
+    """Read the coach's day in three queries, clients and their keys with the rows, however full."""
     day = day or timezone.localdate()
     start = datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
     sessions = (
@@ -88,8 +105,15 @@ def coach_day(coach, *, day: datetime.date | None = None) -> CoachDay:
         .select_related("data_key", "client", "client__data_key")
         .order_by("created_at")[: FOLLOW_UPS_SHOWN + 1]
     )
+    unsigned = list(
+        unsigned_after(coach)
+        .select_related("client", "client__data_key")
+        .order_by("starts_at", "pk")[: UNSIGNED_SHOWN + 1]
+    )
     return CoachDay(
         sessions=list(sessions),
         follow_ups=follow_ups[:FOLLOW_UPS_SHOWN],
         more_follow_ups=len(follow_ups) > FOLLOW_UPS_SHOWN,
+        unsigned=unsigned[:UNSIGNED_SHOWN],
+        more_unsigned=len(unsigned) > UNSIGNED_SHOWN,
     )

@@ -1,0 +1,106 @@
+"""Blind indexes: keyed word tokens that let the database find rows without holding their words.
+
+One place for what every blind index shares (the client-name search, the note search): folding
+text the way a coach types it, a search key derived from the unlocked account key with its own
+label, HMAC tokens of a fixed length, random padding, and the "rows holding every token" query.
+Each index keeps its own label, so the same word gives unrelated tokens in two indexes and in
+two practices. docs/security.md says what each index shows to someone holding the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterable
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.db.models import Count, QuerySet
+
+from .context import NOT_YOUR_RECORD, Vault, VaultLocked, current_vault
+
+TOKEN_BYTES = 16
+_KEY_LEN = 32
+
+# Letters that NFKD does not take apart, written the way a coach would type them without accents.
+_PLAIN = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "\u0131": "i"}  # dotless i
+)
+# A word is a run of letters or digits; an apostrophe inside it (O'Brien, don't, with a typed or
+# a typographic apostrophe) joins its parts.
+APOSTROPHE = "['\u2019\u02bc]"
+WORD = re.compile(rf"[^\W_]+(?:{APOSTROPHE}[^\W_]+)*")
+APOSTROPHES = re.compile(APOSTROPHE)
+
+
+def fold(text: str) -> str:
+    """Casefold, take accents off and write special letters plainly: "Zoë Ø" -> "zoe o"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFKC", stripped.translate(_PLAIN)).casefold()
+
+
+def joined(word: str) -> str:
+    """Return a folded word with its apostrophes taken out: "o'brien" -> "obrien"."""
+    return APOSTROPHES.sub("", word)
+
+
+class SearchKey:
+    """A coach's key for one blind index: HKDF of the account key with the index's label, never stored."""
+
+    __slots__ = ("_key", "coach_id")
+
+    # Each index names itself here; the label is part of every token, so changing it orphans them.
+    purpose = ""
+
+    def __init__(self, vault: Vault) -> None:
+        if not self.purpose:
+            raise TypeError("a search key names the index it is for (purpose)")
+        self.coach_id = vault.coach_id
+        self._key = HKDF(
+            algorithm=hashes.SHA256(),
+            length=_KEY_LEN,
+            salt=None,
+            info=f"ethos/{self.purpose}|coach={vault.coach_id}|v1".encode(),
+        ).derive(vault.account_key)
+
+    def __repr__(self) -> str:  # never show the key
+        return f"<{type(self).__name__} coach={self.coach_id}>"
+
+    def token(self, word: str) -> bytes:
+        return hmac.new(self._key, word.encode(), hashlib.sha256).digest()[:TOKEN_BYTES]
+
+    def tokens(self, words: Iterable[str]) -> list[bytes]:
+        return [self.token(word) for word in words]
+
+    @classmethod
+    def for_coach(cls, coach):
+        """Return the coach's key from the open vault; another coach's vault is refused."""
+        vault = current_vault()
+        if vault.coach_id != coach.pk:
+            raise VaultLocked(NOT_YOUR_RECORD)
+        return cls(vault)
+
+
+def padded(tokens: list[bytes], *, pad_to: int) -> list[bytes]:
+    """Return the tokens and random ones, a multiple of `pad_to` in all (at least one), shuffled."""
+    total = max(pad_to, -(-len(tokens) // pad_to) * pad_to)
+    tokens = [*tokens, *(secrets.token_bytes(TOKEN_BYTES) for _ in range(total - len(tokens)))]
+    # Rows get ids in the order they are written: shuffled, the ids do not tell the real tokens
+    # from the padding, nor which word came before which.
+    secrets.SystemRandom().shuffle(tokens)
+    return tokens
+
+
+def holding_every(rows: QuerySet, *, owner: str, tokens: list[bytes]) -> QuerySet:
+    """Return the `owner` ids among `rows` (token rows) that hold every token: one SQL subquery."""
+    return (
+        rows.filter(token__in=tokens)
+        .values(owner)
+        .annotate(found=Count("token", distinct=True))
+        .filter(found=len(set(tokens)))
+        .values(owner)
+    )

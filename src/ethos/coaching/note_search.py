@@ -234,16 +234,19 @@ class Found:
     snippet: Snippet | None
 
 
-def found_on_page(notes: list[SessionNote], query: Query) -> list[Found]:
-    """Decrypt the notes of one page (and their addenda, in one query) for their snippets."""
+def found_on_page(notes: list[SessionNote], query: Query, *, labels: dict[str, str]) -> list[Found]:
+    """Decrypt the notes of one page (and their addenda, in one query) for their snippets.
+
+    `labels` names each section, and "addendum", as the coach reads them on the page.
+    """
     addenda = _addenda_by_note(notes)
     return [
         Found(
             note=note,
             snippet=snippet(
                 [
-                    *note.sections.items(),
-                    *(("addendum", part) for a in addenda[note.pk] for part in (a.text, a.reason)),
+                    *((labels.get(key, key), text) for key, text in note.sections.items()),
+                    *((labels["addendum"], part) for a in addenda[note.pk] for part in (a.text, a.reason)),
                 ],
                 query.words,
             ),

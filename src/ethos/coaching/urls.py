@@ -29,3 +29,9 @@ urlpatterns += [
     path("sessions/<uuid:pk>/note/sign/", note_views.note_sign, name="note_sign"),
     path("sessions/<uuid:pk>/note/addenda/", note_views.note_addendum, name="note_addendum"),
 ]
+
+from . import search_views  # noqa: E402
+
+urlpatterns += [
+    path("sessions/notes/search/", search_views.note_search_page, name="note_search"),
+]

@@ -92,9 +92,13 @@ def note_texts(note: SessionNote, addenda: Iterable[Addendum]) -> list[str]:
 # -- writes --------------------------------------------------------------------------------
 
 
-def _rows(key: NoteSearchKey, note: SessionNote, addenda: Iterable[Addendum]) -> list[NoteSearchToken]:
+def _rows(key: NoteSearchKey, note: SessionNote, addenda: Iterable[Addendum]) -> list[tuple]:
     tokens = blind.padded(key.tokens(note_words(note_texts(note, addenda))), pad_to=PAD_TO)
-    return [NoteSearchToken(coach_id=note.coach_id, note_id=note.pk, token=token) for token in tokens]
+    return [(note.coach_id, note.pk, token) for token in tokens]
+
+
+def _insert(rows: list[tuple]) -> None:
+    blind.insert_rows(NoteSearchToken, ("coach", "note", "token"), rows)
 
 
 def note_tokens_write(*, coach, note: SessionNote) -> None:
@@ -106,7 +110,7 @@ def note_tokens_write(*, coach, note: SessionNote) -> None:
     addenda = list(Addendum.objects.filter(note=note).order_by("written_at")) if note.is_signed else []
     with transaction.atomic():
         NoteSearchToken.objects.filter(note=note).delete()
-        NoteSearchToken.objects.bulk_create(_rows(key, note, addenda))
+        _insert(_rows(key, note, addenda))
 
 
 def notes_without_tokens(coach) -> QuerySet[SessionNote]:
@@ -139,7 +143,7 @@ def note_tokens_backfill(*, coach) -> int:
             notes = list(notes_without_tokens(coach).filter(pk__in=batch).select_related("data_key"))
             addenda = _addenda_by_note(notes)
             rows = [row for note in notes for row in _rows(key, note, addenda[note.pk])]
-            NoteSearchToken.objects.bulk_create(rows, batch_size=1000)
+            _insert(rows)
         indexed += len(notes)
     return indexed
 

@@ -9,7 +9,6 @@ two practices. docs/security.md says what each index shows to someone holding th
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -18,7 +17,8 @@ from collections.abc import Iterable
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.db.models import Count, QuerySet
+from django.db import connections, router
+from django.db.models import Count, Model, QuerySet
 
 from .context import NOT_YOUR_RECORD, Vault, VaultLocked, current_vault
 
@@ -38,6 +38,10 @@ APOSTROPHES = re.compile(APOSTROPHE)
 
 def fold(text: str) -> str:
     """Casefold, take accents off and write special letters plainly: "Zoë Ø" -> "zoe o"."""
+    if text.isascii():
+        # Nothing to take apart: the same result, without a pass over each character (a note
+        # has thousands of them).
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return unicodedata.normalize("NFKC", stripped.translate(_PLAIN)).casefold()
@@ -71,7 +75,7 @@ class SearchKey:
         return f"<{type(self).__name__} coach={self.coach_id}>"
 
     def token(self, word: str) -> bytes:
-        return hmac.new(self._key, word.encode(), hashlib.sha256).digest()[:TOKEN_BYTES]
+        return hmac.digest(self._key, word.encode(), "sha256")[:TOKEN_BYTES]
 
     def tokens(self, words: Iterable[str]) -> list[bytes]:
         return [self.token(word) for word in words]
@@ -86,13 +90,14 @@ class SearchKey:
 
 
 def padded(tokens: list[bytes], *, pad_to: int) -> list[bytes]:
-    """Return the tokens and random ones, a multiple of `pad_to` in all (at least one), shuffled."""
-    total = max(pad_to, -(-len(tokens) // pad_to) * pad_to)
-    tokens = [*tokens, *(secrets.token_bytes(TOKEN_BYTES) for _ in range(total - len(tokens)))]
-    # Rows get ids in the order they are written: shuffled, the ids do not tell the real tokens
-    # from the padding, nor which word came before which.
-    secrets.SystemRandom().shuffle(tokens)
-    return tokens
+    """Return the tokens and random ones, a multiple of `pad_to` in all (at least one), in byte order."""
+    missing = max(pad_to, -(-len(tokens) // pad_to) * pad_to) - len(tokens)
+    noise = secrets.token_bytes(TOKEN_BYTES * missing)
+    tokens = [*tokens, *(noise[i : i + TOKEN_BYTES] for i in range(0, len(noise), TOKEN_BYTES))]
+    # Rows get ids in the order they are written. In the order of their bytes (keyed hashes and
+    # random bytes alike look random), the ids do not tell the real tokens from the padding, nor
+    # which word came before which, and no random shuffle is drawn for each of them.
+    return sorted(tokens)
 
 
 def holding_every(rows: QuerySet, *, owner: str, tokens: list[bytes]) -> QuerySet:
@@ -104,3 +109,36 @@ def holding_every(rows: QuerySet, *, owner: str, tokens: list[bytes]) -> QuerySe
         .filter(found=len(set(tokens)))
         .values(owner)
     )
+
+
+def insert_rows(model: type[Model], fields: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert token rows (values in the order of `fields`) with one executemany.
+
+    An index is written in bulk: a backfill of 20,000 notes is two and a half million rows. The
+    ORM's bulk_create builds a model object and compiles every field of every row, which took
+    minutes for that; this prepares each value with its field (as bulk_create would) and sends
+    the rows in one statement, in the caller's transaction.
+    """
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    columns = [model._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    # Only the model's own table and column names, quoted, go into the text; values are parameters.
+    sql = "INSERT INTO {table} ({columns}) VALUES ({values})".format(  # noqa: S608
+        table=quote(model._meta.db_table),
+        columns=", ".join(quote(column.column) for column in columns),
+        values=", ".join(["%s"] * len(columns)),
+    )
+    # The owner's ids repeat on every row of one owner: each distinct value is prepared once.
+    cache: list[dict] = [{} for _ in columns]
+
+    def prepare(index: int, value):
+        found = cache[index].get(value)
+        if found is None:
+            found = cache[index][value] = columns[index].get_db_prep_save(value, connection)
+        return found
+
+    prepared = [tuple(prepare(index, value) for index, value in enumerate(row)) for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, prepared)

@@ -128,20 +128,11 @@ BACKFILL_BATCH = 500
 
 def name_tokens_backfill(*, coach) -> int:
     """Index the names of the coach's clients that have no tokens yet; return how many (one query if none)."""
-    if not clients_without_tokens(coach).exists():
-        return 0
-    key = search_key_for(coach)
-    waiting = list(clients_without_tokens(coach).values_list("pk", flat=True))
-    indexed = 0
-    for start in range(0, len(waiting), BACKFILL_BATCH):
-        batch = waiting[start : start + BACKFILL_BATCH]
-        with transaction.atomic():
-            # Lock the clients, then look again in a new statement (a new snapshot): a page opened
-            # at the same moment that indexed them first has committed by then, so nobody is
-            # indexed twice.
-            list(Client.objects.select_for_update().filter(pk__in=batch).values_list("pk", flat=True))
-            clients = list(clients_without_tokens(coach).filter(pk__in=batch).select_related("data_key"))
-            rows = [row for client in clients for row in _rows(key, client)]
-            ClientNameToken.objects.bulk_create(rows, batch_size=500)
-        indexed += len(clients)
-    return indexed
+
+    def index(clients: QuerySet[Client]) -> int:
+        key = search_key_for(coach)
+        found = list(clients.select_related("data_key"))
+        ClientNameToken.objects.bulk_create([row for c in found for row in _rows(key, c)], batch_size=500)
+        return len(found)
+
+    return blind.backfill(lambda: clients_without_tokens(coach), batch=BACKFILL_BATCH, index=index)

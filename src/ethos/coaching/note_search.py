@@ -44,7 +44,7 @@ MAX_QUERY_WORDS = 8
 MAX_WORD = 40
 # Every note's token set is padded with random tokens to a multiple of this many rows.
 PAD_TO = 32
-# Notes indexed per transaction by the backfill: short locks, and lists of ids SQLite accepts.
+# Notes indexed per transaction by the backfill (ethos.vault.blind.backfill says why in batches).
 BACKFILL_BATCH = 200
 # Characters of text shown on each side of the first match.
 SNIPPET_BEFORE = 70
@@ -129,23 +129,15 @@ def _addenda_by_note(notes: list[SessionNote]) -> dict:
 
 def note_tokens_backfill(*, coach) -> int:
     """Index the coach's notes that have no tokens yet, in batches; return how many (one query if none)."""
-    if not notes_without_tokens(coach).exists():
-        return 0
-    key = NoteSearchKey.for_coach(coach)
-    waiting = list(notes_without_tokens(coach).values_list("pk", flat=True))
-    indexed = 0
-    for start in range(0, len(waiting), BACKFILL_BATCH):
-        batch = waiting[start : start + BACKFILL_BATCH]
-        with transaction.atomic():
-            # Lock the notes, then look again in a new statement: a save that indexed one of them
-            # at the same moment has committed by then, so no note is indexed twice.
-            list(SessionNote.objects.select_for_update().filter(pk__in=batch).values_list("pk", flat=True))
-            notes = list(notes_without_tokens(coach).filter(pk__in=batch).select_related("data_key"))
-            addenda = _addenda_by_note(notes)
-            rows = [row for note in notes for row in _rows(key, note, addenda[note.pk])]
-            _insert(rows)
-        indexed += len(notes)
-    return indexed
+
+    def index(notes: QuerySet[SessionNote]) -> int:
+        key = NoteSearchKey.for_coach(coach)
+        found = list(notes.select_related("data_key"))
+        addenda = _addenda_by_note(found)
+        _insert([row for note in found for row in _rows(key, note, addenda[note.pk])])
+        return len(found)
+
+    return blind.backfill(lambda: notes_without_tokens(coach), batch=BACKFILL_BATCH, index=index)
 
 
 # -- reads ---------------------------------------------------------------------------------

@@ -13,11 +13,11 @@ import hmac
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models import Count, Model, QuerySet
 
 from .context import NOT_YOUR_RECORD, Vault, VaultLocked, current_vault
@@ -142,3 +142,24 @@ def insert_rows(model: type[Model], fields: tuple[str, ...], rows: list[tuple]) 
     prepared = [tuple(prepare(index, value) for index, value in enumerate(row)) for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, prepared)
+
+
+def backfill(missing: Callable[[], QuerySet], *, batch: int, index: Callable[[QuerySet], int]) -> int:
+    """Index what `missing()` returns (rows written before their index), `batch` at a time.
+
+    Returns how many `index` wrote (one query when nothing is missing). Each batch locks its rows,
+    then looks again in a new statement (a new snapshot): a write that indexed one of them at the
+    same moment has committed by then, so nothing is indexed twice. Batches keep locks short and
+    lists of ids within SQLite's limits (one list of 5,000 broke them).
+    """
+    if not missing().exists():
+        return 0
+    waiting = list(missing().values_list("pk", flat=True))
+    indexed = 0
+    for start in range(0, len(waiting), batch):
+        ids = waiting[start : start + batch]
+        with transaction.atomic():
+            model = missing().model
+            list(model.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+            indexed += index(missing().filter(pk__in=ids))
+    return indexed

@@ -380,3 +380,21 @@ class BoundaryReview(AppendOnlyVaultModel):
 
     def __str__(self) -> str:
         return f"{self.clause} boundary review of {self.note_id}"
+
+
+class NoteSearchToken(models.Model):
+    """One keyed token of a word of a note's current text: the blind index that note search reads.
+
+    HMAC-SHA256 (16 bytes) of a folded word under a key derived from the coach's account key
+    (ethos.coaching.note_search), plus random padding tokens; never a word in clear.
+    """
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.ForeignKey(SessionNote, on_delete=models.CASCADE, related_name="+")
+    token = models.BinaryField(max_length=16)
+
+    class Meta:
+        indexes = [models.Index(fields=["coach", "token", "note"], name="note_search_token")]
+
+    def __str__(self) -> str:
+        return f"search token of note {self.note_id}"

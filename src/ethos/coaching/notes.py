@@ -30,6 +30,7 @@ from ethos.standards.points import Point
 from ethos.standards.record_types import RecordType
 from ethos.standards.services import action, enforce, open_item_resolve
 
+from . import note_search
 from .models import (
     Addendum,
     BoundaryReview,
@@ -390,6 +391,7 @@ def note_save(*, coach, session: Session, sections: dict, version: int) -> Saved
             flagged = _enforce_text(coach=coach, note=note, findings=findings, point=Point.NOTE_SAVE)
             note.flagged = flagged
             note.save()
+            note_search.note_tokens_write(coach=coach, note=note)
             NoteVersion(
                 coach=coach,
                 note=note,
@@ -485,6 +487,7 @@ def note_addendum_add(*, coach, note: SessionNote, reason: str, text: str) -> Ad
             coach=coach, note=locked, data_key_id=locked.data_key_id, reason=reason.strip(), text=text
         )
         addendum.save()
+        note_search.note_tokens_write(coach=coach, note=locked)
         audit_append(
             coach=coach,
             action=Action.NOTE_ADDENDUM_ADDED,

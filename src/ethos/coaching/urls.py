@@ -43,3 +43,9 @@ urlpatterns += [
         name="note_follow_up",
     ),
 ]
+
+from . import search_views  # noqa: E402
+
+urlpatterns += [
+    path("sessions/notes/search/", search_views.note_search_page, name="note_search"),
+]

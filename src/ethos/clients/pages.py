@@ -15,9 +15,10 @@ AppConfig.ready():
 
 A section's template is rendered with `client`, `section` (its key and title) and what its
 function returned. Each function must read in a bounded number of queries, whatever the number of
-records, and a timeline source returns at most its newest TIMELINE_SHOWN entries. Sections appear in `order`; the timeline is newest first. The page is built inside one
-`ethos.memo.scope()`, so a section and a timeline source that need the same rows share one read
-by calling a function marked `@once` (as goals and endings do).
+records, and a timeline source returns at most its newest TIMELINE_SHOWN entries. Sections
+appear in `order`; the timeline is newest first. The page is built inside one
+`ethos.memo.scope()`, so a section and a timeline source that need the same rows share one read by
+calling a function marked `@once` (as goals and endings do).
 """
 
 from __future__ import annotations

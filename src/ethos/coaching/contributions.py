@@ -100,9 +100,8 @@ def unsigned_after(coach, *, now: datetime.datetime | None = None):
     cutoff = (now or timezone.now()) - SIGN_WITHIN
     return (
         Session.objects.for_coach(coach)
-        .filter(status__in=(Session.Status.STARTED, Session.Status.CLOSED))
+        .filter(note_owed=True)
         .filter(Q(closed_at__lt=cutoff) | Q(closed_at=None, ends_at__lt=cutoff))
-        .filter(Q(note__isnull=True) | Q(note__signed_at=None))
     )
 
 

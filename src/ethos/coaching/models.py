@@ -73,6 +73,9 @@ class Session(VaultModel):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="rescheduled_to"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Started and its note not signed yet (C2): set at start, cleared by signing, so the coach's day
+    # finds the notes still owed through a small partial index, not by reading every session.
+    note_owed = models.BooleanField(default=False)
 
     objects = SessionQuerySet.as_manager()
 
@@ -80,6 +83,9 @@ class Session(VaultModel):
         indexes = [
             models.Index(fields=["coach", "starts_at"], name="session_coach_starts"),
             models.Index(fields=["client", "starts_at"], name="session_client_starts"),
+            models.Index(
+                fields=["coach", "starts_at"], condition=models.Q(note_owed=True), name="session_note_owed"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(duration_minutes__gt=0), name="session_has_length"),

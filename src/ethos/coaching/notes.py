@@ -460,6 +460,7 @@ def note_sign(*, coach, note: SessionNote, version: int) -> SessionNote:
         _enforce_text(coach=coach, note=locked, findings=findings, point=Point.NOTE_SIGN)
         locked.signed_at = timezone.now()
         locked.save(update_fields=["signed_at"])
+        Session.objects.filter(pk=locked.session_id).update(note_owed=False)
         audit_append(
             coach=coach,
             action=Action.NOTE_SIGNED,

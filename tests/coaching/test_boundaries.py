@@ -202,3 +202,24 @@ def test_the_client_page_shows_the_boundaries_section(coach, robin, coach_client
     contact(coach, robin)
     page = coach_client.get(reverse("clients:detail", args=[robin.pk])).content.decode()
     assert "Boundaries (P7, P8)" in page and "Review waiting" in page
+
+
+def test_the_boundaries_page_reads_in_the_same_number_of_queries_for_1_or_many_contacts(
+    coach, robin, coach_client
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("coaching:boundaries", args=[robin.pk])
+    contact(coach, robin)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert coach_client.get(url).status_code == 200
+        return len(captured)
+
+    queries()  # the first request of a session does its one-time work
+    one = queries()
+    for _ in range(5):
+        contact(coach, robin)
+    assert queries() == one

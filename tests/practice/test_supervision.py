@@ -194,3 +194,22 @@ def test_bad_hours_on_the_page_give_a_message_not_a_500(coach, coach_client, vau
 def test_another_coach_gets_404_on_an_entry(coach, vault, other_client):
     entry = record(coach, make_supervisor(coach))
     assert other_client.get(reverse("practice:supervision_entry", args=[entry.pk])).status_code == 404
+
+
+def _queries(browser, url) -> int:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert browser.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_log_reads_in_the_same_number_of_queries_for_1_or_many_entries(coach, coach_client, vault):
+    supervisor = make_supervisor(coach)
+    record(coach, supervisor)
+    url = reverse("practice:supervision")
+    _queries(coach_client, url)  # the first request of a session does its one-time work
+    one = _queries(coach_client, url)
+    for _ in range(6):
+        record(coach, supervisor)
+    assert _queries(coach_client, url) == one

@@ -96,14 +96,6 @@ class Action(StrEnum):
     BOUNDARY_CONTACT_LOGGED = "boundary.contact_logged"
     BOUNDARY_REVIEWED = "boundary.reviewed"
     BOUNDARY_RELATIONSHIP_DECLARED = "boundary.relationship_declared"
-    MONEY_AGREEMENT_MADE = "money.agreement_made"
-    MONEY_BUNDLE_BOUGHT = "money.bundle_bought"
-    MONEY_CHARGED = "money.charged"
-    MONEY_PAYMENT_RECORDED = "money.payment_recorded"
-    MONEY_REFUNDED = "money.refunded"
-    MONEY_GIFT_RECORDED = "money.gift_recorded"
-    MONEY_DOCUMENT_ISSUED = "money.document_issued"
-    MONEY_DOCUMENT_PRINTED = "money.document_printed"
 
     @property
     def label(self) -> str:
@@ -187,14 +179,6 @@ _LABELS = {
     Action.BOUNDARY_CONTACT_LOGGED: "Contact outside a session logged",
     Action.BOUNDARY_REVIEWED: "Boundary review recorded",
     Action.BOUNDARY_RELATIONSHIP_DECLARED: "Relationship with a client declared",
-    Action.MONEY_AGREEMENT_MADE: "Coaching agreement made",
-    Action.MONEY_BUNDLE_BOUGHT: "Prepaid sessions bought",
-    Action.MONEY_CHARGED: "Fee charged",
-    Action.MONEY_PAYMENT_RECORDED: "Payment recorded",
-    Action.MONEY_REFUNDED: "Refund recorded",
-    Action.MONEY_GIFT_RECORDED: "Gift declined or returned",
-    Action.MONEY_DOCUMENT_ISSUED: "Invoice or receipt issued",
-    Action.MONEY_DOCUMENT_PRINTED: "Invoice or receipt printed",
 }
 
 

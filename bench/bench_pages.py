@@ -189,6 +189,10 @@ PAGES = (
     Page("practice"),
     Page("practice profile"),
     Page("account"),
+    Page("supervision log", flat=True),
+    Page("supervision form", flat=True),
+    Page("continuing education", flat=True),
+    Page("boundaries"),
 )
 
 
@@ -240,8 +244,45 @@ def address(page: str, practice: Practice) -> str:
         "practice": lambda: reverse("practice:home"),
         "practice profile": lambda: reverse("practice:profile"),
         "account": lambda: reverse("accounts:account"),
+        "supervision log": lambda: reverse("practice:supervision"),
+        "supervision form": lambda: reverse("practice:supervision_add"),
+        "continuing education": lambda: reverse("practice:education"),
+        "boundaries": lambda: reverse("coaching:boundaries", args=[client]),
     }
     return addresses[page]()
+
+
+def seed_practice_logs(coach, *, entries: int, today) -> None:
+    """A supervisor with `entries` supervisions, and as many continuing-education activities (S6, P13)."""
+    from decimal import Decimal
+
+    from ethos.practice import education, supervision
+    from ethos.practice.models import Supervisor
+
+    supervisor = supervision.supervisor_add(
+        coach=coach,
+        name="Bench Supervisor",
+        qualification="Registered clinical supervisor",
+        verified_how=Supervisor.Verified.REGISTER,
+        verified_on=today,
+    )
+    for number in range(entries):
+        supervision.supervision_record(
+            coach=coach,
+            supervisor=supervisor,
+            held_on=today,
+            hours=Decimal("1.5"),
+            concerns=f"A client's situation, number {number}.",
+            outcome="Carry on, with a referral alongside.",
+        )
+        education.education_record(
+            coach=coach,
+            title=f"Reading {number}",
+            provider="A journal",
+            done_on=today,
+            hours=Decimal("1"),
+            topic="research",
+        )
 
 
 def seed(size: int, *, goals: bool = True, label: str = "") -> Practice:
@@ -332,6 +373,7 @@ def seed(size: int, *, goals: bool = True, label: str = "") -> Practice:
                         coach=coach, goal=goal, recorded_on=today, score=rng.randint(0, 10)
                     )
         practice.feed_token = coaching.calendar_feed_rotate(coach=coach)
+        seed_practice_logs(coach, entries=min(size, 60), today=today)
         if first_active is not None:
             # Today's session with the first client, started and with a note written.
             now_session = coaching.session_schedule(

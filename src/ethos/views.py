@@ -9,6 +9,7 @@ from ethos.accounts.models import User
 from ethos.accounts.views import first_run
 from ethos.clients.models import Intake
 from ethos.coaching.contributions import coach_day
+from ethos.practice.education import progress_for
 from ethos.practice.models import CompetenceArea, PracticeProfile
 from ethos.referrals.models import Resource
 
@@ -83,6 +84,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "setup_done": all(step.done for step in steps),
         # The project top may read the apps directly (tests/test_layers.py); two queries.
         "day": coach_day(request.user),
+        # P13: this year's continuing education against the coach's target (two queries).
+        "progress": progress_for(request.user),
     }
     return render(request, "dashboard.html", context)
 

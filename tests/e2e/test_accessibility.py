@@ -153,10 +153,53 @@ def practice_with_clients():
         "session: cancel form": reverse("coaching:cancel", args=[tomorrow.pk]),
         "session: move form": reverse("coaching:reschedule", args=[tomorrow.pk]),
         "sessions: calendar feed settings": reverse("coaching:calendar"),
+        "supervision log": reverse("practice:supervision"),
+        "supervisor form": reverse("practice:supervisor_add"),
+        "supervision form": reverse("practice:supervision_add"),
+        "continuing education": reverse("practice:education"),
+        "continuing education form": reverse("practice:education_add"),
+        "boundaries": reverse("coaching:boundaries", args=[sam.pk]),
+        "boundary agreement form": reverse("coaching:boundary_agreement", args=[sam.pk]),
+        "contact log form": reverse("coaching:contact_log", args=[sam.pk]),
+        "relationship declaration form": reverse("coaching:relationship_declare", args=[sam.pk]),
     }
     with unlocked(open_vault(coach)):
         make_credential(coach=coach, areas=["grief-and-loss"])
+        _practice_logs(coach)
     return coach, pages
+
+
+def _practice_logs(coach) -> None:
+    """A supervisor, a supervision and an activity, so their pages show their forms and lists."""
+    from decimal import Decimal
+
+    from ethos.practice import education, supervision
+    from ethos.practice.models import Supervisor
+
+    today = timezone.localdate()
+    supervisor = supervision.supervisor_add(
+        coach=coach,
+        name="Dr Ada Nwosu",
+        qualification="Clinical supervisor",
+        verified_how=Supervisor.Verified.REGISTER,
+        verified_on=today,
+    )
+    supervision.supervision_record(
+        coach=coach,
+        supervisor=supervisor,
+        held_on=today,
+        hours=Decimal("1"),
+        concerns="A client's situation.",
+        outcome="Refer alongside.",
+    )
+    education.education_record(
+        coach=coach,
+        title="Polyvagal theory",
+        provider="Institute",
+        done_on=today,
+        hours=Decimal("2"),
+        topic="trauma",
+    )
 
 
 # What axe does not look at: idrefs that point nowhere (axe passes a list with one good id), a

@@ -95,14 +95,14 @@ def test_it_counts_a_clause_with_an_evidence_provider_as_tracked(coach):
     def ce_log(coach):
         return [Evidence("4 of 20 hours logged this year", attention=True)]
 
-    evidence_provider("P13")(ce_log)
+    evidence_provider("P4")(ce_log)
     try:
-        row = rows(coach)["P13"]
+        row = rows(coach)["P4"]
     finally:
-        unregister("P13", ce_log)
+        unregister("P4", ce_log)
     assert row.status is Status.ATTENTION
     assert [e.text for e in row.evidence] == ["4 of 20 hours logged this year"]
-    assert rows(coach)["P13"].status is Status.UNTRACKED
+    assert rows(coach)["P4"].status is Status.UNTRACKED
 
 
 def _pdf_text(raw: bytes) -> str:
@@ -179,11 +179,11 @@ def with_provider(clause: str, *lines: Evidence):
     ],
 )
 def test_it_shows_good_standing_only_when_a_record_shows_it(coach, lines, status):
-    provider = with_provider("P13", *lines)
+    provider = with_provider("P4", *lines)
     try:
-        assert rows(coach)["P13"].status is status
+        assert rows(coach)["P4"].status is status
     finally:
-        unregister("P13", provider)
+        unregister("P4", provider)
 
 
 def test_s6_is_not_in_good_standing_without_a_supervision_log(coach):

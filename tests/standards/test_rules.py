@@ -224,7 +224,10 @@ def test_p6_blocks_closing_a_session_while_the_client_is_unsafe():
 
 
 def test_p7_warns_about_contact_outside_coaching():
-    assert found(P.CONTACT_LOG, contact_outside_coaching=True) == [("P7", Strength.WARN, rules.P7_CONTACT)]
+    assert found(P.CONTACT_LOG, contact_outside_coaching=True) == [
+        ("P7", Strength.REQUIRE, rules.P7_REVIEW),
+        ("P7", Strength.WARN, rules.P7_CONTACT),
+    ]
     assert found(P.CONTACT_LOG, contact_outside_coaching=False) == []
     assert found(P.RELATIONSHIP_DECLARE, relationship=Relationship.BUSINESS) == [
         ("P7", Strength.WARN, rules.P7_DUAL)
@@ -232,10 +235,10 @@ def test_p7_warns_about_contact_outside_coaching():
 
 
 def test_p8_a_declared_relationship_requires_ending_coaching_with_a_referral():
-    for kind in (Relationship.ROMANTIC, Relationship.SEXUAL):
+    for kind in (Relationship.ROMANTIC, Relationship.SEXUAL, Relationship.ATTRACTION):
         verdict = evaluate(P.RELATIONSHIP_DECLARE, Facts(relationship=kind))
-        assert [(f.clause, f.strength) for f in verdict.findings] == [("P8", Strength.REQUIRE)]
-        assert verdict.requires[0].records == ("client_release",)
+        assert [(f.clause, f.strength) for f in verdict.findings] == [("P8", Strength.REQUIRE)] * 2
+        assert [f.records for f in verdict.requires] == [("client_release",), ("supervision_entry",)]
         assert found(P.SESSION_START, relationship=kind) == [("P8", Strength.BLOCK, rules.P8_NO_SESSION)]
     assert "P8" not in clauses(P.RELATIONSHIP_DECLARE, relationship=Relationship.FRIENDSHIP)
 

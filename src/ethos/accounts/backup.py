@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import decimal
 import hashlib
 import json
 import os
@@ -196,7 +197,8 @@ def _encode(field: models.Field, value):
         return base64.b64encode(bytes(value)).decode()
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
-    if isinstance(value, uuid.UUID):
+    if isinstance(value, uuid.UUID | decimal.Decimal):
+        # A Decimal as text keeps every digit (hours, fees); the field reads it back exactly.
         return str(value)
     return value
 

@@ -87,6 +87,15 @@ class Action(StrEnum):
     NOTE_FINDING_NOT_APPLICABLE = "note.finding_not_applicable"
     NOTE_SCOPE_REVIEWED = "note.scope_reviewed"
     NOTE_BOUNDARY_REVIEWED = "note.boundary_reviewed"
+    SUPERVISOR_ADDED = "supervision.supervisor_added"
+    SUPERVISION_RECORDED = "supervision.recorded"
+    EDUCATION_RECORDED = "education.recorded"
+    EDUCATION_TARGET_SET = "education.target_set"
+    EDUCATION_EVIDENCE_DOWNLOADED = "education.evidence_downloaded"
+    BOUNDARY_AGREEMENT_SIGNED = "boundary.agreement_signed"
+    BOUNDARY_CONTACT_LOGGED = "boundary.contact_logged"
+    BOUNDARY_REVIEWED = "boundary.reviewed"
+    BOUNDARY_RELATIONSHIP_DECLARED = "boundary.relationship_declared"
 
     @property
     def label(self) -> str:
@@ -161,6 +170,15 @@ _LABELS = {
     Action.NOTE_FINDING_NOT_APPLICABLE: "Note finding marked not applicable",
     Action.NOTE_SCOPE_REVIEWED: "Scope review recorded from a note",
     Action.NOTE_BOUNDARY_REVIEWED: "Boundary review recorded from a note",
+    Action.SUPERVISOR_ADDED: "Supervisor added",
+    Action.SUPERVISION_RECORDED: "Supervision recorded",
+    Action.EDUCATION_RECORDED: "Continuing education recorded",
+    Action.EDUCATION_TARGET_SET: "Yearly education target changed",
+    Action.EDUCATION_EVIDENCE_DOWNLOADED: "Education evidence downloaded",
+    Action.BOUNDARY_AGREEMENT_SIGNED: "Boundary agreement signed",
+    Action.BOUNDARY_CONTACT_LOGGED: "Contact outside a session logged",
+    Action.BOUNDARY_REVIEWED: "Boundary review recorded",
+    Action.BOUNDARY_RELATIONSHIP_DECLARED: "Relationship with a client declared",
 }
 
 

@@ -187,6 +187,15 @@ SENTENCES: dict[Action, str] = {
     Action.NOTE_FINDING_NOT_APPLICABLE: "You recorded why a note checker finding does not apply",
     Action.NOTE_SCOPE_REVIEWED: "You recorded a scope review after risk came up in a session note",
     Action.NOTE_BOUNDARY_REVIEWED: "You recorded a boundary review after a session note touched on one",
+    Action.SUPERVISOR_ADDED: "You added a supervisor and how you checked their qualification",
+    Action.SUPERVISION_RECORDED: "You logged a supervision",
+    Action.EDUCATION_RECORDED: "You logged continuing education",
+    Action.EDUCATION_TARGET_SET: "You changed your yearly continuing-education target",
+    Action.EDUCATION_EVIDENCE_DOWNLOADED: "You downloaded the evidence of a continuing-education activity",
+    Action.BOUNDARY_AGREEMENT_SIGNED: "You kept a boundary agreement a client signed",
+    Action.BOUNDARY_CONTACT_LOGGED: "You logged contact with a client outside a session",
+    Action.BOUNDARY_REVIEWED: "You recorded a boundary review after contact outside coaching",
+    Action.BOUNDARY_RELATIONSHIP_DECLARED: "You declared a relationship with a client other than coaching",
 }
 UNKNOWN_SENTENCE = "Something happened that this version of Ethos has no words for"
 
@@ -197,6 +206,9 @@ TARGET_LINKS = {
     "open_item": ("standards:open_item", "Open the item", True),
     "practice_profile": ("practice:profile", "Open your practice profile", False),
     "credential": ("practice:credentials", "Open your credentials", False),
+    "supervisor": ("practice:supervision", "Open your supervision log", False),
+    "supervision_entry": ("practice:supervision_entry", "Open the supervision", True),
+    "education_activity": ("practice:education", "Open your continuing education", False),
     "session": ("coaching:detail", "Open the session", True),
 }
 

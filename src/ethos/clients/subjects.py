@@ -87,14 +87,6 @@ def referral_page(item) -> str | None:
     return _with(url, item=str(item.pk), record=record)
 
 
-@resolving_page(RecordType.SUPERVISION_ENTRY)
-def supervision_page(item) -> str | None:
-    client_id = _client_id(item)
-    if client_id is None:
-        return None
-    return _with(reverse("clients:supervision", args=[client_id]), item=str(item.pk))
-
-
 @resolving_page(RecordType.SAFETY_FOLLOW_UP)
 def safety_page(item) -> str | None:
     """The follow-up of the client's last check still waiting for one, or else a new safety check."""

@@ -378,14 +378,28 @@ class BoundaryReview(AppendOnlyVaultModel):
         NOT_BETWEEN_US = "not_between_us", "On review, it is not about the client and me"
 
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="boundary_reviews")
+    # Opened by a note's finding, or by a logged contact that was not about coaching (P7).
+    note = models.ForeignKey(
+        SessionNote, on_delete=models.PROTECT, related_name="boundary_reviews", null=True
+    )
+    contact = models.ForeignKey(
+        "coaching.ContactLog", on_delete=models.PROTECT, related_name="boundary_reviews", null=True
+    )
     clause = models.CharField(max_length=4)
     what_happened = EncryptedTextField()
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     recorded_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(note__isnull=True) ^ models.Q(contact__isnull=True),
+                name="boundary_review_one_source",
+            ),
+        ]
+
     def __str__(self) -> str:
-        return f"{self.clause} boundary review of {self.note_id}"
+        return f"{self.clause} boundary review of {self.note_id or self.contact_id}"
 
 
 class NoteSearchToken(models.Model):
@@ -404,3 +418,12 @@ class NoteSearchToken(models.Model):
 
     def __str__(self) -> str:
         return f"search token of note {self.note_id}"
+
+
+from .boundary_models import (  # noqa: E402  (boundaries live beside the sessions they bound)
+    BoundaryAgreement,
+    ContactLog,
+    RelationshipDeclaration,
+)
+
+__all__ = ["BoundaryAgreement", "ContactLog", "RelationshipDeclaration"]

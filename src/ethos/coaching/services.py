@@ -28,6 +28,7 @@ from ethos.standards.points import Point
 from ethos.standards.record_types import RecordType
 from ethos.standards.services import action, enforce, open_items_resolve_for
 
+from .boundaries import declared_relationship
 from .models import CalendarFeed, CloseCheck, FollowUp, SafetyPlan, Session, StartCheck
 
 CLIENT_NOT_ACTIVE = "Sessions can only be scheduled with a client whose coaching is active."
@@ -265,7 +266,12 @@ def session_start(*, coach, session: Session, coach_fit: bool, presentation: str
     if timezone.localdate(session.starts_at) > timezone.localdate():
         raise ValidationError(STARTS_TOO_EARLY.format(day=timezone.localtime(session.starts_at)))
     under_influence = presentation == StartCheck.Presentation.UNDER_INFLUENCE
-    facts = Facts(coach_fit_to_practise=coach_fit, client_under_influence=under_influence)
+    facts = Facts(
+        coach_fit_to_practise=coach_fit,
+        client_under_influence=under_influence,
+        # P8: from a declared relationship or attraction on, no session with the client starts.
+        relationship=declared_relationship(session.client_id),
+    )
     try:
         with action():
             enforce(coach=coach, point=Point.SESSION_START, facts=facts, subject=Subject.of(session))
@@ -333,9 +339,13 @@ def _not_started(*, coach, session: Session, coach_fit: bool, presentation: str)
             coach=coach, session=session, coach_fit=coach_fit, presentation=presentation, started=False
         )
         session.no_fee = True
-        session.no_fee_reason = (
-            Session.NoFee.COACH_UNFIT if not coach_fit else Session.NoFee.CLIENT_UNDER_INFLUENCE
-        )
+        if not coach_fit:
+            session.no_fee_reason = Session.NoFee.COACH_UNFIT
+        elif under_influence:
+            session.no_fee_reason = Session.NoFee.CLIENT_UNDER_INFLUENCE
+        else:
+            # Neither check stopped it: a declared relationship did (P8), and coaching is ending.
+            session.no_fee_reason = Session.NoFee.COACHING_ENDED
         session.save(update_fields=["no_fee", "no_fee_reason"])
         if under_influence and not FollowUp.objects.filter(raised_in=session, resolved_at=None).exists():
             FollowUp(
@@ -346,7 +356,7 @@ def _not_started(*, coach, session: Session, coach_fit: bool, presentation: str)
                 raised_in=session,
                 text=S3_FOLLOW_UP_TEXT,
             ).save(force_insert=True)
-        clauses = [c for c, stopped in (("P14", not coach_fit), ("S3", under_influence)) if stopped]
+        clauses = [c for c, stopped in (("P14", not coach_fit), ("S3", under_influence)) if stopped] or ["P8"]
         audit_append(
             coach=coach,
             action=Action.SESSION_NOT_STARTED,

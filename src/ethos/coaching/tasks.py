@@ -24,6 +24,8 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
+from ethos.practice.education import education_reminders
+
 from .models import Reminder, Session
 
 REMINDER_SUBJECT = "Coaching session {when}"
@@ -111,6 +113,8 @@ def send_due_reminders() -> int:
 def reminders_sweep() -> int:
     """Send the reminders that are due, then queue the next sweep (one chain, however often run)."""
     try:
+        # P13's daily warning near year end rides on the same sweep (it writes once a day at most).
+        education_reminders()
         return send_due_reminders.call()
     finally:
         # Finished sweeps say nothing worth keeping; without this they pile up, 288 a day.

@@ -49,3 +49,17 @@ from . import search_views  # noqa: E402
 urlpatterns += [
     path("sessions/notes/search/", search_views.note_search_page, name="note_search"),
 ]
+
+from . import boundary_views  # noqa: E402
+
+urlpatterns += [
+    path("clients/<uuid:pk>/boundaries/", boundary_views.client_boundaries, name="boundaries"),
+    path("clients/<uuid:pk>/boundaries/agreement/", boundary_views.agreement, name="boundary_agreement"),
+    path("clients/<uuid:pk>/boundaries/contacts/new/", boundary_views.contact, name="contact_log"),
+    path(
+        "clients/<uuid:pk>/boundaries/contacts/<uuid:contact_pk>/review/",
+        boundary_views.contact_review,
+        name="contact_review",
+    ),
+    path("clients/<uuid:pk>/boundaries/declare/", boundary_views.declare, name="relationship_declare"),
+]

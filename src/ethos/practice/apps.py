@@ -7,4 +7,5 @@ class PracticeConfig(AppConfig):
     verbose_name = "Practice profile"
 
     def ready(self) -> None:
-        from . import desk, evidence  # noqa: F401  (the desk's defaults; the S5 and S10 evidence providers)
+        # The desk's defaults; the S5, S6, S10 and P13 evidence; the page that makes a supervision entry.
+        from . import desk, evidence, subjects  # noqa: F401

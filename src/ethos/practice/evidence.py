@@ -10,7 +10,9 @@ from django.db.models import Count, Q
 
 from ethos.standards.evidence import Basis, Evidence, count, evidence_provider
 
-from .models import CompetenceArea, Credential
+from .education import hours_label, progress_for
+from .models import CompetenceArea, Credential, Supervisor
+from .supervision import supervision_totals
 
 
 @evidence_provider("S5")
@@ -22,16 +24,53 @@ def competence_evidence(coach) -> list[Evidence]:
     return [Evidence(text, basis=Basis.DECLARED)]
 
 
-S6_NO_LOG = (
-    "Ethos keeps no supervision log yet: a plan to take a concern to supervision is kept with the "
-    "client, but no record shows the supervision itself, the supervisor's qualification or the outcome."
-)
+S6_NO_LOG = "No supervision logged yet: the log shows each supervision, its supervisor and outcome."
 
 
 @evidence_provider("S6")
 def supervision_evidence(coach) -> list[Evidence]:
-    # Until the supervision log exists, nothing Ethos holds shows that supervision was sought.
-    return [Evidence(S6_NO_LOG, basis=Basis.NONE)]
+    totals = supervision_totals(coach)
+    if not totals.entries:
+        # Without an entry nothing Ethos holds shows that supervision was sought.
+        return [Evidence(S6_NO_LOG, basis=Basis.NONE)]
+    supervisors = Supervisor.objects.filter(coach=coach).count()
+    return [
+        Evidence(
+            f"{count(totals.entries, 'supervision')} logged, {hours_label(totals.hours)} hours in all "
+            f"({hours_label(totals.hours_this_year)} this year), with {count(supervisors, 'supervisor')} "
+            "whose qualification you checked.",
+            count=totals.entries,
+        ),
+        Evidence(
+            f"{count(totals.items_taken, 'concern')} taken to supervision, "
+            f"{totals.items_resolved} of them since resolved (with the referral or review each needed).",
+            count=totals.items_taken,
+            attention=totals.items_resolved < totals.items_taken,
+        ),
+    ]
+
+
+@evidence_provider("P13")
+def education_evidence(coach) -> list[Evidence]:
+    progress = progress_for(coach)
+    if not progress.activities:
+        return [
+            Evidence(
+                f"No continuing education logged for {progress.year} yet "
+                f"(target {progress.target_label} hours).",
+                basis=Basis.NONE,
+                attention=progress.running_out,
+            )
+        ]
+    return [
+        Evidence(
+            f"{progress.hours_label} hours of continuing education in {progress.year} "
+            f"({count(progress.activities, 'activity', 'activities')}), against a target of "
+            f"{progress.target_label} hours.",
+            count=progress.activities,
+            attention=progress.behind,
+        )
+    ]
 
 
 @evidence_provider("S10")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django import forms
 from django.urls import reverse
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from .areas import COMPETENCE_AREAS, area_label, area_slug
 from .jurisdictions import AGE_OF_MAJORITY_MAX, AGE_OF_MAJORITY_MIN, COUNTRIES, Suggestion
+from .models import EducationActivity, Supervisor
 from .services import AREA_UNREADABLE, jurisdiction_errors
 
 DATE_IN_FUTURE = "This date is in the future. Enter the date it happened."
@@ -147,3 +149,98 @@ class CredentialForm(forms.Form):
         if awarded and verified and verified < awarded and "verified_on" not in self.errors:
             self.add_error("verified_on", VERIFIED_BEFORE_AWARD)
         return data
+
+
+# -- Supervision (S6) and continuing education (P13) --------------------------------------------
+
+HOURS_HELP = "In hours, with a decimal point for parts of an hour: 1.5 is an hour and a half."
+
+
+class SupervisorForm(forms.Form):
+    name = forms.CharField(label="Supervisor's name", max_length=150)
+    qualification = forms.CharField(
+        label="Their qualification",
+        max_length=200,
+        help_text="For example “Clinical supervisor, registered with the national counselling body”.",
+    )
+    verified_how = forms.ChoiceField(
+        label="How you checked the qualification",
+        choices=Supervisor.Verified.choices,
+        widget=forms.RadioSelect,
+    )
+    verified_on = forms.DateField(label="Date you checked it", widget=date_input())
+
+
+class SupervisionEntryForm(forms.Form):
+    supervisor = forms.ChoiceField(label="Supervisor")
+    held_on = forms.DateField(label="Date of the supervision", widget=date_input())
+    hours = forms.DecimalField(
+        label="Time spent",
+        min_value=Decimal("0.01"),
+        max_value=Decimal("24"),
+        decimal_places=2,
+        help_text=HOURS_HELP,
+    )
+    items = forms.MultipleChoiceField(
+        label="Open items you took to supervision (optional)",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Supervision goes alongside a referral, never in its place: an item that needs a "
+        "referral stays open until the referral is made.",
+    )
+    concerns = forms.CharField(
+        label="The concerns you brought",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Without anyone's name or other details that could identify them: “a client”, “they”.",
+    )
+    outcome = forms.CharField(
+        label="What came out of it", max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    actions = forms.CharField(
+        label="Actions you will take",
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, supervisors, items, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["supervisor"].choices = [
+            ("", "Choose a supervisor"),
+            *((str(s.pk), str(s)) for s in supervisors),
+        ]
+        self.fields["items"].choices = [
+            (str(item.pk), f"{item.clause}: {item.message} (opened {item.opened_at:%d %b %Y})")
+            for item in items
+        ]
+
+
+class EducationForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=200)
+    provider = forms.CharField(label="Provided by", max_length=200)
+    done_on = forms.DateField(label="Date", widget=date_input(), help_text="The day it ended, for a course.")
+    hours = forms.DecimalField(
+        label="Hours",
+        min_value=Decimal("0.01"),
+        max_value=Decimal("200"),
+        decimal_places=2,
+        help_text=HOURS_HELP,
+    )
+    topic = forms.ChoiceField(
+        label="Topic", choices=[("", "Choose a topic"), *EducationActivity.Topic.choices]
+    )
+    evidence = forms.FileField(
+        label="Evidence (optional)",
+        required=False,
+        help_text="A certificate or notes: PDF, PNG, JPEG or text, up to 2 MB. Kept encrypted.",
+    )
+
+
+class EducationTargetForm(forms.Form):
+    hours = forms.DecimalField(
+        label="Your yearly target in hours",
+        min_value=Decimal("0.1"),
+        max_value=Decimal("500"),
+        decimal_places=1,
+    )

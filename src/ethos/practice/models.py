@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from ethos.vault.fields import EncryptedBytesField, EncryptedTextField
+from ethos.vault.models import VaultModel
 
 from .areas import area_label
 from .jurisdictions import (
@@ -37,6 +41,8 @@ class PracticeProfile(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(max_length=254, blank=True)
     website = models.URLField(max_length=200, blank=True)
+    # P13: the hours of continuing education the coach sets themselves for each calendar year.
+    education_target_hours = models.DecimalField(max_digits=5, decimal_places=1, default=Decimal("12"))
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -45,6 +51,9 @@ class PracticeProfile(models.Model):
                 condition=Q(age_of_majority__gte=AGE_OF_MAJORITY_MIN)
                 & Q(age_of_majority__lte=AGE_OF_MAJORITY_MAX),
                 name="practice_profile_age_of_majority_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(education_target_hours__gt=0), name="practice_profile_education_target_positive"
             ),
         ]
 
@@ -133,3 +142,115 @@ class PracticeClosure(models.Model):
 
     def __str__(self) -> str:
         return f"practice of {self.coach_id} closed"
+
+
+# -- Supervision (S6) ---------------------------------------------------------------------------
+
+
+class Supervisor(models.Model):
+    """Someone the coach takes their practice to: who they are and how their qualification was checked."""
+
+    class Verified(models.TextChoices):
+        REGISTER = "register", "I looked them up on a professional register"
+        CERTIFICATE = "certificate", "I saw their certificate or licence"
+        ASSOCIATION = "association", "The association lists them as a supervisor"
+        REFERENCE = "reference", "I checked with the body that trained them"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=150)
+    qualification = models.CharField(max_length=200)
+    verified_how = models.CharField(max_length=12, choices=Verified.choices)
+    verified_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SupervisionEntry(VaultModel):
+    """One supervision: when, with whom, for how long, the de-identified concerns, outcome and actions.
+
+    The words are encrypted under the practice's own data key: they name no client, and they
+    still say things about the coach's work that only the coach should read.
+    """
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    supervisor = models.ForeignKey(Supervisor, on_delete=models.PROTECT, related_name="entries")
+    held_on = models.DateField()
+    hours = models.DecimalField(max_digits=4, decimal_places=2)
+    concerns = EncryptedTextField()
+    outcome = EncryptedTextField()
+    actions = EncryptedTextField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["coach", "held_on"], name="supervision_coach_held")]
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gt=0), name="supervision_hours_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"supervision entry {self.pk}"
+
+
+class SupervisionLink(models.Model):
+    """An open item (a scope concern, a boundary incident) the coach took to a supervision (S6).
+
+    Only the item's id and clause: the item itself names no one, and neither does this.
+    """
+
+    entry = models.ForeignKey(SupervisionEntry, on_delete=models.CASCADE, related_name="links")
+    item = models.ForeignKey("standards.OpenItem", on_delete=models.CASCADE, related_name="+")
+    clause = models.CharField(max_length=4)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "item"], name="supervision_link_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clause} item {self.item_id} in {self.entry_id}"
+
+
+# -- Continuing education (P13) -----------------------------------------------------------------
+
+
+class EducationActivity(VaultModel):
+    """A course, reading, conference or training the coach did to keep current (P13)."""
+
+    class Topic(models.TextChoices):
+        TRAUMA = "trauma", "Trauma and its effects"
+        RECOVERY = "recovery", "Trauma recovery"
+        INTERVENTION = "intervention", "Methods and intervention"
+        ETHICS = "ethics", "Ethics and practice"
+        RESEARCH = "research", "Research"
+        OTHER = "other", "Something else"
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    provider = models.CharField(max_length=200)
+    done_on = models.DateField()
+    hours = models.DecimalField(max_digits=5, decimal_places=2)
+    topic = models.CharField(max_length=12, choices=Topic.choices)
+    # The certificate or notes, sealed with the practice's key; the name and type say what it is.
+    evidence = EncryptedBytesField(null=True)
+    evidence_name = EncryptedTextField(null=True)
+    evidence_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["coach", "done_on"], name="education_coach_done")]
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gt=0), name="education_hours_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def has_evidence(self) -> bool:
+        return bool(self.evidence_type)

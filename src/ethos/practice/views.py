@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import selectors, services
+from . import education, selectors, services
 from .forms import CompetenceForm, CredentialForm, ProfileForm
 from .jurisdictions import COUNTRY_NAMES, is_country, suggestion_for
 
@@ -33,6 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "profile": selectors.profile_for(request.user),
         "competence": selectors.competence_for(request.user),
         "credentials": selectors.credentials_for(request.user),
+        "progress": education.progress_for(request.user),
     }
     return render(request, "practice/home.html", context)
 

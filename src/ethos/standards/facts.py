@@ -45,9 +45,11 @@ class Relationship(StrEnum):
     FRIENDSHIP = "friendship"
     BUSINESS = "business"
     FAMILY = "family"
+    # Declared attraction is treated as P8 treats a relationship: coaching ends, with a referral.
+    ATTRACTION = "attraction"
 
 
-INTIMATE_RELATIONSHIPS = frozenset({Relationship.ROMANTIC, Relationship.SEXUAL})
+INTIMATE_RELATIONSHIPS = frozenset({Relationship.ROMANTIC, Relationship.SEXUAL, Relationship.ATTRACTION})
 
 
 class DisclosureBasis(StrEnum):

@@ -160,6 +160,7 @@ class DeskForm(forms.Form):
                 "friendship": "Friendship",
                 "business": "Business",
                 "family": "Family",
+                "attraction": "Attraction between us",
             },
         ),
         required=False,

@@ -361,6 +361,11 @@ P7_CONTACT = "This contact happened outside coaching activities."
 P7_CONTACT_RESOLUTION = (
     "Gently restate the boundary agreement with the client; the contact log keeps the record."
 )
+P7_REVIEW = "Contact that was not about coaching needs a boundary review."
+P7_REVIEW_RESOLUTION = (
+    "Record what you did about it: restated the boundary agreement, declined it, or ended coaching "
+    "with a referral."
+)
 P7_DUAL = "A friendship, business or family tie alongside coaching blurs the boundary."
 P7_DUAL_RESOLUTION = "Talk it through in supervision, and consider referring the client to another coach."
 
@@ -369,6 +374,15 @@ P7_DUAL_RESOLUTION = "Talk it through in supervision, and consider referring the
 def p7_contact_outside_coaching(facts: Facts) -> Iterator[Finding]:
     if facts.contact_outside_coaching:
         yield Finding("P7", WARN, P7_CONTACT, P7_CONTACT_RESOLUTION)
+        yield Finding(
+            "P7",
+            REQUIRE,
+            P7_REVIEW,
+            P7_REVIEW_RESOLUTION,
+            records=(RecordType.BOUNDARY_REVIEW,),
+            follow_up=True,
+            practice_rule=True,
+        )
 
 
 @rule("P7", Point.RELATIONSHIP_DECLARE)
@@ -420,6 +434,8 @@ P8_DECLARED = "A romantic or sexual relationship with a client means coaching ha
 P8_DECLARED_RESOLUTION = (
     "End coaching: explain why to the client and refer them to another coach you have vetted."
 )
+P8_SUPERVISION = "A declared relationship or attraction with a client is taken to supervision."
+P8_SUPERVISION_RESOLUTION = "Log the supervision where you talked it through, without naming the client."
 P8_NO_SESSION = "No session can be held with a client you have a romantic or sexual relationship with."
 P8_NO_SESSION_RESOLUTION = "End coaching with a referral instead."
 
@@ -434,6 +450,15 @@ def p8_relationship_ends_coaching(facts: Facts) -> Iterator[Finding]:
             P8_DECLARED_RESOLUTION,
             records=(RecordType.CLIENT_RELEASE,),
             follow_up=True,
+        )
+        yield Finding(
+            "P8",
+            REQUIRE,
+            P8_SUPERVISION,
+            P8_SUPERVISION_RESOLUTION,
+            records=(RecordType.SUPERVISION_ENTRY,),
+            follow_up=True,
+            practice_rule=True,
         )
 
 

@@ -187,6 +187,18 @@ class EncryptedTextField(EncryptedField):
         return raw.decode("utf-8")
 
 
+class EncryptedBytesField(EncryptedField):
+    """A file's bytes (an evidence document, say): sealed like every other value."""
+
+    python_types = (bytes,)
+
+    def to_bytes(self, value: bytes) -> bytes:
+        return bytes(value)
+
+    def from_bytes(self, raw: bytes) -> bytes:
+        return raw
+
+
 class EncryptedJSONField(EncryptedField):
     python_types = (dict, list, str, int, float, bool)
 

@@ -197,6 +197,18 @@ class EncryptedJSONField(EncryptedField):
         return json.loads(raw)
 
 
+class EncryptedBytesField(EncryptedField):
+    """A file or any other bytes (an uploaded signed consent, a disclosure bundle)."""
+
+    python_types = (bytes,)
+
+    def to_bytes(self, value: bytes) -> bytes:
+        return bytes(value)
+
+    def from_bytes(self, raw: bytes) -> bytes:
+        return raw
+
+
 class EncryptedDateField(EncryptedField):
     python_types = (datetime.date,)
 

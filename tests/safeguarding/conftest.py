@@ -18,9 +18,10 @@ PDF = b"%PDF-1.4\n% a signed consent\n"
 PAYLOAD = "<script>alert('x')</script> Robert'); DROP TABLE safeguarding_disclosure;--"
 
 
-def note_with(coach, client, text: str = C3_SENTENCE):
+def note_with(coach, client, text: str = C3_SENTENCE, *, minutes_ago: int = 5, minutes: int = 60):
     """A started session whose note says `text` (a C3 sentence by default): returns the note."""
-    session = start(coach, schedule(coach, client))
+    starts_at = timezone.now() - datetime.timedelta(minutes=minutes_ago)
+    session = start(coach, schedule(coach, client, starts_at=starts_at, minutes=minutes))
     return notes.note_save(coach=coach, session=session, sections={"worked_on": text}, version=0).note
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.utils import timezone
 
 from ethos.clients.models import Client
-from ethos.clients.pages import TimelineEntry, client_section, timeline_source
+from ethos.clients.pages import TimelineEntry, client_section, crisis_section, timeline_source
 
+from .models import Disclosure
 from .selectors import records_of
 
 
@@ -55,3 +56,12 @@ def safeguarding_entries(client: Client) -> list[TimelineEntry]:
         for d in records.disclosures
     ]
     return entries
+
+
+@crisis_section(
+    "emergency", title="Telling emergency services", template="safeguarding/_crisis.html", order=10
+)
+def emergency_section(client: Client) -> dict:
+    """The way to record information given to emergency services, and those still to review (C1)."""
+    emergencies = [d for d in records_of(client).disclosures if d.basis == Disclosure.Basis.EMERGENCY]
+    return {"emergencies": emergencies}

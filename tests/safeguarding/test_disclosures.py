@@ -425,3 +425,4 @@ def test_the_compliance_report_counts_own_copies_apart_from_disclosures(coach, c
     page = coach_client.get(reverse("standards:compliance")).content.decode()
     assert "1 accounting of disclosures printed for a client" in page
     assert "0 letters printed for clients" in page and "0 encrypted backups downloaded by you" in page
+    assert "0 kept bundles or uploads downloaded by you" in page

@@ -30,6 +30,10 @@ OWN_COPIES = {
         "encrypted backup downloaded by you",
         "encrypted backups downloaded by you",
     ),
+    Action.SAFEGUARDING_COPY_DOWNLOADED: (
+        "kept bundle or upload downloaded by you",
+        "kept bundles or uploads downloaded by you",
+    ),
 }
 
 

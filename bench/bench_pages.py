@@ -193,6 +193,10 @@ PAGES = (
     Page("supervision form", flat=True),
     Page("continuing education", flat=True),
     Page("boundaries"),
+    Page("safeguarding", flat=True, note="reports owed and one page of disclosures"),
+    Page("report task"),
+    Page("accounting of disclosures"),
+    Page("disclosure"),
 )
 
 
@@ -209,6 +213,8 @@ class Practice:
     session_id: str = ""
     note_session_id: str = ""
     feed_token: str = ""
+    task_id: str = ""
+    disclosure_id: str = ""
     events: int = 0
     seed_seconds: float = 0.0
     sign_in_ms: list[float] = field(default_factory=list)
@@ -248,6 +254,10 @@ def address(page: str, practice: Practice) -> str:
         "supervision form": lambda: reverse("practice:supervision_add"),
         "continuing education": lambda: reverse("practice:education"),
         "boundaries": lambda: reverse("coaching:boundaries", args=[client]),
+        "safeguarding": lambda: reverse("safeguarding:home"),
+        "report task": lambda: reverse("safeguarding:task", args=[practice.task_id]),
+        "accounting of disclosures": lambda: reverse("safeguarding:accounting", args=[client]),
+        "disclosure": lambda: reverse("safeguarding:disclosure", args=[client, practice.disclosure_id]),
     }
     return addresses[page]()
 
@@ -400,9 +410,53 @@ def seed(size: int, *, goals: bool = True, label: str = "") -> Practice:
                 Goal.objects.filter(client=first_active).values_list("pk", flat=True).first()
             )
             practice.search = first_active.name.split()[0][:3]
+            seed_safeguarding(practice, coach, first_active)
     practice.events = AuditEvent.objects.filter(coach=coach).count()
     practice.seed_seconds = time.perf_counter() - started
     return practice
+
+
+def seed_safeguarding(practice: Practice, coach, client) -> None:
+    """A consent, three disclosures on it and one report owed for the first client (C1, C3)."""
+    from django.utils import timezone
+
+    from ethos.safeguarding import reports, services
+    from ethos.safeguarding.models import AtRisk
+    from ethos.standards.services import action
+
+    today = timezone.localdate()
+    consent = services.consent_record(
+        coach=coach,
+        client=client,
+        recipient="Dr Lee, GP",
+        purpose="Coordinating care",
+        record_kinds=["identity", "attendance", "goals"],
+        valid_from=today,
+        valid_until=today + datetime.timedelta(days=365),
+        how_given="typed",
+        signed_on=today,
+        signed_name=client.name,
+    )
+    request = services.Request(
+        client=client,
+        recipient="Dr Lee, GP",
+        record_kinds=("attendance", "goals"),
+        purpose="Coordinating care",
+        basis="consent",
+        consent=consent,
+    )
+    # The pages are timed, not the passphrase check: the gate itself, as the service runs it.
+    for _ in range(3):
+        with action():
+            disclosure = services.disclose(coach=coach, request=request)
+    task = reports.report_task_open(
+        coach=coach,
+        client=client,
+        at_risk=AtRisk.CHILD,
+        details="Her younger brother is hit at home.",
+        learned_at=timezone.now(),
+    )
+    practice.task_id, practice.disclosure_id = str(task.pk), str(disclosure.pk)
 
 
 def sign_in(practice: Practice, *, rounds: int) -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+STARTUP_SECONDS = 120
+
 
 def free_port() -> int:
     with socket.socket() as sock:

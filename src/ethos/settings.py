@@ -194,6 +194,7 @@ INSTALLED_APPS = [
     "ethos.referrals",
     "ethos.clients",
     "ethos.coaching",
+    "ethos.safeguarding",
     "ethos.language",
 ]
 
@@ -234,6 +235,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ethos.navigation.navigation",
                 "ethos.navigation.audit_watch",
+                "ethos.safeguarding.context.reports_due",
             ],
         },
     },
@@ -343,6 +345,11 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     },
 }
+
+# C3: a mandatory report is due within this many hours of the coach learning of the abuse. 24 is
+# the conservative default; a jurisdiction's shorter deadline (practice.jurisdictions) wins, and
+# nothing may lengthen it.
+ETHOS_REPORT_DEADLINE_HOURS = env_int("ETHOS_REPORT_DEADLINE_HOURS", 24, minimum=1, maximum=24)
 
 # Whole request bodies, file parts included, are capped: waitress refuses a larger one before
 # reading it, and ethos.web.BodyLimitMiddleware answers 413 under any server. The client portal

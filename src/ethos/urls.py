@@ -16,4 +16,5 @@ urlpatterns = [
     path("", role_include("ethos.referrals.urls", role=COACH)),
     path("", role_include("ethos.clients.urls", role=COACH)),
     path("", role_include("ethos.coaching.urls", role=COACH)),
+    path("", role_include("ethos.safeguarding.urls", role=COACH)),
 ]

@@ -18,6 +18,9 @@ from ethos.coaching.models import Session
 from ethos.practice import services as practice
 from ethos.referrals import services as directory
 from ethos.referrals.models import Resource
+from ethos.safeguarding import reports as safeguarding_reports
+from ethos.safeguarding import services as safeguarding
+from ethos.standards.models import OpenItem
 from ethos.vault.context import unlocked
 from tests.clients.conftest import intake, vetted_resource, years_ago
 from tests.conftest import PASSPHRASE, make_coach, open_vault
@@ -100,9 +103,60 @@ def practice_with_clients():
                 "focus": "Sleeping through the night",
                 "worked_on": "A wind-down routine. I think he has PTSD. I gave him my personal number "
                 "so he can text me at the weekend. He said he has no reason to go on and has thought "
-                "about how he would end his life.",
+                "about how he would end his life. She told me her father hits her little sister every night.",
             },
             version=0,
+        )
+        # Safeguarding (C1, C3): the note's C3 flag, a report owed, a consent, an order, a disclosure.
+        flag = OpenItem.objects.get(coach=coach, clause="C3", subject_type="sessionnote")
+        report_task = safeguarding_reports.report_task_open(
+            coach=coach, client=sam, at_risk="child", details="Her sister, aged 7.", learned_at=now
+        )
+        consent = safeguarding.consent_record(
+            coach=coach,
+            client=sam,
+            recipient="Dr Lee, GP",
+            purpose="Coordinating care",
+            record_kinds=["attendance", "goals"],
+            valid_from=years_ago(0),
+            valid_until=years_ago(-1),
+            how_given="typed",
+            signed_on=years_ago(0),
+            signed_name="Sam Reed",
+        )
+        pdf = safeguarding.Upload(content=b"%PDF-1.4 order", name="order.pdf", content_type="application/pdf")
+        order = safeguarding.court_order_record(
+            coach=coach,
+            client=sam,
+            kind="subpoena",
+            court="County Court",
+            case_reference="CV-1",
+            issued_on=years_ago(0),
+            recipient="County Court",
+            record_kinds=["attendance"],
+            asks_for="Dates of sessions",
+            may_tell_client=True,
+            document=pdf,
+        )
+        disclosure = safeguarding.disclosure_request(
+            coach=coach,
+            passphrase=PASSPHRASE,
+            request=safeguarding.Request(
+                client=sam,
+                recipient="Dr Lee, GP",
+                record_kinds=("attendance",),
+                purpose="Coordinating care",
+                basis="consent",
+                consent=consent,
+            ),
+        )
+        emergency = safeguarding.emergency_disclose(
+            coach=coach,
+            passphrase=PASSPHRASE,
+            client=sam,
+            recipient="Ambulance",
+            what="Her address.",
+            record_kinds=("identity",),
         )
         tomorrow = coaching.session_schedule(
             coach=coach,
@@ -162,6 +216,20 @@ def practice_with_clients():
         "boundary agreement form": reverse("coaching:boundary_agreement", args=[sam.pk]),
         "contact log form": reverse("coaching:contact_log", args=[sam.pk]),
         "relationship declaration form": reverse("coaching:relationship_declare", args=[sam.pk]),
+        "safeguarding": reverse("safeguarding:home"),
+        "report task": reverse("safeguarding:task", args=[report_task.pk]),
+        "report task: open form": f"{reverse('safeguarding:task_new')}?client={sam.pk}",
+        "checker flag: not a disclosure": reverse("safeguarding:dismiss", args=[flag.pk]),
+        "consent form": reverse("safeguarding:consent_new", args=[sam.pk]),
+        "consent": reverse("safeguarding:consent", args=[sam.pk, consent.pk]),
+        "court order form": reverse("safeguarding:order_new", args=[sam.pk]),
+        "court order": reverse("safeguarding:order", args=[sam.pk, order.pk]),
+        "share records form": reverse("safeguarding:disclosure_new", args=[sam.pk]),
+        "emergency disclosure form": reverse("safeguarding:emergency", args=[sam.pk]),
+        "disclosure": reverse("safeguarding:disclosure", args=[sam.pk, disclosure.pk]),
+        "emergency disclosure, to review": reverse("safeguarding:disclosure", args=[sam.pk, emergency.pk]),
+        "accounting of disclosures": reverse("safeguarding:accounting", args=[sam.pk]),
+        "crisis protocol, active client": reverse("clients:crisis", args=[sam.pk]),
     }
     with unlocked(open_vault(coach)):
         make_credential(coach=coach, areas=["grief-and-loss"])

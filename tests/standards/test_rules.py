@@ -177,6 +177,18 @@ def test_c1_blocks_a_disclosure_without_a_basis():
         assert found(P.DISCLOSURE_REQUEST, disclosure_basis=basis, basis_covers_request=True) == []
 
 
+def test_c1_an_emergency_goes_ahead_and_owes_a_review_unless_it_shares_more_than_it_may():
+    verdict = evaluate(
+        P.DISCLOSURE_REQUEST, Facts(disclosure_basis=DisclosureBasis.EMERGENCY, basis_covers_request=True)
+    )
+    [finding] = verdict.findings
+    assert verdict.allowed and finding.follow_up and finding.practice_rule
+    assert (finding.strength, finding.records) == (Strength.REQUIRE, ("emergency_review",))
+    assert found(
+        P.DISCLOSURE_REQUEST, disclosure_basis=DisclosureBasis.EMERGENCY, basis_covers_request=False
+    ) == [("C1", Strength.BLOCK, rules.C1_NOT_COVERED)]
+
+
 def test_c1_refuses_a_consent_that_is_not_in_writing():
     assert found(P.CONSENT_RECORD, consent_in_writing=False) == [("C1", Strength.BLOCK, rules.C1_NOT_WRITTEN)]
     assert found(P.CONSENT_RECORD, consent_in_writing=True) == []

@@ -72,6 +72,7 @@ class Reauth(StrEnum):
     TWO_STEP_OFF = "two_step_off"
     PASSPHRASE_CHANGE = "passphrase_change"
     UNLOCK = "unlock"
+    DISCLOSURE = "disclosure"
 
 
 @dataclass(frozen=True)

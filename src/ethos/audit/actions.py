@@ -96,6 +96,17 @@ class Action(StrEnum):
     BOUNDARY_CONTACT_LOGGED = "boundary.contact_logged"
     BOUNDARY_REVIEWED = "boundary.reviewed"
     BOUNDARY_RELATIONSHIP_DECLARED = "boundary.relationship_declared"
+    SAFEGUARDING_REPORT_TASK_OPENED = "safeguarding.report_task_opened"
+    SAFEGUARDING_REPORT_RECORDED = "safeguarding.report_recorded"
+    SAFEGUARDING_FLAG_DISMISSED = "safeguarding.flag_dismissed"
+    SAFEGUARDING_CONSENT_RECORDED = "safeguarding.consent_recorded"
+    SAFEGUARDING_CONSENT_REVOKED = "safeguarding.consent_revoked"
+    SAFEGUARDING_COURT_ORDER_RECORDED = "safeguarding.court_order_recorded"
+    SAFEGUARDING_DISCLOSED = "safeguarding.disclosed"
+    SAFEGUARDING_DISCLOSURE_ANNOTATED = "safeguarding.disclosure_annotated"
+    SAFEGUARDING_EMERGENCY_REVIEWED = "safeguarding.emergency_reviewed"
+    SAFEGUARDING_ACCOUNTING_PRINTED = "safeguarding.accounting_printed"
+    SAFEGUARDING_COPY_DOWNLOADED = "safeguarding.copy_downloaded"
 
     @property
     def label(self) -> str:
@@ -179,6 +190,17 @@ _LABELS = {
     Action.BOUNDARY_CONTACT_LOGGED: "Contact outside a session logged",
     Action.BOUNDARY_REVIEWED: "Boundary review recorded",
     Action.BOUNDARY_RELATIONSHIP_DECLARED: "Relationship with a client declared",
+    Action.SAFEGUARDING_REPORT_TASK_OPENED: "Mandatory report task opened",
+    Action.SAFEGUARDING_REPORT_RECORDED: "Mandatory report recorded",
+    Action.SAFEGUARDING_FLAG_DISMISSED: "Abuse flag judged not a disclosure",
+    Action.SAFEGUARDING_CONSENT_RECORDED: "Consent to share recorded",
+    Action.SAFEGUARDING_CONSENT_REVOKED: "Consent to share revoked",
+    Action.SAFEGUARDING_COURT_ORDER_RECORDED: "Subpoena or court order recorded",
+    Action.SAFEGUARDING_DISCLOSED: "Client information disclosed",
+    Action.SAFEGUARDING_DISCLOSURE_ANNOTATED: "Disclosure annotated",
+    Action.SAFEGUARDING_EMERGENCY_REVIEWED: "Emergency disclosure reviewed",
+    Action.SAFEGUARDING_ACCOUNTING_PRINTED: "Accounting of disclosures printed",
+    Action.SAFEGUARDING_COPY_DOWNLOADED: "Safeguarding document downloaded",
 }
 
 

@@ -196,6 +196,17 @@ SENTENCES: dict[Action, str] = {
     Action.BOUNDARY_CONTACT_LOGGED: "You logged contact with a client outside a session",
     Action.BOUNDARY_REVIEWED: "You recorded a boundary review after contact outside coaching",
     Action.BOUNDARY_RELATIONSHIP_DECLARED: "You declared a relationship with a client other than coaching",
+    Action.SAFEGUARDING_REPORT_TASK_OPENED: "A mandatory report became due: a client disclosed abuse",
+    Action.SAFEGUARDING_REPORT_RECORDED: "You recorded the report you made to a protective agency",
+    Action.SAFEGUARDING_FLAG_DISMISSED: "You recorded why words the checker flagged are not a disclosure",
+    Action.SAFEGUARDING_CONSENT_RECORDED: "You recorded a client's written consent to share records",
+    Action.SAFEGUARDING_CONSENT_REVOKED: "You recorded that a client withdrew a consent to share",
+    Action.SAFEGUARDING_COURT_ORDER_RECORDED: "You recorded a subpoena or court order for a client's records",
+    Action.SAFEGUARDING_DISCLOSED: "Client information left your practice, with its basis recorded",
+    Action.SAFEGUARDING_DISCLOSURE_ANNOTATED: "You added a note to a disclosure in the accounting",
+    Action.SAFEGUARDING_EMERGENCY_REVIEWED: "You reviewed an emergency disclosure afterwards",
+    Action.SAFEGUARDING_ACCOUNTING_PRINTED: "You printed a client's accounting of disclosures for them",
+    Action.SAFEGUARDING_COPY_DOWNLOADED: "You downloaded your copy of a safeguarding document",
 }
 UNKNOWN_SENTENCE = "Something happened that this version of Ethos has no words for"
 
@@ -210,6 +221,7 @@ TARGET_LINKS = {
     "supervision_entry": ("practice:supervision_entry", "Open the supervision", True),
     "education_activity": ("practice:education", "Open your continuing education", False),
     "session": ("coaching:detail", "Open the session", True),
+    "reporttask": ("safeguarding:task", "Open the report task", True),
 }
 
 

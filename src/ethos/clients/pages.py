@@ -68,6 +68,7 @@ class RenderedSection:
 
 
 _sections: dict[str, Section] = {}
+_crisis_sections: dict[str, Section] = {}
 _timeline_sources: list[TimelineSource] = []
 # How many events the client page's timeline shows; each source returns at most this many, newest.
 TIMELINE_SHOWN = 50
@@ -89,6 +90,23 @@ def client_section(
     return register
 
 
+def crisis_section(
+    key: str, *, title: str, template: str, order: int
+) -> Callable[[SectionContext], SectionContext]:
+    """Register `function(client) -> dict | None` as a section of the crisis protocol page."""
+
+    def register(function: SectionContext) -> SectionContext:
+        existing = _crisis_sections.get(key)
+        if existing is not None and existing.context is not function:
+            raise ImproperlyConfigured(SECTION_TWICE.format(key=key, other=existing.origin))
+        _crisis_sections[key] = Section(
+            key=key, title=title, template=template, order=order, context=function
+        )
+        return function
+
+    return register
+
+
 def timeline_source(function: TimelineSource) -> TimelineSource:
     """Register `function(client) -> Iterable[TimelineEntry]` as a source of the client's timeline."""
     if function not in _timeline_sources:
@@ -104,10 +122,11 @@ def unregister(item: str | TimelineSource) -> None:
         _timeline_sources.remove(item)
 
 
-def sections_for(client) -> list[RenderedSection]:
-    """Render every registered section that has something to show for this client, in order."""
+def sections_for(client, *, page: str = "client") -> list[RenderedSection]:
+    """Render every registered section of a page (the client page, or "crisis") for this client, in order."""
+    registry = _crisis_sections if page == "crisis" else _sections
     rendered = []
-    for section in sorted(_sections.values(), key=lambda s: (s.order, s.key)):
+    for section in sorted(registry.values(), key=lambda s: (s.order, s.key)):
         context = section.context(client)
         if context is None:
             continue

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
 from ethos.standards.record_types import RecordType
-from ethos.standards.subjects import resolving_page, subject_describer
+from ethos.standards.subjects import resolving_page, subject_describer, uuids
 
 from .models import Client, Goal, SafetyCheck
 
@@ -24,16 +23,6 @@ REFERRAL_RECORDS = (
 PRACTICE_LABEL = "Your practice"
 
 
-def _uuids(ids) -> list[uuid.UUID]:
-    found = []
-    for value in ids:
-        try:
-            found.append(uuid.UUID(str(value)))
-        except ValueError:
-            continue
-    return found
-
-
 def _with(url: str, **params: str) -> str:
     return f"{url}?{urlencode({k: v for k, v in params.items() if v})}"
 
@@ -41,7 +30,7 @@ def _with(url: str, **params: str) -> str:
 @subject_describer("client")
 def describe_clients(coach, ids) -> dict[str, tuple[str, str]]:
     """Name the coach's clients (decrypted here, for this coach only): one query for the rows and keys."""
-    clients = Client.objects.filter(coach=coach, pk__in=_uuids(ids)).prefetch_related("data_key")
+    clients = Client.objects.filter(coach=coach, pk__in=uuids(ids)).prefetch_related("data_key")
     return {str(c.pk): (c.display_name, reverse("clients:detail", args=[c.pk])) for c in clients}
 
 
@@ -49,7 +38,7 @@ def describe_clients(coach, ids) -> dict[str, tuple[str, str]]:
 def describe_goals(coach, ids) -> dict[str, tuple[str, str]]:
     """Name a goal by its client: one query for the goals, one for their clients' keys."""
     goals = (
-        Goal.objects.filter(coach=coach, pk__in=_uuids(ids))
+        Goal.objects.filter(coach=coach, pk__in=uuids(ids))
         .select_related("client")
         .prefetch_related("client__data_key")
     )
@@ -108,7 +97,7 @@ def safety_page(item) -> str | None:
 
 @resolving_page(RecordType.GOAL_CONFIRMATION)
 def goal_confirmation_page(item) -> str | None:
-    if item.subject_type != "goal" or not _uuids([item.subject_id]):
+    if item.subject_type != "goal" or not uuids([item.subject_id]):
         return None
     goals = Goal.objects.filter(coach=item.coach_id, pk=item.subject_id)
     client_id = goals.values_list("client_id", flat=True).first()

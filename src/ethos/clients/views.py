@@ -19,6 +19,7 @@ from ethos.practice.selectors import (
     area_label,
     competence_for,
     profile_for,
+    suggestion_for_profile,
 )
 from ethos.referrals.models import Resource
 from ethos.referrals.selectors import (
@@ -210,11 +211,15 @@ def intake_declined(request: HttpRequest, pk) -> HttpResponse:
 def crisis(request: HttpRequest, pk) -> HttpResponse:
     """The crisis protocol (S2): what to do now, with this jurisdiction's numbers. Reading writes nothing."""
     client = selectors.get_client_for_coach(request.user, pk)
+    profile = profile_for(request.user)
     context = {
         "client": client,
         "intake": getattr(client, "intake", None),
-        "profile": profile_for(request.user),
+        "profile": profile,
+        # The jurisdiction's numbers stand in for any the coach has not set on their profile yet.
+        "suggested": suggestion_for_profile(profile),
         "resources": crisis_resources(request.user),
+        "sections": pages.sections_for(client, page="crisis"),
     }
     return render(request, "clients/crisis.html", context)
 

@@ -11,12 +11,11 @@ from ethos.clients.models import Client
 from ethos.clients.pages import TimelineEntry, client_section, timeline_source
 from ethos.standards.evidence import Evidence, count, evidence_provider
 from ethos.standards.record_types import RecordType
-from ethos.standards.subjects import resolving_page, subject_describer
+from ethos.standards.subjects import resolving_page, subject_describer, uuids
 
 from .boundaries import boundaries_of
 from .boundary_models import COACHING_CONTACT
 from .models import BoundaryAgreement, BoundaryReview, ContactLog, RelationshipDeclaration, SessionNote
-from .subjects import _uuids
 
 
 @client_section(
@@ -47,7 +46,7 @@ def boundary_entries(client: Client) -> list[TimelineEntry]:
 @subject_describer("contactlog")
 def describe_contacts(coach, ids) -> dict[str, tuple[str, str]]:
     """Name a logged contact by its client and day: one query for the contacts, clients and keys."""
-    contacts = ContactLog.objects.filter(coach=coach, pk__in=_uuids(ids)).select_related(
+    contacts = ContactLog.objects.filter(coach=coach, pk__in=uuids(ids)).select_related(
         "client", "client__data_key"
     )
     return {
@@ -62,7 +61,7 @@ def describe_contacts(coach, ids) -> dict[str, tuple[str, str]]:
 @resolving_page(RecordType.BOUNDARY_REVIEW)
 def boundary_review_page(item) -> str | None:
     """A contact's review form, or the note whose finding opened the review."""
-    if not _uuids([item.subject_id]):
+    if not uuids([item.subject_id]):
         return None
     if item.subject_type == "contactlog":
         client_id = ContactLog.objects.filter(pk=item.subject_id).values_list("client_id", flat=True).first()

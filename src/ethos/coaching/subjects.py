@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.urls import reverse
 from django.utils import timezone
 
 from ethos.standards.record_types import RecordType
-from ethos.standards.subjects import resolving_page, subject_describer
+from ethos.standards.subjects import resolving_page, subject_describer, uuids
 
-from .models import Session
-
-
-def _uuids(ids) -> list[uuid.UUID]:
-    found = []
-    for value in ids:
-        try:
-            found.append(uuid.UUID(str(value)))
-        except ValueError:
-            continue
-    return found
+from .models import Session, SessionNote
 
 
 @subject_describer("session")
 def describe_sessions(coach, ids) -> dict[str, tuple[str, str]]:
     """Name a session by its client and day: one query for the sessions, their clients and keys."""
-    sessions = Session.objects.filter(coach=coach, pk__in=_uuids(ids)).select_related(
+    sessions = Session.objects.filter(coach=coach, pk__in=uuids(ids)).select_related(
         "client", "client__data_key"
     )
     return {
@@ -35,6 +23,22 @@ def describe_sessions(coach, ids) -> dict[str, tuple[str, str]]:
             reverse("coaching:detail", args=[s.pk]),
         )
         for s in sessions
+    }
+
+
+@subject_describer("sessionnote")
+def describe_notes(coach, ids) -> dict[str, tuple[str, str]]:
+    """Name a note by its session's client and day: one query for the notes, sessions, clients and keys."""
+    rows = SessionNote.objects.filter(coach=coach, pk__in=uuids(ids)).select_related(
+        "session", "client", "client__data_key"
+    )
+    return {
+        str(n.pk): (
+            f"Note of the session with {n.client.display_name} "
+            f"on {timezone.localtime(n.session.starts_at):%d %b %Y}",
+            reverse("coaching:note", args=[n.session_id]),
+        )
+        for n in rows
     }
 
 

@@ -261,3 +261,19 @@ def suggestion_for(country: str, region: str = "") -> Suggestion:
         crisis_line=crisis_line,
         emergency_number=emergency,
     )
+
+
+# C3: hours within which a mandatory report must be made, where a jurisdiction's law sets a
+# shorter deadline than Ethos's conservative default (ETHOS_REPORT_DEADLINE_HOURS), by country
+# or (country, region). Empty until a deadline is checked against the law; entries only shorten.
+REPORT_DEADLINE_HOURS: dict[str | tuple[str, str], int] = {}
+
+
+def report_deadline_hours(country: str, region: str = "", *, default: int) -> int:
+    """Return the hours a mandatory report may take here: the jurisdiction's if shorter, else `default`."""
+    country = (country or "").upper()
+    row = _region(country, region) if needs_region(country) else None
+    found = [REPORT_DEADLINE_HOURS.get(country)]
+    if row is not None:
+        found.append(REPORT_DEADLINE_HOURS.get((country, row[0])))
+    return min([default, *(hours for hours in found if hours)])

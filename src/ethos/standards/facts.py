@@ -59,6 +59,8 @@ class DisclosureBasis(StrEnum):
     CONSENT = "consent"
     SUBPOENA = "subpoena"
     MANDATORY_REPORT = "mandatory_report"
+    # Emergency services, when someone's life is at risk: reviewed afterwards (Ethos's rule).
+    EMERGENCY = "emergency"
 
 
 class AtRisk(StrEnum):

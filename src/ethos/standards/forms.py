@@ -174,6 +174,7 @@ class DeskForm(forms.Form):
                 "consent": "The client's written consent",
                 "subpoena": "A court-ordered subpoena",
                 "mandatory_report": "A mandatory report",
+                "emergency": "An emergency: someone's life is at risk",
             },
         ),
         required=False,

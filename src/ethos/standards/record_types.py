@@ -40,6 +40,7 @@ class RecordType(StrEnum):
     SAFETY_FOLLOW_UP = "safety_follow_up"
     REFERRAL_OFFER = "referral_offer"
     BOUNDARY_REVIEW = "boundary_review"
+    EMERGENCY_REVIEW = "emergency_review"
 
 
 def check_record_types() -> None:

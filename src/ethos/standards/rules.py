@@ -239,6 +239,11 @@ C1_NOT_COVERED = "The consent or order on file does not cover this recipient, pu
 C1_NOT_COVERED_RESOLUTION = (
     "Ask the client for a consent that covers this request, or check the order's terms."
 )
+C1_EMERGENCY = "Information went to emergency services because someone's life was at risk."
+C1_EMERGENCY_RESOLUTION = (
+    "Review it afterwards: what happened, whether only what was needed was shared, "
+    "and what the client was told."
+)
 C1_NOT_WRITTEN = "Consent to share must be in writing and signed by the client."
 C1_NOT_WRITTEN_RESOLUTION = "Record the client's written, signed consent."
 
@@ -249,6 +254,16 @@ def c1_disclosure_needs_a_basis(facts: Facts) -> Iterator[Finding]:
         yield Finding("C1", BLOCK, C1_NO_BASIS, C1_NO_BASIS_RESOLUTION)
     elif facts.disclosure_basis is not None and facts.basis_covers_request is False:
         yield Finding("C1", BLOCK, C1_NOT_COVERED, C1_NOT_COVERED_RESOLUTION)
+    elif facts.disclosure_basis is DisclosureBasis.EMERGENCY:
+        yield Finding(
+            "C1",
+            REQUIRE,
+            C1_EMERGENCY,
+            C1_EMERGENCY_RESOLUTION,
+            records=(RecordType.EMERGENCY_REVIEW,),
+            follow_up=True,
+            practice_rule=True,
+        )
 
 
 @rule("C1", Point.CONSENT_RECORD)

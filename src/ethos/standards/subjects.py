@@ -21,6 +21,7 @@ made for this item; the page takes `item` and comes back to the item once the re
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ImproperlyConfigured
@@ -37,6 +38,17 @@ ResolvingPage = Callable[..., str | None]
 
 _describers: dict[str, Describer] = {}
 _pages: dict[str, ResolvingPage] = {}
+
+
+def uuids(ids: Iterable) -> list[uuid.UUID]:
+    """Return the subject ids that are UUIDs (as the apps' records use), leaving out any other."""
+    found = []
+    for value in ids:
+        try:
+            found.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return found
 
 
 def _origin(function) -> str:

@@ -188,7 +188,7 @@ class EncryptedTextField(EncryptedField):
 
 
 class EncryptedBytesField(EncryptedField):
-    """A file's bytes (an evidence document, say): sealed like every other value."""
+    """A file or any other bytes (evidence, a signed consent, a disclosure bundle), sealed like the rest."""
 
     python_types = (bytes,)
 

@@ -1,0 +1,121 @@
+"""What safeguarding tells the compliance report: counts only, never a person (C1, C3)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from ethos.audit.actions import Action
+from ethos.audit.models import AuditEvent
+from ethos.standards.evidence import Evidence, count, evidence_provider
+
+from .models import (
+    Consent,
+    CourtOrder,
+    Disclosure,
+    EmergencyReview,
+    FlagDismissal,
+    MandatoryReport,
+    ReportTask,
+)
+
+# Other ways records leave Ethos, each clearly the coach's or the client's own copy, not a disclosure.
+OWN_COPIES = {
+    Action.CLIENT_LETTER_PRINTED: ("letter printed for a client", "letters printed for clients"),
+    Action.SAFEGUARDING_ACCOUNTING_PRINTED: (
+        "accounting of disclosures printed for a client",
+        "accountings of disclosures printed for clients",
+    ),
+    Action.VAULT_BACKUP_DOWNLOADED: (
+        "encrypted backup downloaded by you",
+        "encrypted backups downloaded by you",
+    ),
+    Action.SAFEGUARDING_COPY_DOWNLOADED: (
+        "kept bundle or upload downloaded by you",
+        "kept bundles or uploads downloaded by you",
+    ),
+}
+
+
+@evidence_provider("C1")
+def disclosures_by_basis(coach) -> list[Evidence]:
+    by_basis = dict(
+        Disclosure.objects.filter(coach=coach).order_by().values_list("basis").annotate(n=Count("pk"))
+    )
+    total = sum(by_basis.values())
+    parts = [
+        f"{by_basis.get(basis, 0)} {label}"
+        for basis, label in (
+            (Disclosure.Basis.CONSENT, "with written consent"),
+            (Disclosure.Basis.SUBPOENA, "under a subpoena or court order"),
+            (Disclosure.Basis.MANDATORY_REPORT, "as mandatory reports"),
+            (Disclosure.Basis.EMERGENCY, "in emergencies"),
+        )
+    ]
+    consents = Consent.objects.filter(coach=coach).aggregate(
+        total=Count("pk"),
+        revoked=Count("pk", filter=Q(revoked_at__isnull=False)),
+        typed=Count("pk", filter=Q(how_given=Consent.HowGiven.TYPED, revoked_at__isnull=True)),
+    )
+    orders = CourtOrder.objects.filter(coach=coach).count()
+    emergencies = by_basis.get(Disclosure.Basis.EMERGENCY, 0)
+    unreviewed = emergencies - EmergencyReview.objects.filter(coach=coach).count() if emergencies else 0
+    copies = dict(
+        AuditEvent.objects.filter(coach=coach, action__in=[a.value for a in OWN_COPIES])
+        .order_by()
+        .values_list("action")
+        .annotate(n=Count("pk"))
+    )
+    lines = [
+        Evidence(
+            f"{count(total, 'disclosure')} through the disclosure gate: {', '.join(parts)}.", count=total
+        ),
+        Evidence(
+            f"{count(consents['total'], 'written consent')} on file, {consents['revoked']} of them revoked; "
+            f"{consents['typed']} signed by typed name only (an interim step).",
+            count=consents["total"],
+        ),
+        Evidence(
+            f"{count(orders, 'subpoena or court order', 'subpoenas or court orders')} recorded.", count=orders
+        ),
+    ]
+    if unreviewed:
+        lines.append(
+            Evidence(f"{count(unreviewed, 'emergency disclosure')} still to review.", attention=True)
+        )
+    own = [count(copies.get(action.value, 0), *names) for action, names in OWN_COPIES.items()]
+    lines.append(
+        Evidence(f"Not disclosures, and counted here: {'; '.join(own)}.", count=sum(copies.values()))
+    )
+    return lines
+
+
+@evidence_provider("C3")
+def reports_by_timeliness(coach) -> list[Evidence]:
+    now = timezone.now()
+    reports = MandatoryReport.objects.filter(coach=coach).aggregate(
+        total=Count("pk"), on_time=Count("pk", filter=Q(on_time=True))
+    )
+    tasks = ReportTask.objects.filter(coach=coach, closed_at__isnull=True).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=now))
+    )
+    dismissed = FlagDismissal.objects.filter(coach=coach).count()
+    late = reports["total"] - reports["on_time"]
+    lines = [
+        Evidence(
+            f"{count(reports['total'], 'mandatory report')} made: "
+            f"{reports['on_time']} by the deadline, {late} late.",
+            attention=late > 0,
+            count=reports["total"],
+        ),
+        Evidence(
+            f"{count(tasks['open'], 'report')} still owed, {tasks['overdue']} past the deadline.",
+            attention=tasks["overdue"] > 0,
+            count=0,  # what is owed is never evidence that the clause was honoured
+        ),
+        Evidence(
+            f"{count(dismissed, 'checker flag')} judged not to be a disclosure, each with its reason.",
+            count=dismissed,
+        ),
+    ]
+    return lines

@@ -1,0 +1,153 @@
+"""Read a coach's safeguarding records: access helpers (404 for anyone else's) and what pages show."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch
+from django.http import Http404
+from django.utils import timezone
+
+from ethos.clients.models import Client
+from ethos.memo import once
+
+from .models import Consent, CourtOrder, Disclosure, DisclosureAnnotation, EmergencyReview, ReportTask
+
+# The accounting covers six years, the longest period any well-known accounting asks for.
+ACCOUNTING_YEARS = 6
+PAGE_SIZE = 25
+
+
+def accounting_since(now: datetime.datetime | None = None) -> datetime.datetime:
+    now = now or timezone.now()
+    return now - datetime.timedelta(days=365 * ACCOUNTING_YEARS + ACCOUNTING_YEARS // 4 + 1)
+
+
+def get_task_for_coach(coach, pk) -> ReportTask:
+    task = (
+        ReportTask.objects.select_related("data_key", "client", "client__data_key", "note")
+        .filter(coach=coach, pk=pk)
+        .first()
+    )
+    if task is None:
+        raise Http404("No such report task.")
+    return task
+
+
+def get_consent_for_coach(coach, client: Client, pk) -> Consent:
+    consent = Consent.objects.select_related("data_key").filter(coach=coach, client=client, pk=pk).first()
+    if consent is None:
+        raise Http404("No such consent.")
+    return consent
+
+
+def get_order_for_coach(coach, client: Client, pk) -> CourtOrder:
+    order = CourtOrder.objects.select_related("data_key").filter(coach=coach, client=client, pk=pk).first()
+    if order is None:
+        raise Http404("No such court order.")
+    return order
+
+
+def get_disclosure_for_coach(coach, client: Client, pk) -> Disclosure:
+    disclosure = (
+        Disclosure.objects.select_related("data_key", "client", "client__data_key")
+        .filter(coach=coach, client=client, pk=pk)
+        .first()
+    )
+    if disclosure is None:
+        raise Http404("No such disclosure.")
+    return disclosure
+
+
+@dataclass(frozen=True)
+class Due:
+    """The coach's reports still owed, for the banner on every page: no names, no decryption."""
+
+    count: int
+    first_pk: object
+    soonest: datetime.datetime
+    overdue: int
+
+
+def reports_due(coach) -> Due | None:
+    """One light query: the open tasks' ids and deadlines, soonest first."""
+    rows = list(ReportTask.objects.for_coach(coach).open().order_by("deadline").values_list("pk", "deadline"))
+    if not rows:
+        return None
+    now = timezone.now()
+    return Due(
+        count=len(rows),
+        first_pk=rows[0][0],
+        soonest=rows[0][1],
+        overdue=sum(1 for _, due in rows if due < now),
+    )
+
+
+def open_tasks(coach) -> list[ReportTask]:
+    """Every report still owed, soonest deadline first, with its client's name (two queries)."""
+    return list(
+        ReportTask.objects.for_coach(coach)
+        .open()
+        .select_related("client", "client__data_key")
+        .order_by("deadline")
+    )
+
+
+def recent_disclosures(coach, *, page=None) -> Page:
+    """One page of the coach's disclosures, newest first, each with its client's name."""
+    rows = (
+        Disclosure.objects.filter(coach=coach)
+        .select_related("data_key", "client", "client__data_key")
+        .order_by("-disclosed_at", "pk")
+    )
+    return Paginator(rows, PAGE_SIZE).get_page(page)
+
+
+def accounting_for(client: Client, *, now: datetime.datetime | None = None) -> list[Disclosure]:
+    """Every disclosure of the client in the accounting period, newest first, with its annotations."""
+    annotations = Prefetch(
+        "annotations", queryset=DisclosureAnnotation.objects.select_related("data_key").order_by("written_at")
+    )
+    return list(
+        Disclosure.objects.filter(client=client, disclosed_at__gte=accounting_since(now))
+        .select_related("data_key")
+        .prefetch_related(annotations)
+        .order_by("-disclosed_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class ClientRecords:
+    tasks: list[ReportTask]
+    consents: list[Consent]
+    orders: list[CourtOrder]
+    disclosures: list[Disclosure]
+
+
+@once
+def records_of(client: Client) -> ClientRecords:
+    """The client's tasks, consents, orders and disclosures: four queries, whatever their number."""
+    tasks = list(ReportTask.objects.filter(client=client).select_related("data_key").order_by("-opened_at"))
+    for task in tasks:
+        task.client = client  # the page names each by this client: no query per task
+    return ClientRecords(
+        tasks=tasks,
+        consents=list(
+            Consent.objects.filter(client=client).select_related("data_key").order_by("-recorded_at")
+        ),
+        orders=list(
+            CourtOrder.objects.filter(client=client).select_related("data_key").order_by("-recorded_at")
+        ),
+        disclosures=list(
+            Disclosure.objects.filter(client=client, disclosed_at__gte=accounting_since())
+            .select_related("data_key")
+            .defer("bundle")
+            .order_by("-disclosed_at")
+        ),
+    )
+
+
+def review_of(disclosure: Disclosure) -> EmergencyReview | None:
+    return EmergencyReview.objects.select_related("data_key").filter(disclosure=disclosure).first()

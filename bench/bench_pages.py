@@ -244,8 +244,11 @@ def address(page: str, practice: Practice) -> str:
     return addresses[page]()
 
 
-def seed(size: int, *, goals: bool = True) -> Practice:
-    """Build one coach's practice of `size` clients through the product's own services."""
+def seed(size: int, *, goals: bool = True, label: str = "") -> Practice:
+    """Build one coach's practice of `size` clients through the product's own services.
+
+    `label` tells apart two coaches of the same size (bench_notes.py builds such a pair).
+    """
     from django.utils import timezone
 
     from ethos.accounts import services as accounts
@@ -263,7 +266,7 @@ def seed(size: int, *, goals: bool = True) -> Practice:
     started = time.perf_counter()
     rng = random.Random(size)
     created = accounts.coach_create(
-        email=f"coach{size}@bench.example", name=f"Bench Coach {size}", passphrase=PASSPHRASE
+        email=f"coach{size}{label}@bench.example", name=f"Bench Coach {size}{label}", passphrase=PASSPHRASE
     )
     coach = created.user
     practice = Practice(size=size, coach=coach)
@@ -408,12 +411,8 @@ def queries(practice: Practice, url: str, *, post: bool = False) -> int:
     return len(captured.captured_queries)
 
 
-def main() -> int:
-    sizes = [int(s) for s in os.environ.get("BENCH_PAGES_SIZES", "50,500").split(",") if s.strip()]
-    rounds = int(os.environ.get("BENCH_PAGES_ROUNDS", "15"))
-    search_clients = int(os.environ.get("BENCH_PAGES_SEARCH_CLIENTS", "5000"))
-    if not sizes or min(sizes) < 20 or rounds < 3:
-        raise SystemExit("BENCH_PAGES_SIZES needs sizes of at least 20, BENCH_PAGES_ROUNDS at least 3")
+def setup() -> None:
+    """Start Django on the bench's own SQLite file, with the trivial page beside the product's."""
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
@@ -423,6 +422,15 @@ def main() -> int:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     clear_url_caches()
     call_command("migrate", verbosity=0)
+
+
+def main() -> int:
+    sizes = [int(s) for s in os.environ.get("BENCH_PAGES_SIZES", "50,500").split(",") if s.strip()]
+    rounds = int(os.environ.get("BENCH_PAGES_ROUNDS", "15"))
+    search_clients = int(os.environ.get("BENCH_PAGES_SEARCH_CLIENTS", "5000"))
+    if not sizes or min(sizes) < 20 or rounds < 3:
+        raise SystemExit("BENCH_PAGES_SIZES needs sizes of at least 20, BENCH_PAGES_ROUNDS at least 3")
+    setup()
 
     print(f"Machine: {cpu_model()}, Python {platform.python_version()}, Django {django.get_version()}")
     print(f"Database: SQLite file; {rounds} interleaved rounds; sizes {sizes} clients")

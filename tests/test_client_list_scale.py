@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from ethos.clients import search, services
 from ethos.clients.models import Client, ClientNameToken
 from ethos.clients.selectors import PAGE_SIZE
-from ethos.vault import crypto
+from ethos.vault import blind, crypto
 from ethos.vault.context import unlocked
 from ethos.vault.services import data_key_destroy
 from tests.clients.conftest import NO_RISK, years_ago
@@ -355,12 +355,12 @@ def test_the_index_holds_no_name_in_any_form(coach, people):
     tokens = [
         bytes(token) for token in ClientNameToken.objects.filter(coach=coach).values_list("token", flat=True)
     ]
-    assert tokens and all(len(token) == search.TOKEN_BYTES for token in tokens)
+    assert tokens and all(len(token) == blind.TOKEN_BYTES for token in tokens)
     blob = b"|".join(tokens)
     assert not [needle for needle in needles if needle in blob]
     # Nor an unkeyed hash of a prefix: without the coach's key, nobody can recompute a token.
     prefixes = search.name_prefixes(*names)
-    unkeyed = {hashlib.sha256(prefix.encode()).digest()[: search.TOKEN_BYTES] for prefix in prefixes}
+    unkeyed = {hashlib.sha256(prefix.encode()).digest()[: blind.TOKEN_BYTES] for prefix in prefixes}
     assert not unkeyed & set(tokens)
 
 

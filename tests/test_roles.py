@@ -114,6 +114,7 @@ def test_a_stranger_is_sent_to_sign_in_from_every_page():
 def test_the_coach_pages_are_the_coachs():
     owners = {name: owner for name, _, owner in OWNED}
     assert owners["clients:list"] == COACH
+    assert owners["coaching:note_search"] == COACH
     assert owners["accounts:unlock"] == COACH
     assert owners["accounts:backup"] == COACH
     assert owners["accounts:account"] == SIGNED_IN

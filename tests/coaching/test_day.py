@@ -11,10 +11,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from ethos.coaching import notes, services
 from ethos.coaching.models import Session
 from ethos.standards.engine import ActionStopped
+from ethos.standards.selectors import compliance_report
 
-from .conftest import active_client, schedule, start, tomorrow_at
+from .conftest import REFLECTED, active_client, schedule, start, tomorrow_at
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +120,51 @@ def test_the_day_is_the_practice_time_zones_day(coach, vault, settings):
     [session] = booked(coach, robin, 1)
     assert coach_day(coach, day=timezone.localdate(session.starts_at)).sessions == [session]
     assert coach_day(coach).sessions == []
+
+
+def held_days_ago(coach, client, days: float) -> Session:
+    """A session that started and closed, moved `days` back in time (the services refuse the past)."""
+    session = start(coach, schedule(coach, client))
+    services.session_close(coach=coach, session=session, leaving="settled", reflection=REFLECTED)
+    back = datetime.timedelta(days=days)
+    Session.objects.filter(pk=session.pk).update(
+        starts_at=F("starts_at") - back, ends_at=F("ends_at") - back, closed_at=F("closed_at") - back
+    )
+    session.refresh_from_db()
+    return session
+
+
+def test_c2_a_note_unsigned_48_hours_after_its_session_is_a_warning_on_the_dashboard(
+    coach, coach_client, vault
+):
+    robin = active_client(coach, name="Robin Ash")
+    old = held_days_ago(coach, robin, 3)
+    recent = held_days_ago(coach, robin, 1)
+    page = dashboard(coach_client)
+    assert "Notes not signed 48 hours after the session" in page
+    assert reverse("coaching:note_edit", args=[old.pk]) in page
+    assert reverse("coaching:note_edit", args=[recent.pk]) not in page
+    report = str(compliance_report(coach=coach, now=timezone.now()))
+    assert "1 held session with a note still unsigned 48 hours after it" in report
+
+    saved = notes.note_save(coach=coach, session=old, sections={"focus": "Her own words."}, version=0)
+    assert reverse("coaching:note_edit", args=[old.pk]) in dashboard(coach_client)  # a draft is not signed
+    notes.note_sign(coach=coach, note=saved.note, version=1)
+    assert "Notes not signed 48 hours" not in dashboard(coach_client)
+    report = str(compliance_report(coach=coach, now=timezone.now()))
+    assert "0 held sessions with a note still unsigned" in report
+    assert "1 note signed later than that" in report
+
+
+def test_the_unsigned_notes_warning_costs_the_same_queries_at_one_and_at_twelve(coach, coach_client, vault):
+    robin = active_client(coach, name="Robin Ash")
+    held_days_ago(coach, robin, 3)
+    dashboard(coach_client)
+    with CaptureQueriesContext(connection) as one:
+        dashboard(coach_client)
+    for n in range(11):
+        held_days_ago(coach, robin, 4 + n)
+    with CaptureQueriesContext(connection) as twelve:
+        page = dashboard(coach_client)
+    assert page.count("Robin Ash,") == 10 and "More are waiting" in page
+    assert len(one) == len(twelve)

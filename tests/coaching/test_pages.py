@@ -184,3 +184,16 @@ def test_a_closed_session_shows_its_checks(coach, session, coach_client):
     services.session_close(coach=coach, session=session, leaving="settled", reflection=REFLECTED)
     page = coach_client.get(reverse("coaching:detail", args=[session.pk])).content.decode()
     assert "at close: settled" in page and "Held" in page
+
+
+def test_the_client_page_timeline_shows_the_newest_events_however_many_sessions(coach, robin, coach_client):
+    from ethos.clients.pages import TIMELINE_SHOWN
+
+    first = tomorrow_at(1)
+    for n in range(TIMELINE_SHOWN + 5):
+        session = schedule(coach, robin, starts_at=first + datetime.timedelta(minutes=15 * n), minutes=15)
+        services.session_cancel(coach=coach, session=session, cancelled_by="client", reason="Busy")
+    page = coach_client.get(reverse("clients:detail", args=[robin.pk])).content.decode()
+    assert page.count("Session cancelled by the client") == TIMELINE_SHOWN
+    assert f"{TIMELINE_SHOWN + 5} cancelled" in page
+    assert f"The latest {TIMELINE_SHOWN} events are shown" in page

@@ -95,7 +95,13 @@ def practice_with_clients():
         notes.note_save(
             coach=coach,
             session=today,
-            sections={"focus": "Sleeping through the night", "worked_on": "A wind-down routine"},
+            # Findings of three kinds, so the note page shows its reason, scope and boundary forms.
+            sections={
+                "focus": "Sleeping through the night",
+                "worked_on": "A wind-down routine. I think he has PTSD. I gave him my personal number "
+                "so he can text me at the weekend. He said he has no reason to go on and has thought "
+                "about how he would end his life.",
+            },
             version=0,
         )
         tomorrow = coaching.session_schedule(

@@ -10,7 +10,6 @@ links and buttons a coach sees. Every page visited passes axe and fits 390 px.
 from __future__ import annotations
 
 import re
-import time
 from urllib.parse import urljoin
 
 import pytest
@@ -80,7 +79,6 @@ class Journey:
 
 
 def test_a_coachs_first_week_from_an_empty_database(live_server, browser, tmp_path):
-    started = time.monotonic()
     assert not User.objects.exists()
     context = browser.new_context(viewport=PHONE)
     context.set_default_timeout(10_000)
@@ -344,4 +342,3 @@ def test_a_coachs_first_week_from_an_empty_database(live_server, browser, tmp_pa
         + report
     )
     assert len(coach_sees.visited) >= 25
-    assert time.monotonic() - started < 60

@@ -86,6 +86,7 @@ class Action(StrEnum):
     NOTE_ADDENDUM_ADDED = "note.addendum_added"
     NOTE_FINDING_NOT_APPLICABLE = "note.finding_not_applicable"
     NOTE_SCOPE_REVIEWED = "note.scope_reviewed"
+    NOTE_BOUNDARY_REVIEWED = "note.boundary_reviewed"
 
     @property
     def label(self) -> str:
@@ -159,6 +160,7 @@ _LABELS = {
     Action.NOTE_ADDENDUM_ADDED: "Addendum added to a signed note",
     Action.NOTE_FINDING_NOT_APPLICABLE: "Note finding marked not applicable",
     Action.NOTE_SCOPE_REVIEWED: "Scope review recorded from a note",
+    Action.NOTE_BOUNDARY_REVIEWED: "Boundary review recorded from a note",
 }
 
 

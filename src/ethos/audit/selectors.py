@@ -186,6 +186,7 @@ SENTENCES: dict[Action, str] = {
     Action.NOTE_ADDENDUM_ADDED: "You added a dated addendum to a signed session note",
     Action.NOTE_FINDING_NOT_APPLICABLE: "You recorded why a note checker finding does not apply",
     Action.NOTE_SCOPE_REVIEWED: "You recorded a scope review after risk came up in a session note",
+    Action.NOTE_BOUNDARY_REVIEWED: "You recorded a boundary review after a session note touched on one",
 }
 UNKNOWN_SENTENCE = "Something happened that this version of Ethos has no words for"
 

@@ -15,9 +15,10 @@ AppConfig.ready():
 
 A section's template is rendered with `client`, `section` (its key and title) and what its
 function returned. Each function must read in a bounded number of queries, whatever the number of
-records. Sections appear in `order`; the timeline is newest first. The page is built inside one
-`ethos.memo.scope()`, so a section and a timeline source that need the same rows share one read
-by calling a function marked `@once` (as goals and endings do).
+records, and a timeline source returns at most its newest TIMELINE_SHOWN entries. Sections
+appear in `order`; the timeline is newest first. The page is built inside one
+`ethos.memo.scope()`, so a section and a timeline source that need the same rows share one read by
+calling a function marked `@once` (as goals and endings do).
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ class RenderedSection:
 
 _sections: dict[str, Section] = {}
 _timeline_sources: list[TimelineSource] = []
+# How many events the client page's timeline shows; each source returns at most this many, newest.
+TIMELINE_SHOWN = 50
 
 
 def client_section(
@@ -114,6 +117,10 @@ def sections_for(client) -> list[RenderedSection]:
 
 
 def timeline_for(client) -> list[TimelineEntry]:
-    """Everything the registered sources say happened with the client, newest first."""
+    """The newest TIMELINE_SHOWN events the registered sources report for the client, newest first.
+
+    A source reads at most its own newest TIMELINE_SHOWN entries, so the page costs the same for a
+    client of ten sessions and of a thousand.
+    """
     entries = [entry for source in _timeline_sources for entry in source(client)]
-    return sorted(entries, key=lambda entry: entry.when, reverse=True)
+    return sorted(entries, key=lambda entry: entry.when, reverse=True)[:TIMELINE_SHOWN]

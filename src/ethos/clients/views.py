@@ -279,6 +279,7 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
         "intake": getattr(client, "intake", None),
         "sections": sections,
         "timeline": timeline,
+        "timeline_full": len(timeline) >= pages.TIMELINE_SHOWN,
         "open_items": subject_items,
         "needs_safety_check": any(
             RecordType.SAFETY_FOLLOW_UP in item.record_type_list for item in subject_items

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from ethos.clients.models import Client
-from ethos.clients.pages import TimelineEntry, client_section, timeline_source
+from ethos.clients.pages import TIMELINE_SHOWN, TimelineEntry, client_section, timeline_source
 
 from .models import FollowUp, Session
-from .selectors import open_follow_ups_of, sessions_of
+from .selectors import open_follow_ups_of
 
 # How many upcoming sessions the client page lists; the agenda has the rest.
 UPCOMING_SHOWN = 5
@@ -19,18 +20,26 @@ UPCOMING_SHOWN = 5
 
 @client_section("sessions", title="Sessions", template="coaching/_client_sessions.html", order=40)
 def sessions_section(client: Client) -> dict | None:
-    """Upcoming sessions, counts of the past ones and open follow-ups: two queries for any number."""
-    sessions = sessions_of(client)
-    follow_ups = open_follow_ups_of(client)
-    if not sessions and client.status != Client.Status.ACTIVE:
-        return None
+    """Upcoming sessions, counts of the past ones and open follow-ups, in three queries however many."""
     now = timezone.now()
-    upcoming = [s for s in reversed(sessions) if s.status == Session.Status.SCHEDULED and s.ends_at >= now]
+    counts = Session.objects.filter(client=client).aggregate(
+        held=Count("pk", filter=Q(status=Session.Status.CLOSED)),
+        cancelled=Count("pk", filter=Q(status=Session.Status.CANCELLED)),
+        upcoming=Count("pk", filter=Q(status=Session.Status.SCHEDULED, ends_at__gte=now)),
+    )
+    follow_ups = open_follow_ups_of(client)
+    if not any(counts.values()) and client.status != Client.Status.ACTIVE:
+        return None
+    upcoming = list(
+        Session.objects.filter(client=client, status=Session.Status.SCHEDULED, ends_at__gte=now).order_by(
+            "starts_at", "pk"
+        )[:UPCOMING_SHOWN]
+    )
     return {
-        "upcoming": upcoming[:UPCOMING_SHOWN],
-        "more_upcoming": max(0, len(upcoming) - UPCOMING_SHOWN),
-        "held": sum(1 for s in sessions if s.status == Session.Status.CLOSED),
-        "cancelled": sum(1 for s in sessions if s.status == Session.Status.CANCELLED),
+        "upcoming": upcoming,
+        "more_upcoming": max(0, counts["upcoming"] - UPCOMING_SHOWN),
+        "held": counts["held"],
+        "cancelled": counts["cancelled"],
         "follow_ups": follow_ups,
         "can_schedule": client.status == Client.Status.ACTIVE,
     }
@@ -38,15 +47,24 @@ def sessions_section(client: Client) -> dict | None:
 
 @timeline_source
 def session_entries(client: Client) -> list[TimelineEntry]:
+    """The client's newest session events (held, cancelled, stopped at the checks), at most a page."""
     entries = []
-    for session in sessions_of(client):
+    events = (
+        Session.objects.filter(client=client)
+        .filter(
+            Q(status__in=(Session.Status.CLOSED, Session.Status.CANCELLED))
+            | Q(no_fee_reason__in=(Session.NoFee.COACH_UNFIT, Session.NoFee.CLIENT_UNDER_INFLUENCE))
+        )
+        .order_by("-starts_at")[:TIMELINE_SHOWN]
+    )
+    for session in events:
         if session.status == Session.Status.CLOSED:
             entries.append(TimelineEntry(session.closed_at, "session", "Session held"))
         elif session.status == Session.Status.CANCELLED:
             by = "you" if session.cancelled_by == Session.CancelledBy.COACH else "the client"
             fee = ", without charge" if session.no_fee else ""
             entries.append(TimelineEntry(session.cancelled_at, "session", f"Session cancelled by {by}{fee}"))
-        elif session.no_fee_reason in (Session.NoFee.COACH_UNFIT, Session.NoFee.CLIENT_UNDER_INFLUENCE):
+        else:
             entries.append(
                 TimelineEntry(
                     session.starts_at,
@@ -61,6 +79,9 @@ def session_entries(client: Client) -> list[TimelineEntry]:
 
 # How many open follow-ups the dashboard lists; the client pages have every one.
 FOLLOW_UPS_SHOWN = 10
+# A note still unsigned this long after its session is a warning on the coach's day (C2).
+SIGN_WITHIN = datetime.timedelta(hours=48)
+UNSIGNED_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -70,10 +91,22 @@ class CoachDay:
     sessions: list[Session]
     follow_ups: list[FollowUp]
     more_follow_ups: bool
+    unsigned: list[Session]
+    more_unsigned: bool
+
+
+def unsigned_after(coach, *, now: datetime.datetime | None = None):
+    """Held sessions whose note is missing or unsigned 48 hours after the session ended (C2)."""
+    cutoff = (now or timezone.now()) - SIGN_WITHIN
+    return (
+        Session.objects.for_coach(coach)
+        .filter(note_owed=True)
+        .filter(Q(closed_at__lt=cutoff) | Q(closed_at=None, ends_at__lt=cutoff))
+    )
 
 
 def coach_day(coach, *, day: datetime.date | None = None) -> CoachDay:
-    """Read the coach's day in two queries, clients and their keys with the rows, however full."""
+    """Read the coach's day in three queries, clients and their keys with the rows, however full."""
     day = day or timezone.localdate()
     start = datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
     sessions = (
@@ -88,8 +121,15 @@ def coach_day(coach, *, day: datetime.date | None = None) -> CoachDay:
         .select_related("data_key", "client", "client__data_key")
         .order_by("created_at")[: FOLLOW_UPS_SHOWN + 1]
     )
+    unsigned = list(
+        unsigned_after(coach)
+        .select_related("client", "client__data_key")
+        .order_by("starts_at", "pk")[: UNSIGNED_SHOWN + 1]
+    )
     return CoachDay(
         sessions=list(sessions),
         follow_ups=follow_ups[:FOLLOW_UPS_SHOWN],
         more_follow_ups=len(follow_ups) > FOLLOW_UPS_SHOWN,
+        unsigned=unsigned[:UNSIGNED_SHOWN],
+        more_unsigned=len(unsigned) > UNSIGNED_SHOWN,
     )

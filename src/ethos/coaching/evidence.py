@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce
 
 from ethos.standards.evidence import Evidence, count, evidence_provider, once_per_report
 
+from .contributions import SIGN_WITHIN, unsigned_after
 from .models import (
     Addendum,
     CloseCheck,
@@ -148,14 +150,17 @@ def trauma_informed_reflections(coach) -> list[Evidence]:
 
 @evidence_provider("C2")
 def session_notes(coach) -> list[Evidence]:
+    ended = Coalesce(F("session__closed_at"), F("session__ends_at"))
     counts = SessionNote.objects.filter(coach=coach).aggregate(
         total=Count("pk"),
         signed=Count("pk", filter=Q(signed_at__isnull=False)),
+        signed_late=Count("pk", filter=Q(signed_at__gt=ended + SIGN_WITHIN)),
         late=Count("pk", filter=Q(late=True)),
     )
     versions = NoteVersion.objects.filter(coach=coach).count()
     addenda = Addendum.objects.filter(coach=coach).count()
-    return [
+    waiting = unsigned_after(coach).count()
+    rows = [
         Evidence(
             f"{count(counts['total'], 'session note')}, {counts['signed']} signed, "
             f"{counts['late']} written late; {count(versions, 'saved version')} and "
@@ -163,6 +168,16 @@ def session_notes(coach) -> list[Evidence]:
             count=counts["total"],
         )
     ]
+    if waiting or counts["signed_late"]:
+        rows.append(
+            Evidence(
+                f"{count(waiting, 'held session')} with a note still unsigned 48 hours after it, "
+                f"and {count(counts['signed_late'], 'note')} signed later than that.",
+                count=waiting + counts["signed_late"],
+                attention=bool(waiting),
+            )
+        )
+    return rows
 
 
 @evidence_provider("C2")

@@ -7,7 +7,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from .models import CloseCheck, SafetyPlan, Session, StartCheck
+from .models import BoundaryReview, CloseCheck, SafetyPlan, ScopeReview, Session, StartCheck
 from .services import GROUNDING_STEPS
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -126,4 +126,37 @@ class SafetyPlanForm(forms.Form):
 class FollowUpForm(forms.Form):
     how = forms.CharField(
         label="How you talked it through", max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+# -- Answering what the checker found in a note ----------------------------------------------------
+
+
+class NotApplicableForm(forms.Form):
+    clause = forms.CharField(widget=forms.HiddenInput, max_length=4)
+    sentence = forms.CharField(widget=forms.HiddenInput, max_length=20000)
+    reason = forms.CharField(
+        label="Why it does not apply",
+        max_length=2000,
+        help_text="Kept with the note and counted in your compliance report.",
+    )
+
+
+class ScopeReviewForm(forms.Form):
+    clause = forms.CharField(widget=forms.HiddenInput, max_length=4)
+    considered = forms.CharField(
+        label="What you considered and decided", max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    outcome = forms.ChoiceField(
+        label="Can coaching safely go on?", choices=ScopeReview.Outcome.choices, widget=forms.RadioSelect
+    )
+
+
+class BoundaryReviewForm(forms.Form):
+    clause = forms.CharField(widget=forms.HiddenInput, max_length=4)
+    what_happened = forms.CharField(
+        label="What happened, and what you did", max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    outcome = forms.ChoiceField(
+        label="What you did about it", choices=BoundaryReview.Outcome.choices, widget=forms.RadioSelect
     )

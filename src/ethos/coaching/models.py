@@ -73,6 +73,9 @@ class Session(VaultModel):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="rescheduled_to"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Started and its note not signed yet (C2): set at start, cleared by signing, so the coach's day
+    # finds the notes still owed through a small partial index, not by reading every session.
+    note_owed = models.BooleanField(default=False)
 
     objects = SessionQuerySet.as_manager()
 
@@ -80,6 +83,9 @@ class Session(VaultModel):
         indexes = [
             models.Index(fields=["coach", "starts_at"], name="session_coach_starts"),
             models.Index(fields=["client", "starts_at"], name="session_client_starts"),
+            models.Index(
+                fields=["coach", "starts_at"], condition=models.Q(note_owed=True), name="session_note_owed"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(duration_minutes__gt=0), name="session_has_length"),
@@ -360,3 +366,41 @@ class ScopeReview(AppendOnlyVaultModel):
 
     def __str__(self) -> str:
         return f"{self.clause} scope review of {self.note_id}"
+
+
+class BoundaryReview(AppendOnlyVaultModel):
+    """A boundary review after a note touched on contact, a relationship or money (P7, P8, P9)."""
+
+    class Outcome(models.TextChoices):
+        RESTATED = "restated", "I restated the boundary with the client"
+        DECLINED = "declined", "I declined it, or gave back what was given"
+        ENDING = "ending", "Coaching ends, with a referral to another coach I have vetted"
+        NOT_BETWEEN_US = "not_between_us", "On review, it is not about the client and me"
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="boundary_reviews")
+    clause = models.CharField(max_length=4)
+    what_happened = EncryptedTextField()
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.clause} boundary review of {self.note_id}"
+
+
+class NoteSearchToken(models.Model):
+    """One keyed token of a word of a note's current text: the blind index that note search reads.
+
+    HMAC-SHA256 (16 bytes) of a folded word under a key derived from the coach's account key
+    (ethos.coaching.note_search), plus random padding tokens; never a word in clear.
+    """
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.ForeignKey(SessionNote, on_delete=models.CASCADE, related_name="+")
+    token = models.BinaryField(max_length=16)
+
+    class Meta:
+        indexes = [models.Index(fields=["coach", "token", "note"], name="note_search_token")]
+
+    def __str__(self) -> str:
+        return f"search token of note {self.note_id}"

@@ -30,7 +30,17 @@ from ethos.standards.points import Point
 from ethos.standards.record_types import RecordType
 from ethos.standards.services import action, enforce, open_item_resolve
 
-from .models import Addendum, FollowUp, NotApplicable, NoteVersion, ScopeReview, Session, SessionNote
+from . import note_search
+from .models import (
+    Addendum,
+    BoundaryReview,
+    FollowUp,
+    NotApplicable,
+    NoteVersion,
+    ScopeReview,
+    Session,
+    SessionNote,
+)
 from .services import follow_up_resolve
 
 # The trauma-informed template (S4, P1): the client's own view comes first.
@@ -48,6 +58,14 @@ MUST_BE_ANSWERED = frozenset({"S2", "C3"})
 # Findings a scope review answers (S1, S2); they are not closed by "not applicable" either.
 SCOPE_CLAUSES = frozenset({"S1", "S2"})
 NEVER_DISMISSED = MUST_BE_ANSWERED | SCOPE_CLAUSES
+# Findings a boundary review answers (P7, P8, P9); a reason alone does not close their item.
+BOUNDARY_CLAUSES = frozenset({"P7", "P8", "P9"})
+# A relationship (P8) is never answered by restating a boundary or declining: coaching ends.
+BOUNDARY_OUTCOMES = {
+    "P7": frozenset(BoundaryReview.Outcome.values),
+    "P8": frozenset({BoundaryReview.Outcome.ENDING, BoundaryReview.Outcome.NOT_BETWEEN_US}),
+    "P9": frozenset(BoundaryReview.Outcome.values),
+}
 SUBJECT_TYPE = "sessionnote"
 
 NOTE_NEEDS_STARTED_SESSION = "A note is written for a session that has started."
@@ -71,6 +89,16 @@ SCOPE_CLAUSE_UNKNOWN = "A scope review answers a safety (S1) or suicide-risk (S2
 SCOPE_CONSIDERED_NEEDED = "Write what you considered and decided."
 SCOPE_OUTCOME_UNKNOWN = "Say whether coaching can go on, or the client is referred or paused."
 SCOPE_NOTHING_OPEN = "There is no open {clause} item on this note for a scope review to answer."
+BOUNDARY_CLAUSE_UNKNOWN = (
+    "A boundary review answers a finding about contact (P7), a relationship (P8) or money (P9)."
+)
+BOUNDARY_WHAT_NEEDED = "Write what happened and what you did."
+BOUNDARY_OUTCOME_UNKNOWN = "Choose what you did about it."
+BOUNDARY_P8_ENDS = (
+    "A romantic or sexual relationship with a client cannot be answered by restating a boundary: "
+    "coaching ends, with a referral to another coach (P8)."
+)
+BOUNDARY_NOTHING_OPEN = "There is no open {clause} item on this note for a boundary review to answer."
 
 
 @dataclass(frozen=True)
@@ -260,6 +288,7 @@ class NotePage:
     addenda: list[Addendum]
     not_applicable: list[NotApplicable]
     scope_reviews: list[ScopeReview]
+    boundary_reviews: list[BoundaryReview]
     open_items: list[OpenItem]
     follow_ups_resolved: list[FollowUp]
 
@@ -273,9 +302,12 @@ def note_page(note: SessionNote) -> NotePage:
         addenda=list(Addendum.objects.filter(note=note).order_by("written_at")),
         not_applicable=list(NotApplicable.objects.filter(note=note).order_by("recorded_at")),
         scope_reviews=list(ScopeReview.objects.filter(note=note).order_by("recorded_at")),
+        boundary_reviews=list(BoundaryReview.objects.filter(note=note).order_by("recorded_at")),
         open_items=list(_items_of(note).filter(resolved_at=None).order_by("opened_at")),
         follow_ups_resolved=list(
-            FollowUp.objects.filter(resolved_in_id=note.session_id).order_by("resolved_at")
+            FollowUp.objects.filter(resolved_in_id=note.session_id)
+            .select_related("data_key")
+            .order_by("resolved_at")
         ),
     )
 
@@ -284,6 +316,7 @@ def open_follow_ups_for(session: Session) -> list[FollowUp]:
     """The client's open follow-ups (S3) this session's note can record as talked through."""
     return list(
         FollowUp.objects.filter(client_id=session.client_id, resolved_at=None)
+        .select_related("data_key")
         .exclude(raised_in=session)
         .order_by("created_at")
     )
@@ -358,6 +391,7 @@ def note_save(*, coach, session: Session, sections: dict, version: int) -> Saved
             flagged = _enforce_text(coach=coach, note=note, findings=findings, point=Point.NOTE_SAVE)
             note.flagged = flagged
             note.save()
+            note_search.note_tokens_write(coach=coach, note=note)
             NoteVersion(
                 coach=coach,
                 note=note,
@@ -426,6 +460,7 @@ def note_sign(*, coach, note: SessionNote, version: int) -> SessionNote:
         _enforce_text(coach=coach, note=locked, findings=findings, point=Point.NOTE_SIGN)
         locked.signed_at = timezone.now()
         locked.save(update_fields=["signed_at"])
+        Session.objects.filter(pk=locked.session_id).update(note_owed=False)
         audit_append(
             coach=coach,
             action=Action.NOTE_SIGNED,
@@ -453,6 +488,7 @@ def note_addendum_add(*, coach, note: SessionNote, reason: str, text: str) -> Ad
             coach=coach, note=locked, data_key_id=locked.data_key_id, reason=reason.strip(), text=text
         )
         addendum.save()
+        note_search.note_tokens_write(coach=coach, note=locked)
         audit_append(
             coach=coach,
             action=Action.NOTE_ADDENDUM_ADDED,
@@ -494,6 +530,15 @@ def note_finding_not_applicable(
     return row
 
 
+def _open_items_for(note: SessionNote, clause: str, record_type: RecordType) -> list[OpenItem]:
+    """The note's open items for `clause` that a record of `record_type` answers."""
+    return [
+        item
+        for item in _items_of(note).filter(resolved_at=None, clause=clause)
+        if record_type in item.record_type_list
+    ]
+
+
 def note_scope_review(*, coach, note: SessionNote, clause: str, considered: str, outcome: str) -> ScopeReview:
     """Record the scope review an S1 or S2 finding opened, and resolve that item on the note."""
     if clause not in SCOPE_CLAUSES:
@@ -502,11 +547,7 @@ def note_scope_review(*, coach, note: SessionNote, clause: str, considered: str,
         raise ValidationError({"considered": [SCOPE_CONSIDERED_NEEDED]})
     if outcome not in ScopeReview.Outcome.values:
         raise ValidationError({"outcome": [SCOPE_OUTCOME_UNKNOWN]})
-    items = [
-        item
-        for item in _items_of(note).filter(resolved_at=None, clause=clause)
-        if RecordType.SCOPE_REVIEW in item.record_type_list
-    ]
+    items = _open_items_for(note, clause, RecordType.SCOPE_REVIEW)
     if not items:
         raise ValidationError(SCOPE_NOTHING_OPEN.format(clause=clause))
     with transaction.atomic():
@@ -530,6 +571,46 @@ def note_scope_review(*, coach, note: SessionNote, clause: str, considered: str,
         for item in items:
             open_item_resolve(
                 coach=coach, item=item, record_type=RecordType.SCOPE_REVIEW, record_id=str(review.pk)
+            )
+    return review
+
+
+def note_boundary_review(
+    *, coach, note: SessionNote, clause: str, what_happened: str, outcome: str
+) -> BoundaryReview:
+    """Record the boundary review a P7, P8 or P9 finding opened, and resolve that item on the note."""
+    if clause not in BOUNDARY_CLAUSES:
+        raise ValidationError(BOUNDARY_CLAUSE_UNKNOWN)
+    if not (what_happened or "").strip():
+        raise ValidationError({"what_happened": [BOUNDARY_WHAT_NEEDED]})
+    if outcome not in BoundaryReview.Outcome.values:
+        raise ValidationError({"outcome": [BOUNDARY_OUTCOME_UNKNOWN]})
+    if outcome not in BOUNDARY_OUTCOMES[clause]:
+        raise ValidationError({"outcome": [BOUNDARY_P8_ENDS]})
+    items = _open_items_for(note, clause, RecordType.BOUNDARY_REVIEW)
+    if not items:
+        raise ValidationError(BOUNDARY_NOTHING_OPEN.format(clause=clause))
+    with transaction.atomic():
+        review = BoundaryReview(
+            coach=coach,
+            note=note,
+            data_key_id=note.data_key_id,
+            clause=clause,
+            what_happened=what_happened.strip(),
+            outcome=outcome,
+        )
+        review.save()
+        audit_append(
+            coach=coach,
+            action=Action.NOTE_BOUNDARY_REVIEWED,
+            target_type="session",
+            target_id=str(note.session_id),
+            clauses=[clause],
+            details={"outcome": outcome},
+        )
+        for item in items:
+            open_item_resolve(
+                coach=coach, item=item, record_type=RecordType.BOUNDARY_REVIEW, record_id=str(review.pk)
             )
     return review
 

@@ -89,12 +89,6 @@ def week(coach, *, monday: datetime.date) -> list[Day]:
 
 
 @once
-def sessions_of(client: Client) -> list[Session]:
-    """Every session of a client, newest first: read once for the client page's section and timeline."""
-    return list(Session.objects.filter(client=client).order_by("-starts_at"))
-
-
-@once
 def open_follow_ups_of(client: Client) -> list[FollowUp]:
     """The client's follow-ups still waiting to be talked through, oldest first."""
     return list(FollowUp.objects.filter(client=client, resolved_at=None).order_by("created_at"))

@@ -276,9 +276,10 @@ def session_start(*, coach, session: Session, coach_fit: bool, presentation: str
             minutes_late = max(0, int((now - session.starts_at).total_seconds() // 60))
             session.status = Session.Status.STARTED
             session.started_at = now
+            session.note_owed = True
             # P2: the client's time is respected; a late start by the coach is not charged for.
             late = _no_fee_unless_already(session, Session.NoFee.COACH_LATE, late_start(minutes_late))
-            session.save(update_fields=["status", "started_at", "no_fee", "no_fee_reason"])
+            session.save(update_fields=["status", "started_at", "no_fee", "no_fee_reason", "note_owed"])
             audit_append(
                 coach=coach,
                 action=Action.SESSION_STARTED,

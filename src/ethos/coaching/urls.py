@@ -28,4 +28,24 @@ urlpatterns += [
     path("sessions/<uuid:pk>/note/versions/<int:number>/", note_views.note_version, name="note_version"),
     path("sessions/<uuid:pk>/note/sign/", note_views.note_sign, name="note_sign"),
     path("sessions/<uuid:pk>/note/addenda/", note_views.note_addendum, name="note_addendum"),
+    path(
+        "sessions/<uuid:pk>/note/not-applicable/", note_views.note_not_applicable, name="note_not_applicable"
+    ),
+    path("sessions/<uuid:pk>/note/scope-review/", note_views.note_scope_review, name="note_scope_review"),
+    path(
+        "sessions/<uuid:pk>/note/boundary-review/",
+        note_views.note_boundary_review,
+        name="note_boundary_review",
+    ),
+    path(
+        "sessions/<uuid:pk>/note/follow-ups/<uuid:follow_up_pk>/",
+        note_views.note_follow_up,
+        name="note_follow_up",
+    ),
+]
+
+from . import search_views  # noqa: E402
+
+urlpatterns += [
+    path("sessions/notes/search/", search_views.note_search_page, name="note_search"),
 ]

@@ -39,6 +39,7 @@ class RecordType(StrEnum):
     FLAG_DISMISSAL = "flag_dismissal"
     SAFETY_FOLLOW_UP = "safety_follow_up"
     REFERRAL_OFFER = "referral_offer"
+    BOUNDARY_REVIEW = "boundary_review"
 
 
 def check_record_types() -> None:

@@ -314,6 +314,16 @@ def p3_decline_for_listed_reasons(facts: Facts) -> Iterator[Finding]:
         yield Finding("P3", BLOCK, P3_UNLISTED, P3_UNLISTED_RESOLUTION)
 
 
+P4_JUDGEMENT = "This note uses wording that judges the client's views, beliefs or identity."
+P4_JUDGEMENT_RESOLUTION = "Describe what the client said or did, with respect for their own view."
+
+
+@rule("P4", Point.NOTE_SAVE)
+def p4_respectful_wording(facts: Facts) -> Iterator[Finding]:
+    if any(flag.clause == "P4" for flag in facts.language_findings):
+        yield Finding("P4", WARN, P4_JUDGEMENT, P4_JUDGEMENT_RESOLUTION)
+
+
 P5_UNCONFIRMED = "The client has not yet confirmed that this goal is theirs."
 P5_UNCONFIRMED_RESOLUTION = "Ask the client to confirm it in session or through their portal."
 
@@ -365,6 +375,45 @@ def p7_contact_outside_coaching(facts: Facts) -> Iterator[Finding]:
 def p7_dual_relationship(facts: Facts) -> Iterator[Finding]:
     if facts.relationship is not None and facts.relationship not in INTIMATE_RELATIONSHIPS:
         yield Finding("P7", WARN, P7_DUAL, P7_DUAL_RESOLUTION)
+
+
+BOUNDARY_IN_NOTE = {
+    "P7": "This note may describe contact or a tie with the client outside coaching activities.",
+    "P8": "This note may describe a romantic or sexual relationship with the client.",
+    "P9": "This note may describe money, work or business between you and the client beyond coaching.",
+}
+BOUNDARY_IN_NOTE_RESOLUTION = (
+    "Review the boundary and record what you did: restated it with the client, declined or returned "
+    "it, ended coaching with a referral, or why it is not what the words suggest."
+)
+
+
+def _boundary_review(clause: str, facts: Facts) -> Iterator[Finding]:
+    if any(flag.clause == clause for flag in facts.language_findings):
+        yield Finding(
+            clause,
+            REQUIRE,
+            BOUNDARY_IN_NOTE[clause],
+            BOUNDARY_IN_NOTE_RESOLUTION,
+            records=(RecordType.BOUNDARY_REVIEW,),
+            follow_up=True,
+            practice_rule=True,
+        )
+
+
+@rule("P7", Point.NOTE_SAVE)
+def p7_contact_in_notes(facts: Facts) -> Iterator[Finding]:
+    yield from _boundary_review("P7", facts)
+
+
+@rule("P8", Point.NOTE_SAVE)
+def p8_relationship_in_notes(facts: Facts) -> Iterator[Finding]:
+    yield from _boundary_review("P8", facts)
+
+
+@rule("P9", Point.NOTE_SAVE)
+def p9_money_in_notes(facts: Facts) -> Iterator[Finding]:
+    yield from _boundary_review("P9", facts)
 
 
 P8_DECLARED = "A romantic or sexual relationship with a client means coaching has to end."

@@ -48,7 +48,7 @@ def test_it_prints_json_for_machines(risky_note):
     s8 = data["findings"][0]
     assert (s8["clause"], s8["line"], s8["evidence"]) == ("S8", 2, "Zoloft")
     assert RISKY_NOTE[s8["start"] : s8["end"]] == "Zoloft"
-    assert s8["modifiers"] == ["ADVICE", "DIRECTIVE"]
+    assert s8["modifiers"] == ["ADVICE", "COACH_ADVISED", "DIRECTIVE"]
 
 
 def test_it_exits_0_on_a_clean_note_from_stdin():

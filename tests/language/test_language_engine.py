@@ -149,7 +149,7 @@ def test_it_gives_every_rule_an_id_a_clause_and_a_reason():
     ids += [d.id for d in rules.decisions]
     assert len(ids) == len(set(ids))
     clauses = {d.clause for d in rules.decisions}
-    assert clauses == {"S1", "S2", "S3", "S7", "S8", "C3", "P7", "P8", "P9"}
+    assert clauses == {"S1", "S2", "S3", "S7", "S8", "C3", "P4", "P7", "P8", "P9"}
     for decision in rules.decisions:
         assert decision.reason.strip() and "\n" not in decision.reason
 

@@ -114,6 +114,26 @@ P9_PAIRS = {
     "coaching_fee": ("She paid me for two sessions.", []),
 }
 
+P4_PAIRS = {
+    "coach_agent": ("She is in denial about her drinking.", ["low"]),
+    "label": ("He is lazy and non-compliant with the homework.", ["low"]),
+    "belief_dismissed": ("Her crazy beliefs about crystals keep getting in the way.", ["low"]),
+    "faith_dismissed": ("He needs to grow out of the church thing.", ["low"]),
+    "identity_dismissed": ("She claims to be non-binary.", ["low"]),
+    "verdict_after_report": ("She says she prays daily, which is superstitious nonsense.", ["low"]),
+    "neutral_belief": ("She described her faith as central to her recovery.", []),
+    "client_report": ("She says she is lazy.", []),
+    "own_words_quoted": ('"Lazy" is her word for how she spent the week.', []),
+    "someone_else": ("Her mother calls her lazy.", []),
+    "denied": ("She is not lazy; she is exhausted.", []),
+    "clinical_denial": ("Client denies suicidal ideation.", []),
+    "about_a_thing": ("The stain was resistant to bleach.", []),
+    "behaviour_described": ("She did not complete the worksheet this week.", []),
+    "coach_reflects": ("I caught myself thinking she was lazy and took it to supervision.", []),
+    "possible": ("I wondered whether I was being judgemental about her choice.", []),
+    "pronouns_respected": ('She asked me to use "they" for her.', []),
+}
+
 
 def _cases(pairs: dict[str, tuple[str, list[str]]]):
     """Turn a table into pytest parameters named after the modifier."""
@@ -150,6 +170,11 @@ def test_c3_minimal_pairs(text, expected):
     assert flags(text, "C3") == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), _cases(P4_PAIRS))
+def test_p4_minimal_pairs(text, expected):
+    assert flags(text, "P4") == expected
+
+
 @pytest.mark.parametrize(("text", "expected"), _cases(P7_PAIRS))
 def test_p7_minimal_pairs(text, expected):
     assert flags(text, "P7") == expected
@@ -183,6 +208,8 @@ def test_p9_minimal_pairs(text, expected):
         pytest.param("Her therapist thinks it is PTSD.", "PTSD", "ATTRIBUTED_CLINICIAN", id="clin"),
         pytest.param("I suggested she stop her Xanax.", "Xanax", "DIRECTIVE", id="coach"),
         pytest.param("I met her for coffee.", "coffee", "COACH_AGENT", id="coach-agent"),
+        pytest.param("She calls herself lazy.", "lazy", "OWN_VIEW", id="own-view"),
+        pytest.param("Her pastor told him he was weak.", "weak", "OTHER_JUDGE", id="other-judge"),
     ],
 )
 def test_it_finds_the_modifier_that_reaches_a_target(sentence, target, kind):
@@ -197,6 +224,12 @@ def test_it_finds_the_modifier_that_reaches_a_target(sentence, target, kind):
         pytest.param("She doesn't want to be alive.", "doesn't want to be alive", "NEGATED", id="pseudo"),
         pytest.param("She is suicidal; she was abused in 2012.", "suicidal", "HISTORICAL", id="semicolon"),
         pytest.param("He says everything is fine, and he is suicidal.", "suicidal", "POSSIBLE", id="none"),
+        pytest.param(
+            "She says she prays daily, which is superstitious nonsense.",
+            "superstitious",
+            "OWN_VIEW",
+            id="verdict",
+        ),
     ],
 )
 def test_it_stops_a_modifier_at_its_terminator_or_pseudo_phrase(sentence, target, kind):

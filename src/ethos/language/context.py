@@ -15,7 +15,7 @@ records the steps so a test can show the work grows linearly with the text.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ethos.language.rules import MAX_CLASSIFIED_TOKEN, ModifierRule, RuleSet, TrieNode
@@ -67,6 +67,10 @@ class SentenceMatches:
     modifier_starts: list[int]
     stops_at: dict[int, frozenset[str]]
     pending: list[Match] | None = None
+    # Where terminators start, in order, so a scope check looks only at the ones inside it.
+    stop_starts: list[int] = field(default_factory=list)
+    # Per target type, the modifiers that may apply to it and their starts (filled on demand).
+    by_type: dict[str, tuple[list[Match], list[int]]] = field(default_factory=dict)
 
 
 # Notes reuse a small vocabulary, so the keys of a word (and the trie nodes it can start a
@@ -75,7 +79,7 @@ TOKEN_CACHE_SIZE = 50_000
 
 
 def token_entry(norm: str, rules: RuleSet) -> tuple[list[str], list[TrieNode]]:
-    """Return a word's trie keys (itself, its token classes, the wildcard) and start nodes."""
+    """Return a word's walk keys (itself, its token classes, the wildcard) and start nodes."""
     entry = rules.token_cache.get(norm)
     if entry is None:
         keys = [norm]
@@ -83,7 +87,8 @@ def token_entry(norm: str, rules: RuleSet) -> tuple[list[str], list[TrieNode]]:
             keys.extend(f"<{name}>" for name, rx in rules.token_classes if rx.fullmatch(norm))
         keys.append("*")
         root = rules.root.children
-        entry = keys, [root[key] for key in keys if key in root]
+        # Start nodes use every key; the walk only the keys that can continue a phrase.
+        entry = [key for key in keys if key in rules.walk_keys], [root[key] for key in keys if key in root]
         if len(rules.token_cache) >= TOKEN_CACHE_SIZE:
             rules.token_cache.clear()
         rules.token_cache[norm] = entry
@@ -114,11 +119,11 @@ def _find(entries: list[tuple[list[str], list[TrieNode]]], rules: RuleSet, work:
             token_keys = entries[j][0]
             steps += len(frontier) * len(token_keys)
             frontier = [
-                node.children[key]
+                children[key]
                 for node in frontier
-                if node.children
+                if (children := node.children)
                 for key in token_keys
-                if key in node.children
+                if key in children
             ]
             if not frontier:
                 break
@@ -183,34 +188,56 @@ def _settle(matches: SentenceMatches, kept: list[Match], rules: RuleSet) -> None
     matches.modifiers = modifiers
     matches.modifier_starts = [m.start for m in modifiers]
     matches.stops_at = stops_at
+    matches.stop_starts = sorted(stops_at)
+    matches.by_type = {}
     matches.pending = None
 
 
-def _stopped(kind: str, lo: int, hi: int, stops_at: dict[int, frozenset[str]], work: Work) -> bool:
+def _stopped(kind: str, lo: int, hi: int, found: SentenceMatches, work: Work) -> bool:
     """Tell whether a terminator for kind starts in tokens [lo, hi)."""
-    for i in range(lo, hi):
+    starts, stops_at = found.stop_starts, found.stops_at
+    i = bisect_left(starts, lo)
+    while i < len(starts) and starts[i] < hi:
         work.steps += 1
-        stops = stops_at.get(i)
-        if stops is not None and (ALL in stops or kind in stops):
+        stops = stops_at[starts[i]]
+        if ALL in stops or kind in stops:
             return True
+        i += 1
     return False
 
 
-def reaches(rule: ModifierRule, mod: Match, start: int, end: int, stops_at: dict, work: Work) -> bool:
+def reaches(rule: ModifierRule, mod: Match, start: int, end: int, found: SentenceMatches, work: Work) -> bool:
     """Tell whether a modifier reaches the target at tokens [start, end)."""
     direction, kind, scope = rule.direction, rule.kind, rule.scope
     forward = (
         direction in ("forward", "bidirectional")
         and mod.start <= start
         and start - mod.end < scope
-        and not _stopped(kind, mod.end, start, stops_at, work)
+        and not _stopped(kind, mod.end, start, found, work)
     )
     return forward or (
         direction in ("backward", "bidirectional")
         and mod.start >= start
         and mod.start - end < scope
-        and not _stopped(kind, end, mod.start, stops_at, work)
+        and not _stopped(kind, end, mod.start, found, work)
     )
+
+
+def _for_type(
+    found: SentenceMatches, target_type: str | None, rules: RuleSet
+) -> tuple[list[Match], list[int]]:
+    """Return the sentence's modifiers that may apply to a target type, and their starts."""
+    if target_type is None:
+        return found.modifiers, found.modifier_starts
+    cached = found.by_type.get(target_type)
+    if cached is None:
+        mods = [
+            m
+            for m in found.modifiers
+            if not (applies := rules.modifiers[m.rule].applies_to) or target_type in applies
+        ]
+        cached = found.by_type[target_type] = (mods, [m.start for m in mods])
+    return cached
 
 
 def applied_modifiers(
@@ -224,16 +251,15 @@ def applied_modifiers(
     """Return the modifiers that reach the target at tokens [start, end), any span a caller names."""
     if found.pending is not None:
         _settle(found, _resolve(found.pending, rules), rules)
+    modifiers, starts = _for_type(found, target_type, rules)
     # Only modifiers that start within the largest scope (plus a phrase) can reach the target.
     reach = rules.max_scope + rules.max_phrase
-    lo = bisect_left(found.modifier_starts, start - reach)
-    hi = bisect_right(found.modifier_starts, end + reach)
+    lo = bisect_left(starts, start - reach)
+    hi = bisect_right(starts, end + reach)
     applied: list[Applied] = []
-    for mod in found.modifiers[lo:hi]:
+    for mod in modifiers[lo:hi]:
         work.steps += 1
         rule = rules.modifiers[mod.rule]
-        if target_type is not None and rule.applies_to and target_type not in rule.applies_to:
-            continue
-        if reaches(rule, mod, start, end, found.stops_at, work):
+        if reaches(rule, mod, start, end, found, work):
             applied.append(Applied(rule.kind, rule.id, mod.start, mod.end))
     return applied

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ethos.language.checker import check
 
-CLAUSES = ("S1", "S2", "S3", "S7", "S8", "C3", "P7", "P8", "P9")
+CLAUSES = ("S1", "S2", "S3", "S7", "S8", "C3", "P4", "P7", "P8", "P9")
 CATEGORY = {
     "S1": "physical_safety",
     "S2": "suicide_risk",
@@ -24,11 +24,12 @@ CATEGORY = {
     "S7": "diagnosing",
     "S8": "medication_advice",
     "C3": "reportable_abuse",
+    "P4": "judgemental_wording",
     "P7": "outside_contact",
     "P8": "romantic_involvement",
     "P9": "financial_dealings",
 }
-SPLITS = {"dev": "corpus_dev.jsonl", "test": "corpus_test.jsonl"}
+SPLITS = {"dev": "corpus_dev.jsonl", "test": "corpus_test.jsonl", "test2": "corpus_test2.jsonl"}
 DEFAULT_DIR = Path("tests") / "language"
 Z95 = 1.959963984540054
 
@@ -139,10 +140,12 @@ def report(name: str, metrics: dict[str, Metrics], size: int) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Print precision, recall and F1 per clause for the dev and test splits."""
+    """Print precision, recall and F1 per clause for every split, or for the one named."""
     parser = argparse.ArgumentParser(prog="eval-language", description=__doc__)
     parser.add_argument("--corpus-dir", type=Path, default=DEFAULT_DIR)
-    parser.add_argument("--split", choices=[*SPLITS, "all"], default="all")
+    parser.add_argument(
+        "--split", choices=[*SPLITS, "all"], default="all", help="report one split only (default: all)"
+    )
     parser.add_argument("--errors", action="store_true", help="list the lines scored wrong")
     args = parser.parse_args(argv)
     names = list(SPLITS) if args.split == "all" else [args.split]

@@ -88,6 +88,9 @@ class RuleSet:
     target_groups: tuple[str, ...]
     modifier_groups: tuple[str, ...]
     by_target_type: Mapping[str, tuple[DecisionRule, ...]]
+    # Keys that continue a phrase (below the root) or start an anchored one: a word's other
+    # keys can only start phrases, so the walk never needs to try them.
+    walk_keys: frozenset[str]
     # Per word: its trie keys and the trie nodes it starts from (see context.token_entry).
     token_cache: dict[str, tuple[list[str], list[TrieNode]]] = field(default_factory=dict)
 
@@ -136,6 +139,17 @@ def _insert(root: TrieNode, keys: tuple[str, ...], payload: tuple[bool, int]) ->
         node = node.children.setdefault(key, TrieNode())
     if payload not in node.out:
         node.out.append(payload)
+
+
+def _inner_keys(root: TrieNode) -> set[str]:
+    """Return the keys of every node below the root of a trie."""
+    keys: set[str] = set()
+    stack = list(root.children.values())
+    while stack:
+        node = stack.pop()
+        keys.update(node.children)
+        stack.extend(node.children.values())
+    return keys
 
 
 def _modifier(entry: Mapping) -> ModifierRule:
@@ -216,6 +230,7 @@ def compile_rules(data: Mapping) -> RuleSet:
         target_groups=tuple("T:" + t.type for t in targets),
         modifier_groups=tuple("M:" + m.kind for m in modifiers),
         by_target_type={t.type: tuple(d for d in decisions if t.type in d.targets) for t in targets},
+        walk_keys=frozenset(_inner_keys(root) | _inner_keys(anchored_root) | set(anchored_root.children)),
     )
 
 

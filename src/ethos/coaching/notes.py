@@ -539,6 +539,23 @@ def _open_items_for(note: SessionNote, clause: str, record_type: RecordType) -> 
     ]
 
 
+def _review_recorded(*, coach, review, items: list[OpenItem], action: Action, record_type: RecordType):
+    """Save a review from a note, audit it and resolve the open items it answers, in one transaction."""
+    with transaction.atomic():
+        review.save()
+        audit_append(
+            coach=coach,
+            action=action,
+            target_type="session",
+            target_id=str(review.note.session_id),
+            clauses=[review.clause],
+            details={"outcome": review.outcome},
+        )
+        for item in items:
+            open_item_resolve(coach=coach, item=item, record_type=record_type, record_id=str(review.pk))
+    return review
+
+
 def note_scope_review(*, coach, note: SessionNote, clause: str, considered: str, outcome: str) -> ScopeReview:
     """Record the scope review an S1 or S2 finding opened, and resolve that item on the note."""
     if clause not in SCOPE_CLAUSES:
@@ -550,29 +567,21 @@ def note_scope_review(*, coach, note: SessionNote, clause: str, considered: str,
     items = _open_items_for(note, clause, RecordType.SCOPE_REVIEW)
     if not items:
         raise ValidationError(SCOPE_NOTHING_OPEN.format(clause=clause))
-    with transaction.atomic():
-        review = ScopeReview(
-            coach=coach,
-            note=note,
-            data_key_id=note.data_key_id,
-            clause=clause,
-            considered=considered.strip(),
-            outcome=outcome,
-        )
-        review.save()
-        audit_append(
-            coach=coach,
-            action=Action.NOTE_SCOPE_REVIEWED,
-            target_type="session",
-            target_id=str(note.session_id),
-            clauses=[clause],
-            details={"outcome": outcome},
-        )
-        for item in items:
-            open_item_resolve(
-                coach=coach, item=item, record_type=RecordType.SCOPE_REVIEW, record_id=str(review.pk)
-            )
-    return review
+    review = ScopeReview(
+        coach=coach,
+        note=note,
+        data_key_id=note.data_key_id,
+        clause=clause,
+        considered=considered.strip(),
+        outcome=outcome,
+    )
+    return _review_recorded(
+        coach=coach,
+        review=review,
+        items=items,
+        action=Action.NOTE_SCOPE_REVIEWED,
+        record_type=RecordType.SCOPE_REVIEW,
+    )
 
 
 def note_boundary_review(
@@ -590,29 +599,21 @@ def note_boundary_review(
     items = _open_items_for(note, clause, RecordType.BOUNDARY_REVIEW)
     if not items:
         raise ValidationError(BOUNDARY_NOTHING_OPEN.format(clause=clause))
-    with transaction.atomic():
-        review = BoundaryReview(
-            coach=coach,
-            note=note,
-            data_key_id=note.data_key_id,
-            clause=clause,
-            what_happened=what_happened.strip(),
-            outcome=outcome,
-        )
-        review.save()
-        audit_append(
-            coach=coach,
-            action=Action.NOTE_BOUNDARY_REVIEWED,
-            target_type="session",
-            target_id=str(note.session_id),
-            clauses=[clause],
-            details={"outcome": outcome},
-        )
-        for item in items:
-            open_item_resolve(
-                coach=coach, item=item, record_type=RecordType.BOUNDARY_REVIEW, record_id=str(review.pk)
-            )
-    return review
+    review = BoundaryReview(
+        coach=coach,
+        note=note,
+        data_key_id=note.data_key_id,
+        clause=clause,
+        what_happened=what_happened.strip(),
+        outcome=outcome,
+    )
+    return _review_recorded(
+        coach=coach,
+        review=review,
+        items=items,
+        action=Action.NOTE_BOUNDARY_REVIEWED,
+        record_type=RecordType.BOUNDARY_REVIEW,
+    )
 
 
 def note_follow_up_talked_through(*, coach, note: SessionNote, follow_up: FollowUp, how: str) -> FollowUp:

@@ -39,6 +39,29 @@ def test_the_calendar_feed_parses_and_names_no_client(coach, robin, coach_client
     assert re.fullmatch(r"Ref [0-9A-F]{8}", str(event["description"]))
 
 
+def test_an_unchanged_feed_is_served_from_the_kept_document_and_a_change_makes_a_new_one(
+    coach, robin, coach_client
+):
+    session = schedule(coach, robin, starts_at=tomorrow_at(10))
+    schedule(coach, robin, starts_at=tomorrow_at(14))
+    address = feed_address(coach_client)
+    calendar_app = Browser()
+    first = calendar_app.get(address)
+    etag = first["ETag"]
+    assert first.status_code == 200 and etag
+    assert len(icalendar.Calendar.from_ical(first.content).walk("VEVENT")) == 2
+    # Polling again with the ETag: nothing changed, so nothing is sent.
+    again = calendar_app.get(address, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    # Without the ETag the same kept document comes back, not one rebuilt per request.
+    assert calendar_app.get(address).content == first.content
+    services.session_cancel(coach=coach, session=session, cancelled_by="coach", reason="unwell")
+    changed = calendar_app.get(address, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    [left] = icalendar.Calendar.from_ical(changed.content).walk("VEVENT")
+    assert left.decoded("dtstart") == tomorrow_at(14)
+
+
 def test_the_calendar_token_is_stored_only_as_its_hash_and_rotating_stops_the_old_address(
     coach, coach_client
 ):

@@ -10,8 +10,8 @@ from ethos.memo import once
 
 from . import endings, goals
 from .chart import progress_chart
-from .models import Client, Goal, GoalProgress
-from .pages import TimelineEntry, client_section, timeline_source
+from .models import Client, ContactVersion, Ending, Goal, GoalProgress, Referral, SafetyCheck, SupervisionPlan
+from .pages import TimelineEntry, client_records, client_section, records_kept, timeline_source
 
 # Every record of a client is sealed under the client's one data key, which the vault unwraps
 # once per request; the reads here do not join it to each row.
@@ -30,10 +30,43 @@ class GoalsSection:
     rows: list[goals.ProgressRow]
 
 
+@client_records("safety_check")
+def safety_check_rows(client_id):
+    return SafetyCheck.objects.filter(client_id=client_id)
+
+
+@client_records("ending")
+def ending_rows(client_id):
+    return Ending.objects.filter(client_id=client_id)
+
+
+@client_records("referral")
+def referral_rows(client_id):
+    return Referral.objects.filter(client_id=client_id)
+
+
+@client_records("supervision_plan")
+def supervision_plan_rows(client_id):
+    return SupervisionPlan.objects.filter(client_id=client_id)
+
+
+@client_records("contact_version")
+def contact_version_rows(client_id):
+    return ContactVersion.objects.filter(client_id=client_id)
+
+
 @once
 def safety_checks_of(client: Client) -> list:
     """The client's safety checks, newest first: read once for the section and the timeline."""
+    if "safety_check" not in records_kept(client):
+        return []
     return list(client.safety_checks.order_by("-checked_on"))
+
+
+@once
+def endings_of(client: Client) -> list[Ending]:
+    """The client's endings and pauses, read once for the section and the timeline."""
+    return endings.endings_for_client(client) if "ending" in records_kept(client) else []
 
 
 @client_section("safety_checks", title="Safety checks (S2)", template="clients/_safety_checks.html", order=10)
@@ -57,7 +90,7 @@ def goals_section(client: Client) -> dict:
 
 @client_section("endings", title="Ending or pausing coaching", template="clients/_endings.html", order=90)
 def endings_section(client: Client) -> dict | None:
-    found = endings.endings_for_client(client)
+    found = endings_of(client)
     if not found and client.status not in endings.OPEN_STATUSES:
         return None
     return {"ending_list": found}
@@ -97,6 +130,8 @@ def goal_entries(client: Client) -> list[TimelineEntry]:
 
 @timeline_source
 def referral_entries(client: Client) -> list[TimelineEntry]:
+    if "referral" not in records_kept(client):
+        return []
     return [
         TimelineEntry(referral.made_at, "referral", f"Referred to {referral.resource.name}")
         for referral in client.referrals.select_related("resource").all()
@@ -105,6 +140,8 @@ def referral_entries(client: Client) -> list[TimelineEntry]:
 
 @timeline_source
 def supervision_entries(client: Client) -> list[TimelineEntry]:
+    if "supervision_plan" not in records_kept(client):
+        return []
     return [
         TimelineEntry(plan.created_at, "supervision", f"Supervision planned for {plan.concern_area}")
         for plan in client.supervision_plans.all()
@@ -121,6 +158,8 @@ def safety_check_entries(client: Client) -> list[TimelineEntry]:
 
 @timeline_source
 def contact_entries(client: Client) -> list[TimelineEntry]:
+    if "contact_version" not in records_kept(client):
+        return []
     return [
         TimelineEntry(version.replaced_at, "contact", "Contact details changed")
         for version in client.contact_versions.all()
@@ -131,5 +170,5 @@ def contact_entries(client: Client) -> list[TimelineEntry]:
 def ending_entries(client: Client) -> list[TimelineEntry]:
     return [
         TimelineEntry(ending.created_at, "ending", f"{ending.get_kind_display()} recorded")
-        for ending in endings.endings_for_client(client)
+        for ending in endings_of(client)
     ]

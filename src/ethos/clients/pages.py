@@ -19,17 +19,32 @@ records, and a timeline source returns at most its newest TIMELINE_SHOWN entries
 appear in `order`; the timeline is newest first. The page is built inside one
 `ethos.memo.scope()`, so a section and a timeline source that need the same rows share one read by
 calling a function marked `@once` (as goals and endings do).
+
+Most clients have no record of most kinds (no contact outside sessions, no court order), and each
+empty read still costs a query. An app registers each kind it keeps with `client_records`:
+
+    @client_records("contact_log")
+    def contact_log_rows(client_id):
+        return ContactLog.objects.filter(client_id=client_id)
+
+and `records_kept(client)` answers, in one query for every kind, which ones the client has, so a
+section reads only the kinds that are there.
 """
 
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
+
+from ethos.memo import once
 
 SECTION_TWICE = "A client-page section named {key!r} is already registered (by {other})."
 
@@ -44,6 +59,7 @@ class TimelineEntry:
 
 
 SectionContext = Callable[..., dict | None]
+RecordProbe = Callable[[uuid.UUID], QuerySet]
 TimelineSource = Callable[..., Iterable[TimelineEntry]]
 
 
@@ -70,6 +86,11 @@ class RenderedSection:
 _sections: dict[str, Section] = {}
 _crisis_sections: dict[str, Section] = {}
 _timeline_sources: list[TimelineSource] = []
+_record_kinds: dict[str, RecordProbe] = {}
+# The SQL that asks which kinds a client has, made once per database and set of kinds: the ORM's
+# work to build a query costs more than running it, and this one has the same shape every time.
+_presence_sql: dict[tuple, tuple[str, list, object]] = {}
+_PROBE_CLIENT = uuid.UUID(int=0)
 # How many events the client page's timeline shows; each source returns at most this many, newest.
 TIMELINE_SHOWN = 50
 
@@ -107,6 +128,61 @@ def crisis_section(
     return register
 
 
+def client_records(key: str) -> Callable[[RecordProbe], RecordProbe]:
+    """Register `function(client_id) -> QuerySet` as a kind of record kept about a client."""
+
+    def register(function: RecordProbe) -> RecordProbe:
+        existing = _record_kinds.get(key)
+        if existing is not None and existing is not function:
+            raise ImproperlyConfigured(f"A kind of client record named {key!r} is already registered.")
+        _record_kinds[key] = function
+        _presence_sql.clear()
+        return function
+
+    return register
+
+
+def _presence_query() -> tuple[str, list, object, list[str]]:
+    keys = sorted(_record_kinds)
+    cache_key = (connection.vendor, connection.alias, tuple(keys))
+    if cache_key not in _presence_sql:
+        from .models import Client
+
+        probe = Client._meta.pk.get_db_prep_value(_PROBE_CLIENT, connection)
+        parts, params = [], []
+        for index, key in enumerate(keys):
+            query = _record_kinds[key](_PROBE_CLIENT).order_by().values("pk")[:1].query
+            sql, query_params = query.get_compiler(connection=connection).as_sql()
+            parts.append(f"SELECT {index} WHERE EXISTS ({sql})")
+            params.extend(query_params)
+        _presence_sql[cache_key] = (" UNION ALL ".join(parts), params, probe)
+    sql, params, probe = _presence_sql[cache_key]
+    return sql, params, probe, keys
+
+
+class RecordsKept(frozenset):
+    """The kinds a client has; asking about a kind nobody registered is a mistake, not a "no"."""
+
+    def __contains__(self, key: object) -> bool:
+        if key not in _record_kinds:
+            raise ImproperlyConfigured(f"No kind of client record is registered as {key!r}.")
+        return super().__contains__(key)
+
+
+@once
+def records_kept(client) -> RecordsKept:
+    """The kinds of record (as registered with `client_records`) this client has: one query."""
+    if not _record_kinds:
+        return RecordsKept()
+    from .models import Client
+
+    sql, params, probe, keys = _presence_query()
+    client_id = Client._meta.pk.get_db_prep_value(client.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [client_id if p == probe else p for p in params])
+        return RecordsKept(keys[row[0]] for row in cursor.fetchall())
+
+
 def timeline_source(function: TimelineSource) -> TimelineSource:
     """Register `function(client) -> Iterable[TimelineEntry]` as a source of the client's timeline."""
     if function not in _timeline_sources:
@@ -118,6 +194,8 @@ def unregister(item: str | TimelineSource) -> None:
     """Remove a section (by key) or a timeline source (for tests that register their own)."""
     if isinstance(item, str):
         _sections.pop(item, None)
+        if _record_kinds.pop(item, None) is not None:
+            _presence_sql.clear()
     elif item in _timeline_sources:
         _timeline_sources.remove(item)
 

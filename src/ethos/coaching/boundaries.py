@@ -21,6 +21,7 @@ from django.utils import timezone
 from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 from ethos.clients.models import Client
+from ethos.clients.pages import client_records, records_kept
 from ethos.memo import once
 from ethos.standards.engine import Subject
 from ethos.standards.facts import Facts, Relationship
@@ -79,30 +80,55 @@ class Boundaries:
         return next((d for d in self.declarations if d.ends_coaching), None)
 
 
+@client_records("boundary_agreement")
+def agreement_rows(client_id):
+    return BoundaryAgreement.objects.filter(client_id=client_id)
+
+
+@client_records("contact_log")
+def contact_rows(client_id):
+    return ContactLog.objects.filter(client_id=client_id)
+
+
+@client_records("boundary_review")
+def review_rows(client_id):
+    return BoundaryReview.objects.filter(Q(note__client_id=client_id) | Q(contact__client_id=client_id))
+
+
+@client_records("relationship_declaration")
+def declaration_rows(client_id):
+    return RelationshipDeclaration.objects.filter(client_id=client_id)
+
+
 @once
 def boundaries_of(client: Client) -> Boundaries:
+    """Read only the kinds the client has; each row's key is the client's, unwrapped once a request."""
+    kept = records_kept(client)
     agreement = (
-        BoundaryAgreement.objects.filter(client=client)
-        .select_related("data_key")
-        .order_by("-created_at")
-        .first()
+        BoundaryAgreement.objects.filter(client=client).order_by("-created_at").first()
+        if "boundary_agreement" in kept
+        else None
     )
-    contacts = list(
-        ContactLog.objects.filter(client=client)
-        .select_related("data_key")
-        .order_by("-happened_on", "-logged_at")
+    contacts = (
+        list(ContactLog.objects.filter(client=client).order_by("-happened_on", "-logged_at"))
+        if "contact_log" in kept
+        else []
     )
     # Reviews from contacts and from the client's notes: one kind of record, one list.
-    reviews = list(
-        BoundaryReview.objects.filter(coach_id=client.coach_id)
-        .filter(Q(note__client=client) | Q(contact__client=client))
-        .select_related("data_key", "note")
-        .order_by("-recorded_at")
+    reviews = (
+        list(
+            BoundaryReview.objects.filter(coach_id=client.coach_id)
+            .filter(Q(note__client=client) | Q(contact__client=client))
+            .select_related("note")
+            .order_by("-recorded_at")
+        )
+        if "boundary_review" in kept
+        else []
     )
-    declarations = list(
-        RelationshipDeclaration.objects.filter(client=client)
-        .select_related("data_key")
-        .order_by("declared_at")
+    declarations = (
+        list(RelationshipDeclaration.objects.filter(client=client).order_by("declared_at"))
+        if "relationship_declaration" in kept
+        else []
     )
     waiting = set(
         OpenItem.objects.for_coach(client.coach_id)

@@ -9,13 +9,25 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from ethos.clients.models import Client
-from ethos.clients.pages import TIMELINE_SHOWN, TimelineEntry, client_section, timeline_source
+from ethos.clients.pages import (
+    TIMELINE_SHOWN,
+    TimelineEntry,
+    client_records,
+    client_section,
+    records_kept,
+    timeline_source,
+)
 
 from .models import FollowUp, Session
 from .selectors import open_follow_ups_of
 
 # How many upcoming sessions the client page lists; the agenda has the rest.
 UPCOMING_SHOWN = 5
+
+
+@client_records("follow_up")
+def follow_up_rows(client_id):
+    return FollowUp.objects.filter(client_id=client_id)
 
 
 @client_section("sessions", title="Sessions", template="coaching/_client_sessions.html", order=40)
@@ -27,7 +39,7 @@ def sessions_section(client: Client) -> dict | None:
         cancelled=Count("pk", filter=Q(status=Session.Status.CANCELLED)),
         upcoming=Count("pk", filter=Q(status=Session.Status.SCHEDULED, ends_at__gte=now)),
     )
-    follow_ups = open_follow_ups_of(client)
+    follow_ups = open_follow_ups_of(client) if "follow_up" in records_kept(client) else []
     if not any(counts.values()) and client.status != Client.Status.ACTIVE:
         return None
     upcoming = list(

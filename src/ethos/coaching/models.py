@@ -230,6 +230,11 @@ class CalendarFeed(models.Model):
     coach = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The last document served and the digest of the rows it was made from: calendar apps poll
+    # the feed all day, and the document only changes when a session in its window does. It
+    # holds only what the feed itself serves (references and times), nothing about a client.
+    body = models.BinaryField(default=b"", editable=False)
+    body_digest = models.CharField(max_length=64, blank=True, editable=False)
 
     def __str__(self) -> str:
         return f"calendar feed of {self.coach_id}"

@@ -28,6 +28,7 @@ from ethos.standards.points import Point
 from ethos.standards.record_types import RecordType
 from ethos.standards.services import action, enforce, open_items_resolve_for
 
+from . import calendar
 from .boundaries import declared_relationship
 from .models import CalendarFeed, CloseCheck, FollowUp, SafetyPlan, Session, StartCheck
 
@@ -550,6 +551,19 @@ def safety_plan_record(
 def token_hash(token: str) -> str:
     """Return the SHA-256 of a feed token: the only form in which the token is stored."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def calendar_feed_body(feed: CalendarFeed, rows: list[tuple]) -> tuple[bytes, str]:
+    """Return the feed document for these (id, start, end) rows and its digest (the ETag).
+
+    The document is kept with the feed and made again only when the rows differ, so a calendar
+    app polling an unchanged feed costs one small query, not a rebuilt document per session.
+    """
+    digest = hashlib.sha256(repr(rows).encode()).hexdigest()
+    if feed.body_digest != digest:
+        feed.body, feed.body_digest = calendar.feed_ics(rows), digest
+        CalendarFeed.objects.filter(pk=feed.pk).update(body=feed.body, body_digest=digest)
+    return bytes(feed.body), digest
 
 
 def calendar_feed_rotate(*, coach) -> str:

@@ -10,13 +10,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ethos.standards.engine import ActionStopped
 from ethos.web import apply_errors
 
-from . import calendar, notes, selectors, services
+from . import notes, selectors, services
 from .forms import (
     CancelForm,
     CloseForm,
@@ -285,8 +286,12 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     feed = selectors.feed_for_token(services.token_hash(token))
     if feed is None:
         raise Http404("No such calendar.")
-    response = HttpResponse(
-        calendar.feed_ics(selectors.feed_sessions(feed.coach_id)), content_type="text/calendar"
-    )
+    body, digest = services.calendar_feed_body(feed, selectors.feed_sessions(feed.coach_id))
+    etag = f'"{digest}"'
+    unchanged = get_conditional_response(request, etag=etag)
+    if unchanged is not None:
+        return unchanged  # 304: the calendar app already has this document
+    response = HttpResponse(body, content_type="text/calendar")
+    response["ETag"] = etag
     response["Content-Disposition"] = 'inline; filename="ethos-sessions.ics"'
     return response

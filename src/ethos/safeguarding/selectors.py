@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from ethos.clients.models import Client
+from ethos.clients.pages import client_records, records_kept
 from ethos.memo import once
 
 from .models import Consent, CourtOrder, Disclosure, DisclosureAnnotation, EmergencyReview, ReportTask
@@ -128,25 +129,53 @@ class ClientRecords:
 
 @once
 def records_of(client: Client) -> ClientRecords:
-    """The client's tasks, consents, orders and disclosures: four queries, whatever their number."""
-    tasks = list(ReportTask.objects.filter(client=client).select_related("data_key").order_by("-opened_at"))
+    """The client's tasks, consents, orders and disclosures: at most four queries, whatever their number.
+
+    Only the kinds the client has are read, and each row's key is the client's, which the vault
+    unwraps once a request, so no row is joined to its key.
+    """
+    kept = records_kept(client)
+    tasks = (
+        list(ReportTask.objects.filter(client=client).order_by("-opened_at")) if "report_task" in kept else []
+    )
     for task in tasks:
         task.client = client  # the page names each by this client: no query per task
     return ClientRecords(
         tasks=tasks,
-        consents=list(
-            Consent.objects.filter(client=client).select_related("data_key").order_by("-recorded_at")
-        ),
-        orders=list(
-            CourtOrder.objects.filter(client=client).select_related("data_key").order_by("-recorded_at")
-        ),
+        consents=list(Consent.objects.filter(client=client).order_by("-recorded_at"))
+        if "consent" in kept
+        else [],
+        orders=list(CourtOrder.objects.filter(client=client).order_by("-recorded_at"))
+        if "court_order" in kept
+        else [],
         disclosures=list(
             Disclosure.objects.filter(client=client, disclosed_at__gte=accounting_since())
-            .select_related("data_key")
             .defer("bundle")
             .order_by("-disclosed_at")
-        ),
+        )
+        if "disclosure" in kept
+        else [],
     )
+
+
+@client_records("report_task")
+def report_task_rows(client_id):
+    return ReportTask.objects.filter(client_id=client_id)
+
+
+@client_records("consent")
+def consent_rows(client_id):
+    return Consent.objects.filter(client_id=client_id)
+
+
+@client_records("court_order")
+def court_order_rows(client_id):
+    return CourtOrder.objects.filter(client_id=client_id)
+
+
+@client_records("disclosure")
+def disclosure_rows(client_id):
+    return Disclosure.objects.filter(client_id=client_id)
 
 
 def review_of(disclosure: Disclosure) -> EmergencyReview | None:

@@ -5,11 +5,20 @@ from __future__ import annotations
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from ethos.prepared import prepared
 from ethos.standards.evidence import Evidence, count, evidence_provider, report_chain_head
 from ethos.vault import crypto
 from ethos.vault.models import AccountKey, DataKey
 
 CLIENT_KEY_PURPOSE = "client"
+
+
+@prepared
+def _client_keys(coach) -> dict[str, int]:
+    return DataKey.objects.filter(coach=coach, purpose=CLIENT_KEY_PURPOSE).aggregate(
+        in_use=Count("pk", filter=Q(wrapped__isnull=False)),
+        destroyed=Count("pk", filter=Q(wrapped__isnull=True)),
+    )
 
 
 @evidence_provider("C2")
@@ -19,10 +28,7 @@ def confidentiality_evidence(coach) -> list[Evidence]:
         return [Evidence("No encryption keys exist for this account.", attention=True)]
     params = crypto.KdfParams.from_dict(record.passphrase_kdf)
     # One key per client record (purpose "client"); the directory and other scopes have their own.
-    keys = DataKey.objects.filter(coach=coach, purpose=CLIENT_KEY_PURPOSE).aggregate(
-        in_use=Count("pk", filter=Q(wrapped__isnull=False)),
-        destroyed=Count("pk", filter=Q(wrapped__isnull=True)),
-    )
+    keys = _client_keys(coach)
     lines = [
         Evidence(
             "Client records are encrypted (AES-256-GCM) under keys only your passphrase or recovery key "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
+from ethos.prepared import prepared
 from ethos.standards.evidence import Evidence, count, evidence_provider, once_per_report, times
 from ethos.standards.facts import DECLINE_REASONS
 
@@ -19,23 +20,67 @@ def _intakes(coach) -> dict[str, int]:
     counts = {"total": 0, "declined": 0, "crisis_shown": 0}
     counts |= dict.fromkeys(DECLINE_REASONS, 0)
     counts |= {f"reentered_{clause}": 0 for clause in REENTRY_CLAUSES}
-    intakes = Intake.objects.filter(coach=coach)
-    groups = intakes.values_list("outcome", "decline_reason").annotate(
-        n=Count("pk"), shown=Count("pk", filter=Q(crisis_protocol_shown_at__isnull=False))
-    )
-    for outcome, reason, number, shown in groups.order_by():
+    for outcome, reason, number, shown in _intake_groups(coach):
         counts["total"] += number
         counts["crisis_shown"] += shown
         if outcome == Intake.Outcome.DECLINED:
             counts["declined"] += number
         if reason in DECLINE_REASONS:
             counts[reason] += number
-    earlier = intakes.filter(reentry_of__decline_reason__in=REENTRY_CLAUSES)
-    for clause, number in (
-        earlier.values_list("reentry_of__decline_reason").annotate(n=Count("pk")).order_by()
-    ):
+    for clause, number in _reentry_groups(coach):
         counts[f"reentered_{clause}"] = number
     return counts
+
+
+@prepared
+def _intake_groups(coach) -> list[tuple]:
+    return list(
+        Intake.objects.filter(coach=coach)
+        .values_list("outcome", "decline_reason")
+        .annotate(n=Count("pk"), shown=Count("pk", filter=Q(crisis_protocol_shown_at__isnull=False)))
+        .order_by()
+    )
+
+
+@prepared
+def _reentry_groups(coach) -> list[tuple]:
+    return list(
+        Intake.objects.filter(coach=coach, reentry_of__decline_reason__in=REENTRY_CLAUSES)
+        .values_list("reentry_of__decline_reason")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+@prepared
+def _safety_checks(coach) -> int:
+    return SafetyCheck.objects.filter(coach=coach).count()
+
+
+@prepared
+def _goals(coach) -> dict[str, int]:
+    return Goal.objects.filter(coach=coach).aggregate(
+        total=Count("pk"), awaiting=Count("pk", filter=Q(status=Goal.Status.AWAITING))
+    )
+
+
+@prepared
+def _ended(coach) -> int:
+    return Client.objects.filter(coach=coach, status__in=[Client.Status.ENDED, Client.Status.PAUSED]).count()
+
+
+@prepared
+def _coaching_referrals(coach) -> int:
+    return Referral.objects.filter(coach=coach, resource__kind="coaching").count()
+
+
+@prepared
+def _client_endings(coach) -> dict[str, int]:
+    return Ending.objects.filter(coach=coach, initiated_by=Ending.InitiatedBy.CLIENT).aggregate(
+        total=Count("pk"),
+        offered=Count("pk", filter=~Q(referral_offer="")),
+        declined=Count("pk", filter=Q(referral_offer=Ending.ReferralOffer.DECLINED)),
+    )
 
 
 def _reentries(counts: dict[str, int], clause: str) -> Evidence:
@@ -62,7 +107,7 @@ def age_checks(coach) -> list[Evidence]:
 def suicide_screening(coach) -> list[Evidence]:
     counts = _intakes(coach)
     shown = counts["crisis_shown"]
-    checks = SafetyCheck.objects.filter(coach=coach).count()
+    checks = _safety_checks(coach)
     return [
         Evidence(
             f"{count(counts['total'], 'intake')} screened for suicide risk; {counts['S2']} declined for "
@@ -105,9 +150,7 @@ def declines(coach) -> list[Evidence]:
 
 @evidence_provider("P5")
 def goal_confirmations(coach) -> list[Evidence]:
-    goals = Goal.objects.filter(coach=coach).aggregate(
-        total=Count("pk"), awaiting=Count("pk", filter=Q(status=Goal.Status.AWAITING))
-    )
+    goals = _goals(coach)
     return [
         Evidence(
             f"{count(goals['total'], 'goal')} in clients' own words; "
@@ -119,13 +162,9 @@ def goal_confirmations(coach) -> list[Evidence]:
 
 @evidence_provider("P11")
 def endings(coach) -> list[Evidence]:
-    ended = Client.objects.filter(coach=coach, status__in=[Client.Status.ENDED, Client.Status.PAUSED]).count()
-    referrals = Referral.objects.filter(coach=coach, resource__kind="coaching").count()
-    by_client = Ending.objects.filter(coach=coach, initiated_by=Ending.InitiatedBy.CLIENT).aggregate(
-        total=Count("pk"),
-        offered=Count("pk", filter=~Q(referral_offer="")),
-        declined=Count("pk", filter=Q(referral_offer=Ending.ReferralOffer.DECLINED)),
-    )
+    ended = _ended(coach)
+    referrals = _coaching_referrals(coach)
+    by_client = _client_endings(coach)
     return [
         Evidence(
             f"{count(ended, 'client')} ended or paused; "

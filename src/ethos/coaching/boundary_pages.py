@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from ethos.clients.models import Client
 from ethos.clients.pages import TimelineEntry, client_section, timeline_source
-from ethos.standards.evidence import Evidence, count, evidence_provider
+from ethos.prepared import prepared
+from ethos.standards.evidence import Evidence, count, evidence_provider, once_per_report
 from ethos.standards.record_types import RecordType
 from ethos.standards.subjects import resolving_page, subject_describer, uuids
 
@@ -77,15 +78,43 @@ def boundary_review_page(item) -> str | None:
     return None
 
 
-@evidence_provider("P7")
-def boundary_evidence(coach) -> list[Evidence]:
-    agreements = BoundaryAgreement.objects.filter(coach=coach).aggregate(
-        clients=Count("client", distinct=True)
-    )
-    contacts = ContactLog.objects.filter(coach=coach).aggregate(
+@prepared
+def _agreements(coach) -> dict[str, int]:
+    return BoundaryAgreement.objects.filter(coach=coach).aggregate(clients=Count("client", distinct=True))
+
+
+@prepared
+def _contacts(coach) -> dict[str, int]:
+    return ContactLog.objects.filter(coach=coach).aggregate(
         total=Count("pk"), outside=Count("pk", filter=~Q(about__in=list(COACHING_CONTACT)))
     )
-    reviews = BoundaryReview.objects.filter(coach=coach, clause="P7").count()
+
+
+@once_per_report
+@prepared
+def _reviews(coach) -> dict[str, int]:
+    """Boundary reviews kept, by clause: one query for the P7 and P8 rows."""
+    return BoundaryReview.objects.filter(coach=coach).aggregate(
+        P7=Count("pk", filter=Q(clause="P7")), P8=Count("pk", filter=Q(clause="P8"))
+    )
+
+
+@prepared
+def _declared(coach) -> dict[str, int]:
+    return RelationshipDeclaration.objects.filter(coach=coach).aggregate(
+        ending=Count("pk", filter=Q(kind__in=["romantic", "sexual", "attraction"])),
+        ended=Count(
+            "pk",
+            filter=Q(kind__in=["romantic", "sexual", "attraction"], client__status=Client.Status.ENDED),
+        ),
+    )
+
+
+@evidence_provider("P7")
+def boundary_evidence(coach) -> list[Evidence]:
+    agreements = _agreements(coach)
+    contacts = _contacts(coach)
+    reviews = _reviews(coach)["P7"]
     return [
         Evidence(
             f"{count(agreements['clients'], 'client')} with a signed boundary agreement.",
@@ -102,14 +131,8 @@ def boundary_evidence(coach) -> list[Evidence]:
 
 @evidence_provider("P8")
 def relationship_evidence(coach) -> list[Evidence]:
-    declared = RelationshipDeclaration.objects.filter(coach=coach).aggregate(
-        ending=Count("pk", filter=Q(kind__in=["romantic", "sexual", "attraction"])),
-        ended=Count(
-            "pk",
-            filter=Q(kind__in=["romantic", "sexual", "attraction"], client__status=Client.Status.ENDED),
-        ),
-    )
-    reviews = BoundaryReview.objects.filter(coach=coach, clause="P8").count()
+    declared = _declared(coach)
+    reviews = _reviews(coach)["P8"]
     return [
         Evidence(
             f"{count(declared['ending'], 'relationship')} declared that ended coaching, "

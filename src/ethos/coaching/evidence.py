@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
+from ethos.prepared import prepared
 from ethos.standards.evidence import Evidence, count, evidence_provider, once_per_report
 
 from .contributions import SIGN_WITHIN, unsigned_after
@@ -22,6 +24,7 @@ from .models import (
 
 
 @once_per_report
+@prepared
 def _sessions(coach) -> dict[str, int]:
     """Count the coach's sessions by how they went, in one grouped query."""
     return Session.objects.filter(coach=coach).aggregate(
@@ -45,6 +48,7 @@ def _sessions(coach) -> dict[str, int]:
 
 
 @once_per_report
+@prepared
 def _start_checks(coach) -> dict[str, int]:
     return StartCheck.objects.filter(coach=coach).aggregate(
         total=Count("pk"), unfit=Count("pk", filter=Q(coach_fit=False))
@@ -88,12 +92,17 @@ def fitness_attestations(coach) -> list[Evidence]:
     ]
 
 
+@prepared
+def _follow_ups(coach) -> dict[str, int]:
+    return FollowUp.objects.filter(coach=coach).aggregate(
+        total=Count("pk"), open=Count("pk", filter=Q(resolved_at=None))
+    )
+
+
 @evidence_provider("S3")
 def presentation_checks(coach) -> list[Evidence]:
     checks, counts = _start_checks(coach), _sessions(coach)
-    follow_ups = FollowUp.objects.filter(coach=coach).aggregate(
-        total=Count("pk"), open=Count("pk", filter=Q(resolved_at=None))
-    )
+    follow_ups = _follow_ups(coach)
     return [
         Evidence(
             f"{count(checks['total'], 'session start')} with the client's presentation checked; "
@@ -110,13 +119,28 @@ def presentation_checks(coach) -> list[Evidence]:
     ]
 
 
-@evidence_provider("P6")
-def close_checks(coach) -> list[Evidence]:
-    checks = CloseCheck.objects.filter(coach=coach).aggregate(
+@once_per_report
+@prepared
+def _close_checks(coach) -> dict[str, int]:
+    """Sessions closed with a check, by how the client was leaving and what was offered (P6, S4)."""
+    return CloseCheck.objects.filter(coach=coach).aggregate(
         sessions=Count("session", distinct=True),
         unsafe=Count("session", distinct=True, filter=Q(leaving=CloseCheck.Leaving.UNSAFE)),
+        safety=Count("session", distinct=True, filter=Q(safety_offered=True)),
+        choice=Count("session", distinct=True, filter=Q(choice_offered=True)),
+        collaboration=Count("session", distinct=True, filter=Q(collaboration_offered=True)),
     )
-    plans = SafetyPlan.objects.filter(coach=coach).count()
+
+
+@prepared
+def _safety_plans(coach) -> int:
+    return SafetyPlan.objects.filter(coach=coach).count()
+
+
+@evidence_provider("P6")
+def close_checks(coach) -> list[Evidence]:
+    checks = _close_checks(coach)
+    plans = _safety_plans(coach)
     return [
         Evidence(
             f"{count(checks['sessions'], 'session')} closed with a check of how the client was leaving; "
@@ -129,12 +153,7 @@ def close_checks(coach) -> list[Evidence]:
 
 @evidence_provider("S4")
 def trauma_informed_reflections(coach) -> list[Evidence]:
-    reflected = CloseCheck.objects.filter(coach=coach).aggregate(
-        sessions=Count("session", distinct=True),
-        safety=Count("session", distinct=True, filter=Q(safety_offered=True)),
-        choice=Count("session", distinct=True, filter=Q(choice_offered=True)),
-        collaboration=Count("session", distinct=True, filter=Q(collaboration_offered=True)),
-    )
+    reflected = _close_checks(coach)
     return [
         Evidence(
             f"{count(reflected['sessions'], 'session')} reflected on at close: "
@@ -148,18 +167,38 @@ def trauma_informed_reflections(coach) -> list[Evidence]:
 # -- Session notes (C2, and the checker's clauses) ----------------------------------------------
 
 
-@evidence_provider("C2")
-def session_notes(coach) -> list[Evidence]:
+@prepared
+def _notes(coach) -> dict[str, int]:
     ended = Coalesce(F("session__closed_at"), F("session__ends_at"))
-    counts = SessionNote.objects.filter(coach=coach).aggregate(
+    return SessionNote.objects.filter(coach=coach).aggregate(
         total=Count("pk"),
         signed=Count("pk", filter=Q(signed_at__isnull=False)),
         signed_late=Count("pk", filter=Q(signed_at__gt=ended + SIGN_WITHIN)),
         late=Count("pk", filter=Q(late=True)),
     )
-    versions = NoteVersion.objects.filter(coach=coach).count()
-    addenda = Addendum.objects.filter(coach=coach).count()
-    waiting = unsigned_after(coach).count()
+
+
+@prepared
+def _note_versions(coach) -> int:
+    return NoteVersion.objects.filter(coach=coach).count()
+
+
+@prepared
+def _addenda(coach) -> int:
+    return Addendum.objects.filter(coach=coach).count()
+
+
+@prepared
+def _unsigned(coach, cutoff) -> int:
+    return unsigned_after(coach, now=cutoff + SIGN_WITHIN).count()
+
+
+@evidence_provider("C2")
+def session_notes(coach) -> list[Evidence]:
+    counts = _notes(coach)
+    versions = _note_versions(coach)
+    addenda = _addenda(coach)
+    waiting = _unsigned(coach, timezone.now() - SIGN_WITHIN)
     rows = [
         Evidence(
             f"{count(counts['total'], 'session note')}, {counts['signed']} signed, "
@@ -180,6 +219,17 @@ def session_notes(coach) -> list[Evidence]:
     return rows
 
 
+@prepared
+def _not_applicable(coach) -> list[tuple[str, int]]:
+    return list(
+        NotApplicable.objects.filter(coach=coach)
+        .values_list("clause")
+        .annotate(n=Count("pk"))
+        .values_list("clause", "n")
+        .order_by("clause")
+    )
+
+
 @evidence_provider("C2")
 def findings_not_applicable(coach) -> list[Evidence]:
     """Checker findings the coach marked not applicable, by clause: counted under accurate records.
@@ -187,10 +237,7 @@ def findings_not_applicable(coach) -> list[Evidence]:
     Kept under C2 rather than each finding's clause, so that a clause the report does not track
     yet (S7, P7 ...) does not start to look tracked because of this count alone.
     """
-    rows = (
-        NotApplicable.objects.filter(coach=coach).values("clause").annotate(n=Count("pk")).order_by("clause")
-    )
-    by_clause = {row["clause"]: row["n"] for row in rows}
+    by_clause = dict(_not_applicable(coach))
     total = sum(by_clause.values())
     if not total:
         return []

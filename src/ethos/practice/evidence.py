@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
+from ethos.prepared import prepared
 from ethos.standards.evidence import Basis, Evidence, count, evidence_provider
 
 from .education import hours_label, progress_for
@@ -15,9 +16,26 @@ from .models import CompetenceArea, Credential, Supervisor
 from .supervision import supervision_totals
 
 
+@prepared
+def _areas(coach) -> int:
+    return CompetenceArea.objects.filter(profile__coach=coach).count()
+
+
+@prepared
+def _supervisors(coach) -> int:
+    return Supervisor.objects.filter(coach=coach).count()
+
+
+@prepared
+def _credentials(coach) -> dict[str, int]:
+    return Credential.objects.for_coach(coach).aggregate(
+        total=Count("id"), verified=Count("id", filter=Q(verified_on__isnull=False))
+    )
+
+
 @evidence_provider("S5")
 def competence_evidence(coach) -> list[Evidence]:
-    areas = CompetenceArea.objects.filter(profile__coach=coach).count()
+    areas = _areas(coach)
     if not areas:
         return [Evidence("No competence areas on your profile yet.", attention=True, basis=Basis.NONE)]
     text = f"{count(areas, 'competence area')} on your profile"
@@ -33,7 +51,7 @@ def supervision_evidence(coach) -> list[Evidence]:
     if not totals.entries:
         # Without an entry nothing Ethos holds shows that supervision was sought.
         return [Evidence(S6_NO_LOG, basis=Basis.NONE)]
-    supervisors = Supervisor.objects.filter(coach=coach).count()
+    supervisors = _supervisors(coach)
     return [
         Evidence(
             f"{count(totals.entries, 'supervision')} logged, {hours_label(totals.hours)} hours in all "
@@ -75,9 +93,7 @@ def education_evidence(coach) -> list[Evidence]:
 
 @evidence_provider("S10")
 def credential_evidence(coach) -> list[Evidence]:
-    totals = Credential.objects.for_coach(coach).aggregate(
-        total=Count("id"), verified=Count("id", filter=Q(verified_on__isnull=False))
-    )
+    totals = _credentials(coach)
     text = f"{count(totals['total'], 'credential')} beyond certification, {totals['verified']} verified"
     # The coach types in both the credential and the date it was verified: a declaration.
     return [Evidence(text, basis=Basis.DECLARED if totals["total"] else Basis.NONE)]

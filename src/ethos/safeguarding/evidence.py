@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ethos.audit.actions import Action
 from ethos.audit.models import AuditEvent
+from ethos.prepared import prepared
 from ethos.standards.evidence import Evidence, count, evidence_provider
 
 from .models import (
@@ -37,11 +38,63 @@ OWN_COPIES = {
 }
 
 
+@prepared
+def _by_basis(coach) -> list[tuple[str, int]]:
+    by_basis = Disclosure.objects.filter(coach=coach).order_by().values_list("basis")
+    return list(by_basis.annotate(n=Count("pk")))
+
+
+@prepared
+def _consents(coach) -> dict[str, int]:
+    return Consent.objects.filter(coach=coach).aggregate(
+        total=Count("pk"),
+        revoked=Count("pk", filter=Q(revoked_at__isnull=False)),
+        typed=Count("pk", filter=Q(how_given=Consent.HowGiven.TYPED, revoked_at__isnull=True)),
+    )
+
+
+@prepared
+def _orders(coach) -> int:
+    return CourtOrder.objects.filter(coach=coach).count()
+
+
+@prepared
+def _emergency_reviews(coach) -> int:
+    return EmergencyReview.objects.filter(coach=coach).count()
+
+
+@prepared
+def _own_copies(coach) -> list[tuple[str, int]]:
+    return list(
+        AuditEvent.objects.filter(coach=coach, action__in=[a.value for a in OWN_COPIES])
+        .order_by()
+        .values_list("action")
+        .annotate(n=Count("pk"))
+    )
+
+
+@prepared
+def _reports(coach) -> dict[str, int]:
+    return MandatoryReport.objects.filter(coach=coach).aggregate(
+        total=Count("pk"), on_time=Count("pk", filter=Q(on_time=True))
+    )
+
+
+@prepared
+def _open_tasks(coach, now) -> dict[str, int]:
+    return ReportTask.objects.filter(coach=coach, closed_at__isnull=True).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=now))
+    )
+
+
+@prepared
+def _dismissals(coach) -> int:
+    return FlagDismissal.objects.filter(coach=coach).count()
+
+
 @evidence_provider("C1")
 def disclosures_by_basis(coach) -> list[Evidence]:
-    by_basis = dict(
-        Disclosure.objects.filter(coach=coach).order_by().values_list("basis").annotate(n=Count("pk"))
-    )
+    by_basis = dict(_by_basis(coach))
     total = sum(by_basis.values())
     parts = [
         f"{by_basis.get(basis, 0)} {label}"
@@ -52,20 +105,11 @@ def disclosures_by_basis(coach) -> list[Evidence]:
             (Disclosure.Basis.EMERGENCY, "in emergencies"),
         )
     ]
-    consents = Consent.objects.filter(coach=coach).aggregate(
-        total=Count("pk"),
-        revoked=Count("pk", filter=Q(revoked_at__isnull=False)),
-        typed=Count("pk", filter=Q(how_given=Consent.HowGiven.TYPED, revoked_at__isnull=True)),
-    )
-    orders = CourtOrder.objects.filter(coach=coach).count()
+    consents = _consents(coach)
+    orders = _orders(coach)
     emergencies = by_basis.get(Disclosure.Basis.EMERGENCY, 0)
-    unreviewed = emergencies - EmergencyReview.objects.filter(coach=coach).count() if emergencies else 0
-    copies = dict(
-        AuditEvent.objects.filter(coach=coach, action__in=[a.value for a in OWN_COPIES])
-        .order_by()
-        .values_list("action")
-        .annotate(n=Count("pk"))
-    )
+    unreviewed = emergencies - _emergency_reviews(coach) if emergencies else 0
+    copies = dict(_own_copies(coach))
     lines = [
         Evidence(
             f"{count(total, 'disclosure')} through the disclosure gate: {', '.join(parts)}.", count=total
@@ -92,14 +136,9 @@ def disclosures_by_basis(coach) -> list[Evidence]:
 
 @evidence_provider("C3")
 def reports_by_timeliness(coach) -> list[Evidence]:
-    now = timezone.now()
-    reports = MandatoryReport.objects.filter(coach=coach).aggregate(
-        total=Count("pk"), on_time=Count("pk", filter=Q(on_time=True))
-    )
-    tasks = ReportTask.objects.filter(coach=coach, closed_at__isnull=True).aggregate(
-        open=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=now))
-    )
-    dismissed = FlagDismissal.objects.filter(coach=coach).count()
+    reports = _reports(coach)
+    tasks = _open_tasks(coach, timezone.now())
+    dismissed = _dismissals(coach)
     late = reports["total"] - reports["on_time"]
     lines = [
         Evidence(

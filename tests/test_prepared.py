@@ -1,0 +1,94 @@
+"""Prepared counting queries: built once through the ORM, then run as SQL with each call's arguments."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.db.models import Count, Q, Sum
+from django.test.utils import CaptureQueriesContext
+
+from ethos.coaching.models import Session
+from ethos.prepared import prepared
+from tests.coaching.conftest import active_client, schedule, tomorrow_at
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.timedelta(days=1)
+
+built = []
+
+
+@prepared
+def sessions_since(coach, since):
+    built.append(since)
+    return Session.objects.filter(coach=coach, starts_at__gte=since).aggregate(
+        total=Count("pk"), video=Count("pk", filter=Q(modality=Session.Modality.VIDEO))
+    )
+
+
+@prepared
+def by_day(coach, day):
+    return list(
+        Session.objects.filter(coach=coach, starts_at__date__gte=day)
+        .values_list("modality")
+        .annotate(n=Count("pk"))
+        .values_list("modality", "n")
+        .order_by("modality")
+    )
+
+
+@prepared
+def how_many(coach):
+    return Session.objects.filter(coach=coach).count()
+
+
+def test_it_answers_as_the_orm_does_for_each_call_and_builds_the_query_once(coach, other_coach, vault):
+    robin = active_client(coach)
+    for hour in (9, 11, 15):
+        schedule(coach, robin, starts_at=tomorrow_at(hour))
+    built.clear()
+    for since in (tomorrow_at(0), tomorrow_at(10), tomorrow_at(12), tomorrow_at(16)):
+        assert sessions_since(coach, since) == sessions_since.build(coach, since)
+    assert sessions_since(coach, tomorrow_at(10)) == {"total": 2, "video": 2}
+    assert sessions_since(other_coach, tomorrow_at(0)) == {"total": 0, "video": 0}
+    # The ORM built the query for the markers once (plus the comparisons above), never per call.
+    assert len([s for s in built if s.year == 1901]) <= 1
+    day = tomorrow_at(0).date()
+    assert by_day(coach, day) == by_day.build(coach, day) == [("video", 3)]
+    assert by_day(coach, day + DAY) == []
+    assert how_many(coach) == 3 and how_many(other_coach) == 0
+    with CaptureQueriesContext(connection) as ran:
+        how_many(coach)
+    assert len(ran.captured_queries) == 1
+
+
+def test_a_value_worked_out_from_an_argument_is_refused_not_kept_as_a_constant(coach):
+    @prepared
+    def derived(coach, since):
+        return Session.objects.filter(coach=coach, starts_at__gte=since - DAY).count()
+
+    with pytest.raises(ImproperlyConfigured, match="worked out"):
+        derived(coach, tomorrow_at(9))
+
+
+def test_it_takes_one_query_of_counts_only(coach):
+    @prepared
+    def two(coach):
+        return Session.objects.filter(coach=coach).count() + Session.objects.count()
+
+    @prepared
+    def total_minutes(coach):
+        return Session.objects.filter(coach=coach).aggregate(minutes=Sum("duration_minutes"))
+
+    @prepared
+    def by_name(name):
+        return Session.objects.filter(place=name).count()
+
+    with pytest.raises(ImproperlyConfigured, match="exactly one query"):
+        two(coach)
+    with pytest.raises(ImproperlyConfigured, match="counts only"):
+        total_minutes(coach)
+    with pytest.raises(ImproperlyConfigured, match="records, ids, dates and times"):
+        by_name("a room")

@@ -30,7 +30,9 @@ CURRENCIES: dict[str, tuple[str, str, bool]] = {
     "USD": ("US dollar", "$", True),
     "ZAR": ("South African rand", "R", True),
 }
-CURRENCY_CHOICES = sorted(((code, f"{name} ({code})") for code, (name, _, _) in CURRENCIES.items()), key=lambda c: c[1])
+CURRENCY_CHOICES = sorted(
+    ((code, f"{name} ({code})") for code, (name, _, _) in CURRENCIES.items()), key=lambda c: c[1]
+)
 CENT = Decimal("0.01")
 
 

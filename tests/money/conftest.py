@@ -38,7 +38,9 @@ def held(coach, client, *, days_ago: int = 1) -> Session:
     # Sessions can only be booked from a few minutes ago; move this one back so the next fits.
     back = datetime.timedelta(days=days_ago)
     Session.objects.filter(pk=session.pk).update(
-        starts_at=F("starts_at") - back, ends_at=F("ends_at") - back, started_at=F("started_at") - back,
+        starts_at=F("starts_at") - back,
+        ends_at=F("ends_at") - back,
+        started_at=F("started_at") - back,
         closed_at=F("closed_at") - back,
     )
     session.refresh_from_db()

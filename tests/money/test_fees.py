@@ -48,12 +48,14 @@ def test_p12_the_agreement_model_has_no_place_for_a_minimum_or_an_expiry():
 def test_p12_a_package_that_expires_or_keeps_unused_sessions_is_refused(coach, robin):
     today = timezone.localdate()
     with pytest.raises(ActionStopped) as stopped:
-        services.package_sell(coach=coach, client=robin, sessions=5, price=Decimal("400"), bought_on=today,
-                              expires_on=today)
+        services.package_sell(
+            coach=coach, client=robin, sessions=5, price=Decimal("400"), bought_on=today, expires_on=today
+        )
     assert ("P12", rules.P12_REFUND) in _stopped_by(stopped.value)
     with pytest.raises(ActionStopped):
-        services.package_sell(coach=coach, client=robin, sessions=5, price=Decimal("400"), bought_on=today,
-                              refunds_unused=False)
+        services.package_sell(
+            coach=coach, client=robin, sessions=5, price=Decimal("400"), bought_on=today, refunds_unused=False
+        )
     assert not Package.objects.exists() and not Charge.objects.exists()
 
 
@@ -90,7 +92,9 @@ def test_p12_a_refund_cannot_be_refused_or_lowered(coach, robin):
 
 def test_it_uses_a_package_before_the_fee_and_then_the_agreement(coach, robin, settings_on_time):
     agree(coach, robin, fee="90")
-    services.package_sell(coach=coach, client=robin, sessions=1, price=Decimal("70"), bought_on=timezone.localdate())
+    services.package_sell(
+        coach=coach, client=robin, sessions=1, price=Decimal("70"), bought_on=timezone.localdate()
+    )
     held(coach, robin, days_ago=2)
     held(coach, robin, days_ago=1)
     lines = services.charges_bring_up_to_date(coach=coach, client=robin)

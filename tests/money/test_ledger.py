@@ -66,7 +66,9 @@ def test_p9_a_gift_can_only_be_declined_or_returned(coach, robin):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        services.gift_record(coach=coach, client=robin, offered_on=timezone.localdate(), what="Cake", outcome="kept")
+        services.gift_record(
+            coach=coach, client=robin, offered_on=timezone.localdate(), what="Cake", outcome="kept"
+        )
     assert Gift.objects.count() == 1
 
 
@@ -128,8 +130,16 @@ NAMES = ["محمد العلي", "王小明", "अनन्या शर्मा
 def test_the_clients_name_prints_in_its_own_script(coach, vault, name):
     client = active_client(coach, name=name)
     profile_update(
-        coach=coach, country="", region="", age_of_majority=18, crisis_line="", emergency_number="",
-        practice_name="Harbour Coaching", phone="0100 000 000", email="hello@example.org", currency="GBP",
+        coach=coach,
+        country="",
+        region="",
+        age_of_majority=18,
+        crisis_line="",
+        emergency_number="",
+        practice_name="Harbour Coaching",
+        phone="0100 000 000",
+        email="hello@example.org",
+        currency="GBP",
     )
     receipt = pay(coach, client, amount="1234.50").receipt
     text = pdf_text(documents.document_pdf(coach=coach, document=receipt))

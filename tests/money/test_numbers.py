@@ -67,13 +67,28 @@ def test_a_number_taken_by_a_stopped_action_is_given_again(coach, vault):
 
     client = active_client(coach, name="Robin Ash")
     services.payment_record(
-        coach=coach, client=client, kind="coaching_fee", amount=Decimal("5"), method="cash", paid_on=timezone.localdate()
+        coach=coach,
+        client=client,
+        kind="coaching_fee",
+        amount=Decimal("5"),
+        method="cash",
+        paid_on=timezone.localdate(),
     )
     with pytest.raises(ActionStopped):
         services.payment_record(
-            coach=coach, client=client, kind="loan", amount=Decimal("5"), method="cash", paid_on=timezone.localdate()
+            coach=coach,
+            client=client,
+            kind="loan",
+            amount=Decimal("5"),
+            method="cash",
+            paid_on=timezone.localdate(),
         )
     payment = services.payment_record(
-        coach=coach, client=client, kind="coaching_fee", amount=Decimal("5"), method="cash", paid_on=timezone.localdate()
+        coach=coach,
+        client=client,
+        kind="coaching_fee",
+        amount=Decimal("5"),
+        method="cash",
+        paid_on=timezone.localdate(),
     )
     assert payment.receipt.number == 2

@@ -42,7 +42,9 @@ def client_pages(client_pk, package_pk, document_pk) -> list[str]:
 @pytest.fixture
 def filled(coach, robin):
     agree(coach, robin, fee="80")
-    package = services.package_sell(coach=coach, client=robin, sessions=2, price=Decimal("150"), bought_on=TODAY())
+    package = services.package_sell(
+        coach=coach, client=robin, sessions=2, price=Decimal("150"), bought_on=TODAY()
+    )
     receipt = pay(coach, robin).receipt
     return package, receipt
 
@@ -98,7 +100,9 @@ def test_the_agreement_form_cannot_express_a_minimum(coach, robin, coach_client)
     assert response.status_code == 302
     agreement = Agreement.objects.get()
     assert agreement.fee == Decimal("80.00")
-    assert {f.name for f in Agreement._meta.get_fields()}.isdisjoint({"minimum_sessions", "term", "commitment"})
+    assert {f.name for f in Agreement._meta.get_fields()}.isdisjoint(
+        {"minimum_sessions", "term", "commitment"}
+    )
 
 
 def test_p9_a_loan_posted_to_the_payment_form_shows_the_clause_and_writes_nothing(coach, robin, coach_client):
@@ -115,35 +119,76 @@ def test_p9_a_loan_posted_to_the_payment_form_shows_the_clause_and_writes_nothin
 def test_bad_input_is_a_400_with_a_clear_message_and_nothing_changed(coach, robin, coach_client):
     tomorrow = (TODAY() + datetime.timedelta(days=1)).isoformat()
     cases = [
-        ("money:agreement", {"fee": "eighty", "late_cancel_hours": "0", "late_cancel_percent": "0",
-                             "agreed_on": TODAY().isoformat()}, AMOUNT_NEEDED),
-        ("money:agreement", {"fee": "80", "late_cancel_hours": "x", "late_cancel_percent": "500",
-                             "agreed_on": "31/02/2020"}, "Enter a share between 0 and 100 per cent."),
-        ("money:package_new", {"sessions": "0", "price": "-5", "bought_on": TODAY().isoformat()},
-         "A package holds between 1 and 100 sessions."),
-        ("money:payment_new", {"kind": "coaching_fee", "amount": "1e999", "method": "bank", "paid_on": tomorrow},
-         DATE_IN_FUTURE),
+        (
+            "money:agreement",
+            {
+                "fee": "eighty",
+                "late_cancel_hours": "0",
+                "late_cancel_percent": "0",
+                "agreed_on": TODAY().isoformat(),
+            },
+            AMOUNT_NEEDED,
+        ),
+        (
+            "money:agreement",
+            {"fee": "80", "late_cancel_hours": "x", "late_cancel_percent": "500", "agreed_on": "31/02/2020"},
+            "Enter a share between 0 and 100 per cent.",
+        ),
+        (
+            "money:package_new",
+            {"sessions": "0", "price": "-5", "bought_on": TODAY().isoformat()},
+            "A package holds between 1 and 100 sessions.",
+        ),
+        (
+            "money:payment_new",
+            {"kind": "coaching_fee", "amount": "1e999", "method": "bank", "paid_on": tomorrow},
+            DATE_IN_FUTURE,
+        ),
         ("money:payment_new", {"kind": "nonsense", "amount": "", "method": "pigeons"}, AMOUNT_NEEDED),
-        ("money:gift_new", {"offered_on": TODAY().isoformat(), "what": "", "outcome": "kept"}, "This field is required."),
+        (
+            "money:gift_new",
+            {"offered_on": TODAY().isoformat(), "what": "", "outcome": "kept"},
+            "This field is required.",
+        ),
     ]
     for name, data, message in cases:
         response = coach_client.post(reverse(name, args=[robin.pk]), data)
         assert response.status_code == 400, (name, data)
         assert message in response.content.decode(), (name, message)
-    assert not (Agreement.objects.exists() or Package.objects.exists() or Payment.objects.exists()
-                or Gift.objects.exists())
+    assert not (
+        Agreement.objects.exists()
+        or Package.objects.exists()
+        or Payment.objects.exists()
+        or Gift.objects.exists()
+    )
 
 
 def test_script_and_sql_survive_every_text_field(coach, robin, coach_client):
     day = TODAY().isoformat()
-    coach_client.post(reverse("money:agreement", args=[robin.pk]), {
-        "fee": "80", "late_cancel_hours": "24", "late_cancel_percent": "50", "terms": PAYLOAD, "agreed_on": day,
-    })
-    coach_client.post(reverse("money:payment_new", args=[robin.pk]), {
-        "kind": "coaching_fee", "amount": "80", "method": "bank", "paid_on": day, "reference": PAYLOAD[:200],
-    })
-    coach_client.post(reverse("money:gift_new", args=[robin.pk]), {"offered_on": day, "what": PAYLOAD,
-                                                                    "outcome": "returned"})
+    coach_client.post(
+        reverse("money:agreement", args=[robin.pk]),
+        {
+            "fee": "80",
+            "late_cancel_hours": "24",
+            "late_cancel_percent": "50",
+            "terms": PAYLOAD,
+            "agreed_on": day,
+        },
+    )
+    coach_client.post(
+        reverse("money:payment_new", args=[robin.pk]),
+        {
+            "kind": "coaching_fee",
+            "amount": "80",
+            "method": "bank",
+            "paid_on": day,
+            "reference": PAYLOAD[:200],
+        },
+    )
+    coach_client.post(
+        reverse("money:gift_new", args=[robin.pk]),
+        {"offered_on": day, "what": PAYLOAD, "outcome": "returned"},
+    )
     assert Agreement.objects.get().terms == PAYLOAD
     assert Payment.objects.get().reference == PAYLOAD[:200]
     assert Gift.objects.get().what == PAYLOAD
@@ -158,27 +203,42 @@ def test_the_whole_flow_through_the_pages(coach, robin, coach_client, settings):
 
     day = TODAY().isoformat()
     ledger = reverse("money:ledger", args=[robin.pk])
-    assert coach_client.post(reverse("money:agreement", args=[robin.pk]), {
-        "fee": "80", "late_cancel_hours": "0", "late_cancel_percent": "0", "agreed_on": day}).status_code == 302
+    assert (
+        coach_client.post(
+            reverse("money:agreement", args=[robin.pk]),
+            {"fee": "80", "late_cancel_hours": "0", "late_cancel_percent": "0", "agreed_on": day},
+        ).status_code
+        == 302
+    )
     held(coach, robin)
     assert coach_client.post(reverse("money:charges", args=[robin.pk])).status_code == 302
     assert coach_client.post(reverse("money:invoice_new", args=[robin.pk])).status_code == 302
     invoice = Invoice.objects.get(series="invoice")
-    response = coach_client.post(reverse("money:payment_new", args=[robin.pk]), {
-        "kind": "coaching_fee", "amount": "80.00", "method": "card", "paid_on": day, "invoice": str(invoice.pk)})
+    response = coach_client.post(
+        reverse("money:payment_new", args=[robin.pk]),
+        {
+            "kind": "coaching_fee",
+            "amount": "80.00",
+            "method": "card",
+            "paid_on": day,
+            "invoice": str(invoice.pk),
+        },
+    )
     assert response.status_code == 302
     page = coach_client.get(ledger).content.decode()
     assert "INV-000001" in page and "REC-000001" in page and "Nothing owed either way" in page
     pdf = coach_client.get(reverse("money:document_pdf", args=[robin.pk, invoice.pk]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
-    package = services.package_sell(coach=coach, client=robin, sessions=4, price=Decimal("300"), bought_on=TODAY())
+    package = services.package_sell(
+        coach=coach, client=robin, sessions=4, price=Decimal("300"), bought_on=TODAY()
+    )
     pay(coach, robin, kind="package", amount="300")
     close = reverse("money:package_close", args=[robin.pk, package.pk])
     assert "€300.00" in coach_client.get(close).content.decode()
     assert coach_client.post(close).status_code == 302
     assert Charge.objects.get(kind=Charge.Kind.REFUND_DUE).amount == Decimal("-300.00")
     home = coach_client.get(reverse("money:home")).content.decode()
-    assert "€380.00" in home and "Refunds you owe" in home and "−€300.00" in home
+    assert "€380.00" in home and "Refunds you owe" in home and "\u2212€300.00" in home
 
 
 def test_the_compliance_report_counts_money_for_p2_p9_and_p12_and_names_no_client(coach, robin):
@@ -200,7 +260,10 @@ def test_the_compliance_report_counts_money_for_p2_p9_and_p12_and_names_no_clien
         for row in report.rows
         if row.clause.id in ("P2", "P9", "P12")
     }
-    assert "1 session the coach cancelled, started late or cut short on the ledger at no fee; 0 charged" in text["P2"]
+    assert (
+        "1 session the coach cancelled, started late or cut short on the ledger at no fee; 0 charged"
+        in text["P2"]
+    )
     assert "1 payment on the ledger" in text["P9"] and "1 dealing other than coaching" in text["P9"]
     assert "1 gift offered by clients: 0 declined, 1 returned" in text["P9"]
     assert "1 client with a fee agreement" in text["P12"] and "1 prepaid package" in text["P12"]
@@ -232,20 +295,44 @@ def _many_documents(coach, client, count: int) -> None:
 
     today = TODAY()
     payments = [
-        Payment(coach=coach, client=client, data_key_id=client.data_key_id, kind="coaching_fee",
-                amount=Decimal("10.00"), method="cash", paid_on=today - datetime.timedelta(days=i % 300))
+        Payment(
+            coach=coach,
+            client=client,
+            data_key_id=client.data_key_id,
+            kind="coaching_fee",
+            amount=Decimal("10.00"),
+            method="cash",
+            paid_on=today - datetime.timedelta(days=i % 300),
+        )
         for i in range(count)
     ]
     Payment.objects.bulk_create(payments)
     start = Counter.objects.get(coach=coach, series="receipt").last
     documents = [
-        Invoice(coach=coach, client=client, data_key_id=client.data_key_id, series="receipt", number=start + i + 1,
-                total=Decimal("10.00"), currency="EUR", client_name="Robin Ash", issued_on=today, receipt_for=p)
+        Invoice(
+            coach=coach,
+            client=client,
+            data_key_id=client.data_key_id,
+            series="receipt",
+            number=start + i + 1,
+            total=Decimal("10.00"),
+            currency="EUR",
+            client_name="Robin Ash",
+            issued_on=today,
+            receipt_for=p,
+        )
         for i, p in enumerate(payments)
     ]
     Invoice.objects.bulk_create(documents)
     Charge.objects.bulk_create(
-        Charge(coach=coach, client=client, data_key_id=client.data_key_id, kind="session", amount=Decimal("10.00"),
-               description="Session", charged_on=today)
+        Charge(
+            coach=coach,
+            client=client,
+            data_key_id=client.data_key_id,
+            kind="session",
+            amount=Decimal("10.00"),
+            description="Session",
+            charged_on=today,
+        )
         for _ in range(count)
     )

@@ -32,7 +32,8 @@ def no_fee_lines(coach) -> list[Evidence]:
             attention=lines["charged_no_fee"] > 0,
         ),
         Evidence(
-            f"{count(lines['late'], 'late cancellation')} by clients charged, each under its agreement's own term.",
+            f"{count(lines['late'], 'late cancellation')} by clients charged, "
+            "each under its agreement's own term.",
             count=lines["late"],
         ),
     ]
@@ -78,7 +79,8 @@ def agreements_and_packages(coach) -> list[Evidence]:
             count=agreements["clients"],
         ),
         Evidence(
-            f"{count(packages['total'], 'prepaid package')}, none with an expiry; {packages['closed']} closed "
+            f"{count(packages['total'], 'prepaid package')}, none with an expiry; "
+            f"{packages['closed']} closed "
             f"with {count(refunds, 'pro-rata refund')} of unused sessions.",
             count=packages["total"],
         ),

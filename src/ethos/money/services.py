@@ -347,7 +347,7 @@ def _line_for(session: Session, agreement: Agreement | None, package: Package | 
 
 
 def charges_bring_up_to_date(*, coach, client: Client) -> list[Charge]:
-    """Add a line for every held or cancelled session that has none: the fee, a late cancellation, or no fee (P2).
+    """Add a line for each held or cancelled session without one: a fee, a late cancellation or no fee (P2).
 
     A session the coach cancelled, started late or cut short gets a line of nothing that says why.
     A client's cancellation is charged only under the agreement's own late-cancellation term.
@@ -548,7 +548,7 @@ def gift_record(*, coach, client: Client, offered_on: datetime.date, what: str, 
 
 
 def invoice_issue(*, coach, client: Client) -> Invoice:
-    """Put every line not yet invoiced on a new, numbered invoice (no-fee lines too, so the client sees them)."""
+    """Put every line not yet invoiced on a new, numbered invoice (no-fee lines too)."""
     _own(coach, client)
     with transaction.atomic():
         lines = list(

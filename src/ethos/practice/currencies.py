@@ -37,7 +37,7 @@ CENT = Decimal("0.01")
 
 
 def money(amount: Decimal | int | None, currency: str = DEFAULT_CURRENCY) -> str:
-    """Write an amount as a client reads it: "€1,250.00", "1,250.00 CHF", "−€40.00"."""
+    """Write an amount as a client reads it: "€1,250.00", "1,250.00 CHF", a true minus sign if below 0."""
     amount = Decimal(amount or 0).quantize(CENT, rounding=ROUND_HALF_UP)
     _, sign, before = CURRENCIES.get(currency, (currency, currency, False))
     digits = f"{abs(amount):,.2f}"

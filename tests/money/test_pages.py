@@ -336,3 +336,17 @@ def _many_documents(coach, client, count: int) -> None:
         )
         for _ in range(count)
     )
+
+
+def test_the_practice_profile_sets_the_currency_every_amount_is_written_in(coach, robin, coach_client):
+    from ethos.practice.selectors import profile_for
+
+    assert profile_for(coach).currency == "EUR"
+    page = coach_client.get(reverse("practice:profile")).content.decode()
+    assert 'name="currency"' in page
+    data = {"country": "", "region": "", "age_of_majority": "18", "crisis_line": "", "emergency_number": ""}
+    assert coach_client.post(reverse("practice:profile"), data | {"currency": "XXX"}).status_code == 200
+    assert profile_for(coach).currency == "EUR"
+    assert coach_client.post(reverse("practice:profile"), data | {"currency": "CHF"}).status_code == 302
+    agree(coach, robin, fee="1250")
+    assert "1,250.00 CHF" in coach_client.get(reverse("money:ledger", args=[robin.pk])).content.decode()

@@ -56,6 +56,8 @@ class ProfileForm(forms.Form):
     currency = forms.ChoiceField(
         label="Currency you charge in",
         choices=CURRENCY_CHOICES,
+        # Left out (an older form, a script), the currency stays as it is.
+        required=False,
         help_text="Fees, invoices and receipts are written in this currency.",
     )
 

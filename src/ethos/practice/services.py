@@ -86,7 +86,8 @@ def profile_update(
     The age of majority can never be below the legal age of the jurisdiction (S9).
     """
     errors = jurisdiction_errors(country=country, region=region, age_of_majority=age_of_majority)
-    if currency is not None and currency.strip().upper() not in CURRENCIES:
+    currency = (currency or "").strip().upper() or None  # none given: keep the currency as it is
+    if currency is not None and currency not in CURRENCIES:
         errors["currency"] = CURRENCY_UNKNOWN
     if errors:
         raise ValidationError(errors)
@@ -102,7 +103,7 @@ def profile_update(
         details = {"practice_name": practice_name, "phone": phone, "email": email, "website": website}
         new |= {name: value.strip() for name, value in details.items() if value is not None}
         if currency is not None:
-            new["currency"] = currency.strip().upper()
+            new["currency"] = currency
         changed = [
             name
             for name in (*PROFILE_FIELDS, *DETAIL_FIELDS)

@@ -7,7 +7,7 @@ invoices: sums are computed by the database, and lists show the newest rows only
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
@@ -92,7 +92,6 @@ class Ledger:
     uninvoiced: int
     next_charge: NextCharge | None
     more: bool = False
-    extra: dict = field(default_factory=dict)
 
     @property
     def balance(self) -> Decimal:

@@ -197,6 +197,10 @@ PAGES = (
     Page("report task"),
     Page("accounting of disclosures"),
     Page("disclosure"),
+    Page("money", flat=True, note="income per month and every balance that is not zero"),
+    Page("invoices and receipts", flat=True, note="one page of numbered documents"),
+    Page("fees and payments", flat=True, note="a client's agreement, packages and newest ledger lines"),
+    Page("receipt pdf", flat=True),
 )
 
 
@@ -215,6 +219,7 @@ class Practice:
     feed_token: str = ""
     task_id: str = ""
     disclosure_id: str = ""
+    receipt_id: str = ""
     events: int = 0
     seed_seconds: float = 0.0
     sign_in_ms: list[float] = field(default_factory=list)
@@ -258,6 +263,10 @@ def address(page: str, practice: Practice) -> str:
         "report task": lambda: reverse("safeguarding:task", args=[practice.task_id]),
         "accounting of disclosures": lambda: reverse("safeguarding:accounting", args=[client]),
         "disclosure": lambda: reverse("safeguarding:disclosure", args=[client, practice.disclosure_id]),
+        "money": lambda: reverse("money:home"),
+        "invoices and receipts": lambda: reverse("money:documents"),
+        "fees and payments": lambda: reverse("money:ledger", args=[client]),
+        "receipt pdf": lambda: reverse("money:document_pdf", args=[client, practice.receipt_id]),
     }
     return addresses[page]()
 
@@ -411,9 +420,41 @@ def seed(size: int, *, goals: bool = True, label: str = "") -> Practice:
             )
             practice.search = first_active.name.split()[0][:3]
             seed_safeguarding(practice, coach, first_active)
+            seed_money(practice, coach, first_active, payments=size // 5)
     practice.events = AuditEvent.objects.filter(coach=coach).count()
     practice.seed_seconds = time.perf_counter() - started
     return practice
+
+
+def seed_money(practice: Practice, coach, client, *, payments: int) -> None:
+    """A fee agreement, the charges from the client's sessions and `payments` receipts (P2, P9)."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from ethos.money import services
+
+    today = timezone.localdate()
+    services.agreement_make(
+        coach=coach,
+        client=client,
+        fee=Decimal("80.00"),
+        late_cancel_hours=24,
+        late_cancel_percent=50,
+        agreed_on=today,
+    )
+    services.charges_bring_up_to_date(coach=coach, client=client)
+    for number in range(max(payments, 1)):
+        payment = services.payment_record(
+            coach=coach,
+            client=client,
+            kind="coaching_fee",
+            amount=Decimal("80.00"),
+            method="bank",
+            paid_on=today - datetime.timedelta(days=number % 365),
+            reference=f"BANK {number}",
+        )
+    practice.receipt_id = str(payment.receipt.pk)
 
 
 def seed_safeguarding(practice: Practice, coach, client) -> None:

@@ -29,6 +29,7 @@ def test_it_lists_the_sections_in_the_order_of_the_coachs_work():
         "Clients",
         "Sessions",
         "Safeguarding",
+        "Money",
         "Directory",
         "Practice",
         "Compliance",

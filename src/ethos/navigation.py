@@ -12,6 +12,7 @@ SECTIONS = [
     ("Clients", "clients:list"),
     ("Sessions", "coaching:list"),
     ("Safeguarding", "safeguarding:home"),
+    ("Money", "money:home"),
     ("Directory", "referrals:list"),
     ("Practice", "practice:home"),
     ("Compliance", "standards:compliance"),

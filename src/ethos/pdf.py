@@ -10,6 +10,7 @@ quicker to read). Only the glyphs a document uses are embedded, so a letter stay
 from __future__ import annotations
 
 import unicodedata
+from importlib.util import find_spec
 from pathlib import Path
 
 from fpdf import FPDF
@@ -29,6 +30,44 @@ FONT_FILES = {
 # sees that something is missing instead of a name that silently lost letters.
 MISSING_GLYPH = "\ufffd"
 KEEP = frozenset("\r\n\t")  # line breaks and tabs are layout, handled by fpdf, not glyphs
+
+# Scripts DejaVu does not draw, and the Noto face that does, where the machine has it (Debian's
+# fonts-noto-core and fonts-noto-cjk). A face is read only when a document's text needs it (the
+# CJK collection is large), and a machine without it still prints, with the stand-in glyph.
+FALLBACK_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/opentype/noto"))
+FALLBACK_FACES = (
+    (
+        "NotoSansArabic-Regular.ttf",
+        ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)),
+    ),
+    ("NotoSansHebrew-Regular.ttf", ((0x0590, 0x05FF), (0xFB1D, 0xFB4F))),
+    ("NotoSansDevanagari-Regular.ttf", ((0x0900, 0x097F), (0xA8E0, 0xA8FF))),
+    ("NotoSansBengali-Regular.ttf", ((0x0980, 0x09FF),)),
+    ("NotoSansGurmukhi-Regular.ttf", ((0x0A00, 0x0A7F),)),
+    ("NotoSansGujarati-Regular.ttf", ((0x0A80, 0x0AFF),)),
+    ("NotoSansTamil-Regular.ttf", ((0x0B80, 0x0BFF),)),
+    ("NotoSansTelugu-Regular.ttf", ((0x0C00, 0x0C7F),)),
+    ("NotoSansThai-Regular.ttf", ((0x0E00, 0x0E7F),)),
+    ("NotoSansEthiopic-Regular.ttf", ((0x1200, 0x139F),)),
+    (
+        "NotoSansCJK-Regular.ttc",
+        (
+            (0x1100, 0x11FF),
+            (0x2E80, 0x2FDF),
+            (0x3000, 0x30FF),
+            (0x3100, 0x31FF),
+            (0x3400, 0x4DBF),
+            (0x4E00, 0x9FFF),
+            (0xAC00, 0xD7AF),
+            (0xF900, 0xFAFF),
+            (0xFF00, 0xFFEF),
+        ),
+    ),
+)
+
+
+def _fallback_file(name: str) -> Path | None:
+    return next((folder / name for folder in FALLBACK_DIRS if (folder / name).is_file()), None)
 
 
 def _stand_in(char: str) -> str:
@@ -61,6 +100,41 @@ class Document(FPDF):
             self.add_font(name, weight, FONTS_DIR / file)
         super().set_font(family, style, size)
 
+    def cover(self, *texts: str) -> None:
+        """Read the fallback faces that `texts` need (a name in Arabic, Hindi or Chinese) before drawing them.
+
+        Text in these scripts is then drawn from the fallback face; a script no face on this
+        machine draws still prints the stand-in glyph. Draw such text with `cell`/`multi_cell`.
+        """
+        wanted = {ord(char) for text in texts for char in unicodedata.normalize("NFC", text)}
+        loaded = list(getattr(self, "_fallbacks", []))
+        for number, (name, ranges) in enumerate(FALLBACK_FACES):
+            family = f"fallback{number}"
+            if family in loaded or not any(low <= code <= high for code in wanted for low, high in ranges):
+                continue
+            path = _fallback_file(name)
+            if path is None:
+                continue
+            self.add_font(family, "", path)
+            loaded.append(family)
+        if loaded:
+            self._fallbacks = loaded
+            self.set_fallback_fonts(loaded, exact_match=False)
+            if not self.text_shaping and find_spec("uharfbuzz") is not None:
+                # Arabic joins its letters and runs right to left; Devanagari moves and stacks its
+                # vowel signs: only a shaping engine (HarfBuzz) draws them as they are written.
+                self.set_text_shaping(use_shaping_engine=True)
+
+    def _render_styled_text_line(self, *args, **kwargs):
+        result = super()._render_styled_text_line(*args, **kwargs)
+        font = self.current_font
+        if getattr(self, "_fallbacks", None) and self.page and font is not None:
+            # fpdf 2.8 sets the page's font inside the `q ... Q` it wraps around a line that ends in a
+            # fallback face, so the font is gone after `Q` while fpdf believes it is set: the next
+            # line in the body font was drawn with the fallback's glyph ids. Set it again outside.
+            self._out(f"BT /F{font.i} {self.font_size_pt:.2f} Tf ET")
+        return result
+
     def normalize_text(self, text: str) -> str:
         """Compose accents, and stand in for characters the current font cannot draw."""
         font = self.current_font
@@ -68,8 +142,14 @@ class Document(FPDF):
             return super().normalize_text(text)
         # fpdf would drop a character with no glyph and log it, name and all; we never hand it one.
         cmap = font.cmap
+        fallbacks = [self.fonts[family].cmap for family in getattr(self, "_fallbacks", ())]
         text = unicodedata.normalize("NFC", text)
-        return "".join(char if ord(char) in cmap or char in KEEP else _stand_in(char) for char in text)
+        return "".join(
+            char
+            if ord(char) in cmap or char in KEEP or any(ord(char) in other for other in fallbacks)
+            else _stand_in(char)
+            for char in text
+        )
 
     def paragraph(self, text: str, *, height: float, indent: float = 0) -> None:
         """Write `text` left-aligned from the left margin plus `indent` to the right margin.

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", role_include("ethos.clients.urls", role=COACH)),
     path("", role_include("ethos.coaching.urls", role=COACH)),
     path("", role_include("ethos.safeguarding.urls", role=COACH)),
+    path("", role_include("ethos.money.urls", role=COACH)),
 ]

@@ -166,6 +166,7 @@ def practice_with_clients():
             modality=Session.Modality.VIDEO,
             place="",
         )
+        money_package = _money(coach, sam)
     pages = {
         "dashboard": reverse("home"),
         "client list": reverse("clients:list"),
@@ -230,11 +231,44 @@ def practice_with_clients():
         "emergency disclosure, to review": reverse("safeguarding:disclosure", args=[sam.pk, emergency.pk]),
         "accounting of disclosures": reverse("safeguarding:accounting", args=[sam.pk]),
         "crisis protocol, active client": reverse("clients:crisis", args=[sam.pk]),
+        "money": reverse("money:home"),
+        "invoices and receipts": reverse("money:documents"),
+        "fees and payments": reverse("money:ledger", args=[sam.pk]),
+        "fee agreement form": reverse("money:agreement", args=[sam.pk]),
+        "prepaid package form": reverse("money:package_new", args=[sam.pk]),
+        "prepaid package: close": reverse("money:package_close", args=[sam.pk, money_package.pk]),
+        "payment form": reverse("money:payment_new", args=[sam.pk]),
+        "gift form": reverse("money:gift_new", args=[sam.pk]),
     }
     with unlocked(open_vault(coach)):
         make_credential(coach=coach, areas=["grief-and-loss"])
         _practice_logs(coach)
     return coach, pages
+
+
+def _money(coach, client):
+    """A fee agreement, a package, a payment with its receipt and an invoice, so the money pages fill."""
+    from decimal import Decimal
+
+    from ethos.money import services as money
+
+    today = timezone.localdate()
+    money.agreement_make(
+        coach=coach,
+        client=client,
+        fee=Decimal("80"),
+        late_cancel_hours=24,
+        late_cancel_percent=50,
+        agreed_on=today,
+    )
+    package = money.package_sell(
+        coach=coach, client=client, sessions=4, price=Decimal("300"), bought_on=today
+    )
+    money.payment_record(
+        coach=coach, client=client, kind="package", amount=Decimal("300"), method="bank", paid_on=today
+    )
+    money.invoice_issue(coach=coach, client=client)
+    return package
 
 
 def _practice_logs(coach) -> None:

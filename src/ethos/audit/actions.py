@@ -107,6 +107,14 @@ class Action(StrEnum):
     SAFEGUARDING_EMERGENCY_REVIEWED = "safeguarding.emergency_reviewed"
     SAFEGUARDING_ACCOUNTING_PRINTED = "safeguarding.accounting_printed"
     SAFEGUARDING_COPY_DOWNLOADED = "safeguarding.copy_downloaded"
+    MONEY_AGREEMENT_MADE = "money.agreement_made"
+    MONEY_PACKAGE_SOLD = "money.package_sold"
+    MONEY_PACKAGE_CLOSED = "money.package_closed"
+    MONEY_CHARGES_ADDED = "money.charges_added"
+    MONEY_PAYMENT_RECORDED = "money.payment_recorded"
+    MONEY_GIFT_RECORDED = "money.gift_recorded"
+    MONEY_INVOICE_ISSUED = "money.invoice_issued"
+    MONEY_DOCUMENT_PRINTED = "money.document_printed"
 
     @property
     def label(self) -> str:
@@ -201,6 +209,14 @@ _LABELS = {
     Action.SAFEGUARDING_EMERGENCY_REVIEWED: "Emergency disclosure reviewed",
     Action.SAFEGUARDING_ACCOUNTING_PRINTED: "Accounting of disclosures printed",
     Action.SAFEGUARDING_COPY_DOWNLOADED: "Safeguarding document downloaded",
+    Action.MONEY_AGREEMENT_MADE: "Fee agreement made",
+    Action.MONEY_PACKAGE_SOLD: "Prepaid package recorded",
+    Action.MONEY_PACKAGE_CLOSED: "Prepaid package closed, unused sessions refunded",
+    Action.MONEY_CHARGES_ADDED: "Charges brought up to date from sessions",
+    Action.MONEY_PAYMENT_RECORDED: "Payment recorded",
+    Action.MONEY_GIFT_RECORDED: "Gift recorded as declined or returned",
+    Action.MONEY_INVOICE_ISSUED: "Invoice issued",
+    Action.MONEY_DOCUMENT_PRINTED: "Invoice or receipt printed for a client",
 }
 
 

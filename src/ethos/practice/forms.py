@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .areas import COMPETENCE_AREAS, area_label, area_slug
+from .currencies import CURRENCY_CHOICES
 from .jurisdictions import AGE_OF_MAJORITY_MAX, AGE_OF_MAJORITY_MIN, COUNTRIES, Suggestion
 from .models import EducationActivity, Supervisor
 from .services import AREA_UNREADABLE, jurisdiction_errors
@@ -52,6 +53,13 @@ class ProfileForm(forms.Form):
     phone = forms.CharField(label="Practice phone", max_length=40, required=False)
     email = forms.EmailField(label="Practice email", max_length=254, required=False)
     website = forms.URLField(label="Website", max_length=200, required=False, assume_scheme="https")
+    currency = forms.ChoiceField(
+        label="Currency you charge in",
+        choices=CURRENCY_CHOICES,
+        # Left out (an older form, a script), the currency stays as it is.
+        required=False,
+        help_text="Fees, invoices and receipts are written in this currency.",
+    )
 
     # Choosing a jurisdiction fills these in at once (htmx); without JavaScript the help texts say them.
     SUGGESTED = ("age_of_majority", "crisis_line", "emergency_number")

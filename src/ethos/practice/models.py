@@ -14,6 +14,7 @@ from ethos.vault.fields import EncryptedBytesField, EncryptedTextField
 from ethos.vault.models import VaultModel
 
 from .areas import area_label
+from .currencies import DEFAULT_CURRENCY
 from .jurisdictions import (
     AGE_OF_MAJORITY_MAX,
     AGE_OF_MAJORITY_MIN,
@@ -41,6 +42,8 @@ class PracticeProfile(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(max_length=254, blank=True)
     website = models.URLField(max_length=200, blank=True)
+    # The ISO 4217 code fees are charged in (currencies.CURRENCIES: the list lives in code).
+    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
     # P13: the hours of continuing education the coach sets themselves for each calendar year.
     education_target_hours = models.DecimalField(max_digits=5, decimal_places=1, default=Decimal("12"))
     updated_at = models.DateTimeField(default=timezone.now)

@@ -16,6 +16,7 @@ from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 
 from .areas import SLUG_MAX, area_slug, is_standard
+from .currencies import CURRENCIES
 from .jurisdictions import (
     COUNTRY_NAMES,
     is_country,
@@ -31,6 +32,7 @@ AREA_UNREADABLE = "Name the area in words (letters or digits), for example “Ad
 AREA_UNKNOWN = "“{slug}” is not one of your competence areas."
 
 COUNTRY_UNKNOWN = "Choose your country from the list."
+CURRENCY_UNKNOWN = "Choose the currency you charge in from the list."
 REGION_NEEDED = "Name your state, province or territory: the age of majority differs within {country}."
 REGION_UNKNOWN = "Ethos does not know “{region}” in {country}. Write its name or its postal code."
 AGE_BELOW_LEGAL = (
@@ -40,7 +42,7 @@ AGE_BELOW_LEGAL = (
 
 PROFILE_FIELDS = ("country", "region", "age_of_majority", "crisis_line", "emergency_number")
 # The practice's own details for its letters; a call that leaves one out keeps it as it is.
-DETAIL_FIELDS = ("practice_name", "phone", "email", "website")
+DETAIL_FIELDS = ("practice_name", "phone", "email", "website", "currency")
 
 
 def jurisdiction_errors(*, country: str, region: str, age_of_majority: int | None) -> dict[str, str]:
@@ -77,12 +79,16 @@ def profile_update(
     phone: str | None = None,
     email: str | None = None,
     website: str | None = None,
+    currency: str | None = None,
 ) -> PracticeProfile:
     """Change the jurisdiction and its safety numbers; audit which fields changed.
 
     The age of majority can never be below the legal age of the jurisdiction (S9).
     """
     errors = jurisdiction_errors(country=country, region=region, age_of_majority=age_of_majority)
+    currency = (currency or "").strip().upper() or None  # none given: keep the currency as it is
+    if currency is not None and currency not in CURRENCIES:
+        errors["currency"] = CURRENCY_UNKNOWN
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -96,6 +102,8 @@ def profile_update(
         }
         details = {"practice_name": practice_name, "phone": phone, "email": email, "website": website}
         new |= {name: value.strip() for name, value in details.items() if value is not None}
+        if currency is not None:
+            new["currency"] = currency
         changed = [
             name
             for name in (*PROFILE_FIELDS, *DETAIL_FIELDS)

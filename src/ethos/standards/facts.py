@@ -31,6 +31,8 @@ class Transaction(StrEnum):
     SALE = "sale"
     INVESTMENT = "investment"
     GIFT = "gift"
+    PAID_WORK = "paid_work"
+    BARTER = "barter"
     OTHER = "other"
 
 
@@ -149,6 +151,8 @@ class Facts:
     transaction: Transaction | None = None
     fee_for_coach_cancelled_session: bool | None = None
     package_minimum_term: bool | None = None
+    # At package.create: whether unused prepaid sessions are refundable; at payment.record: whether
+    # a refund paid for a package's unused sessions is the whole pro-rata amount (P12).
     package_refunds_unused: bool | None = None
     # Relationship and contact (P7, P8).
     relationship: Relationship | None = None

@@ -142,6 +142,8 @@ class DeskForm(forms.Form):
                 "sale": "Selling something",
                 "investment": "An investment",
                 "gift": "A gift beyond a token",
+                "paid_work": "Paid work for me or by me",
+                "barter": "An exchange of goods or services (barter)",
                 "other": "Something else",
             },
         ),

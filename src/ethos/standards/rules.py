@@ -565,7 +565,8 @@ P12_REFUND = "Sessions paid for in advance and not used must be refundable."
 P12_REFUND_RESOLUTION = "Make unused sessions refundable pro rata."
 
 
-@rule("P12", Point.PACKAGE_CREATE)
+# At package.create the package's terms; at payment.record the refund of a package's unused sessions.
+@rule("P12", Point.PACKAGE_CREATE, Point.PAYMENT_RECORD)
 def p12_no_lock_in(facts: Facts) -> Iterator[Finding]:
     if facts.package_minimum_term:
         yield Finding("P12", BLOCK, P12_MINIMUM, P12_MINIMUM_RESOLUTION)

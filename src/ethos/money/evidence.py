@@ -1,0 +1,87 @@
+"""What money tells the compliance report: counts only, never a person or an amount owed by anyone."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from ethos.standards.evidence import Evidence, count, evidence_provider
+from ethos.standards.models import Tally
+from ethos.standards.points import Point
+
+from .models import Agreement, Charge, Gift, Package, Payment
+
+COACH_NO_FEE = (
+    "Cancelled by the coach (P2)",
+    "Started late by the coach (P2)",
+    "Cut short by the coach (P2)",
+)
+
+
+@evidence_provider("P2")
+def no_fee_lines(coach) -> list[Evidence]:
+    lines = Charge.objects.filter(coach=coach).aggregate(
+        no_fee=Count("pk", filter=Q(kind=Charge.Kind.NO_FEE, session__no_fee=True)),
+        charged_no_fee=Count("pk", filter=Q(session__no_fee=True, amount__gt=0)),
+        late=Count("pk", filter=Q(kind=Charge.Kind.LATE_CANCEL)),
+    )
+    return [
+        Evidence(
+            f"{count(lines['no_fee'], 'session')} the coach cancelled, started late or cut short "
+            f"on the ledger at no fee; {lines['charged_no_fee']} charged.",
+            count=lines["no_fee"],
+            attention=lines["charged_no_fee"] > 0,
+        ),
+        Evidence(
+            f"{count(lines['late'], 'late cancellation')} by clients charged, "
+            "each under its agreement's own term.",
+            count=lines["late"],
+        ),
+    ]
+
+
+def _refused(coach, clause: str) -> int:
+    row = Tally.objects.filter(coach=coach, clause=clause, point=Point.PAYMENT_RECORD.value).first()
+    return row.blocked if row else 0
+
+
+@evidence_provider("P9")
+def coaching_ledger(coach) -> list[Evidence]:
+    payments = Payment.objects.filter(coach=coach).count()
+    gifts = Gift.objects.filter(coach=coach).aggregate(
+        declined=Count("pk", filter=Q(outcome=Gift.Outcome.DECLINED)),
+        returned=Count("pk", filter=Q(outcome=Gift.Outcome.RETURNED)),
+    )
+    refused = _refused(coach, "P9")
+    return [
+        Evidence(f"{count(payments, 'payment')} on the ledger, every one for coaching.", count=payments),
+        Evidence(
+            f"{count(refused, 'dealing')} other than coaching (a loan, sale, investment, gift, paid work "
+            f"or barter) refused at the ledger.",
+        ),
+        Evidence(
+            f"{count(gifts['declined'] + gifts['returned'], 'gift')} offered by clients: "
+            f"{gifts['declined']} declined, {gifts['returned']} returned.",
+        ),
+    ]
+
+
+@evidence_provider("P12")
+def agreements_and_packages(coach) -> list[Evidence]:
+    agreements = Agreement.objects.filter(coach=coach).aggregate(clients=Count("client", distinct=True))
+    packages = Package.objects.filter(coach=coach).aggregate(
+        total=Count("pk"), closed=Count("pk", filter=Q(status=Package.Status.CLOSED))
+    )
+    refunds = Charge.objects.filter(coach=coach, kind=Charge.Kind.REFUND_DUE).count()
+    return [
+        Evidence(
+            f"{count(agreements['clients'], 'client')} with a fee agreement, none with a minimum length "
+            "or frequency (the agreement cannot hold one).",
+            count=agreements["clients"],
+        ),
+        Evidence(
+            f"{count(packages['total'], 'prepaid package')}, none with an expiry; "
+            f"{packages['closed']} closed "
+            f"with {count(refunds, 'pro-rata refund')} of unused sessions.",
+            count=packages["total"],
+        ),
+    ]

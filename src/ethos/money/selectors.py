@@ -1,0 +1,264 @@
+"""Read a coach's money: access helpers (404 for anyone else's), a client's ledger, the practice summary.
+
+Every read here takes a fixed number of queries whatever the number of charges, payments and
+invoices: sums are computed by the database, and lists show the newest rows only.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncMonth
+from django.http import Http404
+from django.utils import timezone
+
+from ethos.clients.models import Client
+from ethos.coaching.models import Session
+from ethos.memo import once
+from ethos.practice.selectors import profile_for
+
+from .models import Agreement, Charge, Gift, Invoice, Package, Payment
+from .services import Refund, refund_due
+
+ZERO = Decimal("0.00")
+PAGE_SIZE = 25
+# The newest lines of each kind the client's ledger shows; the balance counts every line.
+LEDGER_SHOWN = 50
+SUMMARY_MONTHS = 12
+
+_money = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _sum(expression) -> Coalesce:
+    return Coalesce(Sum(expression, output_field=_money), Value(ZERO), output_field=_money)
+
+
+# Payments lower what the client owes; a refund paid back to them raises it again.
+_PAID = Case(When(kind=Payment.Kind.REFUND, then=-F("amount")), default=F("amount"), output_field=_money)
+
+
+def get_package_for_coach(coach, client: Client, pk) -> Package:
+    package = Package.objects.filter(coach=coach, client=client, pk=pk).first()
+    if package is None:
+        raise Http404("No such package.")
+    return package
+
+
+def get_invoice_for_coach(coach, client: Client, pk) -> Invoice:
+    document = Invoice.objects.select_related("data_key").filter(coach=coach, client=client, pk=pk).first()
+    if document is None:
+        raise Http404("No such invoice or receipt.")
+    return document
+
+
+def currency_of(coach) -> str:
+    return profile_for(coach).currency
+
+
+@dataclass(frozen=True)
+class OpenPackage:
+    package: Package
+    refund: Refund
+
+
+@dataclass(frozen=True)
+class NextCharge:
+    """What the client's next booked session will cost, said before it is owed."""
+
+    session: Session
+    amount: Decimal | None
+    from_package: bool
+    late_cancel_hours: int = 0
+    late_fee: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """A client's money in a fixed number of queries, however long the history."""
+
+    agreement: Agreement | None
+    packages: list[OpenPackage]
+    charged: Decimal
+    paid: Decimal
+    refunds: Decimal
+    charges: list[Charge]
+    payments: list[Payment]
+    invoices: list[Invoice]
+    gifts: list[Gift]
+    uninvoiced: int
+    next_charge: NextCharge | None
+    more: bool = False
+
+    @property
+    def balance(self) -> Decimal:
+        """What the client owes now (below zero: what the practice owes them)."""
+        return self.charged - self.paid
+
+
+@once
+def ledger_of(client: Client) -> Ledger:
+    agreement = (
+        Agreement.objects.filter(client=client).select_related("data_key").order_by("-created_at").first()
+    )
+    packages = list(
+        Package.objects.filter(client=client, status=Package.Status.OPEN)
+        .annotate(used=Count("charges", filter=Q(charges__kind=Charge.Kind.FROM_PACKAGE)))
+        .order_by("created_at")
+    )
+    totals = Charge.objects.filter(client=client).aggregate(
+        charged=_sum("amount"), uninvoiced=Count("pk", filter=Q(invoice__isnull=True))
+    )
+    paid = Payment.objects.filter(client=client).aggregate(
+        paid=_sum(_PAID),
+        refunds=_sum(Case(When(kind=Payment.Kind.REFUND, then=F("amount")), default=Value(ZERO))),
+    )
+    charges = list(
+        Charge.objects.filter(client=client)
+        .select_related("data_key", "invoice")
+        .order_by("-charged_on", "-created_at")[: LEDGER_SHOWN + 1]
+    )
+    payments = list(
+        Payment.objects.filter(client=client)
+        .select_related("data_key", "receipt")
+        .order_by("-paid_on", "-created_at")[:LEDGER_SHOWN]
+    )
+    invoices = list(
+        Invoice.objects.filter(client=client, series=Invoice.Series.INVOICE).order_by("-number")[
+            :LEDGER_SHOWN
+        ]
+    )
+    gifts = list(
+        Gift.objects.filter(client=client).select_related("data_key").order_by("-offered_on")[:LEDGER_SHOWN]
+    )
+    open_packages = [OpenPackage(p, refund_due(p, used=p.used)) for p in packages]
+    return Ledger(
+        agreement=agreement,
+        packages=open_packages,
+        charged=totals["charged"],
+        paid=paid["paid"],
+        refunds=paid["refunds"],
+        charges=charges[:LEDGER_SHOWN],
+        payments=payments,
+        invoices=invoices,
+        gifts=gifts,
+        uninvoiced=totals["uninvoiced"],
+        next_charge=_next_charge(client, agreement, open_packages),
+        more=len(charges) > LEDGER_SHOWN,
+    )
+
+
+def _next_charge(
+    client: Client, agreement: Agreement | None, packages: list[OpenPackage]
+) -> NextCharge | None:
+    session = (
+        Session.objects.filter(client=client, status=Session.Status.SCHEDULED, starts_at__gte=timezone.now())
+        .order_by("starts_at")
+        .first()
+    )
+    if session is None:
+        return None
+    left = any(p.refund.unused > 0 for p in packages)
+    if left:
+        return NextCharge(session=session, amount=ZERO, from_package=True)
+    if agreement is None:
+        return NextCharge(session=session, amount=None, from_package=False)
+    return NextCharge(
+        session=session,
+        amount=agreement.fee,
+        from_package=False,
+        late_cancel_hours=agreement.late_cancel_hours,
+        late_fee=agreement.late_fee,
+    )
+
+
+def documents_page(coach, *, page=None, series: str | None = None) -> Page:
+    """One page of the coach's invoices and receipts, newest first, with their clients' names."""
+    documents = (
+        Invoice.objects.filter(coach=coach)
+        .select_related("data_key", "client", "client__data_key")
+        .order_by("-created_at", "-number")
+    )
+    if series in Invoice.Series.values:
+        documents = documents.filter(series=series)
+    return Paginator(documents, PAGE_SIZE).get_page(page)
+
+
+@dataclass(frozen=True)
+class Month:
+    month: datetime.date
+    income: Decimal
+    refunds: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.income - self.refunds
+
+
+@dataclass(frozen=True)
+class Outstanding:
+    client: Client
+    balance: Decimal
+
+
+@dataclass(frozen=True)
+class Summary:
+    months: list[Month]
+    owed_to_you: list[Outstanding]
+    owed_by_you: list[Outstanding]
+    income: Decimal
+    refunds: Decimal
+
+    @property
+    def outstanding(self) -> Decimal:
+        return sum((o.balance for o in self.owed_to_you), ZERO)
+
+
+def summary(coach, *, today: datetime.date | None = None) -> Summary:
+    """Income and refunds per month for a year, and every client's balance that is not zero: four queries."""
+    today = today or timezone.localdate()
+    since = (today.replace(day=1) - datetime.timedelta(days=366)).replace(day=1)
+    rows = (
+        Payment.objects.filter(coach=coach, paid_on__gte=since)
+        .annotate(month=TruncMonth("paid_on"))
+        .order_by()
+        .values("month")
+        .annotate(
+            income=_sum(Case(When(~Q(kind=Payment.Kind.REFUND), then=F("amount")), default=Value(ZERO))),
+            refunds=_sum(Case(When(kind=Payment.Kind.REFUND, then=F("amount")), default=Value(ZERO))),
+        )
+        .order_by("-month")
+    )
+    months = [Month(row["month"], row["income"], row["refunds"]) for row in rows][:SUMMARY_MONTHS]
+    charged = dict(
+        Charge.objects.filter(coach=coach)
+        .order_by()
+        .values("client")
+        .annotate(t=_sum("amount"))
+        .values_list("client", "t")
+    )
+    paid = dict(
+        Payment.objects.filter(coach=coach)
+        .order_by()
+        .values("client")
+        .annotate(t=_sum(_PAID))
+        .values_list("client", "t")
+    )
+    balances = {pk: charged.get(pk, ZERO) - paid.get(pk, ZERO) for pk in set(charged) | set(paid)}
+    balances = {pk: b for pk, b in balances.items() if b != 0}
+    clients = Client.objects.filter(coach=coach, pk__in=list(balances)).select_related("data_key")
+    owed = sorted((Outstanding(c, balances[c.pk]) for c in clients), key=lambda o: -abs(o.balance))
+    return Summary(
+        months=months,
+        owed_to_you=[o for o in owed if o.balance > 0],
+        owed_by_you=[o for o in owed if o.balance < 0],
+        income=sum((m.income for m in months), ZERO),
+        refunds=sum((m.refunds for m in months), ZERO),
+    )
+
+
+def invoice_lines(document: Invoice) -> list[Charge]:
+    return list(document.charges.select_related("data_key").order_by("charged_on", "created_at"))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from ethos.standards.evidence import Evidence, count, evidence_provider
+from ethos.prepared import prepared
+from ethos.standards.evidence import Evidence, count, evidence_provider, once_per_report
 from ethos.standards.models import Tally
 from ethos.standards.points import Point
 
@@ -17,13 +18,45 @@ COACH_NO_FEE = (
 )
 
 
-@evidence_provider("P2")
-def no_fee_lines(coach) -> list[Evidence]:
-    lines = Charge.objects.filter(coach=coach).aggregate(
+@once_per_report
+@prepared
+def _charges(coach) -> dict[str, int]:
+    return Charge.objects.filter(coach=coach).aggregate(
         no_fee=Count("pk", filter=Q(kind=Charge.Kind.NO_FEE, session__no_fee=True)),
         charged_no_fee=Count("pk", filter=Q(session__no_fee=True, amount__gt=0)),
         late=Count("pk", filter=Q(kind=Charge.Kind.LATE_CANCEL)),
+        refunds=Count("pk", filter=Q(kind=Charge.Kind.REFUND_DUE)),
     )
+
+
+@prepared
+def _payments(coach) -> int:
+    return Payment.objects.filter(coach=coach).count()
+
+
+@prepared
+def _gifts(coach) -> dict[str, int]:
+    return Gift.objects.filter(coach=coach).aggregate(
+        declined=Count("pk", filter=Q(outcome=Gift.Outcome.DECLINED)),
+        returned=Count("pk", filter=Q(outcome=Gift.Outcome.RETURNED)),
+    )
+
+
+@prepared
+def _agreements(coach) -> dict[str, int]:
+    return Agreement.objects.filter(coach=coach).aggregate(clients=Count("client", distinct=True))
+
+
+@prepared
+def _packages(coach) -> dict[str, int]:
+    return Package.objects.filter(coach=coach).aggregate(
+        total=Count("pk"), closed=Count("pk", filter=Q(status=Package.Status.CLOSED))
+    )
+
+
+@evidence_provider("P2")
+def no_fee_lines(coach) -> list[Evidence]:
+    lines = _charges(coach)
     return [
         Evidence(
             f"{count(lines['no_fee'], 'session')} the coach cancelled, started late or cut short "
@@ -46,11 +79,8 @@ def _refused(coach, clause: str) -> int:
 
 @evidence_provider("P9")
 def coaching_ledger(coach) -> list[Evidence]:
-    payments = Payment.objects.filter(coach=coach).count()
-    gifts = Gift.objects.filter(coach=coach).aggregate(
-        declined=Count("pk", filter=Q(outcome=Gift.Outcome.DECLINED)),
-        returned=Count("pk", filter=Q(outcome=Gift.Outcome.RETURNED)),
-    )
+    payments = _payments(coach)
+    gifts = _gifts(coach)
     refused = _refused(coach, "P9")
     return [
         Evidence(f"{count(payments, 'payment')} on the ledger, every one for coaching.", count=payments),
@@ -67,11 +97,9 @@ def coaching_ledger(coach) -> list[Evidence]:
 
 @evidence_provider("P12")
 def agreements_and_packages(coach) -> list[Evidence]:
-    agreements = Agreement.objects.filter(coach=coach).aggregate(clients=Count("client", distinct=True))
-    packages = Package.objects.filter(coach=coach).aggregate(
-        total=Count("pk"), closed=Count("pk", filter=Q(status=Package.Status.CLOSED))
-    )
-    refunds = Charge.objects.filter(coach=coach, kind=Charge.Kind.REFUND_DUE).count()
+    agreements = _agreements(coach)
+    packages = _packages(coach)
+    refunds = _charges(coach)["refunds"]
     return [
         Evidence(
             f"{count(agreements['clients'], 'client')} with a fee agreement, none with a minimum length "

@@ -195,3 +195,26 @@ def test_it_refuses_another_coachs_client(coach, robin, other_coach):
         agree(other_coach, robin)
     with pytest.raises(PermissionError):
         pay(other_coach, robin)
+
+
+def test_p12_ending_coaching_owes_back_every_unused_prepaid_session(coach, robin, settings_on_time):
+    from ethos.clients.endings import client_release
+    from tests.clients.conftest import vetted_resource
+
+    package = services.package_sell(
+        coach=coach, client=robin, sessions=4, price=Decimal("320.00"), bought_on=timezone.localdate()
+    )
+    held(coach, robin)  # one used, not yet on the ledger when coaching ends
+    client_release(
+        coach=coach,
+        client=robin,
+        kind="end",
+        initiated_by="client",
+        client_reason="I feel ready to stop.",
+        referral_resources=[vetted_resource(coach)],
+    )
+    package.refresh_from_db()
+    assert package.status == Package.Status.CLOSED
+    refund = Charge.objects.get(package=package, kind=Charge.Kind.REFUND_DUE)
+    assert refund.amount == Decimal("-240.00")  # three of four sessions unused
+    assert selectors.ledger_of(robin).balance == Decimal("80.00")

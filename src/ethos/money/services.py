@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
+from ethos.clients.hooks import on_release
 from ethos.clients.models import Client
 from ethos.coaching.models import Session
 from ethos.practice.selectors import profile_for
@@ -581,3 +582,23 @@ def document_printed(*, coach, document: Invoice) -> None:
         target_id=str(document.client_id),
         details={"series": document.series, "number": document.number},
     )
+
+
+# -- When coaching ends (P12) --------------------------------------------------------------------
+
+
+@on_release
+def refund_packages_at_the_end(*, coach, client: Client, ending) -> None:
+    """Coaching that ends owes back every prepaid session not used, without anyone having to ask (P12).
+
+    The sessions held so far are brought onto the ledger first, so the refund counts only those
+    truly unused. A pause keeps a package open: it never expires, and the client may come back.
+    """
+    if ending.kind != "end":
+        return
+    open_packages = list(Package.objects.filter(client=client, status=Package.Status.OPEN))
+    if not open_packages:
+        return
+    charges_bring_up_to_date(coach=coach, client=client)
+    for package in open_packages:
+        package_close(coach=coach, package=package)

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # The machines we build on have two cores; more workers only add start-up cost.
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-fast lint bench eval-language clean
+.PHONY: run test test-fast lint bench eval-language train-language clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Ethos needs Python 3.11 or newer; set PYTHON=python3.11 or similar.")'
@@ -34,6 +34,11 @@ bench: $(VENV)/.installed-test
 
 eval-language: $(VENV)/.installed
 	$(PY) -m ethos.language.evaluate
+
+# Retrain the learned layer of the language checker from the dev split (deterministic: the
+# same dev split gives the same src/ethos/language/model.json byte for byte).
+train-language: $(VENV)/.installed
+	$(PY) -m ethos.language.train
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -1,8 +1,16 @@
-"""Check a note: apply the decision rules to every target and report findings."""
+"""Check a note: apply the decision rules to every target and report findings.
+
+Then the learned layer (`ethos.language.model`) reads every sentence for the clauses the rules
+did not flag in it, and adds a finding (rule id "model.<clause>") when its score for a clause
+passes that clause's threshold. It only adds, never removes, and gives at most one finding per
+clause per sentence; its severity is one step below the clause's rules, except for S2 and C3,
+where a missed case costs most.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import cache
 
 from ethos.language.context import (
     Applied,
@@ -11,6 +19,7 @@ from ethos.language.context import (
     applied_modifiers,
     match_sentence,
 )
+from ethos.language.model import Model, clauses_seen, features, load_model
 from ethos.language.rules import SEVERITIES, DecisionRule, RuleSet, load_rules
 from ethos.language.text import Sentence, split_sentences, tokenize
 
@@ -91,15 +100,113 @@ def _sentence_findings(
     return list(best.values())
 
 
-def check(text: str, *, work: Work | None = None) -> list[Finding]:
-    """Return the findings for a note, in the order of the text."""
+# What the learned layer says the sentence reads like, and what the coach should check.
+MODEL_REASONS = {
+    "S1": ("active addiction or self-harm", "it is happening now; consider a scope review and a referral"),
+    "S2": (
+        "suicidal thinking, a wish to be dead or a plan",
+        "it is the client's and current; if so, follow the crisis protocol",
+    ),
+    "S3": ("the client being under the influence in the session", "the session should be rescheduled"),
+    "S7": ("a diagnosis", "it is your own assessment rather than the client's words or a clinician's"),
+    "S8": (
+        "advice about psychotropic medication",
+        "the advice is yours; send such questions to the prescriber",
+    ),
+    "C3": (
+        "abuse or neglect of a child, an elder or a dependent person",
+        "it is current; a mandatory report may be required",
+    ),
+    "P4": (
+        "a judgement of the client or their beliefs",
+        "the words are yours; describe what happened instead",
+    ),
+    "P7": ("contact with the client outside coaching", "you promoted or accepted it; log it if so"),
+    "P8": ("romantic or sexual involvement on your side", "it is so; take it to supervision"),
+    "P9": ("money or goods passing between you and the client", "it goes beyond the coaching fee"),
+}
+# The model keeps the full severity of these clauses: a missed case costs more than a prompt.
+MODEL_FULL_SEVERITY = frozenset({"S2", "C3"})
+
+
+@cache
+def _clause_info(rules: RuleSet) -> dict[str, tuple[str, str]]:
+    """Return per clause its category and the highest severity its rules give."""
+    info: dict[str, tuple[str, str]] = {}
+    for rule in rules.decisions:
+        current = info.get(rule.clause)
+        if current is None or SEVERITIES.index(rule.severity) > SEVERITIES.index(current[1]):
+            info[rule.clause] = (rule.category, rule.severity)
+    return info
+
+
+def _model_findings(
+    text: str,
+    sentence: Sentence,
+    found: SentenceMatches,
+    rules: RuleSet,
+    model: Model,
+    done: set[str],
+    work: Work,
+) -> list[Finding]:
+    """Return the learned layer's findings for the clauses the rules left alone in a sentence."""
+    feats = features(sentence.tokens, found, rules, model.config)
+    work.steps += len(feats)
+    flagged = [c for c, _ in model.flagged(feats) if c not in done]
+    if not flagged:
+        return []
+    if model.config.gate:
+        seen = clauses_seen(found, rules)
+        flagged = [c for c in flagged if c not in seen]
+    info = _clause_info(rules)
+    kinds = tuple(sorted({k[2:] for k in feats if k.startswith("m:")}))
+    out = []
+    for clause in flagged:
+        category, severity = info[clause]
+        if clause not in MODEL_FULL_SEVERITY:
+            severity = _lower(severity)
+        span = model.evidence(feats, clause)
+        tokens = sentence.tokens
+        start, end = (
+            (tokens[span[0]].start, tokens[span[1] - 1].end) if span else (sentence.start, sentence.end)
+        )
+        topic, check_what = MODEL_REASONS[clause]
+        out.append(
+            Finding(
+                clause=clause,
+                category=category,
+                sentence=text[sentence.start : sentence.end],
+                start=start,
+                end=end,
+                evidence=text[start:end],
+                modifiers=kinds,
+                rule_id=f"model.{clause}",
+                severity=severity,
+                reason=(
+                    f"This sentence reads like notes about {topic}; check whether {check_what}. "
+                    "(Flagged by the learned layer, not by a rule.)"
+                ),
+            )
+        )
+    return out
+
+
+def check(text: str, *, work: Work | None = None, use_model: bool = True) -> list[Finding]:
+    """Return the findings for a note, in the order of the text.
+
+    `use_model=False` gives the rules' findings alone.
+    """
     rules = load_rules()
+    model = load_model() if use_model else None
     work = work if work is not None else Work()
     findings: list[Finding] = []
     for sentence in split_sentences(text):
         found = match_sentence(sentence.tokens, rules, work)
-        if found.targets:
-            findings.extend(_sentence_findings(text, sentence, found, rules, work))
+        from_rules = _sentence_findings(text, sentence, found, rules, work) if found.targets else []
+        findings.extend(from_rules)
+        if model is not None:
+            done = {f.clause for f in from_rules}
+            findings.extend(_model_findings(text, sentence, found, rules, model, done, work))
     return sorted(findings, key=lambda f: (f.start, f.clause))
 
 

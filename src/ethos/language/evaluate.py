@@ -2,7 +2,9 @@
 
 Run from the repository root: `python -m ethos.language.evaluate` (the `make eval-language`
 target). Scoring is per line: a clause counts as predicted when any finding on the line
-carries it.
+carries it. The findings are those of `check`, the rules plus the learned layer
+(`ethos.language.model`, trained by `ethos.language.train` on the dev split only, so its dev
+numbers are in-sample). Name a split (`--split dev` or `--split test`) to score only that one.
 """
 
 from __future__ import annotations

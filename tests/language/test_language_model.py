@@ -1,0 +1,71 @@
+"""The learned layer: reproducible, additive only, and it reads paraphrases the rules miss."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from ethos.language import Work, check
+from ethos.language.model import MODEL_FILE, load_model
+from ethos.language.train import build
+
+# Written for this test (not from any corpus): a passive wish to be dead in words the rules do
+# not have, and its denied and someone else's twins.
+PARAPHRASE = "Honestly she told me she'd be better off asleep for good and not waking."
+TWINS = [
+    "She denies feeling she'd be better off asleep for good and not waking.",
+    "Her brother said he'd be better off asleep for good and not waking.",
+    "Safety plan agreed: if she ever feels she'd be better off asleep for good, she will call the line.",
+    "She said she never wants to be asleep for good; she is looking forward to the trip.",
+]
+
+
+def test_the_shipped_model_is_what_training_on_dev_gives_byte_for_byte():
+    shipped = resources.files("ethos.language").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    assert len(shipped.encode()) < 1_000_000
+    assert build() == shipped
+
+
+def test_it_flags_a_suicidal_paraphrase_the_rules_miss():
+    assert not check(PARAPHRASE, use_model=False)
+    [finding] = check(PARAPHRASE)
+    assert (finding.clause, finding.rule_id, finding.severity) == ("S2", "model.S2", "high")
+    assert finding.evidence in PARAPHRASE and finding.reason.startswith("This sentence reads like")
+
+
+def test_it_leaves_the_denied_someone_elses_and_hypothetical_twins_alone():
+    for twin in TWINS:
+        assert not check(twin), twin
+
+
+def test_it_never_adds_a_clause_the_rules_already_flag_in_the_sentence():
+    text = (
+        "She has been thinking about suicide every night this week. "
+        "Honestly she told me she'd be better off asleep for good and not waking. "
+        "I lent him 500 pounds. I suggested he halve his sertraline."
+    )
+    findings = check(text)
+    per_sentence = [(f.sentence, f.clause) for f in findings]
+    assert len(per_sentence) == len(set(per_sentence))
+    rules = {(f.sentence, f.clause) for f in check(text, use_model=False)}
+    assert {(f.sentence, f.clause) for f in findings if f.rule_id.startswith("model.")}.isdisjoint(rules)
+    assert rules <= set(per_sentence)
+
+
+def test_model_findings_are_one_step_lower_except_for_s2_and_c3():
+    model = load_model()
+    assert model is not None
+    assert set(model.clauses) == {"S1", "S2", "S3", "S7", "S8", "C3", "P4", "P7", "P8", "P9"}
+    for finding in check(PARAPHRASE):
+        assert finding.severity == "high"
+
+
+def test_it_scores_a_sentence_with_work_that_grows_linearly():
+    def steps(repeats: int) -> int:
+        work = Work()
+        check("She was tired and we talked about her week at work. " * repeats, work=work)
+        return work.steps
+
+    small, large = steps(50), steps(200)
+    assert large <= 4.2 * small
+    # A word gives its stem, a bigram and at most three character n-grams per letter.
+    assert steps(1) <= 60 * len("She was tired and we talked about her week at work. ")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from importlib import resources
 
 from ethos.language import Work, check
 from ethos.language.model import MODEL_FILE, load_model
-from ethos.language.train import build
+from ethos.language.train import trained_on
 
 # Written for this test (not from any corpus): a passive wish to be dead in words the rules do
 # not have, and its denied and someone else's twins.
@@ -19,10 +20,12 @@ TWINS = [
 ]
 
 
-def test_the_shipped_model_is_what_training_on_dev_gives_byte_for_byte():
+def test_the_shipped_model_was_trained_on_this_dev_split_and_these_rules():
+    # Training again takes about a minute and a half of CPU, so .ci/run does it once
+    # (`python -m ethos.language.train --check`: byte for byte); here, the model names its inputs.
     shipped = resources.files("ethos.language").joinpath(MODEL_FILE).read_text(encoding="utf-8")
     assert len(shipped.encode()) < 1_000_000
-    assert build() == shipped
+    assert json.loads(shipped)["trained_on"] == trained_on(), "run make train-language"
 
 
 def test_it_flags_a_suicidal_paraphrase_the_rules_miss():

@@ -249,14 +249,23 @@ def to_file(model: dict, trained_on: str) -> str:
     return "{\n" + "\n".join(lines) + '\n"weights": {\n' + body + "\n}\n}\n"
 
 
+def trained_on(dev_file: Path = DEV_FILE) -> str:
+    """Name what a model is made from: the dev split and the rules, whose matches are features.
+
+    The shipped model carries this line, so a change to either without training again shows.
+    """
+    dev = hashlib.sha256(dev_file.read_bytes()).hexdigest()[:16]
+    rules = hashlib.sha256((PACKAGE_DIR / "rules.toml").read_bytes()).hexdigest()[:16]
+    return f"corpus_dev.jsonl sha256:{dev}; rules.toml sha256:{rules}"
+
+
 def build(dev_file: Path = DEV_FILE, config: FeatureConfig | None = None) -> str:
     """Train on the dev split and return the text of model.json."""
     config = config or FeatureConfig()
-    data = dev_file.read_bytes()
     items = load_corpus(dev_file)
     lines = prepare(items, load_rules(), config)
     model = train(lines, config)
-    return to_file(model, f"corpus_dev.jsonl sha256:{hashlib.sha256(data).hexdigest()[:16]}")
+    return to_file(model, trained_on(dev_file))
 
 
 # Leave-one-writer-out estimate -----------------------------------------------------------

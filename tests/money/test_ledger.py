@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -192,3 +193,13 @@ def test_an_invoice_lists_its_lines_and_a_no_fee_line_says_why(coach, robin):
     invoice = services.invoice_issue(coach=coach, client=robin)
     text = pdf_text(documents.document_pdf(coach=coach, document=invoice))
     assert "INV-000001" in text and "Robin Ash" in text and "no fee" in text and "(P2)" in text
+
+
+def test_c1_a_printed_invoice_or_receipt_is_counted_as_the_clients_own_copy_not_a_disclosure(
+    coach, coach_client, robin
+):
+    receipt = pay(coach, robin).receipt
+    services.document_printed(coach=coach, document=receipt)
+    page = coach_client.get(reverse("standards:compliance")).content.decode()
+    assert "1 invoice or receipt printed for a client" in page
+    assert "0 disclosures through the disclosure gate" in page

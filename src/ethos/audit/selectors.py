@@ -207,6 +207,14 @@ SENTENCES: dict[Action, str] = {
     Action.SAFEGUARDING_EMERGENCY_REVIEWED: "You reviewed an emergency disclosure afterwards",
     Action.SAFEGUARDING_ACCOUNTING_PRINTED: "You printed a client's accounting of disclosures for them",
     Action.SAFEGUARDING_COPY_DOWNLOADED: "You downloaded your copy of a safeguarding document",
+    Action.MONEY_AGREEMENT_MADE: "You made a fee agreement with a client",
+    Action.MONEY_PACKAGE_SOLD: "You recorded a prepaid package of sessions",
+    Action.MONEY_PACKAGE_CLOSED: "A prepaid package closed, with its unused sessions owed back",
+    Action.MONEY_CHARGES_ADDED: "You brought a client's charges up to date from their sessions",
+    Action.MONEY_PAYMENT_RECORDED: "You recorded a payment for coaching",
+    Action.MONEY_GIFT_RECORDED: "You recorded a client's gift as declined or returned",
+    Action.MONEY_INVOICE_ISSUED: "You issued an invoice",
+    Action.MONEY_DOCUMENT_PRINTED: "You printed an invoice or receipt for a client",
 }
 UNKNOWN_SENTENCE = "Something happened that this version of Ethos has no words for"
 

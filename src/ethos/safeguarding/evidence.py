@@ -35,6 +35,10 @@ OWN_COPIES = {
         "kept bundle or upload downloaded by you",
         "kept bundles or uploads downloaded by you",
     ),
+    Action.MONEY_DOCUMENT_PRINTED: (
+        "invoice or receipt printed for a client",
+        "invoices or receipts printed for clients",
+    ),
 }
 
 

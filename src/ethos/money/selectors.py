@@ -17,6 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from ethos.clients.models import Client
+from ethos.clients.pages import client_records, records_kept
 from ethos.coaching.models import Session
 from ethos.memo import once
 from ethos.practice.selectors import profile_for
@@ -99,40 +100,82 @@ class Ledger:
         return self.charged - self.paid
 
 
+@client_records("fee_agreement")
+def agreement_rows(client_id):
+    return Agreement.objects.filter(client_id=client_id)
+
+
+@client_records("prepaid_package")
+def package_rows(client_id):
+    return Package.objects.filter(client_id=client_id)
+
+
+@client_records("charge")
+def charge_rows(client_id):
+    return Charge.objects.filter(client_id=client_id)
+
+
+@client_records("payment")
+def payment_rows(client_id):
+    return Payment.objects.filter(client_id=client_id)
+
+
+@client_records("gift")
+def gift_rows(client_id):
+    return Gift.objects.filter(client_id=client_id)
+
+
 @once
 def ledger_of(client: Client) -> Ledger:
+    """The client's money, reading only the kinds of record the client has (most have few)."""
+    kept = records_kept(client)
     agreement = (
-        Agreement.objects.filter(client=client).select_related("data_key").order_by("-created_at").first()
+        Agreement.objects.filter(client=client).order_by("-created_at").first()
+        if "fee_agreement" in kept
+        else None
     )
-    packages = list(
-        Package.objects.filter(client=client, status=Package.Status.OPEN)
-        .annotate(used=Count("charges", filter=Q(charges__kind=Charge.Kind.FROM_PACKAGE)))
-        .order_by("created_at")
+    packages = (
+        list(
+            Package.objects.filter(client=client, status=Package.Status.OPEN)
+            .annotate(used=Count("charges", filter=Q(charges__kind=Charge.Kind.FROM_PACKAGE)))
+            .order_by("created_at")
+        )
+        if "prepaid_package" in kept
+        else []
     )
-    totals = Charge.objects.filter(client=client).aggregate(
-        charged=_sum("amount"), uninvoiced=Count("pk", filter=Q(invoice__isnull=True))
-    )
-    paid = Payment.objects.filter(client=client).aggregate(
-        paid=_sum(_PAID),
-        refunds=_sum(Case(When(kind=Payment.Kind.REFUND, then=F("amount")), default=Value(ZERO))),
-    )
-    charges = list(
-        Charge.objects.filter(client=client)
-        .select_related("data_key", "invoice")
-        .order_by("-charged_on", "-created_at")[: LEDGER_SHOWN + 1]
-    )
-    payments = list(
-        Payment.objects.filter(client=client)
-        .select_related("data_key", "receipt")
-        .order_by("-paid_on", "-created_at")[:LEDGER_SHOWN]
-    )
-    invoices = list(
-        Invoice.objects.filter(client=client, series=Invoice.Series.INVOICE).order_by("-number")[
-            :LEDGER_SHOWN
-        ]
-    )
-    gifts = list(
-        Gift.objects.filter(client=client).select_related("data_key").order_by("-offered_on")[:LEDGER_SHOWN]
+    if "charge" in kept:
+        totals = Charge.objects.filter(client=client).aggregate(
+            charged=_sum("amount"), uninvoiced=Count("pk", filter=Q(invoice__isnull=True))
+        )
+        charges = list(
+            Charge.objects.filter(client=client)
+            .select_related("invoice")
+            .order_by("-charged_on", "-created_at")[: LEDGER_SHOWN + 1]
+        )
+        # An invoice is only ever issued for charges: without charges there is none to list.
+        invoices = list(
+            Invoice.objects.filter(client=client, series=Invoice.Series.INVOICE).order_by("-number")[
+                :LEDGER_SHOWN
+            ]
+        )
+    else:
+        totals, charges, invoices = {"charged": ZERO, "uninvoiced": 0}, [], []
+    if "payment" in kept:
+        paid = Payment.objects.filter(client=client).aggregate(
+            paid=_sum(_PAID),
+            refunds=_sum(Case(When(kind=Payment.Kind.REFUND, then=F("amount")), default=Value(ZERO))),
+        )
+        payments = list(
+            Payment.objects.filter(client=client)
+            .select_related("receipt")
+            .order_by("-paid_on", "-created_at")[:LEDGER_SHOWN]
+        )
+    else:
+        paid, payments = {"paid": ZERO, "refunds": ZERO}, []
+    gifts = (
+        list(Gift.objects.filter(client=client).order_by("-offered_on")[:LEDGER_SHOWN])
+        if "gift" in kept
+        else []
     )
     open_packages = [OpenPackage(p, refund_due(p, used=p.used)) for p in packages]
     return Ledger(

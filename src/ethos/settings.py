@@ -195,6 +195,7 @@ INSTALLED_APPS = [
     "ethos.clients",
     "ethos.coaching",
     "ethos.safeguarding",
+    "ethos.portal",
     "ethos.language",
 ]
 

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import coach_views
+
+app_name = "portal_coach"
+
+urlpatterns = [
+    path("clients/portal/", coach_views.home, name="home"),
+    path("clients/portal/replies/<uuid:pk>/", coach_views.reply, name="reply"),
+    path("clients/portal/accounts/<uuid:pk>/new-link/", coach_views.resend, name="resend"),
+    path("clients/<uuid:pk>/portal/invite/", coach_views.invite_client, name="invite_client"),
+    path("clients/<uuid:pk>/portal/consent/", coach_views.consent_ask, name="consent_ask"),
+    path("clients/portal/goals/<uuid:pk>/share/", coach_views.goal_share, name="goal_share"),
+    path(
+        "clients/portal/consents/<uuid:pk>/share/",
+        coach_views.consent_share_again,
+        name="consent_share_again",
+    ),
+]

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("portal/join/<str:token>/", views.join, name="join"),
+    path("portal/", views.home, name="home"),
+    path("portal/intake/", views.intake, name="intake"),
+    path("portal/goals/<uuid:pk>/", views.goal, name="goal"),
+    path("portal/consents/<uuid:pk>/", views.consent, name="consent"),
+]

@@ -414,11 +414,11 @@ def test_a_coach_without_a_key_pair_gets_one_at_the_next_unlock(db):
     from ethos.vault.models import BoxKey
 
     coach = make_coach()
-    BoxKey.objects.filter(owner=coach).delete()  # as for a coach from before the portal
+    BoxKey.objects.filter(user=coach).delete()  # as for a coach from before the portal
     sign_in_browser(Browser(), coach)
-    assert BoxKey.objects.filter(owner=coach).count() == 1
+    assert BoxKey.objects.filter(user=coach).count() == 1
     sign_in_browser(Browser(), coach)
-    assert BoxKey.objects.filter(owner=coach).count() == 1
+    assert BoxKey.objects.filter(user=coach).count() == 1
 
 
 def test_the_coachs_key_cannot_open_a_clients_words_without_the_coachs_vault(coach):

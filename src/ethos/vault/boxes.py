@@ -117,31 +117,31 @@ def box_key_ensure(vault: Vault) -> BoxKey:
     Safe to call at every unlock: existing coaches get their pair the next time they unlock, and a
     second call (or two at once) finds the row rather than replacing it.
     """
-    found = BoxKey.objects.filter(owner_id=vault.coach_id).first()
+    found = BoxKey.objects.filter(user_id=vault.coach_id).first()
     if found is not None:
         return found
     private = new_private_key()
     key_id = uuid.uuid4()
     row = BoxKey(
-        owner_id=vault.coach_id,
+        user_id=vault.coach_id,
         key_id=key_id,
         public_key=public_of(private),
         wrapped_private=crypto.wrap_key(vault.account_key, private, aad=_private_aad(vault.coach_id, key_id)),
     )
     # A concurrent unlock may have made one first: keep theirs.
     BoxKey.objects.bulk_create([row], ignore_conflicts=True)
-    return BoxKey.objects.get(owner_id=vault.coach_id)
+    return BoxKey.objects.get(user_id=vault.coach_id)
 
 
 def box_key_replace(vault: Vault) -> BoxKey:
     """Give the vault's owner a new key pair; boxes sealed to the old one can no longer be opened."""
-    BoxKey.objects.filter(owner_id=vault.coach_id).delete()
+    BoxKey.objects.filter(user_id=vault.coach_id).delete()
     return box_key_ensure(vault)
 
 
 def public_key_of(owner_id) -> tuple[bytes, uuid.UUID]:
     """Return a person's public key and its id; raise LookupError if they have no pair yet."""
-    row = BoxKey.objects.filter(owner_id=owner_id).only("public_key", "key_id").first()
+    row = BoxKey.objects.filter(user_id=owner_id).only("public_key", "key_id").first()
     if row is None:
         raise LookupError(NO_BOX_KEY)
     return bytes(row.public_key), row.key_id
@@ -149,7 +149,7 @@ def public_key_of(owner_id) -> tuple[bytes, uuid.UUID]:
 
 def private_key(vault: Vault) -> tuple[bytes, uuid.UUID]:
     """Unwrap the vault owner's private key (for this request only) and return it with its id."""
-    row = BoxKey.objects.filter(owner_id=vault.coach_id).first()
+    row = BoxKey.objects.filter(user_id=vault.coach_id).first()
     if row is None:
         raise LookupError(NO_BOX_KEY)
     raw = crypto.unwrap_key(

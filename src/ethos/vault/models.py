@@ -78,7 +78,8 @@ class BoxKey(models.Model):
     signed in. Coaches get one lazily at their next unlock; portal clients get one with their account.
     """
 
-    owner = models.OneToOneField(
+    # The owner (named `user` so that backups find whose row it is).
+    user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="box_key"
     )
     key_id = models.UUIDField(default=uuid.uuid4, editable=False)
@@ -87,4 +88,4 @@ class BoxKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
-        return f"box key of {self.owner_id}"
+        return f"box key of {self.user_id}"

@@ -1,0 +1,77 @@
+"""C2 for the portal: what a client writes is nowhere in clear in the database file or its WAL, and
+the coach reads it after unlocking; what the coach shares is sealed too."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from ethos.portal import services
+from ethos.portal.models import Reply
+from ethos.vault.context import unlocked
+from tests.conftest import open_vault
+from tests.vault.test_at_rest import database_bytes
+
+from .conftest import active_with_account, asked_consent, join, shared_goal, sign_in
+
+pytestmark = pytest.mark.usefixtures("flushable_db")
+
+INTAKE_CANARY = "Wrenfield-Ostracod-4417"
+GOAL_CANARY = "Thistlecombe-Lanyard-2290"
+SHARED_CANARY = "Quorndale-Pipit-7712"
+SIGNED_CANARY = "Brackenmoor-Isolde-5531"
+RECIPIENT_CANARY = "Halvergate-Clinic-3318"
+
+
+def _absent(raw: bytes, word: str) -> None:
+    for form in (word.encode(), word.encode("utf-16-le"), word.lower().encode(), word.upper().encode()):
+        assert form not in raw, word
+
+
+def test_c2_what_a_client_writes_is_nowhere_in_clear_and_the_coach_reads_it_after_unlock(coach):
+    # Before coaching: a person's own intake answers.
+    newcomer = join(coach, email="newcomer@example.org")
+    sign_in(newcomer).post(
+        reverse("portal:intake"),
+        {
+            "name": "Robin Ash",
+            "date_of_birth": "1990-04-27",
+            "wants": f"To stop {INTAKE_CANARY} from running my days",
+            "suicidal_thoughts": "no",
+            "intent_or_plan": "no",
+            "self_harm": "no",
+            "substance_uncontrolled": "no",
+            "current_treatment": "no",
+        },
+    )
+    # A current client: a goal shared, reworded and confirmed; a consent shared and signed.
+    client, account = active_with_account(coach, email="current@example.org")
+    _, goal_share = shared_goal(coach, client, words=f"To walk to {SHARED_CANARY} on my own")
+    draft, consent_share = asked_consent(coach, client, recipient=RECIPIENT_CANARY)
+    browser = sign_in(account)
+    browser.post(
+        reverse("portal:goal", args=[goal_share.pk]),
+        {
+            "words": f"To walk to {GOAL_CANARY} by myself",
+            "shown": services.text_sha256(f"To walk to {SHARED_CANARY} on my own"),
+        },
+    )
+    with unlocked(open_vault(coach)):
+        text = services.consent_text(draft)
+    browser.post(
+        reverse("portal:consent", args=[consent_share.pk]),
+        {"read_it": "on", "typed_name": SIGNED_CANARY, "shown": services.text_sha256(text)},
+    )
+    assert Reply.objects.count() == 3
+
+    raw = database_bytes()
+    assert b"newcomer@example.org" in raw  # a plain column: the scan would see plaintext if there were any
+    for word in (INTAKE_CANARY, GOAL_CANARY, SHARED_CANARY, SIGNED_CANARY, RECIPIENT_CANARY):
+        _absent(raw, word)
+
+    with unlocked(open_vault(coach)):
+        opened = {reply.kind: services.reply_open(reply=reply) for reply in Reply.objects.all()}
+    assert INTAKE_CANARY in opened[Reply.Kind.INTAKE]["wants"]
+    assert GOAL_CANARY in opened[Reply.Kind.GOAL]["words"]
+    assert opened[Reply.Kind.SIGNATURE]["typed_name"] == SIGNED_CANARY
+    assert RECIPIENT_CANARY in opened[Reply.Kind.SIGNATURE]["text"]

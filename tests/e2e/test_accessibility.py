@@ -421,6 +421,8 @@ def portal_pages():
         "portal: home": reverse("portal:home"),
         "portal: a goal to confirm": reverse("portal:goal", args=[goal_share.pk]),
         "portal: a consent to sign": reverse("portal:consent", args=[consent_share.pk]),
+        "portal: messages": reverse("portal:messages"),
+        "portal: stop coaching": reverse("portal:end"),
     }
     # Answers back, for the coach's pages: a goal reworded, a consent signed, a newcomer's intake.
     from ethos.vault import boxes
@@ -435,6 +437,7 @@ def portal_pages():
         words="Sleep through most nights",
         shown_sha256=portal.text_sha256(GOAL),
     )
+    portal.message_send(account=account, text="Can we move Thursday?")
     newcomer = ClientAccount.objects.get(user__email="new@example.org")
     portal.intake_send(
         account=newcomer,
@@ -456,6 +459,7 @@ def portal_pages():
             "portal_coach:reply", args=[Reply.objects.get(kind=Reply.Kind.GOAL).pk]
         ),
         "client page with its portal section": reverse("clients:detail", args=[sam.pk]),
+        "portal: messages (coach)": reverse("portal_coach:messages", args=[account.pk]),
     }
     return coach, client_pages, coach_pages, unused, text
 

@@ -21,6 +21,8 @@ GOAL_CANARY = "Thistlecombe-Lanyard-2290"
 SHARED_CANARY = "Quorndale-Pipit-7712"
 SIGNED_CANARY = "Brackenmoor-Isolde-5531"
 RECIPIENT_CANARY = "Halvergate-Clinic-3318"
+MESSAGE_CANARY = "Ferncastle-Gudgeon-6604"
+REPLY_CANARY = "Pennywick-Marten-1189"
 
 
 def _absent(raw: bytes, word: str) -> None:
@@ -62,11 +64,22 @@ def test_c2_what_a_client_writes_is_nowhere_in_clear_and_the_coach_reads_it_afte
         reverse("portal:consent", args=[consent_share.pk]),
         {"read_it": "on", "typed_name": SIGNED_CANARY, "shown": services.text_sha256(text)},
     )
-    assert Reply.objects.count() == 3
+    browser.post(reverse("portal:messages"), {"text": f"I saw {MESSAGE_CANARY} again"})
+    with unlocked(open_vault(coach)):
+        services.message_share(coach=coach, account=account, text=f"Let us talk about {REPLY_CANARY}")
+    assert Reply.objects.count() == 4
 
     raw = database_bytes()
     assert b"newcomer@example.org" in raw  # a plain column: the scan would see plaintext if there were any
-    for word in (INTAKE_CANARY, GOAL_CANARY, SHARED_CANARY, SIGNED_CANARY, RECIPIENT_CANARY):
+    for word in (
+        INTAKE_CANARY,
+        GOAL_CANARY,
+        SHARED_CANARY,
+        SIGNED_CANARY,
+        RECIPIENT_CANARY,
+        MESSAGE_CANARY,
+        REPLY_CANARY,
+    ):
         _absent(raw, word)
 
     with unlocked(open_vault(coach)):
@@ -75,3 +88,6 @@ def test_c2_what_a_client_writes_is_nowhere_in_clear_and_the_coach_reads_it_afte
     assert GOAL_CANARY in opened[Reply.Kind.GOAL]["words"]
     assert opened[Reply.Kind.SIGNATURE]["typed_name"] == SIGNED_CANARY
     assert RECIPIENT_CANARY in opened[Reply.Kind.SIGNATURE]["text"]
+    assert MESSAGE_CANARY in opened[Reply.Kind.MESSAGE]["text"]
+    page = browser.get(reverse("portal:messages")).content.decode()
+    assert MESSAGE_CANARY in page and REPLY_CANARY in page  # each side reads the thread with their own key

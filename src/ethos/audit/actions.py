@@ -81,6 +81,9 @@ class Action(StrEnum):
     PORTAL_SHARED = "portal.shared"
     PORTAL_GOAL_REWORDED = "portal.goal_reworded"
     PORTAL_SIGNED = "portal.signed"
+    PORTAL_MESSAGE_SENT = "portal.message_sent"
+    PORTAL_MESSAGES_READ = "portal.messages_read"
+    PORTAL_ENDING_ASKED = "portal.ending_asked"
     SUPERVISION_PLANNED = "supervision.planned"
     SESSION_SCHEDULED = "session.scheduled"
     SESSION_RESCHEDULED = "session.rescheduled"
@@ -186,6 +189,9 @@ _LABELS = {
     Action.PORTAL_SHARED: "Shared with the client in their portal",
     Action.PORTAL_GOAL_REWORDED: "Goal wording changed by the client",
     Action.PORTAL_SIGNED: "Signed by the client in their portal",
+    Action.PORTAL_MESSAGE_SENT: "Message sent by the client",
+    Action.PORTAL_MESSAGES_READ: "Client's messages read",
+    Action.PORTAL_ENDING_ASKED: "Client chose to end coaching in their portal",
     Action.SUPERVISION_PLANNED: "Supervision planned",
     Action.SESSION_SCHEDULED: "Session scheduled",
     Action.SESSION_RESCHEDULED: "Session moved",

@@ -6,5 +6,5 @@ class PortalConfig(AppConfig):
     label = "portal"
 
     def ready(self) -> None:
-        # Register the Portal section of the client page (what was shared, what came back).
-        from . import contributions  # noqa: F401
+        # Register the Portal section of the client page, and what an ending does to a wish to end.
+        from . import contributions, hooks  # noqa: F401

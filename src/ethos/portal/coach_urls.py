@@ -8,6 +8,7 @@ urlpatterns = [
     path("clients/portal/", coach_views.home, name="home"),
     path("clients/portal/replies/<uuid:pk>/", coach_views.reply, name="reply"),
     path("clients/portal/accounts/<uuid:pk>/new-link/", coach_views.resend, name="resend"),
+    path("clients/portal/accounts/<uuid:pk>/messages/", coach_views.messages_page, name="messages"),
     path("clients/<uuid:pk>/portal/invite/", coach_views.invite_client, name="invite_client"),
     path("clients/<uuid:pk>/portal/consent/", coach_views.consent_ask, name="consent_ask"),
     path("clients/portal/goals/<uuid:pk>/share/", coach_views.goal_share, name="goal_share"),

@@ -15,7 +15,7 @@ from ethos.standards.points import Point
 from ethos.web import apply_errors
 
 from . import selectors, services
-from .forms import ConsentAskForm, IntakeRecordForm, InviteForm
+from .forms import ConsentAskForm, IntakeRecordForm, InviteForm, MessageForm
 from .models import Reply
 
 INVITED = "The invitation is on its way. The link works once, for 72 hours."
@@ -24,6 +24,7 @@ SHARED = "Shared. Only the client can open it, in their portal."
 CONSENT_ASKED = "The consent is in the client's portal. It becomes a consent only once they sign it (C1)."
 CONSENT_RECORDED = "The client's signed consent is recorded."
 WORDS_TAKEN = "The goal now has the client's words."
+MESSAGE_SENT = "Sent. Only the client can read it, in their portal."
 
 
 def _areas(coach) -> list[tuple[str, str]]:
@@ -140,8 +141,10 @@ def reply(request: HttpRequest, pk) -> HttpResponse:
         return render(request, "portal/coach_reply.html", {"reply": found, "unreadable": error.messages[0]})
     if found.kind == Reply.Kind.INTAKE:
         return _intake(request, found, payload)
+    if found.kind == Reply.Kind.MESSAGE:
+        return redirect("portal_coach:messages", pk=found.account_id)
     context = {"reply": found, "payload": payload}
-    if request.method == "POST" and found.handled_at is None:
+    if request.method == "POST" and found.handled_at is None and found.kind != Reply.Kind.ENDING:
         try:
             if found.kind == Reply.Kind.GOAL:
                 services.goal_words_take(coach=coach, reply=found)
@@ -189,3 +192,24 @@ def _intake(request: HttpRequest, found: Reply, answers: dict) -> HttpResponse:
                     return redirect("clients:crisis", pk=result.client.pk)
                 return redirect("clients:detail", pk=result.client.pk)
     return render(request, "portal/coach_intake.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def messages_page(request: HttpRequest, pk) -> HttpResponse:
+    account = selectors.get_account_for_coach(request.user, pk)
+    form = MessageForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.message_share(coach=request.user, account=account, text=form.cleaned_data["text"])
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, MESSAGE_SENT)
+                return redirect("portal_coach:messages", pk=account.pk)
+    thread = services.thread_for_coach(coach=request.user, account=account)
+    services.messages_read(coach=request.user, account=account)
+    context = {"form": form, "thread": thread, "account": account}
+    return render(request, "portal/coach_messages.html", context, status=status)

@@ -197,3 +197,26 @@ class IntakeRecordForm(forms.Form):
 
     def concerns(self) -> list[dict[str, str]]:
         return [{"area": area} for area in self.cleaned_data.get("concern_areas", [])]
+
+
+class MessageForm(forms.Form):
+    text = forms.CharField(
+        max_length=5000,
+        label="Your message",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Please write your message first."},
+    )
+
+
+class EndingForm(forms.Form):
+    reason = forms.CharField(
+        max_length=5000,
+        required=False,
+        label="Would you like to tell your coach why?",
+        help_text="You do not have to. Your coach will not try to change your mind.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    sure = forms.BooleanField(
+        label="Yes, I want to stop coaching.",
+        error_messages={"required": "Please tick the box if you want to stop coaching."},
+    )

@@ -78,6 +78,7 @@ class Share(models.Model):
     class Kind(models.TextChoices):
         GOAL = "goal", "A goal to confirm"
         CONSENT = "consent", "A consent to sign"
+        MESSAGE = "message", "A message"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -88,6 +89,9 @@ class Share(models.Model):
     version = models.PositiveIntegerField()
     box = models.BinaryField()
     box_key_id = models.UUIDField()
+    # A message is also sealed to its writer, so the coach can read back what they sent.
+    copy = models.BinaryField(null=True)
+    copy_key_id = models.UUIDField(null=True)
     shared_at = models.DateTimeField(default=timezone.now)
     # Confirmed or signed by the client; or replaced by a newer version, or by a new client key.
     answered_at = models.DateTimeField(null=True, blank=True)
@@ -121,6 +125,8 @@ class Reply(models.Model):
         INTAKE = "intake", "Intake answers"
         GOAL = "goal", "A goal confirmed"
         SIGNATURE = "signature", "A signature"
+        MESSAGE = "message", "A message"
+        ENDING = "ending", "A wish to end coaching"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -129,6 +135,9 @@ class Reply(models.Model):
     share = models.ForeignKey(Share, on_delete=models.CASCADE, null=True, related_name="+")
     box = models.BinaryField()
     box_key_id = models.UUIDField()
+    # A message is also sealed to its writer, so the client can read back what they sent.
+    copy = models.BinaryField(null=True)
+    copy_key_id = models.UUIDField(null=True)
     sent_at = models.DateTimeField(default=timezone.now)
     # When the coach acted on it: recorded the intake or consent, or took the goal's new words.
     handled_at = models.DateTimeField(null=True, blank=True)

@@ -741,3 +741,182 @@ def consent_from_signature(*, coach, reply: Reply) -> Consent:
         draft.consent = consent
         draft.save(update_fields=["consent"])
     return consent
+
+
+# -- messages: sealed both ways, not for emergencies ----------------------------------------
+
+MESSAGE_MAX = 5000
+MESSAGE_NEEDED = "Please write your message first."
+MESSAGE_TOO_LONG = f"Please keep your message under {MESSAGE_MAX} letters."
+ENDING_NOT_ACTIVE = "Coaching is not active now, so there is nothing to end."
+ENDING_ALREADY_ASKED = "You have already told your coach. They will be in touch about what happens next."
+
+
+def _message_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": MESSAGE_NEEDED})
+    if len(text) > MESSAGE_MAX:
+        raise ValidationError({"text": MESSAGE_TOO_LONG})
+    return text
+
+
+def message_send(*, account: ClientAccount, text: str) -> Reply:
+    """A message from the client: sealed to the coach, and a copy sealed to the client to read back."""
+    text = _message_text(text)
+    own_public, own_key_id = boxes.public_key_of(account.user_id)
+    with transaction.atomic():
+        public, key_id = boxes.public_key_of(account.coach_id)
+        reply = Reply(
+            coach_id=account.coach_id,
+            account=account,
+            kind=Reply.Kind.MESSAGE,
+            box_key_id=key_id,
+            copy_key_id=own_key_id,
+        )
+        payload = _dump({"text": text})
+        reply.box = boxes.seal(public, payload, aad=_reply_aad(reply))
+        reply.copy = boxes.seal(own_public, payload, aad=_reply_aad(reply) + b"|copy")
+        reply.save(force_insert=True)
+        audit_append(
+            coach=account.coach,
+            action=Action.PORTAL_MESSAGE_SENT,
+            actor="client",
+            target_type="client" if account.client_id else "",
+            target_id=str(account.client_id or ""),
+            details={"reply": str(reply.pk)},
+        )
+    return reply
+
+
+def message_share(*, coach, account: ClientAccount, text: str) -> Share:
+    """A message from the coach: sealed to the client, and a copy sealed to the coach to read back."""
+    if account.coach_id != coach.pk:
+        raise PermissionError(NOT_YOUR_CLIENT)
+    text = _message_text(text)
+    own_public, own_key_id = boxes.public_key_of(coach.pk)
+    with transaction.atomic():
+        share = _share(
+            coach=coach,
+            account=account,
+            kind=Share.Kind.MESSAGE,
+            subject_id=uuid.uuid4(),
+            payload={"text": text},
+        )
+        share.copy = boxes.seal(own_public, _dump({"text": text}), aad=_share_aad(share) + b"|copy")
+        share.copy_key_id = own_key_id
+        share.save(update_fields=["copy", "copy_key_id"])
+    return share
+
+
+@dataclass(frozen=True)
+class Message:
+    mine: bool
+    at: datetime.datetime
+    text: str
+
+
+def _open_own(box, key_id, *, private_key: bytes, own_key_id, aad: bytes) -> str:
+    if box is None or key_id != own_key_id:
+        return ""
+    try:
+        return json.loads(boxes.open_box(private_key, bytes(box), aad=aad))["text"]
+    except crypto.DecryptionError:
+        return ""
+
+
+MESSAGE_UNREADABLE = "(This message was sealed to an earlier key and cannot be opened.)"
+
+
+def thread_for_client(*, account: ClientAccount, private_key: bytes, key_id) -> list[Message]:
+    """The messages between a client and their coach, oldest first, opened with the client's key."""
+    thread = []
+    for share in Share.objects.filter(account=account, kind=Share.Kind.MESSAGE):
+        text = _open_own(
+            share.box, share.box_key_id, private_key=private_key, own_key_id=key_id, aad=_share_aad(share)
+        )
+        thread.append(Message(mine=False, at=share.shared_at, text=text or MESSAGE_UNREADABLE))
+    for reply in Reply.objects.filter(account=account, kind=Reply.Kind.MESSAGE):
+        aad = _reply_aad(reply) + b"|copy"
+        text = _open_own(reply.copy, reply.copy_key_id, private_key=private_key, own_key_id=key_id, aad=aad)
+        thread.append(Message(mine=True, at=reply.sent_at, text=text or MESSAGE_UNREADABLE))
+    return sorted(thread, key=lambda message: message.at)
+
+
+def thread_for_coach(*, coach, account: ClientAccount) -> list[Message]:
+    """The same thread, opened with the coach's key (their vault must be open)."""
+    if account.coach_id != coach.pk:
+        raise PermissionError(NOT_YOUR_CLIENT)
+    private, key_id = boxes.private_key(current_vault())
+    thread = []
+    for share in Share.objects.filter(account=account, kind=Share.Kind.MESSAGE):
+        aad = _share_aad(share) + b"|copy"
+        text = _open_own(share.copy, share.copy_key_id, private_key=private, own_key_id=key_id, aad=aad)
+        thread.append(Message(mine=True, at=share.shared_at, text=text or MESSAGE_UNREADABLE))
+    for reply in Reply.objects.filter(account=account, kind=Reply.Kind.MESSAGE):
+        text = _open_own(
+            reply.box, reply.box_key_id, private_key=private, own_key_id=key_id, aad=_reply_aad(reply)
+        )
+        thread.append(Message(mine=False, at=reply.sent_at, text=text or MESSAGE_UNREADABLE))
+    return sorted(thread, key=lambda message: message.at)
+
+
+def messages_read(*, coach, account: ClientAccount) -> int:
+    """Mark the client's messages read (the coach opened the thread); audit how many, never what."""
+    if account.coach_id != coach.pk:
+        raise PermissionError(NOT_YOUR_CLIENT)
+    with transaction.atomic():
+        count = Reply.objects.filter(
+            account=account, kind=Reply.Kind.MESSAGE, handled_at__isnull=True
+        ).update(handled_at=timezone.now())
+        if count:
+            audit_append(
+                coach=coach,
+                action=Action.PORTAL_MESSAGES_READ,
+                target_type="client" if account.client_id else "",
+                target_id=str(account.client_id or ""),
+                details={"count": count},
+            )
+    return count
+
+
+# -- ending coaching: the client's right, at any time (P12) ----------------------------------
+
+
+def ending_ask(*, account: ClientAccount, reason: str = "") -> Reply:
+    """The client ends coaching, with no reason needed and nothing owed (P12).
+
+    It cannot be refused. The reason, if any, is sealed to the coach, whose ending workflow
+    (explanation and a coaching referral, P11) it starts: the coach's inbox shows it first.
+    """
+    reason = (reason or "").strip()
+    if len(reason) > MESSAGE_MAX:
+        raise ValidationError({"reason": MESSAGE_TOO_LONG})
+    if (
+        account.client_id is None
+        or not Client.objects.filter(pk=account.client_id, status=Client.Status.ACTIVE).exists()
+    ):
+        raise ValidationError(ENDING_NOT_ACTIVE)
+    with transaction.atomic():
+        ClientAccount.objects.select_for_update().filter(pk=account.pk).first()
+        if Reply.objects.filter(account=account, kind=Reply.Kind.ENDING, handled_at__isnull=True).exists():
+            raise ValidationError(ENDING_ALREADY_ASKED)
+        reply = _reply_write(account=account, kind=Reply.Kind.ENDING, payload={"reason": reason})
+        audit_append(
+            coach=account.coach,
+            action=Action.PORTAL_ENDING_ASKED,
+            actor="client",
+            target_type="client",
+            target_id=str(account.client_id),
+            clauses=["P12", "P11"],
+            details={"reply": str(reply.pk)},
+        )
+    return reply
+
+
+def ending_acknowledge(*, coach, reply: Reply) -> None:
+    """The coach has recorded the ending the client asked for: the request leaves the inbox."""
+    if reply.coach_id != coach.pk or reply.kind != Reply.Kind.ENDING:
+        raise PermissionError(NOT_YOUR_CLIENT)
+    with transaction.atomic():
+        _handled(reply)

@@ -22,7 +22,7 @@ from ethos.vault import services as vault_services
 from ethos.web import apply_errors
 
 from . import selectors, services
-from .forms import GoalAnswerForm, IntakeForm, JoinForm, SignForm
+from .forms import EndingForm, GoalAnswerForm, IntakeForm, JoinForm, MessageForm, SignForm
 from .models import Share
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -31,6 +31,11 @@ SIGN_IN_AGAIN = "Please sign in again to open your page."
 INTAKE_SENT = "Thank you. Your answers went to your coach, and only your coach can read them."
 GOAL_CONFIRMED = "Thank you. This goal is now yours and active."
 SIGNED = "Thank you. You signed it. Your coach will see your signature."
+MESSAGE_SENT = "Your message is sent. Only your coach can read it."
+ENDING_SENT = (
+    "Your coach knows that you want to stop coaching. They will write to you about what happens next, "
+    "and can suggest other coaches if you would like."
+)
 
 
 def _key(request: HttpRequest):
@@ -196,3 +201,47 @@ def consent(request: HttpRequest, pk) -> HttpResponse:
                 return redirect("portal:home")
     context = {"form": form, "share": share, "text": payload["text"]}
     return render(request, "portal/consent.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def messages_page(request: HttpRequest) -> HttpResponse:
+    account = selectors.account_of(request.user)
+    key = _key(request)
+    if key is None:
+        return _sign_in_again(request)
+    form = MessageForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.message_send(account=account, text=form.cleaned_data["text"])
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, MESSAGE_SENT)
+                return redirect("portal:messages")
+    context = {
+        "form": form,
+        "thread": services.thread_for_client(account=account, private_key=key[0], key_id=key[1]),
+        "crisis": selectors.crisis_numbers(account.coach),
+    }
+    return render(request, "portal/messages.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def end(request: HttpRequest) -> HttpResponse:
+    account = selectors.account_of(request.user)
+    form = EndingForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.ending_ask(account=account, reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, ENDING_SENT)
+                return redirect("portal:home")
+    return render(request, "portal/end.html", {"form": form}, status=status)

@@ -197,6 +197,7 @@ PAGES = (
     Page("report task"),
     Page("accounting of disclosures"),
     Page("disclosure"),
+    Page("client portal", note="the coach's side of the portal: answers waiting, accounts, invitations"),
 )
 
 
@@ -258,6 +259,7 @@ def address(page: str, practice: Practice) -> str:
         "report task": lambda: reverse("safeguarding:task", args=[practice.task_id]),
         "accounting of disclosures": lambda: reverse("safeguarding:accounting", args=[client]),
         "disclosure": lambda: reverse("safeguarding:disclosure", args=[client, practice.disclosure_id]),
+        "client portal": lambda: reverse("portal_coach:home"),
     }
     return addresses[page]()
 

@@ -415,12 +415,20 @@ def portal_pages():
             valid_until=today + datetime.timedelta(days=90),
         )
         text = portal.consent_text(draft)
+        boundary = portal.boundary_ask(
+            coach=coach,
+            client=sam,
+            contact_between="Email, to move a session.",
+            out_of_bounds="Social media.",
+        )
     consent_share = Share.objects.get(subject_id=draft.pk)
+    boundary_share = Share.objects.get(subject_id=boundary.pk)
     account = ClientAccount.objects.get(user__email="sam@example.org")
     client_pages = {
         "portal: home": reverse("portal:home"),
         "portal: a goal to confirm": reverse("portal:goal", args=[goal_share.pk]),
         "portal: a consent to sign": reverse("portal:consent", args=[consent_share.pk]),
+        "portal: an agreement to sign": reverse("portal:agreement", args=[boundary_share.pk]),
         "portal: messages": reverse("portal:messages"),
         "portal: stop coaching": reverse("portal:end"),
     }
@@ -452,6 +460,7 @@ def portal_pages():
         "portal (coach)": reverse("portal_coach:home"),
         "portal: invite a client": reverse("portal_coach:invite_client", args=[sam.pk]),
         "portal: ask for a consent": reverse("portal_coach:consent_ask", args=[sam.pk]),
+        "portal: ask for a boundary agreement": reverse("portal_coach:boundary_ask", args=[sam.pk]),
         "portal: a client's own intake": reverse(
             "portal_coach:reply", args=[Reply.objects.get(kind=Reply.Kind.INTAKE).pk]
         ),

@@ -17,7 +17,7 @@ from django.utils import timezone
 from ethos.accounts.models import User
 from ethos.clients.models import Client, Goal
 from ethos.portal import services
-from ethos.portal.models import ClientAccount, ConsentDraft, Invitation, Reply
+from ethos.portal.models import ClientAccount, ConsentDraft, Invitation, Reply, Share
 from ethos.safeguarding.models import Consent
 from ethos.vault.context import VaultLocked, unlocked
 from tests.conftest import PASSPHRASE, make_coach, open_vault, sign_in_browser
@@ -370,6 +370,7 @@ def test_another_client_a_second_coach_and_staff_get_404_on_every_portal_page(co
         reverse("portal:end"),
         reverse("portal:goal", args=[share.pk]),
         reverse("portal:consent", args=[consent_share.pk]),
+        reverse("portal:agreement", args=[consent_share.pk]),
     ]
     coach_pages = [
         reverse("portal_coach:home"),
@@ -377,6 +378,7 @@ def test_another_client_a_second_coach_and_staff_get_404_on_every_portal_page(co
         reverse("portal_coach:resend", args=[account.pk]),
         reverse("portal_coach:invite_client", args=[client.pk]),
         reverse("portal_coach:consent_ask", args=[client.pk]),
+        reverse("portal_coach:boundary_ask", args=[client.pk]),
         reverse("portal_coach:goal_share", args=[goal.pk]),
         reverse("portal_coach:consent_share_again", args=[draft.pk]),
         reverse("portal_coach:messages", args=[account.pk]),
@@ -388,7 +390,7 @@ def test_another_client_a_second_coach_and_staff_get_404_on_every_portal_page(co
     staff_browser = Browser()
     staff_browser.force_login(staff)
     leaks = []
-    post_only = set(coach_pages[2:3] + coach_pages[5:7])
+    post_only = set(coach_pages[2:3] + coach_pages[6:8])
     for who, browser, pages in (
         ("another client", another, client_pages[4:]),
         ("second coach", other_client, client_pages + coach_pages[1:]),
@@ -433,3 +435,63 @@ def test_the_coachs_key_cannot_open_a_clients_words_without_the_coachs_vault(coa
     other = make_coach()
     with unlocked(open_vault(other)), pytest.raises(PermissionError):
         services.reply_open(reply=reply)
+
+
+# -- 4. boundary agreements (P7) ------------------------------------------------------------------
+
+
+def test_p7_a_boundary_agreement_is_recorded_only_from_the_clients_signature_of_its_text(coach, coach_client):
+    from ethos.coaching.boundary_models import PORTAL_SIGNED, BoundaryAgreement
+    from ethos.portal.models import BoundaryDraft
+
+    client, account = active_with_account(coach)
+    page = coach_client.post(
+        reverse("portal_coach:boundary_ask", args=[client.pk]),
+        {
+            "contact_between": "Email to move a session, answered within two working days.",
+            "out_of_bounds": "",
+        },
+    )
+    assert page.status_code == 400 and BoundaryDraft.objects.count() == 0
+    coach_client.post(
+        reverse("portal_coach:boundary_ask", args=[client.pk]),
+        {
+            "contact_between": "Email to move a session, answered within two working days.",
+            "out_of_bounds": f"Social media. {SCRIPT}",
+        },
+    )
+    share = Share.objects.get(kind=Share.Kind.BOUNDARY)
+    assert BoundaryAgreement.objects.count() == 0
+    browser = sign_in(account)
+    home = browser.get(reverse("portal:home")).content.decode()
+    assert reverse("portal:agreement", args=[share.pk]) in home
+    url = reverse("portal:agreement", args=[share.pk])
+    shown = browser.get(url).content.decode()
+    assert "&lt;script&gt;" in shown and SCRIPT not in shown
+    with unlocked(open_vault(coach)):
+        text = services.boundary_text(BoundaryDraft.objects.get())
+    assert (
+        browser.post(url, {"read_it": "on", "typed_name": "Robin Ash", "shown": "0" * 64}).status_code == 400
+    )
+    assert (
+        browser.post(
+            url, {"read_it": "on", "typed_name": "Robin Ash", "shown": services.text_sha256(text)}
+        ).status_code
+        == 302
+    )
+    assert BoundaryAgreement.objects.count() == 0  # signed, not yet recorded by the coach
+    reply = Reply.objects.get(kind=Reply.Kind.SIGNATURE)
+    assert coach_client.post(reverse("portal_coach:reply", args=[reply.pk])).status_code == 302
+    with unlocked(open_vault(coach)):
+        agreement = BoundaryAgreement.objects.get()
+        assert agreement.signature_kind == PORTAL_SIGNED and agreement.signed_name == "Robin Ash"
+        assert agreement.out_of_bounds.endswith(SCRIPT)
+    assert Consent.objects.count() == 0
+
+
+def test_messages_do_not_crowd_the_clients_list_of_things_to_read(coach):
+    _, account = active_with_account(coach)
+    with unlocked(open_vault(coach)):
+        services.message_share(coach=coach, account=account, text="Hello")
+    home = sign_in(account).get(reverse("portal:home")).content.decode()
+    assert "Nothing yet" in home

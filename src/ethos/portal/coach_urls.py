@@ -11,6 +11,7 @@ urlpatterns = [
     path("clients/portal/accounts/<uuid:pk>/messages/", coach_views.messages_page, name="messages"),
     path("clients/<uuid:pk>/portal/invite/", coach_views.invite_client, name="invite_client"),
     path("clients/<uuid:pk>/portal/consent/", coach_views.consent_ask, name="consent_ask"),
+    path("clients/<uuid:pk>/portal/boundaries/", coach_views.boundary_ask, name="boundary_ask"),
     path("clients/portal/goals/<uuid:pk>/share/", coach_views.goal_share, name="goal_share"),
     path(
         "clients/portal/consents/<uuid:pk>/share/",

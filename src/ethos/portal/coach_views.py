@@ -15,14 +15,15 @@ from ethos.standards.points import Point
 from ethos.web import apply_errors
 
 from . import selectors, services
-from .forms import ConsentAskForm, IntakeRecordForm, InviteForm, MessageForm
+from .forms import BoundaryAskForm, ConsentAskForm, IntakeRecordForm, InviteForm, MessageForm
 from .models import Reply
 
 INVITED = "The invitation is on its way. The link works once, for 72 hours."
 LINK_SENT = "A new link is on its way. Anything shared before must be shared again once they use it."
 SHARED = "Shared. Only the client can open it, in their portal."
 CONSENT_ASKED = "The consent is in the client's portal. It becomes a consent only once they sign it (C1)."
-CONSENT_RECORDED = "The client's signed consent is recorded."
+SIGNATURE_RECORDED = "What the client signed is recorded."
+AGREEMENT_ASKED = "The boundary agreement is in the client's portal, waiting for their signature (P7)."
 WORDS_TAKEN = "The goal now has the client's words."
 MESSAGE_SENT = "Sent. Only the client can read it, in their portal."
 
@@ -150,8 +151,8 @@ def reply(request: HttpRequest, pk) -> HttpResponse:
                 services.goal_words_take(coach=coach, reply=found)
                 messages.success(request, WORDS_TAKEN)
             else:
-                services.consent_from_signature(coach=coach, reply=found)
-                messages.success(request, CONSENT_RECORDED)
+                services.signature_record(coach=coach, reply=found)
+                messages.success(request, SIGNATURE_RECORDED)
         except ActionStopped as stopped:
             context["verdict"] = stopped.verdict
         except ValidationError as error:
@@ -213,3 +214,21 @@ def messages_page(request: HttpRequest, pk) -> HttpResponse:
     services.messages_read(coach=request.user, account=account)
     context = {"form": form, "thread": thread, "account": account}
     return render(request, "portal/coach_messages.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def boundary_ask(request: HttpRequest, pk) -> HttpResponse:
+    client = selectors.get_client_for_coach(request.user, pk)
+    form = BoundaryAskForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.boundary_ask(coach=request.user, client=client, **form.cleaned_data)
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, AGREEMENT_ASKED)
+                return redirect("clients:detail", pk=client.pk)
+    return render(request, "portal/coach_boundary_ask.html", {"form": form, "client": client}, status=status)

@@ -220,3 +220,17 @@ class EndingForm(forms.Form):
         label="Yes, I want to stop coaching.",
         error_messages={"required": "Please tick the box if you want to stop coaching."},
     )
+
+
+class BoundaryAskForm(forms.Form):
+    contact_between = forms.CharField(
+        max_length=5000,
+        label="How and when you keep in touch between sessions",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    out_of_bounds = forms.CharField(
+        max_length=5000,
+        label="What is out of bounds",
+        help_text="For example: no contact on social media, no meeting outside coaching (P7, P8).",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

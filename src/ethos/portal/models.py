@@ -78,6 +78,7 @@ class Share(models.Model):
     class Kind(models.TextChoices):
         GOAL = "goal", "A goal to confirm"
         CONSENT = "consent", "A consent to sign"
+        BOUNDARY = "boundary", "A boundary agreement to sign"
         MESSAGE = "message", "A message"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -169,3 +170,19 @@ class ConsentDraft(VaultModel):
 
     def __str__(self) -> str:
         return f"consent draft {self.pk}"
+
+
+class BoundaryDraft(VaultModel):
+    """A boundary agreement (P7) the coach asks the client to sign; recorded only once signed."""
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
+    # {"contact_between": ..., "out_of_bounds": ...}
+    terms = EncryptedJSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+    agreement = models.OneToOneField(
+        "coaching.BoundaryAgreement", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"boundary draft {self.pk}"

@@ -29,16 +29,26 @@ def get_share_for_client(account: ClientAccount, pk, *, kind: str) -> Share:
 
 def shares_for_client(account: ClientAccount) -> list[Share]:
     """What the client has been shared and can still see, newest first."""
-    return list(Share.objects.filter(account=account, withdrawn_at__isnull=True).order_by("-shared_at", "id"))
+    shown = Share.objects.filter(account=account, withdrawn_at__isnull=True)
+    # Messages have a page of their own.
+    return list(shown.exclude(kind=Share.Kind.MESSAGE).order_by("-shared_at", "id"))
 
 
 def intake_state(account: ClientAccount) -> str:
-    """ "done" once the coach has the client's intake, "sent" while it waits, else "open"."""
+    """Say "done" once the coach has the client's intake, "sent" while it waits, else "open"."""
     if account.client_id is not None:
         return "done"
     if Reply.objects.filter(account=account, kind=Reply.Kind.INTAKE).exists():
         return "sent"
     return "open"
+
+
+def coaching_active(account: ClientAccount) -> bool:
+    """Whether the client's coaching is active now: only then is there coaching to end."""
+    return (
+        account.client_id is not None
+        and Client.objects.filter(pk=account.client_id, status=Client.Status.ACTIVE).exists()
+    )
 
 
 def crisis_numbers(coach) -> dict[str, str]:

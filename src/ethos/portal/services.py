@@ -33,6 +33,8 @@ from ethos.audit.services import audit_append
 from ethos.clients import goals as goal_services
 from ethos.clients import services as client_services
 from ethos.clients.models import Client, Goal
+from ethos.coaching import boundaries as boundary_services
+from ethos.coaching.boundary_models import PORTAL_SIGNED, BoundaryAgreement
 from ethos.safeguarding import services as safeguarding_services
 from ethos.safeguarding.models import RECORD_KINDS, Consent
 from ethos.standards.engine import evaluate
@@ -43,7 +45,7 @@ from ethos.vault import boxes, crypto
 from ethos.vault import services as vault_services
 from ethos.vault.context import Vault, current_vault
 
-from .models import ClientAccount, ConsentDraft, Invitation, Reply, Share
+from .models import BoundaryDraft, ClientAccount, ConsentDraft, Invitation, Reply, Share
 
 # -- messages (the client's read plainly; the coach's name the clause) -----------------------
 
@@ -521,6 +523,9 @@ def goal_answer(
     return reply
 
 
+SIGNABLE = (Share.Kind.CONSENT, Share.Kind.BOUNDARY)
+
+
 def consent_sign(
     *, account: ClientAccount, share: Share, private_key: bytes, key_id, typed_name: str, shown_sha256: str
 ) -> Reply:
@@ -540,12 +545,15 @@ def consent_sign(
         raise ValidationError({"typed_name": NAME_TOO_LONG})
     signed_on = timezone.localdate()
     with transaction.atomic():
-        _open_share_locked(account=account, share=share, kind=Share.Kind.CONSENT)
+        if share.kind not in SIGNABLE:
+            raise PermissionError(NOT_YOUR_CLIENT)
+        _open_share_locked(account=account, share=share, kind=share.kind)
         reply = _reply_write(
             account=account,
             kind=Reply.Kind.SIGNATURE,
             share=share,
             payload={
+                "document": share.kind,
                 "draft": payload["draft"],
                 "version": share.version,
                 "text": text,
@@ -562,7 +570,7 @@ def consent_sign(
             actor="client",
             target_type="client" if account.client_id else "",
             target_id=str(account.client_id or ""),
-            clauses=["C1"],
+            clauses=["C1"] if share.kind == Share.Kind.CONSENT else ["P7"],
             details={"reply": str(reply.pk), "share": str(share.pk), "version": share.version},
         )
     return reply
@@ -920,3 +928,101 @@ def ending_acknowledge(*, coach, reply: Reply) -> None:
         raise PermissionError(NOT_YOUR_CLIENT)
     with transaction.atomic():
         _handled(reply)
+
+
+# -- boundary agreements (P7): asked, signed by the client, then recorded ---------------------
+
+AGREEMENT_NEEDED = "Write how and when contact between sessions happens."
+OUT_OF_BOUNDS_NEEDED = "Write what is out of bounds."
+
+
+def boundary_text(draft: BoundaryDraft) -> str:
+    """The exact words of a boundary agreement the client reads and signs."""
+    terms = draft.terms
+    return (
+        "We agree how we keep in touch between sessions:\n"
+        f"{terms['contact_between']}\n"
+        "We agree that these are out of bounds:\n"
+        f"{terms['out_of_bounds']}\n"
+        "This keeps coaching safe and clear for both of us. We can talk about it and change it together."
+    )
+
+
+def _boundary_payload(draft: BoundaryDraft) -> dict:
+    text = boundary_text(draft)
+    return {"draft": str(draft.pk), "text": text, "text_sha256": text_sha256(text)}
+
+
+def boundary_ask(*, coach, client: Client, contact_between: str, out_of_bounds: str) -> BoundaryDraft:
+    """Ask the client to sign a boundary agreement in their portal (P7); recorded once they sign."""
+    if client.coach_id != coach.pk:
+        raise PermissionError(NOT_YOUR_CLIENT)
+    contact_between, out_of_bounds = (contact_between or "").strip(), (out_of_bounds or "").strip()
+    errors = {}
+    if not contact_between:
+        errors["contact_between"] = [AGREEMENT_NEEDED]
+    if not out_of_bounds:
+        errors["out_of_bounds"] = [OUT_OF_BOUNDS_NEEDED]
+    if errors:
+        raise ValidationError(errors)
+    if client.status != Client.Status.ACTIVE:
+        raise ValidationError(CLIENT_NOT_ACTIVE)
+    account = account_for_client(coach=coach, client=client)
+    with transaction.atomic():
+        draft = BoundaryDraft(
+            coach=coach,
+            client=client,
+            data_key_id=client.data_key_id,
+            terms={"contact_between": contact_between[:TEXT_MAX], "out_of_bounds": out_of_bounds[:TEXT_MAX]},
+        )
+        draft.save(force_insert=True)
+        _share(
+            coach=coach,
+            account=account,
+            kind=Share.Kind.BOUNDARY,
+            subject_id=draft.pk,
+            payload=_boundary_payload(draft),
+        )
+    return draft
+
+
+def boundary_from_signature(*, coach, reply: Reply) -> BoundaryAgreement:
+    """Record the boundary agreement the client signed, once the signed text is exactly its text (P7)."""
+    if reply.coach_id != coach.pk or reply.kind != Reply.Kind.SIGNATURE:
+        raise PermissionError(NOT_YOUR_CLIENT)
+    payload = reply_open(reply=reply)
+    draft = BoundaryDraft.objects.select_related("client").filter(pk=payload["draft"], coach=coach).first()
+    if draft is None:
+        raise PermissionError(NOT_YOUR_CLIENT)
+    signed_hash = payload.get("text_sha256", "")
+    if not (
+        secrets.compare_digest(signed_hash, text_sha256(payload.get("text", "")))
+        and secrets.compare_digest(signed_hash, text_sha256(boundary_text(draft)))
+    ):
+        raise ValidationError(SIGNATURE_TEXT_DIFFERS)
+    with transaction.atomic():
+        _handled(reply)
+        if BoundaryDraft.objects.select_for_update().filter(pk=draft.pk, agreement__isnull=False).exists():
+            raise ValidationError(ALREADY_HANDLED)
+        agreement = boundary_services.boundary_agreement_sign(
+            coach=coach,
+            client=draft.client,
+            contact_between=draft.terms["contact_between"],
+            out_of_bounds=draft.terms["out_of_bounds"],
+            signed_name=payload["typed_name"],
+            signed_on=datetime.date.fromisoformat(payload["signed_on"]),
+            signature_kind=PORTAL_SIGNED,
+        )
+        draft.agreement = agreement
+        draft.save(update_fields=["agreement"])
+    return agreement
+
+
+def signature_record(*, coach, reply: Reply):
+    """Record what the client signed: a consent (C1) or a boundary agreement (P7)."""
+    if reply.coach_id != coach.pk or reply.kind != Reply.Kind.SIGNATURE:
+        raise PermissionError(NOT_YOUR_CLIENT)
+    kind = Share.objects.filter(pk=reply.share_id).values_list("kind", flat=True).first()
+    if kind == Share.Kind.BOUNDARY:
+        return boundary_from_signature(coach=coach, reply=reply)
+    return consent_from_signature(coach=coach, reply=reply)

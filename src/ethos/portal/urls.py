@@ -10,6 +10,7 @@ urlpatterns = [
     path("portal/intake/", views.intake, name="intake"),
     path("portal/goals/<uuid:pk>/", views.goal, name="goal"),
     path("portal/consents/<uuid:pk>/", views.consent, name="consent"),
+    path("portal/agreements/<uuid:pk>/", views.agreement, name="agreement"),
     path("portal/messages/", views.messages_page, name="messages"),
     path("portal/end/", views.end, name="end"),
 ]

@@ -91,6 +91,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "account": account,
         "intake": selectors.intake_state(account),
+        "active": selectors.coaching_active(account),
         "shares": selectors.shares_for_client(account),
         "crisis": selectors.crisis_numbers(account.coach),
     }
@@ -171,8 +172,17 @@ def goal(request: HttpRequest, pk) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def consent(request: HttpRequest, pk) -> HttpResponse:
+    return _sign(request, pk, kind=Share.Kind.CONSENT)
+
+
+@require_http_methods(["GET", "POST"])
+def agreement(request: HttpRequest, pk) -> HttpResponse:
+    return _sign(request, pk, kind=Share.Kind.BOUNDARY)
+
+
+def _sign(request: HttpRequest, pk, *, kind: str) -> HttpResponse:
     account = selectors.account_of(request.user)
-    share = selectors.get_share_for_client(account, pk, kind=Share.Kind.CONSENT)
+    share = selectors.get_share_for_client(account, pk, kind=kind)
     payload, key = _opened(request, share)
     if key is None:
         return _sign_in_again(request)
@@ -200,7 +210,8 @@ def consent(request: HttpRequest, pk) -> HttpResponse:
                 messages.success(request, SIGNED)
                 return redirect("portal:home")
     context = {"form": form, "share": share, "text": payload["text"]}
-    return render(request, "portal/consent.html", context, status=status)
+    template = "portal/consent.html" if kind == Share.Kind.CONSENT else "portal/agreement.html"
+    return render(request, template, context, status=status)
 
 
 @require_http_methods(["GET", "POST"])

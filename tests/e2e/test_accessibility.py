@@ -431,6 +431,8 @@ def portal_pages():
         "portal: an agreement to sign": reverse("portal:agreement", args=[boundary_share.pk]),
         "portal: messages": reverse("portal:messages"),
         "portal: stop coaching": reverse("portal:end"),
+        "portal: coming sessions": reverse("portal:appointments"),
+        "portal: records and who they were shared with": reverse("portal:records"),
     }
     # Answers back, for the coach's pages: a goal reworded, a consent signed, a newcomer's intake.
     from ethos.vault import boxes
@@ -446,6 +448,41 @@ def portal_pages():
         shown_sha256=portal.text_sha256(GOAL),
     )
     portal.message_send(account=account, text="Can we move Thursday?")
+    with unlocked(open_vault(coach)):
+        coaching.session_schedule(
+            coach=coach,
+            client=sam,
+            starts_at=timezone.now() + datetime.timedelta(days=2),
+            duration_minutes=50,
+            modality=Session.Modality.IN_PERSON,
+            place="Room 2",
+        )
+        given = safeguarding.consent_record(
+            coach=coach,
+            client=sam,
+            recipient="Dr Lee, GP",
+            purpose="Coordinating care",
+            record_kinds=["attendance"],
+            valid_from=today,
+            valid_until=today + datetime.timedelta(days=30),
+            how_given="typed",
+            signed_on=today,
+            signed_name="Sam Reed",
+        )
+        safeguarding.disclosure_request(
+            coach=coach,
+            passphrase=PASSPHRASE,
+            request=safeguarding.Request(
+                client=sam,
+                recipient="Dr Lee, GP",
+                record_kinds=("attendance",),
+                purpose="Coordinating care",
+                basis="consent",
+                consent=given,
+            ),
+        )
+        portal.appointments_share(coach=coach, client=sam)
+        portal.accounting_share(coach=coach, client=sam)
     newcomer = ClientAccount.objects.get(user__email="new@example.org")
     portal.intake_send(
         account=newcomer,

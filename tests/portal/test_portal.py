@@ -368,6 +368,8 @@ def test_another_client_a_second_coach_and_staff_get_404_on_every_portal_page(co
         reverse("portal:intake"),
         reverse("portal:messages"),
         reverse("portal:end"),
+        reverse("portal:appointments"),
+        reverse("portal:records"),
         reverse("portal:goal", args=[share.pk]),
         reverse("portal:consent", args=[consent_share.pk]),
         reverse("portal:agreement", args=[consent_share.pk]),
@@ -382,6 +384,8 @@ def test_another_client_a_second_coach_and_staff_get_404_on_every_portal_page(co
         reverse("portal_coach:goal_share", args=[goal.pk]),
         reverse("portal_coach:consent_share_again", args=[draft.pk]),
         reverse("portal_coach:messages", args=[account.pk]),
+        reverse("portal_coach:appointments_share", args=[client.pk]),
+        reverse("portal_coach:accounting_share", args=[client.pk]),
     ]
     another = sign_in(join(make_coach(), email="sam@example.org"))  # another coach's client
     staff = User.objects.create_user(
@@ -390,9 +394,9 @@ def test_another_client_a_second_coach_and_staff_get_404_on_every_portal_page(co
     staff_browser = Browser()
     staff_browser.force_login(staff)
     leaks = []
-    post_only = set(coach_pages[2:3] + coach_pages[6:8])
+    post_only = set(coach_pages[2:3] + coach_pages[6:8] + coach_pages[9:])
     for who, browser, pages in (
-        ("another client", another, client_pages[4:]),
+        ("another client", another, client_pages[6:]),
         ("second coach", other_client, client_pages + coach_pages[1:]),
         ("staff", staff_browser, client_pages + coach_pages),
         ("the client", sign_in(account), coach_pages),

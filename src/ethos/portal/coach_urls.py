@@ -12,6 +12,8 @@ urlpatterns = [
     path("clients/<uuid:pk>/portal/invite/", coach_views.invite_client, name="invite_client"),
     path("clients/<uuid:pk>/portal/consent/", coach_views.consent_ask, name="consent_ask"),
     path("clients/<uuid:pk>/portal/boundaries/", coach_views.boundary_ask, name="boundary_ask"),
+    path("clients/<uuid:pk>/portal/appointments/", coach_views.appointments_share, name="appointments_share"),
+    path("clients/<uuid:pk>/portal/accounting/", coach_views.accounting_share, name="accounting_share"),
     path("clients/portal/goals/<uuid:pk>/share/", coach_views.goal_share, name="goal_share"),
     path(
         "clients/portal/consents/<uuid:pk>/share/",

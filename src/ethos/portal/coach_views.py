@@ -26,6 +26,8 @@ SIGNATURE_RECORDED = "What the client signed is recorded."
 AGREEMENT_ASKED = "The boundary agreement is in the client's portal, waiting for their signature (P7)."
 WORDS_TAKEN = "The goal now has the client's words."
 MESSAGE_SENT = "Sent. Only the client can read it, in their portal."
+APPOINTMENTS_SHARED = "The client's coming sessions are in their portal. Share again after a change."
+ACCOUNTING_SHARED = "The accounting of disclosures is in the client's portal (C1)."
 
 
 def _areas(coach) -> list[tuple[str, str]]:
@@ -232,3 +234,27 @@ def boundary_ask(request: HttpRequest, pk) -> HttpResponse:
                 messages.success(request, AGREEMENT_ASKED)
                 return redirect("clients:detail", pk=client.pk)
     return render(request, "portal/coach_boundary_ask.html", {"form": form, "client": client}, status=status)
+
+
+@require_POST
+def appointments_share(request: HttpRequest, pk) -> HttpResponse:
+    client = selectors.get_client_for_coach(request.user, pk)
+    try:
+        services.appointments_share(coach=request.user, client=client)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, APPOINTMENTS_SHARED)
+    return redirect("clients:detail", pk=client.pk)
+
+
+@require_POST
+def accounting_share(request: HttpRequest, pk) -> HttpResponse:
+    client = selectors.get_client_for_coach(request.user, pk)
+    try:
+        services.accounting_share(coach=request.user, client=client)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, ACCOUNTING_SHARED)
+    return redirect("clients:detail", pk=client.pk)

@@ -80,11 +80,13 @@ class Share(models.Model):
         CONSENT = "consent", "A consent to sign"
         BOUNDARY = "boundary", "A boundary agreement to sign"
         MESSAGE = "message", "A message"
+        APPOINTMENTS = "appointments", "Your next sessions"
+        ACCOUNTING = "accounting", "Who your records were shared with"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     account = models.ForeignKey(ClientAccount, on_delete=models.CASCADE, related_name="shares")
-    kind = models.CharField(max_length=8)  # a value of Kind
+    kind = models.CharField(max_length=12)  # a value of Kind
     # The goal or consent draft it shows; each sharing of it is a new version.
     subject_id = models.UUIDField()
     version = models.PositiveIntegerField()

@@ -29,9 +29,17 @@ def get_share_for_client(account: ClientAccount, pk, *, kind: str) -> Share:
 
 def shares_for_client(account: ClientAccount) -> list[Share]:
     """What the client has been shared and can still see, newest first."""
-    shown = Share.objects.filter(account=account, withdrawn_at__isnull=True)
-    # Messages have a page of their own.
-    return list(shown.exclude(kind=Share.Kind.MESSAGE).order_by("-shared_at", "id"))
+    # Messages, appointments and the accounting of disclosures have pages of their own.
+    shown = Share.objects.filter(account=account, withdrawn_at__isnull=True, kind__in=TO_READ)
+    return list(shown.order_by("-shared_at", "id"))
+
+
+TO_READ = (Share.Kind.GOAL, Share.Kind.CONSENT, Share.Kind.BOUNDARY)
+
+
+def documents_for_client(account: ClientAccount) -> list[Share]:
+    """Every goal, consent and agreement ever shared with the client, with what became of it."""
+    return list(Share.objects.filter(account=account, kind__in=TO_READ).order_by("-shared_at", "id"))
 
 
 def intake_state(account: ClientAccount) -> str:

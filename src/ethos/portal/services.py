@@ -1026,3 +1026,80 @@ def signature_record(*, coach, reply: Reply):
     if kind == Share.Kind.BOUNDARY:
         return boundary_from_signature(coach=coach, reply=reply)
     return consent_from_signature(coach=coach, reply=reply)
+
+
+# -- appointments and the accounting of disclosures: snapshots the coach shares ----------------
+
+
+def appointments_share(*, coach, client: Client) -> Share:
+    """Share the client's coming sessions with them (time, length, how, where), sealed to their key."""
+    from ethos.coaching.models import Session
+
+    if client.coach_id != coach.pk:
+        raise PermissionError(NOT_YOUR_CLIENT)
+    account = account_for_client(coach=coach, client=client)
+    upcoming = Session.objects.filter(
+        coach=coach, client=client, status=Session.Status.SCHEDULED, starts_at__gt=timezone.now()
+    ).order_by("starts_at", "id")[:50]
+    sessions = [
+        {
+            "starts_at": session.starts_at.isoformat(),
+            "minutes": session.duration_minutes,
+            "how": session.get_modality_display(),
+            "place": session.place or "",
+        }
+        for session in upcoming
+    ]
+    with transaction.atomic():
+        return _share(
+            coach=coach,
+            account=account,
+            kind=Share.Kind.APPOINTMENTS,
+            subject_id=client.pk,
+            payload={"sessions": sessions},
+        )
+
+
+def accounting_share(*, coach, client: Client) -> Share:
+    """Share the client's accounting of disclosures (C1): to whom, when, which records, why, on what basis."""
+    from ethos.safeguarding.selectors import accounting_for, accounting_since
+
+    if client.coach_id != coach.pk:
+        raise PermissionError(NOT_YOUR_CLIENT)
+    account = account_for_client(coach=coach, client=client)
+    rows = [
+        {
+            "on": timezone.localtime(disclosure.disclosed_at).date().isoformat(),
+            "recipient": disclosure.recipient,
+            "records": disclosure.record_labels,
+            "purpose": disclosure.purpose,
+            "basis": disclosure.basis_label,
+        }
+        for disclosure in accounting_for(client)
+    ]
+    since = timezone.localtime(accounting_since()).date().isoformat()
+    with transaction.atomic():
+        return _share(
+            coach=coach,
+            account=account,
+            kind=Share.Kind.ACCOUNTING,
+            subject_id=client.pk,
+            payload={"since": since, "rows": rows},
+        )
+
+
+def latest_open(
+    *, account: ClientAccount, kind: str, private_key: bytes, key_id
+) -> tuple[Share | None, dict]:
+    """The newest version of a snapshot the coach shared, opened with the client's key."""
+    share = (
+        Share.objects.filter(account=account, kind=kind, withdrawn_at__isnull=True)
+        .order_by("-version")
+        .first()
+    )
+    if share is None:
+        return None, {}
+    try:
+        return share, share_open(share=share, private_key=private_key, key_id=key_id)
+    except ValidationError as error:
+        return share, {"error": error.messages[0]}

@@ -13,4 +13,6 @@ urlpatterns = [
     path("portal/agreements/<uuid:pk>/", views.agreement, name="agreement"),
     path("portal/messages/", views.messages_page, name="messages"),
     path("portal/end/", views.end, name="end"),
+    path("portal/appointments/", views.appointments, name="appointments"),
+    path("portal/records/", views.records, name="records"),
 ]

@@ -6,6 +6,8 @@ Every page reads the signed-in client's account first (`account_of`): someone el
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
@@ -256,3 +258,42 @@ def end(request: HttpRequest) -> HttpResponse:
                 messages.success(request, ENDING_SENT)
                 return redirect("portal:home")
     return render(request, "portal/end.html", {"form": form}, status=status)
+
+
+def appointments(request: HttpRequest) -> HttpResponse:
+    account = selectors.account_of(request.user)
+    key = _key(request)
+    if key is None:
+        return _sign_in_again(request)
+    share, payload = services.latest_open(
+        account=account, kind=Share.Kind.APPOINTMENTS, private_key=key[0], key_id=key[1]
+    )
+    sessions = [
+        {**session, "starts_at": datetime.datetime.fromisoformat(session["starts_at"])}
+        for session in payload.get("sessions", [])
+    ]
+    context = {
+        "share": share,
+        "sessions": sessions,
+        "error": payload.get("error"),
+        "active": selectors.coaching_active(account),
+    }
+    return render(request, "portal/appointments.html", context)
+
+
+def records(request: HttpRequest) -> HttpResponse:
+    account = selectors.account_of(request.user)
+    key = _key(request)
+    if key is None:
+        return _sign_in_again(request)
+    share, payload = services.latest_open(
+        account=account, kind=Share.Kind.ACCOUNTING, private_key=key[0], key_id=key[1]
+    )
+    context = {
+        "accounting": share,
+        "rows": payload.get("rows", []),
+        "since": payload.get("since"),
+        "error": payload.get("error"),
+        "documents": selectors.documents_for_client(account),
+    }
+    return render(request, "portal/records.html", context)

@@ -10,7 +10,9 @@ urlpatterns = [
     path("portal/coach/accounts/<uuid:pk>/new-link/", coach_views.resend, name="resend"),
     path("portal/coach/accounts/<uuid:pk>/messages/", coach_views.messages_page, name="messages"),
     path("portal/coach/goals/<uuid:pk>/share/", coach_views.goal_share, name="goal_share"),
-    path("portal/coach/consents/<uuid:pk>/share/", coach_views.consent_share_again, name="consent_share_again"),
+    path(
+        "portal/coach/consents/<uuid:pk>/share/", coach_views.consent_share_again, name="consent_share_again"
+    ),
     path("clients/<uuid:pk>/portal/invite/", coach_views.invite_client, name="invite_client"),
     path("clients/<uuid:pk>/portal/consent/", coach_views.consent_ask, name="consent_ask"),
     path("clients/<uuid:pk>/portal/boundaries/", coach_views.boundary_ask, name="boundary_ask"),

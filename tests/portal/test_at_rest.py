@@ -91,3 +91,37 @@ def test_c2_what_a_client_writes_is_nowhere_in_clear_and_the_coach_reads_it_afte
     assert MESSAGE_CANARY in opened[Reply.Kind.MESSAGE]["text"]
     page = browser.get(reverse("portal:messages")).content.decode()
     assert MESSAGE_CANARY in page and REPLY_CANARY in page  # each side reads the thread with their own key
+
+
+def test_c2_a_coachs_backup_carries_their_portal_clients_and_restores_with_them(coach, tmp_path):
+    from ethos.accounts import backup
+    from ethos.accounts.models import User
+    from ethos.portal.models import ClientAccount
+    from ethos.vault.models import AccountKey, BoxKey
+    from tests.conftest import make_coach
+    from tests.vault.test_backup import empty_the_database
+
+    client, account = active_with_account(coach, email="current@example.org")
+    _, share = shared_goal(coach, client, words=f"To walk to {SHARED_CANARY} on my own")
+    sign_in(account).post(reverse("portal:messages"), {"text": f"I saw {MESSAGE_CANARY} again"})
+    stranger = join(make_coach(), email="someone-else@example.org")  # another coach's portal client
+    out = tmp_path / "practice.ethos-backup"
+    result = backup.backup_write(out=out, coach=coach)
+    assert result.counts["accounts.user"] == 2  # the coach and their client, not the other practice
+    _absent(out.read_bytes(), MESSAGE_CANARY)
+    _absent(out.read_bytes(), SHARED_CANARY)
+
+    empty_the_database()
+    backup.restore_read(path=out)
+    assert set(User.objects.values_list("email", flat=True)) == {coach.email, "current@example.org"}
+    assert ClientAccount.objects.get().user_id == account.user_id
+    assert AccountKey.objects.filter(coach_id=account.user_id).exists()
+    assert BoxKey.objects.filter(user_id=account.user_id).exists()
+    assert not User.objects.filter(pk=stranger.user_id).exists()
+    # The client signs in again with their passphrase and reads what was shared, with their own key.
+    page = sign_in(ClientAccount.objects.select_related("user").get()).get(
+        reverse("portal:goal", args=[share.pk])
+    )
+    assert SHARED_CANARY in page.content.decode()
+    with unlocked(open_vault(coach)):
+        assert MESSAGE_CANARY in services.reply_open(reply=Reply.objects.get())["text"]

@@ -200,7 +200,8 @@ def _invitation_write(
         expires_at=now + timedelta(hours=settings.ETHOS_INVITATION_HOURS),
     )
     invitation.save(force_insert=True)
-    # The token leaves only in the email, once the invitation is committed; it is never stored.
+    # The token leaves only in the email, once the invitation is committed; it is never stored
+    # (not through django-tasks either: a queued job's arguments are rows in the database).
     transaction.on_commit(functools.partial(_send_link, email=email, token=token, purpose=purpose))
     return invitation, token
 

@@ -499,3 +499,15 @@ def test_messages_do_not_crowd_the_clients_list_of_things_to_read(coach):
         services.message_share(coach=coach, account=account, text="Hello")
     home = sign_in(account).get(reverse("portal:home")).content.decode()
     assert "Nothing yet" in home
+
+
+def test_a_browser_that_lost_its_half_of_the_key_is_asked_to_sign_in_again(coach):
+    from ethos.vault.services import cookie_name
+
+    client, account = active_with_account(coach)
+    _, share = shared_goal(coach, client)
+    browser = sign_in(account)
+    del browser.cookies[cookie_name()]
+    response = browser.get(reverse("portal:goal", args=[share.pk]))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:sign_in"))
+    assert "To sleep through the night again" not in response.content.decode()

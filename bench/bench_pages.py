@@ -201,6 +201,7 @@ PAGES = (
     Page("invoices and receipts", flat=True, note="one page of numbered documents"),
     Page("fees and payments", flat=True, note="a client's agreement, packages and newest ledger lines"),
     Page("receipt pdf", flat=True),
+    Page("client portal", note="the coach's side of the portal: answers waiting, accounts, invitations"),
 )
 
 
@@ -267,6 +268,7 @@ def address(page: str, practice: Practice) -> str:
         "invoices and receipts": lambda: reverse("money:documents"),
         "fees and payments": lambda: reverse("money:ledger", args=[client]),
         "receipt pdf": lambda: reverse("money:document_pdf", args=[client, practice.receipt_id]),
+        "client portal": lambda: reverse("portal_coach:home"),
     }
     return addresses[page]()
 

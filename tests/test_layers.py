@@ -118,6 +118,10 @@ def test_imports_run_one_way():
         ("vault", "from ethos.views import home", "the project's top"),
         ("language", "from ethos.vault import crypto", "pure library"),
         ("newapp", "from ethos.vault import crypto", "its place in LAYERS"),
+        # The portal stands above the apps whose records it shows the client; none of them imports it.
+        ("clients", "from ethos.portal.models import ClientAccount", "stands above it"),
+        ("safeguarding", "from ethos.portal import services", "stands above it"),
+        ("vault", "from ethos.portal.models import Share", "stands above it"),
     ],
 )
 def test_it_catches_an_upward_import(tmp_path, app, line, complaint):
@@ -125,6 +129,17 @@ def test_it_catches_an_upward_import(tmp_path, app, line, complaint):
     (tmp_path / app / "module.py").write_text(f"def f():\n    {line}\n")
     [problem] = layer_violations(tmp_path)
     assert complaint in problem and f"{app}/module.py:2" in problem
+
+
+def test_it_lets_the_portal_use_the_apps_below_it(tmp_path):
+    (tmp_path / "portal").mkdir()
+    (tmp_path / "portal" / "module.py").write_text(
+        "from ethos.clients import goals\n"
+        "from ethos.safeguarding.models import Consent\n"
+        "from ethos.accounts.models import User\n"
+        "from ethos.vault import boxes\n"
+    )
+    assert layer_violations(tmp_path) == []
 
 
 def test_it_allows_downward_and_relative_imports(tmp_path):

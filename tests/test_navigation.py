@@ -27,6 +27,7 @@ def test_it_lists_the_sections_in_the_order_of_the_coachs_work():
     assert labels == [
         "Dashboard",
         "Clients",
+        "Portal",
         "Sessions",
         "Safeguarding",
         "Money",

@@ -27,6 +27,8 @@ PUBLIC = {
     "accounts:sign_in_code",
     "accounts:invitation",
     "accounts:recover",
+    # A client's one-time link to the portal (only its hash is stored; it works once, for 72 hours).
+    "portal:join",
     # The coach's calendar feed: calendar apps cannot sign in, so the long random token in its
     # address is the credential (only its hash is stored; rotating it stops the old address).
     "coaching:calendar_feed",
@@ -118,6 +120,10 @@ def test_the_coach_pages_are_the_coachs():
     assert owners["accounts:unlock"] == COACH
     assert owners["accounts:backup"] == COACH
     assert owners["accounts:account"] == SIGNED_IN
+    assert owners["portal:home"] == CLIENT
+    assert owners["portal:goal"] == CLIENT
+    assert owners["portal_coach:home"] == COACH
+    assert owners["portal_coach:reply"] == COACH
 
 
 @pytest.mark.parametrize("role", [CLIENT, STAFF])

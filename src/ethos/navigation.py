@@ -10,6 +10,8 @@ from .web import COACH, role_of
 SECTIONS = [
     ("Dashboard", "home"),
     ("Clients", "clients:list"),
+    # What clients sent through their portal, and invitations to it.
+    ("Portal", "portal_coach:home"),
     ("Sessions", "coaching:list"),
     ("Safeguarding", "safeguarding:home"),
     ("Money", "money:home"),

@@ -196,6 +196,7 @@ INSTALLED_APPS = [
     "ethos.coaching",
     "ethos.safeguarding",
     "ethos.money",
+    "ethos.portal",
     "ethos.language",
 ]
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import views
-from .web import COACH, SIGNED_IN, role_include
+from .web import CLIENT, COACH, SIGNED_IN, role_include
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,4 +18,7 @@ urlpatterns = [
     path("", role_include("ethos.coaching.urls", role=COACH)),
     path("", role_include("ethos.safeguarding.urls", role=COACH)),
     path("", role_include("ethos.money.urls", role=COACH)),
+    # The client's own pages, and the coach's side of them.
+    path("", role_include("ethos.portal.urls", role=CLIENT)),
+    path("", role_include("ethos.portal.coach_urls", role=COACH)),
 ]

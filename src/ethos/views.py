@@ -9,6 +9,7 @@ from ethos.accounts.models import User
 from ethos.accounts.views import first_run
 from ethos.clients.models import Intake
 from ethos.coaching.contributions import coach_day
+from ethos.portal.models import ClientAccount
 from ethos.practice.education import progress_for
 from ethos.practice.models import CompetenceArea, PracticeProfile
 from ethos.referrals.models import Resource
@@ -74,6 +75,8 @@ def home(request: HttpRequest) -> HttpResponse:
         if not User.objects.exists():
             return first_run(request)
         return redirect(f"{reverse('accounts:sign_in')}?next=/")
+    if request.user.role == User.Role.CLIENT and ClientAccount.objects.filter(user=request.user).exists():
+        return redirect("portal:home")
     if request.user.role != User.Role.COACH:
         # Clients and association staff have no pages of their own in this version yet.
         return render(request, "home_signed_in.html", {"person": request.user})

@@ -406,3 +406,215 @@ def test_every_page_a_coach_uses_passes_axe(live_server, browser, width):
     finally:
         context.close()
     assert not found, f"{len(found)} accessibility problems at {width}px:\n" + "\n".join(found)
+
+
+def portal_pages():
+    """A coach with a portal client (a goal and a consent shared, answers back) and a newcomer.
+
+    Return the coach, the two clients' emails and the pages of each side.
+    """
+    from django.test import TestCase
+
+    from ethos.portal import services as portal
+    from ethos.portal.models import ClientAccount, Reply, Share
+    from tests.portal.conftest import token_from
+
+    coach = make_coach(name="Alex Rivera")
+    practice.profile_update(
+        coach=coach,
+        country="GB",
+        region="",
+        age_of_majority=18,
+        crisis_line="116 123",
+        emergency_number="999",
+    )
+    today = timezone.localdate()
+    with unlocked(open_vault(coach)), TestCase.captureOnCommitCallbacks(execute=True):
+        sam = intake(coach, name="Sam Reed").client
+        portal.invitation_create(coach=coach, email="sam@example.org", client=sam)
+        portal.join(token=token_from(mail_body()), passphrase=PASSPHRASE)
+        portal.invitation_create(coach=coach, email="new@example.org")
+        portal.join(token=token_from(mail_body()), passphrase=PASSPHRASE)
+        portal.invitation_create(coach=coach, email="later@example.org")
+        unused = token_from(mail_body())
+        goal = goals.goal_create(coach=coach, client=sam, words=GOAL)
+        goal_share = portal.goal_share(coach=coach, goal=goal)
+        draft = portal.consent_ask(
+            coach=coach,
+            client=sam,
+            recipient="Dr Lee, GP",
+            purpose="Coordinating care",
+            record_kinds=["attendance"],
+            valid_from=today,
+            valid_until=today + datetime.timedelta(days=90),
+        )
+        text = portal.consent_text(draft)
+        boundary = portal.boundary_ask(
+            coach=coach,
+            client=sam,
+            contact_between="Email, to move a session.",
+            out_of_bounds="Social media.",
+        )
+    consent_share = Share.objects.get(subject_id=draft.pk)
+    boundary_share = Share.objects.get(subject_id=boundary.pk)
+    account = ClientAccount.objects.get(user__email="sam@example.org")
+    client_pages = {
+        "portal: home": reverse("portal:home"),
+        "portal: a goal to confirm": reverse("portal:goal", args=[goal_share.pk]),
+        "portal: a consent to sign": reverse("portal:consent", args=[consent_share.pk]),
+        "portal: an agreement to sign": reverse("portal:agreement", args=[boundary_share.pk]),
+        "portal: messages": reverse("portal:messages"),
+        "portal: stop coaching": reverse("portal:end"),
+        "portal: coming sessions": reverse("portal:appointments"),
+        "portal: records and who they were shared with": reverse("portal:records"),
+    }
+    # Answers back, for the coach's pages: a goal reworded, a consent signed, a newcomer's intake.
+    from ethos.vault import boxes
+    from ethos.vault import services as vault_services
+
+    key = boxes.private_key(vault_services.unlock_with_passphrase(coach=account.user, passphrase=PASSPHRASE))
+    portal.goal_answer(
+        account=account,
+        share=goal_share,
+        private_key=key[0],
+        key_id=key[1],
+        words="Sleep through most nights",
+        shown_sha256=portal.text_sha256(GOAL),
+    )
+    portal.message_send(account=account, text="Can we move Thursday?")
+    with unlocked(open_vault(coach)):
+        coaching.session_schedule(
+            coach=coach,
+            client=sam,
+            starts_at=timezone.now() + datetime.timedelta(days=2),
+            duration_minutes=50,
+            modality=Session.Modality.IN_PERSON,
+            place="Room 2",
+        )
+        given = safeguarding.consent_record(
+            coach=coach,
+            client=sam,
+            recipient="Dr Lee, GP",
+            purpose="Coordinating care",
+            record_kinds=["attendance"],
+            valid_from=today,
+            valid_until=today + datetime.timedelta(days=30),
+            how_given="typed",
+            signed_on=today,
+            signed_name="Sam Reed",
+        )
+        safeguarding.disclosure_request(
+            coach=coach,
+            passphrase=PASSPHRASE,
+            request=safeguarding.Request(
+                client=sam,
+                recipient="Dr Lee, GP",
+                record_kinds=("attendance",),
+                purpose="Coordinating care",
+                basis="consent",
+                consent=given,
+            ),
+        )
+        portal.appointments_share(coach=coach, client=sam)
+        portal.accounting_share(coach=coach, client=sam)
+    newcomer = ClientAccount.objects.get(user__email="new@example.org")
+    portal.intake_send(
+        account=newcomer,
+        answers={
+            "name": "Robin Ash",
+            "date_of_birth": "1990-04-27",
+            "wants": "To feel safe at work",
+            "screening": dict.fromkeys(portal.SCREENING_FIELDS, False),
+        },
+    )
+    coach_pages = {
+        "portal (coach)": reverse("portal_coach:home"),
+        "portal: invite a client": reverse("portal_coach:invite_client", args=[sam.pk]),
+        "portal: ask for a consent": reverse("portal_coach:consent_ask", args=[sam.pk]),
+        "portal: ask for a boundary agreement": reverse("portal_coach:boundary_ask", args=[sam.pk]),
+        "portal: a client's own intake": reverse(
+            "portal_coach:reply", args=[Reply.objects.get(kind=Reply.Kind.INTAKE).pk]
+        ),
+        "portal: a goal reworded": reverse(
+            "portal_coach:reply", args=[Reply.objects.get(kind=Reply.Kind.GOAL).pk]
+        ),
+        "client page with its portal section": reverse("clients:detail", args=[sam.pk]),
+        "portal: messages (coach)": reverse("portal_coach:messages", args=[account.pk]),
+    }
+    return coach, client_pages, coach_pages, unused, text
+
+
+def mail_body() -> str:
+    from django.core import mail
+
+    return mail.outbox[-1].body
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_every_portal_page_passes_axe(live_server, browser, width):
+    from ethos.portal import services as portal
+
+    coach, client_pages, coach_pages, unused, text = portal_pages()
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    found = []
+    try:
+        page.goto(live_server.url + reverse("portal:join", args=[unused]))
+        found += problems(page, "portal: choose a passphrase")
+        page.get_by_role("button", name="Save my passphrase").click()
+        page.locator(".error-summary").wait_for()
+        found += problems(page, "portal: choose a passphrase, with errors")
+        page.get_by_label("Choose a passphrase").fill(PASSPHRASE)
+        page.get_by_label("Type it again").fill(PASSPHRASE)
+        page.get_by_role("button", name="Save my passphrase").click()
+        page.wait_for_url(live_server.url + reverse("portal:home"))
+        page.goto(live_server.url + reverse("portal:intake"))
+        found += problems(page, "portal: intake in the client's own words")
+        page.get_by_role("button", name="Send my answers to my coach").click()
+        page.locator(".error-summary").wait_for()
+        found += problems(page, "portal: intake, with errors")
+        page.get_by_label("Your name").fill("Jo Lane")
+        page.get_by_label("Your date of birth").fill("1990-04-27")
+        for question in portal.SCREENING_FIELDS:
+            answer = "yes" if question in ("suicidal_thoughts", "intent_or_plan") else "no"
+            page.locator(f"input[name={question}][value={answer}]").check()
+        page.get_by_role("button", name="Send my answers to my coach").click()
+        page.get_by_role("heading", name="Thank you for telling us").wait_for()
+        found += problems(page, "portal: the crisis numbers (S2)")
+        sign_out(page)
+        page.goto(live_server.url + "/sign-in/")
+        page.get_by_label("Email").fill("sam@example.org")
+        page.get_by_label("Passphrase").fill(PASSPHRASE)
+        page.get_by_label("Passphrase").press("Enter")
+        page.wait_for_url(live_server.url + reverse("portal:home"))
+        for name, url in client_pages.items():
+            page.goto(live_server.url + url)
+            found += problems(page, name)
+        page.goto(live_server.url + client_pages["portal: a consent to sign"])
+        page.get_by_role("button", name="Sign with my name").click()
+        page.locator(".error-summary").wait_for()
+        found += problems(page, "portal: a consent, with errors")
+        page.get_by_label("I have read all of this").check()
+        page.get_by_label("Type your name to sign").fill("Sam Reed")
+        page.get_by_role("button", name="Sign with my name").click()
+        page.wait_for_url(live_server.url + reverse("portal:home"))
+        sign_out(page)
+        page.goto(live_server.url + "/sign-in/")
+        page.get_by_label("Email").fill("new@example.org")
+        page.get_by_label("Passphrase").fill(PASSPHRASE)
+        page.get_by_label("Passphrase").press("Enter")
+        page.wait_for_url(live_server.url + reverse("portal:home"))
+        page.goto(live_server.url + reverse("portal:intake"))
+        found += problems(page, "portal: intake, already sent")
+        sign_out(page)
+        sign_in(page, live_server, coach.email)
+        for name, url in coach_pages.items():
+            page.goto(live_server.url + url)
+            found += problems(page, name)
+        page.goto(live_server.url + reverse("portal_coach:home"))
+        page.get_by_role("link", name="A signature").click()
+        found += problems(page, "portal: a signature to record")
+    finally:
+        context.close()
+    assert text and portal.text_sha256(text)
+    assert not found, f"{len(found)} accessibility problems at {width}px:\n" + "\n".join(found)

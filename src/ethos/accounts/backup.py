@@ -29,7 +29,7 @@ import json
 import os
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -38,6 +38,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.apps import apps
 from django.db import connection, models, transaction
+from django.db.models import Q
 
 from ethos.audit import checkpoint as signed_notes
 from ethos.audit import journal as checkpoint_journal
@@ -153,19 +154,41 @@ def _dependency_order(found: list[type[models.Model]]) -> list[type[models.Model
     return ordered
 
 
+# People whose accounts belong with a coach's practice besides the coach (a portal's clients, whose
+# keys, log and account rows must travel with it): each function returns a Q on User. Registered
+# from an app's ready() with `backup_companions`, so this module imports no app above accounts.
+_companions: list[Callable[[User], Q]] = []
+
+
+def backup_companions(function: Callable[[User], Q]) -> Callable[[User], Q]:
+    """Register `function(coach) -> Q` naming other accounts a coach's backup carries."""
+    if function not in _companions:
+        _companions.append(function)
+    return function
+
+
+def _people(coach: User) -> list:
+    """The ids of the accounts in a coach's backup: the coach and their registered companions."""
+    wanted = Q(pk=coach.pk)
+    for function in _companions:
+        wanted |= function(coach)
+    return list(User.objects.filter(wanted).order_by("pk").values_list("pk", flat=True))
+
+
 def _owned_rows(model: type[models.Model], coach: User | None) -> models.QuerySet:
     label = model._meta.label_lower
     queryset = model._default_manager.all()
     if coach is None:
         return queryset
+    people = _people(coach)
     if model is User:
-        return queryset.filter(pk=coach.pk)
+        return queryset.filter(pk__in=people)
     if label in SITE_ONLY:
         return queryset.none()
     path = _owner_path(model)
     if path is None:
         raise BackupError(UNOWNED_MODEL.format(label=model._meta.label))
-    return queryset.filter(**{path: coach})
+    return queryset.filter(**{f"{path}__in": people})
 
 
 def _owner_path(model: type[models.Model], depth: int = 0) -> str | None:
@@ -269,7 +292,9 @@ def _signature_verifies(header: bytes, line: bytes) -> bool:
 
 
 def _coaches(coach: User | None) -> list[User]:
-    return [coach] if coach is not None else list(User.objects.order_by("pk"))
+    if coach is None:
+        return list(User.objects.order_by("pk"))
+    return list(User.objects.filter(pk__in=_people(coach)).order_by("pk"))
 
 
 def _create_private(path: Path) -> BinaryIO:

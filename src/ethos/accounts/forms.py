@@ -88,12 +88,16 @@ class PassphraseChangeForm(NewPassphraseForm):
 
     def __init__(self, *args, user, **kwargs):
         self.user = user
+        self.vault = None
         super().__init__(*args, **kwargs)
 
     def clean_current_passphrase(self):
         value = self.cleaned_data["current_passphrase"]
         # Within the sign-in lockout and audited, like every passphrase asked behind a session.
-        services.reauthenticate(user=self.user, passphrase=value, purpose=services.Reauth.PASSPHRASE_CHANGE)
+        # A portal client's passphrase wraps their own key: the check opens it for the re-wrap.
+        self.vault = services.reauthenticate(
+            user=self.user, passphrase=value, purpose=services.Reauth.PASSPHRASE_CHANGE
+        )
         return value
 
 

@@ -185,7 +185,8 @@ def reauthenticate(*, user: User, passphrase: str, purpose: Reauth) -> Vault | N
     to show; return the coach's vault, opened by the passphrase (None for a person without one).
     """
     details = {"purpose": str(purpose)}
-    if user.role == User.Role.COACH:
+    # A portal client's passphrase wraps their key too (ethos.portal): it is checked the same way.
+    if user.role == User.Role.COACH or user.has_vault_password():
         # For a coach the proof that matters is that the passphrase unwraps their key: the one
         # Argon2id run both checks it and opens the vault.
         return _guarded(
@@ -224,8 +225,9 @@ class _Right:
 
 def _passphrase_check(user: User, passphrase: str) -> _Right | None:
     """Check a sign-in passphrase with one Argon2id run; None if it is wrong."""
-    # Only a coach has a vault: clients and association staff hold no key to any record.
-    if user.role == User.Role.COACH and vault_services.has_keys(coach=user):
+    # Coaches have a vault, and so do portal clients (their own key pair, never a coach's records);
+    # association staff hold no key at all.
+    if user.role in (User.Role.COACH, User.Role.CLIENT) and vault_services.has_keys(coach=user):
         vault = vault_services.unlock_with_passphrase(coach=user, passphrase=passphrase)
         if vault is None:
             return None
@@ -405,8 +407,8 @@ def passphrase_change(*, user: User, vault: Vault | None, new_passphrase: str) -
     Django's session hash still ends the person's other sessions. Clients and association staff
     hold no vault, so theirs is the sign-in passphrase alone, hashed.
     """
-    if user.role == User.Role.COACH and vault is None:
-        raise ValueError("A coach's passphrase change needs the open vault, to re-wrap their key.")
+    if (user.role == User.Role.COACH or user.has_vault_password()) and vault is None:
+        raise ValueError("A passphrase that wraps a key can change only with the open vault, to re-wrap it.")
     _validate_passphrase(new_passphrase, user, field="new_passphrase")
     with transaction.atomic():
         if vault is not None:

@@ -189,8 +189,10 @@ def passphrase_change(request: HttpRequest) -> HttpResponse:
     form = PassphraseChangeForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
+            # A coach's vault is the session's; a portal client's was opened by the passphrase check.
+            vault = request.vault if request.user.role == User.Role.COACH else form.vault
             services.passphrase_change(
-                user=request.user, vault=request.vault, new_passphrase=form.cleaned_data["new_passphrase"]
+                user=request.user, vault=vault, new_passphrase=form.cleaned_data["new_passphrase"]
             )
         except ValidationError as error:
             apply_errors(form, error)

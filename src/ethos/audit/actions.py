@@ -70,6 +70,20 @@ class Action(StrEnum):
     GOAL_REACHED = "goal.reached"
     GOAL_SET_ASIDE = "goal.set_aside"
     GOAL_REOPENED = "goal.reopened"
+    GOAL_REWORDED = "goal.reworded"
+    PORTAL_INVITED = "portal.invited"
+    PORTAL_ACCOUNT_CREATED = "portal.account_created"
+    PORTAL_LINK_RESENT = "portal.link_resent"
+    PORTAL_PASSPHRASE_RESET = "portal.passphrase_reset"
+    PORTAL_INTAKE_SENT = "portal.intake_sent"
+    PORTAL_INTAKE_RECORDED = "portal.intake_recorded"
+    PORTAL_CRISIS_SHOWN = "portal.crisis_shown"
+    PORTAL_SHARED = "portal.shared"
+    PORTAL_GOAL_REWORDED = "portal.goal_reworded"
+    PORTAL_SIGNED = "portal.signed"
+    PORTAL_MESSAGE_SENT = "portal.message_sent"
+    PORTAL_MESSAGES_READ = "portal.messages_read"
+    PORTAL_ENDING_ASKED = "portal.ending_asked"
     SUPERVISION_PLANNED = "supervision.planned"
     SESSION_SCHEDULED = "session.scheduled"
     SESSION_RESCHEDULED = "session.rescheduled"
@@ -172,6 +186,20 @@ _LABELS = {
     Action.GOAL_REACHED: "Goal reached",
     Action.GOAL_SET_ASIDE: "Goal set aside",
     Action.GOAL_REOPENED: "Goal reopened",
+    Action.GOAL_REWORDED: "Goal reworded in the client's words",
+    Action.PORTAL_INVITED: "Client invited to the portal",
+    Action.PORTAL_ACCOUNT_CREATED: "Client's portal account created",
+    Action.PORTAL_LINK_RESENT: "New portal sign-in link sent",
+    Action.PORTAL_PASSPHRASE_RESET: "Client set a new portal passphrase (new key pair)",
+    Action.PORTAL_INTAKE_SENT: "Intake answers sent by the client",
+    Action.PORTAL_INTAKE_RECORDED: "Client's own intake answers recorded",
+    Action.PORTAL_CRISIS_SHOWN: "Crisis numbers shown to the client",
+    Action.PORTAL_SHARED: "Shared with the client in their portal",
+    Action.PORTAL_GOAL_REWORDED: "Goal wording changed by the client",
+    Action.PORTAL_SIGNED: "Signed by the client in their portal",
+    Action.PORTAL_MESSAGE_SENT: "Message sent by the client",
+    Action.PORTAL_MESSAGES_READ: "Client's messages read",
+    Action.PORTAL_ENDING_ASKED: "Client chose to end coaching in their portal",
     Action.SUPERVISION_PLANNED: "Supervision planned",
     Action.SESSION_SCHEDULED: "Session scheduled",
     Action.SESSION_RESCHEDULED: "Session moved",

@@ -85,9 +85,10 @@ def _locked(goal: Goal) -> Goal:
     return goal
 
 
-def _audit(*, coach, goal: Goal, action: str, details: dict | None = None) -> None:
+def _audit(*, coach, goal: Goal, action: str, details: dict | None = None, actor: str = "coach") -> None:
     audit_append(
         coach=coach,
+        actor=actor,
         action=action,
         target_type="goal",
         target_id=str(goal.pk),
@@ -170,6 +171,48 @@ def goal_confirm(*, coach, goal: Goal, confirmed_by: str, how: Goal.Confirmation
         goal.save(update_fields=["confirmed_at", "confirmed_how", "confirmed_by"])
         _audit(coach=coach, goal=goal, action=Action.GOAL_CONFIRMED, details={"how": str(how)})
         goal_activate(coach=coach, goal=goal)
+    return goal
+
+
+def goal_confirm_in_portal(*, coach, goal: Goal) -> Goal:
+    """Record the client's own confirmation, given in their portal (P5), then make the goal active.
+
+    The client is signed in, not the coach, so nothing encrypted under the coach's keys is written
+    here: the words the client confirmed are sealed to the coach by the portal (ethos.portal).
+    """
+    _own(coach, goal)
+    with transaction.atomic():
+        _locked(goal)
+        if goal.status != Goal.Status.AWAITING or goal.confirmed_at is not None:
+            raise ValidationError(GOAL_NOT_AWAITING)
+        goal.confirmed_at = timezone.now()
+        goal.confirmed_how = Goal.Confirmation.PORTAL
+        goal.save(update_fields=["confirmed_at", "confirmed_how"])
+        _audit(
+            coach=coach,
+            goal=goal,
+            action=Action.GOAL_CONFIRMED,
+            details={"how": str(Goal.Confirmation.PORTAL)},
+            actor="client",
+        )
+        goal_activate(coach=coach, goal=goal)
+    return goal
+
+
+def goal_reword(*, coach, goal: Goal, words: str) -> Goal:
+    """Put the client's own rewording of a goal in place of the words it had (P1)."""
+    _own(coach, goal)
+    words = words.strip()
+    if not words:
+        raise ValidationError(GOAL_WORDS_NEEDED)
+    if len(words) > WORDS_MAX:
+        raise ValidationError(GOAL_WORDS_TOO_LONG)
+    with transaction.atomic():
+        _locked(goal)
+        goal.words = words
+        goal.client_authored = True
+        goal.save(update_fields=["words", "client_authored"])
+        _audit(coach=coach, goal=goal, action=Action.GOAL_REWORDED)
     return goal
 
 

@@ -30,6 +30,7 @@ from ethos.standards.points import Point
 from ethos.standards.record_types import RecordType
 from ethos.standards.services import action, enforce, open_items_resolve_for
 
+from .boundary_models import PORTAL_SIGNED, TYPED_NAME_INTERIM
 from .models import BoundaryAgreement, BoundaryReview, ContactLog, RelationshipDeclaration
 
 TEXT_MAX = 5000
@@ -163,8 +164,12 @@ def boundary_agreement_sign(
     out_of_bounds: str,
     signed_name: str,
     signed_on: datetime.date,
+    signature_kind: str = TYPED_NAME_INTERIM,
 ) -> BoundaryAgreement:
-    """Record the boundary agreement the client signed by typing their name (P7): an interim signature."""
+    """Record the boundary agreement the client signed by typing their name (P7): an interim signature,
+    or (`PORTAL_SIGNED`) one the client signed themselves in their portal."""
+    if signature_kind not in (TYPED_NAME_INTERIM, PORTAL_SIGNED):
+        raise ValueError(f"Unknown signature kind {signature_kind!r}.")
     _own(coach, client)
     errors = {}
     if not _text(contact_between):
@@ -187,6 +192,7 @@ def boundary_agreement_sign(
             out_of_bounds=_text(out_of_bounds),
             signed_name=_text(signed_name)[:200],
             signed_on=signed_on,
+            signature_kind=signature_kind,
         )
         agreement.save(force_insert=True)
         audit_append(

@@ -17,6 +17,8 @@ from ethos.vault.models import VaultModel
 
 # How a signature is made today; a later issue may bring drawn or cryptographic signatures.
 TYPED_NAME_INTERIM = "typed_name_interim"
+# Signed by the client themselves in their portal: typed name, date, and the exact text (its hash kept).
+PORTAL_SIGNED = "portal_typed_name"
 
 
 class BoundaryAgreement(VaultModel):

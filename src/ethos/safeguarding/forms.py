@@ -90,7 +90,12 @@ class ConsentForm(forms.Form):
     valid_from = forms.DateField(label="From", widget=forms.DateInput(attrs=DATE))
     valid_until = forms.DateField(label="Until", widget=forms.DateInput(attrs=DATE))
     how_given = forms.ChoiceField(
-        label="How the client gave it", choices=Consent.HowGiven.choices, widget=forms.RadioSelect
+        label="How the client gave it",
+        # A portal signature is recorded only from the client's own signature (ethos.portal).
+        choices=[
+            (value, label) for value, label in Consent.HowGiven.choices if value != Consent.HowGiven.PORTAL
+        ],
+        widget=forms.RadioSelect,
     )
     document = forms.FileField(
         label="The signed consent (PDF, JPEG or PNG)",

@@ -99,6 +99,7 @@ class Consent(VaultModel):
     class HowGiven(models.TextChoices):
         DOCUMENT = "document", "A signed document, uploaded"
         TYPED = "typed", "A typed name and date (an interim step until the client signs)"
+        PORTAL = "portal", "Signed by the client in their portal (typed name, date and the exact text)"
 
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")

@@ -172,7 +172,7 @@ def consent_record(
         errors["how_given"] = [HOW_GIVEN_UNKNOWN]
     elif how_given == Consent.HowGiven.DOCUMENT and document is None:
         errors["document"] = [DOCUMENT_NEEDED]
-    elif how_given == Consent.HowGiven.TYPED and not _text(signed_name):
+    elif how_given in (Consent.HowGiven.TYPED, Consent.HowGiven.PORTAL) and not _text(signed_name):
         errors["signed_name"] = [SIGNED_NAME_NEEDED]
     if valid_until < valid_from:
         errors["valid_until"] = [DATES_BACKWARDS]

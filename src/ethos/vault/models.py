@@ -68,3 +68,24 @@ class VaultModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class BoxKey(models.Model):
+    """A person's X25519 key pair: others seal to the public key; only its owner's vault opens it.
+
+    The public key is stored in clear (it is meant to be used by others); the private key is stored
+    only wrapped by the owner's account key (ethos.vault.boxes), so it opens only while the owner is
+    signed in. Coaches get one lazily at their next unlock; portal clients get one with their account.
+    """
+
+    # The owner (named `user` so that backups find whose row it is).
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="box_key"
+    )
+    key_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    public_key = models.BinaryField(max_length=32)
+    wrapped_private = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"box key of {self.user_id}"

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from . import crypto
+from . import boxes, crypto
 from .context import Vault, current_vault, data_key_aad
 from .models import AccountKey, DataKey
 
@@ -78,6 +78,32 @@ def keys_create(*, coach, passphrase: str) -> NewKeys:
     )
     vault = Vault(coach_id=coach.pk, account_key=account_key)
     return NewKeys(vault=vault, recovery_key=recovery_key)
+
+
+def keys_create_without_recovery(*, owner, passphrase: str) -> Vault:
+    """Give a portal client an account key wrapped by their passphrase only, replacing any old one.
+
+    A client has no recovery kit: their way back is a new link from their coach, who shares again
+    what the client should see (the server never holds a usable copy of a client's key). The
+    recovery column is filled with the key wrapped under a random key that is forgotten at once.
+    """
+    account_key = crypto.new_key()
+    salt = crypto.new_salt()
+    params = kdf_params()
+    kek = crypto.derive_kek(passphrase, salt, params)
+    AccountKey.objects.filter(coach_id=owner.pk).delete()
+    AccountKey.objects.create(
+        coach=owner,
+        passphrase_salt=salt,
+        passphrase_kdf=params.to_dict(),
+        wrapped_by_passphrase=crypto.wrap_key(kek, account_key, aad=_account_aad(owner.pk, "passphrase")),
+        wrapped_by_recovery=crypto.wrap_key(
+            crypto.new_key(), account_key, aad=_account_aad(owner.pk, "recovery")
+        ),
+    )
+    vault = Vault(coach_id=owner.pk, account_key=account_key)
+    boxes.box_key_replace(vault)
+    return vault
 
 
 def has_keys(*, coach) -> bool:
@@ -190,6 +216,8 @@ def session_open(
     `pending=True` is for a sign-in that still owes its second step: the wrapped key is kept
     aside, and no request can open the vault until `session_promote` after that step.
     """
+    # A coach from before sealed boxes gets a key pair now, so clients can seal what they write to them.
+    boxes.box_key_ensure(vault)
     cookie_key = crypto.new_key()
     request.session.pop(SESSION_HALF if pending else SESSION_PENDING, None)
     request.session[SESSION_PENDING if pending else SESSION_HALF] = _b64(

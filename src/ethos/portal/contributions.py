@@ -1,0 +1,26 @@
+"""What the portal adds to the client page: the client's account, shares and answers waiting."""
+
+from __future__ import annotations
+
+from ethos.clients.models import Goal
+from ethos.clients.pages import client_records, client_section, records_kept
+
+from .models import ClientAccount
+from .selectors import portal_for_client
+
+
+@client_records("portal_account")
+def portal_account_rows(client_id):
+    return ClientAccount.objects.filter(client_id=client_id)
+
+
+@client_section("portal", title="Portal", template="portal/_client_section.html", order=85)
+def portal_section(client):
+    # Most clients have no portal account: the page's one presence query says so, at no cost here.
+    if "portal_account" not in records_kept(client):
+        return {"account": None}
+    found = portal_for_client(client)
+    if found.get("account") is not None:
+        awaiting = Goal.objects.filter(coach_id=client.coach_id, client=client, status=Goal.Status.AWAITING)
+        found["awaiting"] = list(awaiting.order_by("created_at", "id"))
+    return found

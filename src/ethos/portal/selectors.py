@@ -1,0 +1,143 @@
+"""Reads, and the access helpers that answer 404 for anything that is not the person's own."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from ethos.clients.models import Client, Goal
+from ethos.practice.jurisdictions import suggestion_for
+from ethos.practice.models import PracticeProfile
+
+from .models import ClientAccount, ConsentDraft, Invitation, Reply, Share
+
+
+def account_of(user) -> ClientAccount:
+    """Return the signed-in client's portal account; a client without one has no portal pages."""
+    account = ClientAccount.objects.select_related("coach").filter(user_id=user.pk).first()
+    if account is None:
+        raise Http404("No such page.")
+    return account
+
+
+def get_share_for_client(account: ClientAccount, pk, *, kind: str) -> Share:
+    """Return one of the client's own shares; anyone else's (or a missing one) is a 404."""
+    share = Share.objects.filter(account=account, pk=pk, kind=kind).first()
+    if share is None:
+        raise Http404("No such page.")
+    return share
+
+
+def shares_for_client(account: ClientAccount) -> list[Share]:
+    """What the client has been shared and can still see, newest first."""
+    # Messages, appointments and the accounting of disclosures have pages of their own.
+    shown = Share.objects.filter(account=account, withdrawn_at__isnull=True, kind__in=TO_READ)
+    return list(shown.order_by("-shared_at", "id"))
+
+
+TO_READ = (Share.Kind.GOAL, Share.Kind.CONSENT, Share.Kind.BOUNDARY)
+
+
+def documents_for_client(account: ClientAccount) -> list[Share]:
+    """Every goal, consent and agreement ever shared with the client, with what became of it."""
+    return list(Share.objects.filter(account=account, kind__in=TO_READ).order_by("-shared_at", "id"))
+
+
+def intake_state(account: ClientAccount) -> str:
+    """Say "done" once the coach has the client's intake, "sent" while it waits, else "open"."""
+    if account.client_id is not None:
+        return "done"
+    if Reply.objects.filter(account=account, kind=Reply.Kind.INTAKE).exists():
+        return "sent"
+    return "open"
+
+
+def coaching_active(account: ClientAccount) -> bool:
+    """Whether the client's coaching is active now: only then is there coaching to end."""
+    return (
+        account.client_id is not None
+        and Client.objects.filter(pk=account.client_id, status=Client.Status.ACTIVE).exists()
+    )
+
+
+def crisis_numbers(coach) -> dict[str, str]:
+    """The practice's crisis line and emergency number, with the national ones where it set none."""
+    profile = PracticeProfile.objects.filter(coach=coach).first() or PracticeProfile(coach=coach)
+    suggestion = suggestion_for(profile.country, profile.region)
+    return {
+        "jurisdiction": profile.jurisdiction,
+        "crisis_line": profile.crisis_line.strip() or suggestion.crisis_line,
+        # Never empty: whatever the practice set, there is always an emergency number to call.
+        "emergency_number": profile.emergency_number.strip() or suggestion.emergency_number or "112",
+    }
+
+
+# -- the coach's side -----------------------------------------------------------------------
+
+
+def get_reply_for_coach(coach, pk) -> Reply:
+    reply = Reply.objects.select_related("account__user").filter(coach=coach, pk=pk).first()
+    if reply is None:
+        raise Http404("No such reply.")
+    return reply
+
+
+def get_account_for_coach(coach, pk) -> ClientAccount:
+    account = ClientAccount.objects.select_related("user").filter(coach=coach, pk=pk).first()
+    if account is None:
+        raise Http404("No such account.")
+    return account
+
+
+def get_goal_for_coach(coach, pk) -> Goal:
+    goal = Goal.objects.select_related("client").filter(coach=coach, pk=pk).first()
+    if goal is None:
+        raise Http404("No such goal.")
+    return goal
+
+
+def get_client_for_coach(coach, pk) -> Client:
+    client = Client.objects.filter(coach=coach, pk=pk).first()
+    if client is None:
+        raise Http404("No such client.")
+    return client
+
+
+def get_draft_for_coach(coach, pk) -> ConsentDraft:
+    draft = ConsentDraft.objects.select_related("client").filter(coach=coach, pk=pk).first()
+    if draft is None:
+        raise Http404("No such consent.")
+    return draft
+
+
+def waiting_replies(coach) -> list[Reply]:
+    return list(
+        Reply.objects.filter(coach=coach, handled_at__isnull=True)
+        .select_related("account__user")
+        .order_by("sent_at")
+    )
+
+
+def accounts_of(coach) -> list[ClientAccount]:
+    return list(ClientAccount.objects.filter(coach=coach).select_related("user").order_by("created_at"))
+
+
+def open_invitations(coach) -> list[Invitation]:
+    from django.utils import timezone
+
+    return list(
+        Invitation.objects.filter(coach=coach, used_at__isnull=True, expires_at__gt=timezone.now()).order_by(
+            "-created_at"
+        )
+    )
+
+
+def portal_for_client(client: Client) -> dict | None:
+    """The client-page section: their account, what is shared and what came back (few queries)."""
+    account = (
+        ClientAccount.objects.filter(coach_id=client.coach_id, client=client).select_related("user").first()
+    )
+    if account is None:
+        return {"account": None}
+    shares = list(Share.objects.filter(account=account).order_by("-shared_at")[:20])
+    replies = list(Reply.objects.filter(account=account, handled_at__isnull=True).order_by("sent_at"))
+    return {"account": account, "shares": shares, "replies": replies}

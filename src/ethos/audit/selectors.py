@@ -215,6 +215,20 @@ SENTENCES: dict[Action, str] = {
     Action.MONEY_GIFT_RECORDED: "You recorded a client's gift as declined or returned",
     Action.MONEY_INVOICE_ISSUED: "You issued an invoice",
     Action.MONEY_DOCUMENT_PRINTED: "You printed an invoice or receipt for a client",
+    Action.GOAL_REWORDED: "You took up a client's own wording of a goal",
+    Action.PORTAL_INVITED: "You invited a client to their portal",
+    Action.PORTAL_ACCOUNT_CREATED: "A client set up their portal account",
+    Action.PORTAL_LINK_RESENT: "You sent a client a new portal sign-in link",
+    Action.PORTAL_PASSPHRASE_RESET: "A client set a new portal passphrase, with a new key pair",
+    Action.PORTAL_INTAKE_SENT: "A client sent their intake answers through the portal",
+    Action.PORTAL_INTAKE_RECORDED: "You recorded a client's intake from their own answers",
+    Action.PORTAL_CRISIS_SHOWN: "The portal showed a client the crisis numbers",
+    Action.PORTAL_SHARED: "You shared something with a client in their portal",
+    Action.PORTAL_GOAL_REWORDED: "A client changed the wording of a goal in their portal",
+    Action.PORTAL_SIGNED: "A client signed in their portal",
+    Action.PORTAL_MESSAGE_SENT: "A portal message was sent",
+    Action.PORTAL_MESSAGES_READ: "You read a client's portal messages",
+    Action.PORTAL_ENDING_ASKED: "A client chose to end coaching in their portal",
 }
 UNKNOWN_SENTENCE = "Something happened that this version of Ethos has no words for"
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ethos.accounts.models import User
+from ethos.clients import goals as goals_services
 from ethos.clients.models import Client, Goal
 from ethos.portal import services
 from ethos.portal.models import ClientAccount, ConsentDraft, Invitation, Reply, Share
@@ -511,3 +512,21 @@ def test_a_browser_that_lost_its_half_of_the_key_is_asked_to_sign_in_again(coach
     response = browser.get(reverse("portal:goal", args=[share.pk]))
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:sign_in"))
     assert "To sleep through the night again" not in response.content.decode()
+
+
+def test_sharing_a_goal_from_the_client_page_carries_its_csrf_token(coach, coach_client):
+    # The client page renders its sections apart from the view: a section's form needs the
+    # request for its token, or every press of "Share in the portal" is refused as expired.
+    client, _ = active_with_account(coach)
+    with unlocked(open_vault(coach)):
+        goal = goals_services.goal_create(coach=coach, client=client, words="Sleep better")
+    strict = Browser(enforce_csrf_checks=True)
+    strict.cookies = coach_client.cookies
+    page = strict.get(reverse("clients:detail", args=[client.pk])).content.decode()
+    share_url = reverse("portal_coach:goal_share", args=[goal.pk])
+    form = page[page.index(f'action="{share_url}"') :]
+    token = form[form.index('name="csrfmiddlewaretoken" value="') :].split('"')[3]
+    assert form.index("csrfmiddlewaretoken") < form.index("</form>")
+    response = strict.post(share_url, {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert Share.objects.filter(kind=Share.Kind.GOAL, subject_id=goal.pk).exists()

@@ -200,15 +200,20 @@ def unregister(item: str | TimelineSource) -> None:
         _timeline_sources.remove(item)
 
 
-def sections_for(client, *, page: str = "client") -> list[RenderedSection]:
-    """Render every registered section of a page (the client page, or "crisis") for this client, in order."""
+def sections_for(client, *, page: str = "client", request=None) -> list[RenderedSection]:
+    """Render every registered section of a page (the client page, or "crisis") for this client, in order.
+
+    Pass the request: a section with a form needs it for its CSRF token.
+    """
     registry = _crisis_sections if page == "crisis" else _sections
     rendered = []
     for section in sorted(registry.values(), key=lambda s: (s.order, s.key)):
         context = section.context(client)
         if context is None:
             continue
-        html = render_to_string(section.template, {"client": client, "section": section, **context})
+        html = render_to_string(
+            section.template, {"client": client, "section": section, **context}, request=request
+        )
         rendered.append(RenderedSection(key=section.key, title=section.title, html=html))
     return rendered
 

@@ -219,7 +219,7 @@ def crisis(request: HttpRequest, pk) -> HttpResponse:
         # The jurisdiction's numbers stand in for any the coach has not set on their profile yet.
         "suggested": suggestion_for_profile(profile),
         "resources": crisis_resources(request.user),
-        "sections": pages.sections_for(client, page="crisis"),
+        "sections": pages.sections_for(client, page="crisis", request=request),
     }
     return render(request, "clients/crisis.html", context)
 
@@ -278,7 +278,7 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
     services.client_viewed(coach=request.user, client=client)
     subject_items = open_items_for(request.user, subject=Subject.of(client))
     with memo.scope():
-        sections, timeline = pages.sections_for(client), pages.timeline_for(client)
+        sections, timeline = pages.sections_for(client, request=request), pages.timeline_for(client)
     context = {
         "client": client,
         "intake": getattr(client, "intake", None),

@@ -93,13 +93,19 @@ def test_f11_the_migration_seals_secrets_stored_before_it(flushable_db):
     coach = make_coach()
     executor = MigrationExecutor(connection)
     before, after = ("accounts", "0002_client_role"), executor.loader.graph.leaf_nodes("accounts")[0]
-    executor.migrate([before])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE accounts_user SET totp_secret = %s WHERE id = %s", ["JBSWY3DPEHPK3PXP", db_id(coach)]
-        )
-    executor = MigrationExecutor(connection)
-    executor.migrate([after])
+    try:
+        executor.migrate([before])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE accounts_user SET totp_secret = %s WHERE id = %s", ["JBSWY3DPEHPK3PXP", db_id(coach)]
+            )
+        executor = MigrationExecutor(connection)
+        executor.migrate([after])
+    finally:
+        # Going back unapplied every app that depends on accounts (the vault's key pairs, the
+        # portal ...): bring the whole schema forward again for the tests that follow.
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
     assert "JBSWY3DPEHPK3PXP" not in raw_row(coach)
     coach = User.objects.get(pk=coach.pk)
     assert services.totp_open(user_id=coach.pk, sealed=coach.totp_secret_sealed) == "JBSWY3DPEHPK3PXP"

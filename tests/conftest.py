@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -101,9 +103,16 @@ def other_client(db, other_coach):
 def flushable_db(transactional_db):
     """A transactional database whose teardown flush may empty the append-only audit table.
 
-    The audit app puts the triggers back on the post_migrate signal that the flush sends.
+    The audit app puts the triggers back on the post_migrate signal that the flush sends. Before
+    the flush, the live server's requests still running (a browser's last autosave) are let
+    finish: a flush that truncates under a request's open transaction deadlocks on PostgreSQL.
     """
     yield
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(
+        "process_request_thread" in thread.name for thread in threading.enumerate()
+    ):
+        time.sleep(0.05)
     from django.db import connection
 
     from ethos.audit import triggers

@@ -197,6 +197,7 @@ INSTALLED_APPS = [
     "ethos.safeguarding",
     "ethos.money",
     "ethos.portal",
+    "ethos.certification",
     "ethos.language",
 ]
 

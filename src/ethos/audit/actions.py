@@ -83,6 +83,8 @@ class Action(StrEnum):
     PORTAL_SIGNED = "portal.signed"
     PORTAL_MESSAGE_SENT = "portal.message_sent"
     PORTAL_MESSAGES_READ = "portal.messages_read"
+    CERTIFICATION_REGISTERED = "certification.registered"
+    CERTIFICATION_STATUS_CHANGED = "certification.status_changed"
     PORTAL_ENDING_ASKED = "portal.ending_asked"
     SUPERVISION_PLANNED = "supervision.planned"
     SESSION_SCHEDULED = "session.scheduled"
@@ -200,6 +202,8 @@ _LABELS = {
     Action.PORTAL_MESSAGE_SENT: "Message sent by the client",
     Action.PORTAL_MESSAGES_READ: "Client's messages read",
     Action.PORTAL_ENDING_ASKED: "Client chose to end coaching in their portal",
+    Action.CERTIFICATION_REGISTERED: "Certification added to the registry",
+    Action.CERTIFICATION_STATUS_CHANGED: "Certification standing changed",
     Action.SUPERVISION_PLANNED: "Supervision planned",
     Action.SESSION_SCHEDULED: "Session scheduled",
     Action.SESSION_RESCHEDULED: "Session moved",

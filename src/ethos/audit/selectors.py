@@ -229,6 +229,8 @@ SENTENCES: dict[Action, str] = {
     Action.PORTAL_MESSAGE_SENT: "A portal message was sent",
     Action.PORTAL_MESSAGES_READ: "You read a client's portal messages",
     Action.PORTAL_ENDING_ASKED: "A client chose to end coaching in their portal",
+    Action.CERTIFICATION_REGISTERED: "A certification was added to the registry",
+    Action.CERTIFICATION_STATUS_CHANGED: "A certification's standing was changed",
 }
 UNKNOWN_SENTENCE = "Something happened that this version of Ethos has no words for"
 

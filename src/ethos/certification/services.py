@@ -1,0 +1,69 @@
+"""Every change to the registry: one function each, written and logged in one transaction."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ethos.audit.actions import Action
+
+from .log import association_append
+from .models import Certification
+
+RENEWAL_BEFORE_ISSUE = "The renewal date must come after the date of issue."
+NUMBER_TAKEN = "Certificate number {number} is already in the registry."
+STATUS_UNCHANGED = "The certification is already {status}."
+REASON_NEEDED = "Say why the standing changes: it is kept in the association's log."
+
+
+@transaction.atomic
+def certification_register(
+    *, staff, number: str, public_name: str, issued_on: datetime.date, renews_on: datetime.date, coach=None
+) -> Certification:
+    """Add a certified coach to the registry (optionally linked to their practice account)."""
+    if renews_on <= issued_on:
+        raise ValidationError(RENEWAL_BEFORE_ISSUE)
+    if Certification.objects.filter(number=number).exists():
+        raise ValidationError(NUMBER_TAKEN.format(number=number))
+    certification = Certification.objects.create(
+        number=number, public_name=public_name, issued_on=issued_on, renews_on=renews_on, coach=coach
+    )
+    association_append(
+        staff=staff,
+        action=Action.CERTIFICATION_REGISTERED,
+        target_type="certification",
+        target_id=certification.pk,
+        clauses=["E1"],
+        details={"number": number},
+    )
+    return certification
+
+
+@transaction.atomic
+def certification_set_status(
+    *, staff, certification: Certification, status: str, reason: str
+) -> Certification:
+    """Change a certification's standing (suspend, revoke, reinstate, lapse) and log why."""
+    status = Certification.Status(status)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(REASON_NEEDED)
+    certification = Certification.objects.select_for_update().get(pk=certification.pk)
+    if certification.status == status:
+        raise ValidationError(STATUS_UNCHANGED.format(status=status.label.lower()))
+    before = certification.status
+    certification.status = status
+    certification.status_changed_at = timezone.now()
+    certification.save(update_fields=["status", "status_changed_at"])
+    association_append(
+        staff=staff,
+        action=Action.CERTIFICATION_STATUS_CHANGED,
+        target_type="certification",
+        target_id=certification.pk,
+        clauses=["E1"],
+        details={"number": certification.number, "from": before, "to": status.value},
+    )
+    return certification

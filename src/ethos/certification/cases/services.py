@@ -397,12 +397,12 @@ def case_open(
     )
     coach = certification.coach
     if coach is not None and coach.email:
-        context = {"number": case.number, "due": due, "clauses": _clause_lines(clauses)}
+        context = {"number": case.number, "due": due, "clauses": clause_lines(clauses)}
         _after_commit_mail(COACH_SUBJECT, "cases/email/coach_notice.txt", context, coach.email)
     return case
 
 
-def _clause_lines(clauses) -> list[str]:
+def clause_lines(clauses) -> list[str]:
     known = catalog()
     return [f"{clause}: {known[clause].title}" for clause in clauses if clause in known]
 

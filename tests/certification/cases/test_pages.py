@@ -241,3 +241,19 @@ def test_a_whole_case_through_the_staff_pages(staff, case, coach, panel):
     assert "Revocation" in page and "An appeal can be lodged until" in page
     assert uuid.UUID(str(case.pk))
     assert TODAY  # the case was opened on the fixture's day
+
+
+def test_a_coachs_backup_carries_none_of_the_associations_records(case, coach):
+    from django.apps import apps
+
+    from ethos.accounts.backup import _ethos_models, _owned_rows
+
+    models = [m for m in _ethos_models() if m._meta.app_label == "cases"]
+    assert {m._meta.model_name for m in models} == {
+        "complaint",
+        "ethicscase",
+        "panelseat",
+        "conflictdeclaration",
+    }
+    assert all(not _owned_rows(model, coach).exists() for model in models)
+    assert _owned_rows(apps.get_model("cases", "ethicscase"), None).count() == 1  # the whole site's backup

@@ -160,6 +160,8 @@ class Page:
     note: str = ""
     # Sent as a POST with the browser's kept checkpoint (the check checkpoint.js makes at sign-in).
     post: bool = False
+    # A page of the association's staff, fetched by a member of staff's browser.
+    staff: bool = False
 
 
 # Every page a coach uses. A workflow that adds pages adds them here (and to `address`).
@@ -202,6 +204,16 @@ PAGES = (
     Page("fees and payments", flat=True, note="a client's agreement, packages and newest ledger lines"),
     Page("receipt pdf", flat=True),
     Page("client portal", note="the coach's side of the portal: answers waiting, accounts, invitations"),
+    Page("complaint form", flat=True, note="the public form, with the catalog's clauses"),
+    Page("association matters", flat=True, note="the coach's notices of ethics cases"),
+    Page("ethics cases", flat=True, staff=True, note="complaints to screen and every open case"),
+    Page(
+        "ethics case",
+        flat=True,
+        staff=True,
+        note="stage, actions and the timeline from the association's log",
+    ),
+    Page("complaint", flat=True, staff=True, note="a sealed complaint opened (and the opening logged)"),
 )
 
 
@@ -221,6 +233,9 @@ class Practice:
     task_id: str = ""
     disclosure_id: str = ""
     receipt_id: str = ""
+    case_id: str = ""
+    complaint_id: str = ""
+    staff_browser: object = None
     events: int = 0
     seed_seconds: float = 0.0
     sign_in_ms: list[float] = field(default_factory=list)
@@ -269,6 +284,11 @@ def address(page: str, practice: Practice) -> str:
         "fees and payments": lambda: reverse("money:ledger", args=[client]),
         "receipt pdf": lambda: reverse("money:document_pdf", args=[client, practice.receipt_id]),
         "client portal": lambda: reverse("portal_coach:home"),
+        "complaint form": lambda: reverse("cases:complaint_form"),
+        "association matters": lambda: reverse("cases_coach:list"),
+        "ethics cases": lambda: reverse("cases:list"),
+        "ethics case": lambda: reverse("cases:detail", args=[practice.case_id]),
+        "complaint": lambda: reverse("cases:complaint", args=[practice.complaint_id]),
     }
     return addresses[page]()
 
@@ -423,9 +443,52 @@ def seed(size: int, *, goals: bool = True, label: str = "") -> Practice:
             practice.search = first_active.name.split()[0][:3]
             seed_safeguarding(practice, coach, first_active)
             seed_money(practice, coach, first_active, payments=size // 5)
+    seed_case(practice, coach)
     practice.events = AuditEvent.objects.filter(coach=coach).count()
     practice.seed_seconds = time.perf_counter() - started
     return practice
+
+
+def seed_case(practice: Practice, coach) -> None:
+    """The coach in the association's registry, a complaint about them and the case it opened."""
+    import datetime
+    import uuid
+
+    from django.test import Client as Browser
+
+    from ethos.accounts.models import User
+    from ethos.certification.cases import services as cases
+    from ethos.certification.services import certification_register
+
+    staff = User.objects.create_user(
+        f"staff-{uuid.uuid4().hex[:8]}@association.test",
+        PASSPHRASE,
+        name="Case Officer",
+        role=User.Role.ASSOCIATION_STAFF,
+    )
+    today = datetime.date.today()
+    certification = certification_register(
+        staff=staff,
+        number=f"TRC-{uuid.uuid4().hex[:8].upper()}",
+        public_name=coach.name,
+        issued_on=today - datetime.timedelta(days=365),
+        renews_on=today + datetime.timedelta(days=365),
+        coach=coach,
+    )
+    complaint = cases.complaint_submit(
+        name="A Complainant",
+        email="complainant@example.net",
+        coach_named=certification.number,
+        account="My coach lent me money.",
+        events_on=today - datetime.timedelta(days=30),
+        clauses=["P9"],
+    )
+    case = cases.case_open(
+        staff=staff, complaint=complaint, certification=certification, clauses=["P9"], summary="Money lent."
+    )
+    practice.case_id, practice.complaint_id = str(case.pk), str(complaint.pk)
+    practice.staff_browser = Browser()
+    practice.staff_browser.force_login(staff)
 
 
 def seed_money(practice: Practice, coach, client, *, payments: int) -> None:
@@ -525,12 +588,10 @@ def sign_in(practice: Practice, *, rounds: int) -> None:
         fetch(practice, reverse("audit:consistency"), post=True)
 
 
-def fetch(practice: Practice, url: str, *, post: bool = False) -> float:
+def fetch(practice: Practice, url: str, *, post: bool = False, staff: bool = False) -> float:
+    browser = practice.staff_browser if staff else practice.browser
     started = time.perf_counter()
-    if post:
-        response = practice.browser.post(url, {"checkpoint": practice.kept_checkpoint})
-    else:
-        response = practice.browser.get(url)
+    response = browser.post(url, {"checkpoint": practice.kept_checkpoint}) if post else browser.get(url)
     if hasattr(response, "streaming_content"):
         b"".join(response.streaming_content)
     elapsed = time.perf_counter() - started
@@ -541,12 +602,12 @@ def fetch(practice: Practice, url: str, *, post: bool = False) -> float:
     return elapsed
 
 
-def queries(practice: Practice, url: str, *, post: bool = False) -> int:
+def queries(practice: Practice, url: str, *, post: bool = False, staff: bool = False) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
-        fetch(practice, url, post=post)
+        fetch(practice, url, post=post, staff=staff)
     return len(captured.captured_queries)
 
 
@@ -588,14 +649,14 @@ def main() -> int:
     order = [(p, page) for p in practices for page in PAGES]
     rng = random.Random(7)
     for practice, page in order:  # one warm-up request each
-        fetch(practice, address(page.name, practice), post=page.post)
+        fetch(practice, address(page.name, practice), post=page.post, staff=page.staff)
     for _ in range(rounds):
         rng.shuffle(order)
         for practice, page in order:
             url = address(page.name, practice)
-            samples[(practice.size, page.name)].append(fetch(practice, url, post=page.post))
+            samples[(practice.size, page.name)].append(fetch(practice, url, post=page.post, staff=page.staff))
     counts = {
-        (p.size, page.name): queries(p, address(page.name, p), post=page.post)
+        (p.size, page.name): queries(p, address(page.name, p), post=page.post, staff=page.staff)
         for p in practices
         for page in PAGES
     }

@@ -32,6 +32,9 @@ PUBLIC = {
     # The coach's calendar feed: calendar apps cannot sign in, so the long random token in its
     # address is the credential (only its hash is stored; rotating it stops the old address).
     "coaching:calendar_feed",
+    # Anyone may complain to the association about a coach, with no account (rate-limited).
+    "cases:complaint_form",
+    "cases:complaint_received",
 }
 SAMPLE = {"uuid": uuid.UUID(int=7), "int": 1, "string": "x", "slug": "x", "path": "x"}
 

@@ -198,6 +198,7 @@ INSTALLED_APPS = [
     "ethos.money",
     "ethos.portal",
     "ethos.certification",
+    "ethos.certification.cases",
     "ethos.language",
 ]
 
@@ -416,6 +417,22 @@ ETHOS_REMINDER_HOURS = env_int("ETHOS_REMINDER_HOURS", 24, minimum=0, maximum=24
 # minutes before its end, costs the client nothing.
 ETHOS_LATE_START_MINUTES = env_int("ETHOS_LATE_START_MINUTES", 10, minimum=1, maximum=120)
 ETHOS_CUT_SHORT_MINUTES = env_int("ETHOS_CUT_SHORT_MINUTES", 10, minimum=1, maximum=120)
+
+# Complaints and ethics cases (ethos.certification.cases, E1). A complaint about events older than
+# the time limit is outside the association's remit; the coach has ETHOS_CASE_RESPONSE_DAYS to
+# answer one; either party has ETHOS_CASE_APPEAL_DAYS from a decision to appeal. What the public
+# verification page shows of a final sanction is the association's policy: revocations and
+# suspensions, every sanction (never a dismissal), or none.
+ETHOS_COMPLAINT_TIME_LIMIT_DAYS = env_int("ETHOS_COMPLAINT_TIME_LIMIT_DAYS", 730, minimum=30, maximum=3650)
+ETHOS_CASE_RESPONSE_DAYS = env_int("ETHOS_CASE_RESPONSE_DAYS", 30, minimum=7, maximum=365)
+ETHOS_CASE_APPEAL_DAYS = env_int("ETHOS_CASE_APPEAL_DAYS", 30, minimum=7, maximum=365)
+ETHOS_PUBLISH_SANCTIONS = env_choice(
+    "ETHOS_PUBLISH_SANCTIONS",
+    "revocation_and_suspension",
+    ("revocation_and_suspension", "all_sanctions", "none"),
+)
+# The public complaint form takes at most this many complaints an hour from one network address.
+ETHOS_COMPLAINTS_PER_HOUR = env_int("ETHOS_COMPLAINTS_PER_HOUR", 5, minimum=1, maximum=1000)
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import views
-from .web import CLIENT, COACH, SIGNED_IN, role_include
+from .web import CLIENT, COACH, SIGNED_IN, STAFF, role_include
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,4 +21,8 @@ urlpatterns = [
     # The client's own pages, and the coach's side of them.
     path("", role_include("ethos.portal.urls", role=CLIENT)),
     path("", role_include("ethos.portal.coach_urls", role=COACH)),
+    # Complaints and ethics cases: staff pages (the complaint form itself is public), and the
+    # coach's notice and response.
+    path("", role_include("ethos.certification.cases.urls", role=STAFF)),
+    path("", role_include("ethos.certification.cases.coach_urls", role=COACH)),
 ]

@@ -62,6 +62,21 @@ SITE_ONLY = {"accounts.invitation"}
 # Short-lived bookkeeping that has no place in a copy of a practice: sign-in attempts by address.
 NOT_BACKED_UP = {"accounts.signinattempt"}
 
+
+def backup_site_only(*labels: str) -> None:
+    """Register models ("app_label.model") whose rows belong to the site, never to a coach's backup.
+
+    Called from an app's ready(), so this module names no app above accounts: the association's
+    complaints and cases are not the practice's to carry, even when a case is about the coach.
+    """
+    SITE_ONLY.update(label.lower() for label in labels)
+
+
+def backup_never(*labels: str) -> None:
+    """Register short-lived bookkeeping models that no backup carries (a rate limit's marks)."""
+    NOT_BACKED_UP.update(label.lower() for label in labels)
+
+
 NOT_A_BACKUP = "This is not an Ethos backup file (its first line is not '{magic}')."
 DAMAGED = "This backup file is damaged or was changed: {detail}. Nothing was restored."
 ALREADY_HERE = (

@@ -131,6 +131,20 @@ class Action(StrEnum):
     MONEY_GIFT_RECORDED = "money.gift_recorded"
     MONEY_INVOICE_ISSUED = "money.invoice_issued"
     MONEY_DOCUMENT_PRINTED = "money.document_printed"
+    CASE_COMPLAINT_RECEIVED = "case.complaint_received"
+    CASE_COMPLAINT_READ = "case.complaint_read"
+    CASE_COMPLAINT_CLOSED = "case.complaint_closed"
+    CASE_OPENED = "case.opened"
+    CASE_COACH_RESPONDED = "case.coach_responded"
+    CASE_STAGE_CHANGED = "case.stage_changed"
+    CASE_CONFLICT_DECLARED = "case.conflict_declared"
+    CASE_PANEL_APPOINTED = "case.panel_appointed"
+    CASE_VOTE_RECORDED = "case.vote_recorded"
+    CASE_DECIDED = "case.decided"
+    CASE_APPEAL_LODGED = "case.appeal_lodged"
+    CASE_APPEAL_DECIDED = "case.appeal_decided"
+    CASE_INTERIM_SUSPENDED = "case.interim_suspended"
+    CASE_FINALISED = "case.finalised"
 
     @property
     def label(self) -> str:
@@ -249,6 +263,20 @@ _LABELS = {
     Action.MONEY_GIFT_RECORDED: "Gift recorded as declined or returned",
     Action.MONEY_INVOICE_ISSUED: "Invoice issued",
     Action.MONEY_DOCUMENT_PRINTED: "Invoice or receipt printed for a client",
+    Action.CASE_COMPLAINT_RECEIVED: "Complaint received through the public form",
+    Action.CASE_COMPLAINT_READ: "Complaint opened by staff",
+    Action.CASE_COMPLAINT_CLOSED: "Complaint closed at screening",
+    Action.CASE_OPENED: "Ethics case opened",
+    Action.CASE_COACH_RESPONDED: "Coach's response received",
+    Action.CASE_STAGE_CHANGED: "Ethics case moved to another stage",
+    Action.CASE_CONFLICT_DECLARED: "Conflict of interest declared",
+    Action.CASE_PANEL_APPOINTED: "Panel appointed",
+    Action.CASE_VOTE_RECORDED: "Panel vote recorded",
+    Action.CASE_DECIDED: "Ethics case decided",
+    Action.CASE_APPEAL_LODGED: "Appeal lodged",
+    Action.CASE_APPEAL_DECIDED: "Appeal decided",
+    Action.CASE_INTERIM_SUSPENDED: "Interim suspension while a case is open",
+    Action.CASE_FINALISED: "Ethics case outcome final",
 }
 
 

@@ -231,6 +231,20 @@ SENTENCES: dict[Action, str] = {
     Action.PORTAL_ENDING_ASKED: "A client chose to end coaching in their portal",
     Action.CERTIFICATION_REGISTERED: "A certification was added to the registry",
     Action.CERTIFICATION_STATUS_CHANGED: "A certification's standing was changed",
+    Action.CASE_COMPLAINT_RECEIVED: "A complaint came in through the public form",
+    Action.CASE_COMPLAINT_READ: "A member of staff opened a sealed complaint",
+    Action.CASE_COMPLAINT_CLOSED: "A complaint was closed at screening as outside the association's remit",
+    Action.CASE_OPENED: "An ethics case was opened and the coach was told",
+    Action.CASE_COACH_RESPONDED: "The coach sent a written response to an ethics case",
+    Action.CASE_STAGE_CHANGED: "An ethics case moved to another stage",
+    Action.CASE_CONFLICT_DECLARED: "A member of staff declared a link to a party of an ethics case",
+    Action.CASE_PANEL_APPOINTED: "A panel was appointed to an ethics case",
+    Action.CASE_VOTE_RECORDED: "A panel member's vote was recorded",
+    Action.CASE_DECIDED: "A panel decided an ethics case",
+    Action.CASE_APPEAL_LODGED: "An appeal against a decision was lodged",
+    Action.CASE_APPEAL_DECIDED: "An appeal panel decided an appeal on the record",
+    Action.CASE_INTERIM_SUSPENDED: "A certification was suspended while an ethics case is open",
+    Action.CASE_FINALISED: "An ethics case's outcome became final",
 }
 UNKNOWN_SENTENCE = "Something happened that this version of Ethos has no words for"
 

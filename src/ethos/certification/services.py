@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ethos.audit.actions import Action
+from ethos.clients.endings import practice_closure_open
 
 from .log import association_append
 from .models import Certification
@@ -66,4 +67,8 @@ def certification_set_status(
         clauses=["E1"],
         details={"number": certification.number, "from": before, "to": status.value},
     )
+    if status is Certification.Status.REVOKED and certification.coach_id is not None:
+        # P11: a revoked coach must not abandon their clients. Staff hold no vault key, so
+        # this opens the closing of the practice for the coach to complete, client by client.
+        practice_closure_open(coach=certification.coach, reason=reason)
     return certification

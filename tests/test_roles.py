@@ -32,6 +32,13 @@ PUBLIC = {
     # The coach's calendar feed: calendar apps cannot sign in, so the long random token in its
     # address is the credential (only its hash is stored; rotating it stops the old address).
     "coaching:calendar_feed",
+    # The association's public side: anyone may check a coach's certification, fetch the signed
+    # status lists and the association's public key (they show no personal data beyond the
+    # coach's public name and number).
+    "certification_public:verify",
+    "certification_public:verify_json",
+    "certification_public:status_list",
+    "certification_public:jwks",
 }
 SAMPLE = {"uuid": uuid.UUID(int=7), "int": 1, "string": "x", "slug": "x", "path": "x"}
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from . import views
-from .web import CLIENT, COACH, SIGNED_IN, role_include
+from .web import CLIENT, COACH, SIGNED_IN, STAFF, role_include
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,4 +21,9 @@ urlpatterns = [
     # The client's own pages, and the coach's side of them.
     path("", role_include("ethos.portal.urls", role=CLIENT)),
     path("", role_include("ethos.portal.coach_urls", role=COACH)),
+    # The association: staff's registry, the coach's own certificate, and the public pages
+    # (verification, status lists, the association's key), each marked @login_not_required.
+    path("", role_include("ethos.certification.urls", role=STAFF)),
+    path("", role_include("ethos.certification.coach_urls", role=COACH)),
+    path("", role_include("ethos.certification.public_urls", role=SIGNED_IN)),
 ]

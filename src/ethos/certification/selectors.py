@@ -158,9 +158,8 @@ def log_entries_for(certification: Certification) -> list[tuple[AuditEvent, str]
     events = AuditEvent.objects.filter(
         coach=association_account(), target_type="certification", target_id=str(certification.pk)
     ).order_by("seq")
-    return [
-        (event, Action(event.action).label if event.action in Action else event.action) for event in events
-    ]
+    known = {action.value: action.label for action in Action}
+    return [(event, known.get(event.action, event.action)) for event in events]
 
 
 def certification_of_coach(coach) -> Certification | None:

@@ -121,3 +121,21 @@ def credential_download(*, person, certification: Certification) -> IssuedCreden
             details={"number": certification.number, "by": "staff" if by_staff else "coach"},
         )
     return issued
+
+
+EMAIL_TAKEN = "An account with this email already exists."
+
+
+@transaction.atomic
+def staff_add(*, email: str, name: str, passphrase: str):
+    """Create an association staff account, and log it in the association's log."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(EMAIL_TAKEN)
+    staff = User.objects.create_user(email, passphrase, name=name, role=User.Role.ASSOCIATION_STAFF)
+    association_append(
+        staff=None, action=Action.STAFF_ADDED, target_type="staff", target_id=staff.pk, details={}
+    )
+    return staff

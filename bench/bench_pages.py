@@ -202,6 +202,8 @@ PAGES = (
     Page("fees and payments", flat=True, note="a client's agreement, packages and newest ledger lines"),
     Page("receipt pdf", flat=True),
     Page("client portal", note="the coach's side of the portal: answers waiting, accounts, invitations"),
+    Page("certificate check", flat=True, note="the association's public verification page"),
+    Page("status list", flat=True, note="the signed revocation list: 131,072 bits, gzipped and signed"),
 )
 
 
@@ -269,6 +271,8 @@ def address(page: str, practice: Practice) -> str:
         "fees and payments": lambda: reverse("money:ledger", args=[client]),
         "receipt pdf": lambda: reverse("money:document_pdf", args=[client, practice.receipt_id]),
         "client portal": lambda: reverse("portal_coach:home"),
+        "certificate check": lambda: reverse("certification_public:verify"),
+        "status list": lambda: reverse("certification_public:status_list", args=["revocation"]),
     }
     return addresses[page]()
 

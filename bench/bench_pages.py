@@ -214,6 +214,8 @@ PAGES = (
         note="stage, actions and the timeline from the association's log",
     ),
     Page("complaint", flat=True, staff=True, note="a sealed complaint opened (and the opening logged)"),
+    Page("certificate check", flat=True, note="the association's public verification page"),
+    Page("status list", flat=True, note="the signed revocation list: 131,072 bits, gzipped and signed"),
 )
 
 
@@ -289,6 +291,8 @@ def address(page: str, practice: Practice) -> str:
         "ethics cases": lambda: reverse("cases:list"),
         "ethics case": lambda: reverse("cases:detail", args=[practice.case_id]),
         "complaint": lambda: reverse("cases:complaint", args=[practice.complaint_id]),
+        "certificate check": lambda: reverse("certification_public:verify"),
+        "status list": lambda: reverse("certification_public:status_list", args=["revocation"]),
     }
     return addresses[page]()
 

@@ -35,6 +35,13 @@ PUBLIC = {
     # Anyone may complain to the association about a coach, with no account (rate-limited).
     "cases:complaint_form",
     "cases:complaint_received",
+    # The association's public side: anyone may check a coach's certification, fetch the signed
+    # status lists and the association's public key (they show no personal data beyond the
+    # coach's public name and number).
+    "certification_public:verify",
+    "certification_public:verify_json",
+    "certification_public:status_list",
+    "certification_public:jwks",
 }
 SAMPLE = {"uuid": uuid.UUID(int=7), "int": 1, "string": "x", "slug": "x", "path": "x"}
 

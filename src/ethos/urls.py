@@ -25,4 +25,9 @@ urlpatterns = [
     # coach's notice and response.
     path("", role_include("ethos.certification.cases.urls", role=STAFF)),
     path("", role_include("ethos.certification.cases.coach_urls", role=COACH)),
+    # The association: staff's registry, the coach's own certificate, and the public pages
+    # (verification, status lists, the association's key), each marked @login_not_required.
+    path("", role_include("ethos.certification.urls", role=STAFF)),
+    path("", role_include("ethos.certification.coach_urls", role=COACH)),
+    path("", role_include("ethos.certification.public_urls", role=SIGNED_IN)),
 ]

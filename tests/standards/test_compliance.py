@@ -256,7 +256,7 @@ def test_p12_the_json_report_labels_our_refund_rule_apart_from_the_code(coach_cl
     assert "refunded pro rata" in p12["ethos_practice_rule"]
     assert clauses["S9"]["ethos_practice_rule"] == catalog()["S9"].practice_rule
     assert clauses["P10"]["ethos_practice_rule"] == catalog()["P10"].practice_rule
-    assert clauses["E1"]["ethos_practice_rule"] is None
+    assert clauses["P4"]["ethos_practice_rule"] is None
     assert all(c["status_note"] for c in data["clauses"])
 
 

@@ -137,4 +137,4 @@ def test_it_refuses_a_finding_that_cites_a_practice_rule_the_clause_does_not_hav
     from ethos.standards.catalog import Strength
 
     with pytest.raises(ValueError, match="no"):
-        Finding("E1", Strength.RECORD, "x", "y", practice_rule=True)
+        Finding("P4", Strength.RECORD, "x", "y", practice_rule=True)

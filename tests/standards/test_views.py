@@ -207,7 +207,7 @@ def test_p12_the_report_page_shows_our_refund_rule_apart_from_the_code(coach_cli
 
 def test_it_shows_no_practice_rule_on_the_report_where_ethos_adds_none(coach_client):
     body = page(coach_client, reverse("standards:compliance"))
-    assert PRACTICE_RULE_LABEL not in report_row(body, "E1")
+    assert PRACTICE_RULE_LABEL not in report_row(body, "P4")
     assert body.count(f"<strong>{PRACTICE_RULE_LABEL}:</strong>") == sum(
         1 for clause in catalog() if clause.practice_rule
     )

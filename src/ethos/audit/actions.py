@@ -45,6 +45,8 @@ class Action(StrEnum):
     PRACTICE_CREDENTIAL_UPDATED = "practice.credential_updated"
     PRACTICE_CREDENTIAL_REMOVED = "practice.credential_removed"
     PRACTICE_CLOSED = "practice.closed"
+    PRACTICE_CLOSURE_OPENED = "practice.closure_opened"
+    REPORT_WITNESSED = "standards.report_witnessed"
     REFERRALS_RESOURCE_ADDED = "referrals.resource_added"
     REFERRALS_RESOURCE_UPDATED = "referrals.resource_updated"
     REFERRALS_RESOURCE_DEACTIVATED = "referrals.resource_deactivated"
@@ -108,6 +110,10 @@ class Action(StrEnum):
     EDUCATION_RECORDED = "education.recorded"
     EDUCATION_TARGET_SET = "education.target_set"
     EDUCATION_EVIDENCE_DOWNLOADED = "education.evidence_downloaded"
+    CREDENTIAL_ISSUED = "certification.credential_issued"
+    CREDENTIAL_DOWNLOADED = "certification.credential_downloaded"
+    STAFF_ADDED = "certification.staff_added"
+    CHECKPOINT_WITNESSED = "certification.checkpoint_witnessed"
     BOUNDARY_AGREEMENT_SIGNED = "boundary.agreement_signed"
     BOUNDARY_CONTACT_LOGGED = "boundary.contact_logged"
     BOUNDARY_REVIEWED = "boundary.reviewed"
@@ -177,6 +183,8 @@ _LABELS = {
     Action.PRACTICE_CREDENTIAL_UPDATED: "Credential changed",
     Action.PRACTICE_CREDENTIAL_REMOVED: "Credential removed",
     Action.PRACTICE_CLOSED: "Practice closed",
+    Action.PRACTICE_CLOSURE_OPENED: "Practice closure opened by the association",
+    Action.REPORT_WITNESSED: "Compliance report checkpoint cosigned by the association",
     Action.REFERRALS_RESOURCE_ADDED: "Directory resource added",
     Action.REFERRALS_RESOURCE_UPDATED: "Directory resource changed",
     Action.REFERRALS_RESOURCE_DEACTIVATED: "Directory resource taken out of use",
@@ -240,6 +248,10 @@ _LABELS = {
     Action.EDUCATION_RECORDED: "Continuing education recorded",
     Action.EDUCATION_TARGET_SET: "Yearly education target changed",
     Action.EDUCATION_EVIDENCE_DOWNLOADED: "Education evidence downloaded",
+    Action.CREDENTIAL_ISSUED: "Verifiable certificate issued",
+    Action.CREDENTIAL_DOWNLOADED: "Verifiable certificate downloaded",
+    Action.STAFF_ADDED: "Association staff account added",
+    Action.CHECKPOINT_WITNESSED: "Practice log checkpoint witnessed",
     Action.BOUNDARY_AGREEMENT_SIGNED: "Boundary agreement signed",
     Action.BOUNDARY_CONTACT_LOGGED: "Contact outside a session logged",
     Action.BOUNDARY_REVIEWED: "Boundary review recorded",

@@ -145,6 +145,8 @@ SENTENCES: dict[Action, str] = {
     Action.PRACTICE_CREDENTIAL_UPDATED: "You changed a credential",
     Action.PRACTICE_CREDENTIAL_REMOVED: "You removed a credential",
     Action.PRACTICE_CLOSED: "You closed your practice",
+    Action.PRACTICE_CLOSURE_OPENED: "The association revoked your certification: close your practice",
+    Action.REPORT_WITNESSED: "The association witnessed and cosigned your log checkpoint",
     Action.REFERRALS_RESOURCE_ADDED: "You added a service to your referral directory",
     Action.REFERRALS_RESOURCE_UPDATED: "You changed a service in your referral directory",
     Action.REFERRALS_RESOURCE_DEACTIVATED: "You took a service in your referral directory out of use",
@@ -245,6 +247,10 @@ SENTENCES: dict[Action, str] = {
     Action.CASE_APPEAL_DECIDED: "An appeal panel decided an appeal on the record",
     Action.CASE_INTERIM_SUSPENDED: "A certification was suspended while an ethics case is open",
     Action.CASE_FINALISED: "An ethics case's outcome became final",
+    Action.CREDENTIAL_ISSUED: "A verifiable certificate was issued",
+    Action.CREDENTIAL_DOWNLOADED: "A verifiable certificate was downloaded",
+    Action.STAFF_ADDED: "An association staff account was added",
+    Action.CHECKPOINT_WITNESSED: "A practice's log checkpoint was witnessed and cosigned",
 }
 UNKNOWN_SENTENCE = "Something happened that this version of Ethos has no words for"
 

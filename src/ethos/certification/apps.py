@@ -5,3 +5,12 @@ class CertificationConfig(AppConfig):
     name = "ethos.certification"
     label = "certification"
     verbose_name = "The association: registry, certificates, complaints and cases"
+
+    def ready(self) -> None:
+        # The practice apps sit below this one: they learn a coach's standing (E1) and send
+        # their checkpoints to the association's witness only through standards' registries.
+        from ethos.standards.standing import standing_provider
+
+        from . import standing
+
+        standing_provider(standing.standing_of)

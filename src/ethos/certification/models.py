@@ -48,3 +48,72 @@ class Certification(models.Model):
     def may_practise(self) -> bool:
         """True while the coach may take new clients and start sessions (E1)."""
         return self.status == self.Status.ACTIVE
+
+
+class StatusList(models.Model):
+    """One Bitstring Status List (v1.0) of the association: a bit per credential for one purpose.
+
+    The credentials carry a random index into the list of each purpose, so the list reveals
+    nothing about who holds which bit. The bits are public (served signed), never personal data.
+    """
+
+    class Purpose(models.TextChoices):
+        REVOCATION = "revocation", "Revocation"
+        SUSPENSION = "suspension", "Suspension"
+
+    # At least 131,072 bits (16 KiB), the spec's minimum, so that one credential hides among many.
+    SIZE_BITS = 131_072
+
+    purpose = models.CharField(max_length=12, choices=Purpose.choices, unique=True)
+    bits = models.BinaryField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"status list ({self.purpose})"
+
+
+class StatusEntry(models.Model):
+    """A certification's place in one status list: a random index, never reused."""
+
+    certification = models.ForeignKey(Certification, on_delete=models.PROTECT, related_name="status_entries")
+    status_list = models.ForeignKey(StatusList, on_delete=models.PROTECT, related_name="entries")
+    index = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["status_list", "index"], name="status_entry_unique_index"),
+            models.UniqueConstraint(
+                fields=["status_list", "certification"], name="status_entry_one_per_list"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certification_id} at {self.status_list_id}[{self.index}]"
+
+
+class IssuedCredential(models.Model):
+    """A verifiable certificate as issued: the signed JWT, kept so the coach can download it again."""
+
+    certification = models.ForeignKey(Certification, on_delete=models.PROTECT, related_name="credentials")
+    token = models.TextField()
+    issued_at = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"credential of {self.certification_id} issued {self.issued_at:%Y-%m-%d}"
+
+
+class VerificationRequest(models.Model):
+    """One use of the public verification page from an address (a keyed hash), for the rate limit."""
+
+    address = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["address", "at"], name="verification_address_at")]
+
+    def __str__(self) -> str:
+        return f"verification from {self.address[:8]}"

@@ -25,7 +25,7 @@ from ethos.pdf import SANS, Document
 from ethos.practice.models import PracticeClosure
 from ethos.practice.selectors import competence_for, profile_for
 from ethos.referrals.models import Resource
-from ethos.standards.engine import Subject
+from ethos.standards.engine import ActionStopped, Subject
 from ethos.standards.facts import Facts
 from ethos.standards.points import Point
 from ethos.standards.record_types import RecordType
@@ -368,6 +368,42 @@ def practice_close(*, coach) -> PracticeClosure:
             record_id=str(closure.pk),
         )
     return closure
+
+
+def practice_closure_open(*, coach, reason: str) -> int:
+    """Open the closing of the practice for the coach to complete (P11); return the clients left.
+
+    Called when the association revokes the coach's certification (E1). Whoever calls it has no
+    vault key, so it reads and writes nothing encrypted: it opens the P11 item "end coaching
+    with each client, with an explanation and a referral" on the practice, which the coach
+    completes client by client on the closure page. With no client left, the practice closes.
+    """
+    if PracticeClosure.objects.filter(coach=coach).exists():
+        return 0
+    remaining = Client.objects.filter(coach=coach, status__in=OPEN_STATUSES).count()
+    if not remaining:
+        practice_close(coach=coach)
+        return 0
+    try:
+        with action():
+            enforce(
+                coach=coach,
+                point=Point.PRACTICE_CLOSE,
+                facts=Facts(clients_without_ending=remaining),
+                subject=practice_subject(coach),
+            )
+    except ActionStopped:
+        pass  # the stop is the point: its P11 item now waits on the coach's endings
+    audit_append(
+        coach=coach,
+        action=Action.PRACTICE_CLOSURE_OPENED,
+        target_type="practice",
+        target_id=str(coach.pk),
+        clauses=["P11", "E1"],
+        details={"reason": reason[:200], "clients": remaining},
+        actor="association",
+    )
+    return remaining
 
 
 CANNOT_RESUME = "Only a paused client's coaching can be resumed."

@@ -31,6 +31,7 @@ from ethos.standards.points import Point
 from ethos.standards.record_types import RecordType
 from ethos.standards.selectors import open_items_for
 from ethos.standards.services import action, enforce, open_items_resolve_for
+from ethos.standards.standing import coach_standing
 from ethos.vault.context import current_vault
 from ethos.vault.services import data_key_create
 
@@ -154,6 +155,8 @@ def intake_facts(*, coach, data: IntakeData, on: datetime.date) -> Facts:
     competence = competence_for(coach)
     return Facts(
         practice_closed=PracticeClosure.objects.filter(coach=coach).exists(),
+        # E1: the association's registry fills this in when the coach's certification is linked.
+        certification=coach_standing(coach),
         client_age=age_on(date_of_birth=data.date_of_birth, day=on),
         age_of_majority=age_of_majority_for(
             coach=coach, residence_country=data.residence_country, residence_region=data.residence_region

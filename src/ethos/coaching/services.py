@@ -27,6 +27,7 @@ from ethos.standards.facts import Facts
 from ethos.standards.points import Point
 from ethos.standards.record_types import RecordType
 from ethos.standards.services import action, enforce, open_items_resolve_for
+from ethos.standards.standing import coach_standing
 
 from . import calendar
 from .boundaries import declared_relationship
@@ -272,6 +273,8 @@ def session_start(*, coach, session: Session, coach_fit: bool, presentation: str
         client_under_influence=under_influence,
         # P8: from a declared relationship or attraction on, no session with the client starts.
         relationship=declared_relationship(session.client_id),
+        # E1: a suspended, revoked or lapsed certification starts no session.
+        certification=coach_standing(coach),
     )
     try:
         with action():
@@ -295,8 +298,11 @@ def session_start(*, coach, session: Session, coach_fit: bool, presentation: str
                 clauses=["P14", "S3", "P2"] if late else ["P14", "S3"],
                 details={"minutes_late": minutes_late, "no_fee_reason": session.no_fee_reason},
             )
-    except ActionStopped:
-        _not_started(coach=coach, session=session, coach_fit=coach_fit, presentation=presentation)
+    except ActionStopped as stopped:
+        # A stop by E1 alone is about the coach's certification, not this session: the session
+        # stays as it was (no check, no no-fee mark) and only the finding is written.
+        if {finding.clause for finding in stopped.verdict.findings if finding.stops} - {"E1"}:
+            _not_started(coach=coach, session=session, coach_fit=coach_fit, presentation=presentation)
         raise
     return session
 

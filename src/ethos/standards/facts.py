@@ -73,6 +73,19 @@ class AtRisk(StrEnum):
     ELDER = "elder"
 
 
+class Standing(StrEnum):
+    """The standing of the coach's certification with the association (E1)."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    LAPSED = "lapsed"
+
+
+# A coach in any of these may take no one new and start no session (E1).
+NOT_IN_GOOD_STANDING = frozenset({Standing.SUSPENDED, Standing.REVOKED, Standing.LAPSED})
+
+
 # The reasons an intake may be declined for (P3): a clause of the code, or the coach's capacity.
 DECLINE_REASONS = {
     "S1": "Physical safety at risk (S1)",
@@ -161,6 +174,9 @@ class Facts:
     goal_client_confirmed: bool | None = None
     decline_reason: str | None = None
     continuing_education_behind: bool | None = None
+    # The coach's certification (E1): None when no certification is linked (a practice-only
+    # install), which stops nothing.
+    certification: Standing | None = None
 
 
 def age_on(*, date_of_birth: datetime.date, day: datetime.date) -> int:

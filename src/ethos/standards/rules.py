@@ -14,8 +14,10 @@ from .facts import (
     COACHING_TRANSACTIONS,
     DECLINE_REASONS,
     INTIMATE_RELATIONSHIPS,
+    NOT_IN_GOOD_STANDING,
     DisclosureBasis,
     Facts,
+    Standing,
     Vetting,
 )
 from .points import Point
@@ -592,6 +594,43 @@ P14_UNFIT_RESOLUTION = "Move the session to another day, at no cost to the clien
 def p14_coach_fit_to_practise(facts: Facts) -> Iterator[Finding]:
     if facts.coach_fit_to_practise is False:
         yield Finding("P14", BLOCK, P14_UNFIT, P14_UNFIT_RESOLUTION)
+
+
+# -- Enforcement (E1) --------------------------------------------------------------------------
+
+E1_NOT_IN_GOOD_STANDING = {
+    Standing.SUSPENDED: (
+        "The association has suspended your certification, so you cannot {doing} until it is reinstated."
+    ),
+    Standing.REVOKED: "The association has revoked your certification, so you cannot {doing}.",
+    Standing.LAPSED: "Your certification has lapsed, so you cannot {doing} until it is renewed.",
+}
+E1_RESOLUTION = {
+    Point.INTAKE_SUBMIT: (
+        "Point the person to another coach you have vetted. Nothing about them was recorded."
+    ),
+    Point.SESSION_START: (
+        "Let the client know, and give them an explanation and a referral to another coach you have "
+        "vetted. Your records stay open to you, and your duties to report and account continue."
+    ),
+}
+E1_DOING = {Point.INTAKE_SUBMIT: "take on a new client", Point.SESSION_START: "start a session"}
+
+
+def _e1(point: Point, facts: Facts) -> Iterator[Finding]:
+    if facts.certification in NOT_IN_GOOD_STANDING:
+        message = E1_NOT_IN_GOOD_STANDING[facts.certification].format(doing=E1_DOING[point])
+        yield Finding("E1", BLOCK, message, E1_RESOLUTION[point], practice_rule=True)
+
+
+@rule("E1", Point.INTAKE_SUBMIT)
+def e1_no_new_clients_without_certification(facts: Facts) -> Iterator[Finding]:
+    yield from _e1(Point.INTAKE_SUBMIT, facts)
+
+
+@rule("E1", Point.SESSION_START)
+def e1_no_sessions_without_certification(facts: Facts) -> Iterator[Finding]:
+    yield from _e1(Point.SESSION_START, facts)
 
 
 # -- Loopholes at intake and at a client's own ending (S1, S2, S9, P11) ------------------------

@@ -9,8 +9,18 @@ class CertificationConfig(AppConfig):
     def ready(self) -> None:
         # The practice apps sit below this one: they learn a coach's standing (E1) and send
         # their checkpoints to the association's witness only through standards' registries.
+        from ethos.accounts.backup import backup_never, backup_site_only
         from ethos.standards.standing import standing_provider
 
         from . import standing
 
         standing_provider(standing.standing_of)
+        # The registry and its certificates are the association's, never part of one coach's
+        # practice backup, even though an entry is linked to the coach's account.
+        backup_site_only(
+            "certification.certification",
+            "certification.statuslist",
+            "certification.statusentry",
+            "certification.issuedcredential",
+        )
+        backup_never("certification.verificationrequest")

@@ -84,6 +84,9 @@ class Action(StrEnum):
     PORTAL_MESSAGE_SENT = "portal.message_sent"
     PORTAL_MESSAGES_READ = "portal.messages_read"
     PORTAL_ENDING_ASKED = "portal.ending_asked"
+    PORTAL_UPLOADED = "portal.uploaded"
+    PORTAL_UPLOAD_DOWNLOADED = "portal.upload_downloaded"
+    PORTAL_RECORD_DOWNLOADED = "portal.record_downloaded"
     SUPERVISION_PLANNED = "supervision.planned"
     SESSION_SCHEDULED = "session.scheduled"
     SESSION_RESCHEDULED = "session.rescheduled"
@@ -200,6 +203,9 @@ _LABELS = {
     Action.PORTAL_MESSAGE_SENT: "Message sent by the client",
     Action.PORTAL_MESSAGES_READ: "Client's messages read",
     Action.PORTAL_ENDING_ASKED: "Client chose to end coaching in their portal",
+    Action.PORTAL_UPLOADED: "File sent by the client",
+    Action.PORTAL_UPLOAD_DOWNLOADED: "Client's file downloaded",
+    Action.PORTAL_RECORD_DOWNLOADED: "Client downloaded a document from their portal",
     Action.SUPERVISION_PLANNED: "Supervision planned",
     Action.SESSION_SCHEDULED: "Session scheduled",
     Action.SESSION_RESCHEDULED: "Session moved",

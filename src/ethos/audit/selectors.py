@@ -229,6 +229,9 @@ SENTENCES: dict[Action, str] = {
     Action.PORTAL_MESSAGE_SENT: "A portal message was sent",
     Action.PORTAL_MESSAGES_READ: "You read a client's portal messages",
     Action.PORTAL_ENDING_ASKED: "A client chose to end coaching in their portal",
+    Action.PORTAL_UPLOADED: "A client sent you a file through their portal",
+    Action.PORTAL_UPLOAD_DOWNLOADED: "You downloaded a file a client sent you",
+    Action.PORTAL_RECORD_DOWNLOADED: "A client downloaded a document from their portal",
 }
 UNKNOWN_SENTENCE = "Something happened that this version of Ethos has no words for"
 

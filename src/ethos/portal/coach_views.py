@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -258,3 +258,16 @@ def accounting_share(request: HttpRequest, pk) -> HttpResponse:
     else:
         messages.success(request, ACCOUNTING_SHARED)
     return redirect("clients:detail", pk=client.pk)
+
+
+@require_http_methods(["GET"])
+def upload_download(request: HttpRequest, pk) -> HttpResponse:
+    upload = selectors.get_upload_for_coach(request.user, pk)
+    try:
+        opened = services.upload_download(coach=request.user, upload=upload)
+    except ValidationError as error:
+        raise Http404(error.messages[0]) from None
+    response = HttpResponse(opened.content, content_type=opened.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{opened.filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -45,7 +45,7 @@ from ethos.vault import boxes, crypto
 from ethos.vault import services as vault_services
 from ethos.vault.context import Vault, current_vault
 
-from .models import BoundaryDraft, ClientAccount, ConsentDraft, Invitation, Reply, Share
+from .models import BoundaryDraft, ClientAccount, ConsentDraft, Invitation, Reply, Share, Upload
 
 # -- messages (the client's read plainly; the coach's name the clause) -----------------------
 
@@ -1104,3 +1104,162 @@ def latest_open(
         return share, share_open(share=share, private_key=private_key, key_id=key_id)
     except ValidationError as error:
         return share, {"error": error.messages[0]}
+
+
+# -- files a client sends their coach: sealed at upload, checked by their content ------------
+
+UPLOAD_NEEDED = "Please choose a file to send."
+UPLOAD_TOO_BIG = "This file is too big. Please send a file smaller than {mb} MB."
+UPLOAD_TYPE = "We can only take a PDF, a photo (PNG or JPEG) or a plain text file. Nothing was sent."
+UPLOAD_NOT_YET = "You can send files once your coach has your first answers."
+UPLOAD_NAME_MAX = 120
+# What Ethos takes, known from the first bytes of the file, never from its name or the browser.
+UPLOAD_TYPES = {
+    b"%PDF-": ("application/pdf", "pdf"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
+    b"\xff\xd8\xff": ("image/jpeg", "jpg"),
+}
+TEXT_TYPE = ("text/plain", "txt")
+EXTENSIONS = dict([*UPLOAD_TYPES.values(), TEXT_TYPE])
+
+
+def upload_type(content: bytes) -> str | None:
+    """The file's type from its content (PDF, PNG, JPEG or UTF-8 text), or None for anything else."""
+    for magic, (content_type, _) in UPLOAD_TYPES.items():
+        if content.startswith(magic):
+            return content_type
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if any(ord(char) < 32 and char not in "\t\n\r\f" for char in text):
+        return None  # a binary file that happens to decode
+    return TEXT_TYPE[0]
+
+
+def _upload_aad(upload, part: str) -> bytes:
+    return (
+        f"ethos/portal/upload|id={upload.pk}|account={upload.account_id}|coach={upload.coach_id}"
+        f"|type={upload.content_type}|size={upload.size}|part={part}"
+    ).encode()
+
+
+def upload_send(*, account: ClientAccount, file) -> Upload:
+    """A client sends their coach a file: checked by size and content, then sealed to the coach.
+
+    The name (sealed to the coach, and a copy to the client) and the bytes (to the coach only) are
+    sealed before anything is stored; a refused file leaves nothing behind.
+    """
+    if account.client_id is None:
+        raise ValidationError(UPLOAD_NOT_YET)
+    if file is None or not file.size:
+        raise ValidationError({"file": [UPLOAD_NEEDED]})
+    if file.size > settings.ETHOS_UPLOAD_MAX_BYTES:
+        raise ValidationError({"file": [UPLOAD_TOO_BIG.format(mb=settings.ETHOS_UPLOAD_MAX_BYTES // 2**20)]})
+    content = file.read()
+    content_type = upload_type(content)
+    if content_type is None:
+        raise ValidationError({"file": [UPLOAD_TYPE]})
+    name = " ".join((file.name or "").split())[:UPLOAD_NAME_MAX] or "file"
+    public, key_id = boxes.public_key_of(account.coach_id)
+    own_public, own_key_id = boxes.public_key_of(account.user_id)
+    upload = Upload(
+        coach_id=account.coach_id,
+        account=account,
+        content_type=content_type,
+        size=len(content),
+        box_key_id=key_id,
+        copy_key_id=own_key_id,
+    )
+    label = _dump({"name": name})
+    upload.box = boxes.seal(public, content, aad=_upload_aad(upload, "file"))
+    upload.label = boxes.seal(public, label, aad=_upload_aad(upload, "label"))
+    upload.label_copy = boxes.seal(own_public, label, aad=_upload_aad(upload, "label-copy"))
+    with transaction.atomic():
+        upload.save(force_insert=True)
+        audit_append(
+            coach=account.coach,
+            action=Action.PORTAL_UPLOADED,
+            actor="client",
+            target_type="client",
+            target_id=str(account.client_id),
+            details={"upload": str(upload.pk), "type": content_type, "size": upload.size},
+        )
+    return upload
+
+
+def upload_name_for_client(*, upload: Upload, private_key: bytes, key_id) -> str:
+    """The name of a file the client sent, opened with the client's own key."""
+    if upload.label_copy is None or upload.copy_key_id != key_id:
+        return ""
+    try:
+        aad = _upload_aad(upload, "label-copy")
+        return json.loads(boxes.open_box(private_key, bytes(upload.label_copy), aad=aad))["name"]
+    except crypto.DecryptionError:
+        return ""
+
+
+@dataclass(frozen=True)
+class UploadSeen:
+    upload: Upload
+    name: str
+
+
+def uploads_for_coach(*, coach_id, uploads: list[Upload]) -> list[UploadSeen]:
+    """The names of a client's files, opened with the coach's key (their vault open)."""
+    if not uploads:
+        return []
+    private, key_id = boxes.private_key(current_vault())
+    seen = []
+    for upload in uploads:
+        if upload.coach_id != coach_id:
+            raise PermissionError(NOT_YOUR_CLIENT)
+        name = BOX_UNREADABLE
+        if upload.box_key_id == key_id:
+            try:
+                label = boxes.open_box(private, bytes(upload.label), aad=_upload_aad(upload, "label"))
+                name = json.loads(label)["name"]
+            except crypto.DecryptionError:
+                pass
+        seen.append(UploadSeen(upload=upload, name=name))
+    return seen
+
+
+@dataclass(frozen=True)
+class FileOpened:
+    content: bytes
+    content_type: str
+    filename: str
+
+
+def _safe_filename(name: str, content_type: str) -> str:
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    stem = "".join(char if char.isascii() and (char.isalnum() or char in "-_") else "-" for char in stem)
+    return f"{stem.strip('-')[:60] or 'file'}.{EXTENSIONS[content_type]}"
+
+
+def upload_download(*, coach, upload: Upload) -> FileOpened:
+    """Open a client's file with the coach's key for download; the download is audited."""
+    if upload.coach_id != coach.pk:
+        raise PermissionError(NOT_YOUR_CLIENT)
+    private, key_id = boxes.private_key(current_vault())
+    if upload.box_key_id != key_id:
+        raise ValidationError(BOX_UNREADABLE)
+    try:
+        content = boxes.open_box(private, bytes(upload.box), aad=_upload_aad(upload, "file"))
+        name = json.loads(boxes.open_box(private, bytes(upload.label), aad=_upload_aad(upload, "label")))[
+            "name"
+        ]
+    except crypto.DecryptionError:
+        raise ValidationError(BOX_UNREADABLE) from None
+    with transaction.atomic():
+        audit_append(
+            coach=coach,
+            action=Action.PORTAL_UPLOAD_DOWNLOADED,
+            target_type="client",
+            target_id=str(upload.account.client_id or ""),
+            details={"upload": str(upload.pk)},
+        )
+    return FileOpened(
+        content=content, content_type=upload.content_type, filename=_safe_filename(name, upload.content_type)
+    )

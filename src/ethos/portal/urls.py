@@ -15,4 +15,5 @@ urlpatterns = [
     path("portal/end/", views.end, name="end"),
     path("portal/appointments/", views.appointments, name="appointments"),
     path("portal/records/", views.records, name="records"),
+    path("portal/files/", views.upload, name="upload"),
 ]

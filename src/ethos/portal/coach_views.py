@@ -17,6 +17,7 @@ from ethos.web import apply_errors
 from . import selectors, services
 from .forms import BoundaryAskForm, ConsentAskForm, IntakeRecordForm, InviteForm, MessageForm
 from .models import Reply
+from .views import attachment
 
 INVITED = "The invitation is on its way. The link works once, for 72 hours."
 LINK_SENT = "A new link is on its way. Anything shared before must be shared again once they use it."
@@ -267,7 +268,4 @@ def upload_download(request: HttpRequest, pk) -> HttpResponse:
         opened = services.upload_download(coach=request.user, upload=upload)
     except ValidationError as error:
         raise Http404(error.messages[0]) from None
-    response = HttpResponse(opened.content, content_type=opened.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{opened.filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(opened)

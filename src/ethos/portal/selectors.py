@@ -37,9 +37,28 @@ def shares_for_client(account: ClientAccount) -> list[Share]:
 TO_READ = (Share.Kind.GOAL, Share.Kind.CONSENT, Share.Kind.BOUNDARY)
 
 
+KEPT = (*TO_READ, Share.Kind.APPOINTMENTS, Share.Kind.ACCOUNTING)
+
+
 def documents_for_client(account: ClientAccount) -> list[Share]:
-    """Every goal, consent and agreement ever shared with the client, with what became of it."""
-    return list(Share.objects.filter(account=account, kind__in=TO_READ).order_by("-shared_at", "id"))
+    """Every document ever shared with the client (not messages), with what became of it."""
+    return list(Share.objects.filter(account=account, kind__in=KEPT).order_by("-shared_at", "id"))
+
+
+def get_reply_for_client(account: ClientAccount, pk) -> Reply:
+    """Return one of the things the client sent; anyone else's (or a missing one) is a 404."""
+    reply = Reply.objects.filter(account=account, pk=pk).first()
+    if reply is None:
+        raise Http404("No such page.")
+    return reply
+
+
+def get_document_for_client(account: ClientAccount, pk) -> Share:
+    """Return one of the documents shared with the client; anyone else's is a 404."""
+    share = Share.objects.filter(account=account, pk=pk, kind__in=KEPT).first()
+    if share is None:
+        raise Http404("No such page.")
+    return share
 
 
 def uploads_of(account: ClientAccount) -> list[Upload]:

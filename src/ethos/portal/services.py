@@ -8,6 +8,7 @@ the coach shares is sealed to the client's (ethos.vault.boxes).
 
 from __future__ import annotations
 
+import base64
 import datetime
 import functools
 import hashlib
@@ -161,9 +162,19 @@ def reply_open(*, reply: Reply, vault: Vault | None = None) -> dict:
 
 
 def _reply_write(*, account: ClientAccount, kind: str, payload: dict, share: Share | None = None) -> Reply:
+    """Seal what the client sent to the coach, and a copy to the client, so they can read it back."""
     public, key_id = boxes.public_key_of(account.coach_id)
-    reply = Reply(coach_id=account.coach_id, account=account, kind=kind, share=share, box_key_id=key_id)
+    own_public, own_key_id = boxes.public_key_of(account.user_id)
+    reply = Reply(
+        coach_id=account.coach_id,
+        account=account,
+        kind=kind,
+        share=share,
+        box_key_id=key_id,
+        copy_key_id=own_key_id,
+    )
     reply.box = boxes.seal(public, _dump(payload), aad=_reply_aad(reply))
+    reply.copy = boxes.seal(own_public, _dump(payload), aad=_reply_aad(reply) + b"|copy")
     reply.save(force_insert=True)
     return reply
 
@@ -773,20 +784,8 @@ def _message_text(text: str) -> str:
 def message_send(*, account: ClientAccount, text: str) -> Reply:
     """A message from the client: sealed to the coach, and a copy sealed to the client to read back."""
     text = _message_text(text)
-    own_public, own_key_id = boxes.public_key_of(account.user_id)
     with transaction.atomic():
-        public, key_id = boxes.public_key_of(account.coach_id)
-        reply = Reply(
-            coach_id=account.coach_id,
-            account=account,
-            kind=Reply.Kind.MESSAGE,
-            box_key_id=key_id,
-            copy_key_id=own_key_id,
-        )
-        payload = _dump({"text": text})
-        reply.box = boxes.seal(public, payload, aad=_reply_aad(reply))
-        reply.copy = boxes.seal(own_public, payload, aad=_reply_aad(reply) + b"|copy")
-        reply.save(force_insert=True)
+        reply = _reply_write(account=account, kind=Reply.Kind.MESSAGE, payload={"text": text})
         audit_append(
             coach=account.coach,
             action=Action.PORTAL_MESSAGE_SENT,
@@ -1080,12 +1079,14 @@ def accounting_share(*, coach, client: Client) -> Share:
     ]
     since = timezone.localtime(accounting_since()).date().isoformat()
     with transaction.atomic():
+        # The same PDF the coach prints for the client, sealed with the list: they download it.
+        pdf = safeguarding_services.accounting_print(coach=coach, client=client)
         return _share(
             coach=coach,
             account=account,
             kind=Share.Kind.ACCOUNTING,
             subject_id=client.pk,
-            payload={"since": since, "rows": rows},
+            payload={"since": since, "rows": rows, "pdf": base64.b64encode(pdf).decode()},
         )
 
 
@@ -1263,3 +1264,148 @@ def upload_download(*, coach, upload: Upload) -> FileOpened:
     return FileOpened(
         content=content, content_type=upload.content_type, filename=_safe_filename(name, upload.content_type)
     )
+
+
+# -- the client's own record: what they sent, and what was shared with them, to keep ---------
+
+SENT_KINDS = (Reply.Kind.INTAKE, Reply.Kind.GOAL, Reply.Kind.SIGNATURE, Reply.Kind.ENDING)
+ONLY_FOR_COACH = "You sent this before Ethos kept a copy for you. Only your coach can open it."
+INTAKE_LABELS = {
+    "name": "Name",
+    "preferred_name": "Name you like to be called",
+    "pronouns": "Pronouns",
+    "date_of_birth": "Date of birth",
+    "phone": "Phone",
+    "wants": "What you want from coaching",
+    "concerns": "What you want to work on",
+    "emergency_name": "Emergency contact",
+    "emergency_phone": "Emergency contact's phone",
+}
+
+
+@dataclass(frozen=True)
+class Sent:
+    reply: Reply
+    payload: dict | None  # None: sealed to the coach only
+
+
+def sent_for_client(*, account: ClientAccount, private_key: bytes, key_id) -> list[Sent]:
+    """What the client sent (not messages, which have their own page), opened with their own key."""
+    found = []
+    for reply in Reply.objects.filter(account=account, kind__in=SENT_KINDS).order_by("-sent_at", "id"):
+        found.append(Sent(reply=reply, payload=_open_copy(reply, private_key=private_key, key_id=key_id)))
+    return found
+
+
+def _open_copy(reply: Reply, *, private_key: bytes, key_id) -> dict | None:
+    if reply.copy is None or reply.copy_key_id != key_id:
+        return None
+    try:
+        return json.loads(boxes.open_box(private_key, bytes(reply.copy), aad=_reply_aad(reply) + b"|copy"))
+    except crypto.DecryptionError:
+        return None
+
+
+def sent_text(kind: str, payload: dict, *, sent_at: datetime.datetime) -> str:
+    """What the client sent, as plain text to keep."""
+    when = timezone.localtime(sent_at).strftime("%d %B %Y, %H:%M")
+    lines = [f"{dict(Reply.Kind.choices)[kind]}, sent to your coach on {when}", ""]
+    if kind == Reply.Kind.INTAKE:
+        for field, label in INTAKE_LABELS.items():
+            if payload.get(field):
+                lines.append(f"{label}: {payload[field]}")
+        for name, answer in payload.get("screening", {}).items():
+            lines.append(f"{name.replace('_', ' ').capitalize()}: {'yes' if answer else 'no'}")
+    elif kind == Reply.Kind.GOAL:
+        lines += [f"Your goal: {payload['words']}", f"SHA-256 of these words: {payload['words_sha256']}"]
+        if payload.get("changed"):
+            lines.append(f"Your coach's words before you changed them: {payload['shared_words']}")
+    elif kind == Reply.Kind.SIGNATURE:
+        lines += [
+            f"You signed as: {payload['typed_name']}",
+            f"On: {payload['signed_on']}",
+            f"SHA-256 of the text you signed: {payload['text_sha256']}",
+            "",
+            "The text you signed:",
+            payload["text"],
+        ]
+    else:
+        lines.append(f"Your reason: {payload.get('reason') or '(none given)'}")
+    return "\n".join(lines) + "\n"
+
+
+def shared_text(share: Share, payload: dict) -> str:
+    """What the coach shared, as plain text to keep."""
+    when = timezone.localtime(share.shared_at).strftime("%d %B %Y")
+    lines = [f"{share.kind_label}, shared by your coach on {when} (version {share.version})", ""]
+    if share.kind == Share.Kind.GOAL:
+        lines.append(payload["words"])
+    elif share.kind in SIGNABLE:
+        lines += [payload["text"], "", f"SHA-256 of this text: {payload['text_sha256']}"]
+    elif share.kind == Share.Kind.APPOINTMENTS:
+        for session in payload.get("sessions", []):
+            starts = timezone.localtime(datetime.datetime.fromisoformat(session["starts_at"]))
+            place = f", {session['place']}" if session.get("place") else ""
+            lines.append(f"{starts:%d %B %Y, %H:%M}: {session['minutes']} minutes, {session['how']}{place}")
+        if not payload.get("sessions"):
+            lines.append("No sessions booked.")
+    elif share.kind == Share.Kind.MESSAGE:
+        lines.append(payload["text"])
+    else:
+        for row in payload.get("rows", []):
+            records = ", ".join(row["records"])
+            lines.append(
+                f"{row['on']}: to {row['recipient']}; {records}; why: {row['purpose']}; {row['basis']}"
+            )
+        if not payload.get("rows"):
+            lines.append("Your records have not been shared with anyone.")
+    return "\n".join(lines) + "\n"
+
+
+def record_download(
+    *,
+    account: ClientAccount,
+    private_key: bytes,
+    key_id,
+    reply: Reply | None = None,
+    share: Share | None = None,
+) -> FileOpened:
+    """One thing from the client's own record, opened with their key, to download; audited (ids only).
+
+    The accounting of disclosures comes as the PDF the coach prints; everything else as plain text.
+    """
+    day = timezone.localdate().isoformat()
+    if reply is not None:
+        if reply.account_id != account.pk:
+            raise PermissionError(NOT_YOUR_CLIENT)
+        payload = _open_copy(reply, private_key=private_key, key_id=key_id)
+        if payload is None:
+            raise ValidationError(ONLY_FOR_COACH)
+        opened = FileOpened(
+            content=sent_text(reply.kind, payload, sent_at=reply.sent_at).encode(),
+            content_type="text/plain; charset=utf-8",
+            filename=f"sent-{reply.kind}-{timezone.localdate(reply.sent_at).isoformat()}.txt",
+        )
+        details = {"reply": str(reply.pk)}
+    else:
+        if share.account_id != account.pk:
+            raise PermissionError(NOT_YOUR_CLIENT)
+        payload = share_open(share=share, private_key=private_key, key_id=key_id)
+        if share.kind == Share.Kind.ACCOUNTING and payload.get("pdf"):
+            content, content_type, extension = base64.b64decode(payload["pdf"]), "application/pdf", "pdf"
+        else:
+            content, content_type = shared_text(share, payload).encode(), "text/plain; charset=utf-8"
+            extension = "txt"
+        filename = f"{share.kind}-{share.version}-{day}.{extension}"
+        opened = FileOpened(content=content, content_type=content_type, filename=filename)
+        details = {"share": str(share.pk)}
+    with transaction.atomic():
+        audit_append(
+            coach=account.coach,
+            action=Action.PORTAL_RECORD_DOWNLOADED,
+            actor="client",
+            target_type="client" if account.client_id else "",
+            target_id=str(account.client_id or ""),
+            details=details,
+        )
+    return opened

@@ -297,8 +297,44 @@ def records(request: HttpRequest) -> HttpResponse:
         "since": payload.get("since"),
         "error": payload.get("error"),
         "documents": selectors.documents_for_client(account),
+        "sent": services.sent_for_client(account=account, private_key=key[0], key_id=key[1]),
+        "only_for_coach": services.ONLY_FOR_COACH,
     }
     return render(request, "portal/records.html", context)
+
+
+def attachment(opened) -> HttpResponse:
+    """Serve an opened file or document as a download the browser never renders or sniffs."""
+    response = HttpResponse(opened.content, content_type=opened.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{opened.filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_http_methods(["GET"])
+def sent_download(request: HttpRequest, pk) -> HttpResponse:
+    return _record_download(request, reply_pk=pk)
+
+
+@require_http_methods(["GET"])
+def document_download(request: HttpRequest, pk) -> HttpResponse:
+    return _record_download(request, share_pk=pk)
+
+
+def _record_download(request: HttpRequest, *, reply_pk=None, share_pk=None) -> HttpResponse:
+    account = selectors.account_of(request.user)
+    reply = selectors.get_reply_for_client(account, reply_pk) if reply_pk else None
+    share = selectors.get_document_for_client(account, share_pk) if share_pk else None
+    key = _key(request)
+    if key is None:
+        return _sign_in_again(request)
+    try:
+        opened = services.record_download(
+            account=account, private_key=key[0], key_id=key[1], reply=reply, share=share
+        )
+    except ValidationError as error:
+        return render(request, "portal/unreadable.html", {"message": error.messages[0]})
+    return attachment(opened)
 
 
 @allow_body(lambda: settings.ETHOS_UPLOAD_MAX_BYTES + 64 * 1024)

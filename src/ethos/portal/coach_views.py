@@ -27,7 +27,10 @@ SIGNATURE_RECORDED = "What the client signed is recorded."
 AGREEMENT_ASKED = "The boundary agreement is in the client's portal, waiting for their signature (P7)."
 WORDS_TAKEN = "The goal now has the client's words."
 MESSAGE_SENT = "Sent. Only the client can read it, in their portal."
-APPOINTMENTS_SHARED = "The client's coming sessions are in their portal. Share again after a change."
+APPOINTMENTS_SHARED = (
+    "The client's coming sessions are in their portal. Cancelling or moving one updates them; "
+    "share again after booking a new one."
+)
 ACCOUNTING_SHARED = "The accounting of disclosures is in the client's portal (C1)."
 
 

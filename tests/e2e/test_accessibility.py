@@ -431,11 +431,11 @@ def portal_pages():
     today = timezone.localdate()
     with unlocked(open_vault(coach)), TestCase.captureOnCommitCallbacks(execute=True):
         sam = intake(coach, name="Sam Reed").client
-        portal.invitation_create(coach=coach, email="sam@example.org", client=sam)
+        portal.invitation_create(coach=coach, email="sam@example.org", site="http://testserver", client=sam)
         portal.join(token=token_from(mail_body()), passphrase=PASSPHRASE)
-        portal.invitation_create(coach=coach, email="new@example.org")
+        portal.invitation_create(coach=coach, email="new@example.org", site="http://testserver")
         portal.join(token=token_from(mail_body()), passphrase=PASSPHRASE)
-        portal.invitation_create(coach=coach, email="later@example.org")
+        portal.invitation_create(coach=coach, email="later@example.org", site="http://testserver")
         unused = token_from(mail_body())
         goal = goals.goal_create(coach=coach, client=sam, words=GOAL)
         goal_share = portal.goal_share(coach=coach, goal=goal)

@@ -34,6 +34,11 @@ APPOINTMENTS_SHARED = (
 ACCOUNTING_SHARED = "The accounting of disclosures is in the client's portal (C1)."
 
 
+def _site(request: HttpRequest) -> str:
+    """The address the coach reached Ethos at: the invitation link's when ETHOS_BASE_URL is unset."""
+    return request.build_absolute_uri("/")
+
+
 def _areas(coach) -> list[tuple[str, str]]:
     competence = competence_for(coach)
     known = dict(COMPETENCE_AREAS)
@@ -52,7 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                services.invitation_create(coach=coach, email=form.cleaned_data["email"])
+                services.invitation_create(coach=coach, email=form.cleaned_data["email"], site=_site(request))
             except ValidationError as error:
                 apply_errors(form, error)
             else:
@@ -77,7 +82,7 @@ def invite_client(request: HttpRequest, pk) -> HttpResponse:
         if form.is_valid():
             try:
                 services.invitation_create(
-                    coach=request.user, email=form.cleaned_data["email"], client=client
+                    coach=request.user, email=form.cleaned_data["email"], site=_site(request), client=client
                 )
             except ValidationError as error:
                 apply_errors(form, error)
@@ -90,7 +95,7 @@ def invite_client(request: HttpRequest, pk) -> HttpResponse:
 @require_POST
 def resend(request: HttpRequest, pk) -> HttpResponse:
     account = selectors.get_account_for_coach(request.user, pk)
-    services.link_resend(coach=request.user, account=account)
+    services.link_resend(coach=request.user, account=account, site=_site(request))
     messages.success(request, LINK_SENT)
     return redirect("portal_coach:home")
 

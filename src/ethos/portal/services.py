@@ -51,7 +51,7 @@ from .models import BoundaryDraft, ClientAccount, ConsentDraft, Invitation, Repl
 # -- messages (the client's read plainly; the coach's name the clause) -----------------------
 
 EMAIL_NEEDED = "Enter the client's email address."
-EMAIL_TAKEN = "Someone already signs in to Ethos with that email address."
+SITE_NEEDED = "An invitation link needs ETHOS_BASE_URL or the address of the request."
 NOT_YOUR_CLIENT = "This client belongs to another practice."
 LINK_UNUSABLE = "This link has already been used or is too old. Please ask your coach for a new one."
 NO_ACCOUNT = "This client has no portal account yet. Invite them to the portal first."
@@ -104,6 +104,21 @@ Here is a new link to set a new passphrase for your coaching portal:
 {link}
 
 The link works once, and only for {hours} hours. If you did not ask for it, you can ignore it.
+"""
+
+
+HOLDER = "holder"  # how the email goes to an address that already has an account
+HOLDER_SUBJECT = "About an invitation to a coaching portal"
+HOLDER_BODY = """Hello,
+
+Someone invited this email address to an online coaching portal. You already have an account with
+this address, so no new account was made, and nothing about you was shared.
+
+If you meant to use your account, sign in as usual:
+{link}
+
+If you expected a new portal account, ask the person who invited you to use another email address.
+If you did not expect this email, you can ignore it.
 """
 
 
@@ -182,21 +197,28 @@ def _reply_write(*, account: ClientAccount, kind: str, payload: dict, share: Sha
 # -- invitations and joining -----------------------------------------------------------------
 
 
-def _link(token: str) -> str:
-    path = reverse("portal:join", args=[token])
-    return f"{settings.ETHOS_BASE_URL}{path}" if settings.ETHOS_BASE_URL else path
+def _absolute(path: str, site: str) -> str:
+    """An address the email's reader can open: ETHOS_BASE_URL, else the address the coach used."""
+    base = settings.ETHOS_BASE_URL or site.rstrip("/")
+    if not base.startswith(("https://", "http://")):
+        raise ValueError(SITE_NEEDED)
+    return f"{base}{path}"
 
 
-def _send_link(*, email: str, token: str, purpose: str) -> None:
+def _send_link(*, email: str, token: str, purpose: str, site: str) -> None:
+    if purpose == HOLDER:
+        text = HOLDER_BODY.format(link=_absolute(reverse("accounts:sign_in"), site))
+        send_mail(HOLDER_SUBJECT, text, None, [email])
+        return
     subject, body = (
         (INVITE_SUBJECT, INVITE_BODY) if purpose == Invitation.Purpose.JOIN else (RESET_SUBJECT, RESET_BODY)
     )
-    text = body.format(link=_link(token), hours=settings.ETHOS_INVITATION_HOURS)
-    send_mail(subject, text, None, [email])
+    link = _absolute(reverse("portal:join", args=[token]), site)
+    send_mail(subject, body.format(link=link, hours=settings.ETHOS_INVITATION_HOURS), None, [email])
 
 
 def _invitation_write(
-    *, coach, purpose: str, email: str, client=None, account=None
+    *, coach, purpose: str, email: str, site: str, client=None, account=None, holder: bool = False
 ) -> tuple[Invitation, str]:
     token = secrets.token_urlsafe(32)
     now = timezone.now()
@@ -213,15 +235,23 @@ def _invitation_write(
     invitation.save(force_insert=True)
     # The token leaves only in the email, once the invitation is committed; it is never stored
     # (not through django-tasks either: a queued job's arguments are rows in the database).
-    transaction.on_commit(functools.partial(_send_link, email=email, token=token, purpose=purpose))
+    # The address belongs to someone with an account already: they are told to sign in instead,
+    # and the link (which could never make a second account) goes nowhere.
+    sent_as = HOLDER if holder else purpose
+    transaction.on_commit(functools.partial(_send_link, email=email, token=token, purpose=sent_as, site=site))
     return invitation, token
 
 
-def invitation_create(*, coach, email: str, client: Client | None = None) -> tuple[Invitation, str]:
+def invitation_create(
+    *, coach, email: str, site: str = "", client: Client | None = None
+) -> tuple[Invitation, str]:
     """Invite a person to the coach's portal by email; return the invitation and its secret token.
 
-    Needs the coach's open vault: it makes sure the coach has a key pair that the client's words
-    can be sealed to.
+    `site` is the address the coach is using (from the request), for the link when ETHOS_BASE_URL
+    is unset. Needs the coach's open vault: it makes sure the coach has a key pair that the
+    client's words can be sealed to. An address that already has an account is treated the same
+    on the coach's side (same answer, same invitation row, same audit event), so the coach cannot
+    learn that it exists; its holder gets an email telling them to sign in instead.
     """
     email = User.objects.normalize_email((email or "").strip()).lower()
     if not email:
@@ -232,12 +262,12 @@ def invitation_create(*, coach, email: str, client: Client | None = None) -> tup
         raise ValidationError({"email": "Enter a valid email address."}) from None
     if client is not None and client.coach_id != coach.pk:
         raise PermissionError(NOT_YOUR_CLIENT)
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": EMAIL_TAKEN})
+    holder = User.objects.filter(email__iexact=email).exists()
+    _absolute("/", site)  # refuse before anything is written if the link could not be made
     boxes.box_key_ensure(current_vault())
     with transaction.atomic():
         invitation, token = _invitation_write(
-            coach=coach, purpose=Invitation.Purpose.JOIN, email=email, client=client
+            coach=coach, purpose=Invitation.Purpose.JOIN, email=email, site=site, client=client, holder=holder
         )
         audit_append(
             coach=coach,
@@ -249,13 +279,18 @@ def invitation_create(*, coach, email: str, client: Client | None = None) -> tup
     return invitation, token
 
 
-def link_resend(*, coach, account: ClientAccount) -> tuple[Invitation, str]:
+def link_resend(*, coach, account: ClientAccount, site: str = "") -> tuple[Invitation, str]:
     """Send a client who lost their passphrase a new link (their way back goes through the coach)."""
     if account.coach_id != coach.pk:
         raise PermissionError(NOT_YOUR_CLIENT)
+    _absolute("/", site)
     with transaction.atomic():
         invitation, token = _invitation_write(
-            coach=coach, purpose=Invitation.Purpose.RESET, email=account.user.email, account=account
+            coach=coach,
+            purpose=Invitation.Purpose.RESET,
+            email=account.user.email,
+            site=site,
+            account=account,
         )
         audit_append(
             coach=coach,

@@ -386,9 +386,8 @@ def seed(size: int, *, goals: bool = True, label: str = "") -> Practice:
                 continue
             for words in rng.sample(GOAL_WORDS, GOALS_PER_CLIENT):
                 goal = goal_services.goal_create(coach=coach, client=client, words=words)
-                goal_services.goal_confirm(
-                    coach=coach, goal=goal, confirmed_by=name, how=Goal.Confirmation.IN_SESSION
-                )
+                # The client's own confirmation, as their portal records it (P5).
+                goal_services.goal_confirm_in_portal(coach=coach, goal=goal)
                 for _ in range(PROGRESS_PER_GOAL):
                     goal_services.goal_progress_add(
                         coach=coach, goal=goal, recorded_on=today, score=rng.randint(0, 10)

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from ethos.accounts.models import User
 from ethos.clients import goals, services
-from ethos.clients.models import Goal
 from ethos.coaching import notes
 from ethos.coaching import services as coaching
 from ethos.coaching.models import Session
@@ -22,7 +21,7 @@ from ethos.safeguarding import reports as safeguarding_reports
 from ethos.safeguarding import services as safeguarding
 from ethos.standards.models import OpenItem
 from ethos.vault.context import unlocked
-from tests.clients.conftest import intake, vetted_resource, years_ago
+from tests.clients.conftest import client_confirms, intake, vetted_resource, years_ago
 from tests.conftest import PASSPHRASE, make_coach, open_vault
 from tests.practice.conftest import make_credential
 
@@ -68,9 +67,7 @@ def practice_with_clients():
         # Thoughts of death without intent or plan: accepted, with a safety check owed (S2).
         sam = intake(coach, name="Sam Reed", suicidal_thoughts=True, concerns=["grief"]).client
         confirmed = goals.goal_create(coach=coach, client=sam, words=GOAL)
-        goals.goal_confirm(
-            coach=coach, goal=confirmed, confirmed_by="Sam, in session", how=Goal.Confirmation.IN_SESSION
-        )
+        client_confirms(coach, confirmed)  # Sam confirmed it in their portal (P5)
         goals.goal_progress_add(coach=coach, goal=confirmed, recorded_on=years_ago(0), score=4)
         goals.goal_create(coach=coach, client=sam, words="Say no to overtime once a week")  # awaits P5
         services.referral_make(coach=coach, client=sam, resource=resource, reason="Grief work alongside us")

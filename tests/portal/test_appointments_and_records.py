@@ -21,19 +21,23 @@ from .conftest import active_with_account, shared_goal, sign_in
 pytestmark = pytest.mark.django_db
 
 
+def _booked(coach, client, *, days=2, place="Room 2, Quayside House"):
+    with unlocked(open_vault(coach)):
+        return coaching.session_schedule(
+            coach=coach,
+            client=client,
+            starts_at=timezone.now() + datetime.timedelta(days=days),
+            duration_minutes=50,
+            modality=Session.Modality.IN_PERSON,
+            place=place,
+        )
+
+
 def test_the_coach_shares_the_coming_sessions_and_the_client_reads_them(coach, coach_client):
     client, account = active_with_account(coach)
     browser = sign_in(account)
     assert "has not shared your sessions" in browser.get(reverse("portal:appointments")).content.decode()
-    with unlocked(open_vault(coach)):
-        coaching.session_schedule(
-            coach=coach,
-            client=client,
-            starts_at=timezone.now() + datetime.timedelta(days=2),
-            duration_minutes=50,
-            modality=Session.Modality.IN_PERSON,
-            place="Room 2, Quayside House",
-        )
+    _booked(coach, client)
     response = coach_client.post(reverse("portal_coach:appointments_share", args=[client.pk]))
     assert response.status_code == 302
     page = browser.get(reverse("portal:appointments")).content.decode()
@@ -66,18 +70,6 @@ def test_a_client_without_an_account_has_nothing_shared(coach, coach_client):
     response = coach_client.post(reverse("portal_coach:accounting_share", args=[client.pk]), follow=True)
     assert "no portal account yet" in response.content.decode()
     assert Share.objects.count() == 0
-
-
-def _booked(coach, client, *, days=2, place="Room 2, Quayside House"):
-    with unlocked(open_vault(coach)):
-        return coaching.session_schedule(
-            coach=coach,
-            client=client,
-            starts_at=timezone.now() + datetime.timedelta(days=days),
-            duration_minutes=50,
-            modality=Session.Modality.IN_PERSON,
-            place=place,
-        )
 
 
 def test_a_cancelled_or_moved_session_updates_the_clients_shared_sessions(coach, coach_client):

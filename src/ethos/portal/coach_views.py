@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -112,34 +114,52 @@ def goal_share(request: HttpRequest, pk) -> HttpResponse:
     return redirect("clients:goal_detail", goal.client_id, goal.pk)
 
 
-@require_http_methods(["GET", "POST"])
-def consent_ask(request: HttpRequest, pk) -> HttpResponse:
+def _ask(request: HttpRequest, pk, *, form_class, service, template: str, done: str) -> HttpResponse:
+    """Ask the client to sign something in their portal: a consent (C1) or a boundary agreement (P7)."""
     client = selectors.get_client_for_coach(request.user, pk)
-    form = ConsentAskForm(request.POST if request.method == "POST" else None)
+    form = form_class(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
-                services.consent_ask(coach=request.user, client=client, **form.cleaned_data)
+                service(coach=request.user, client=client, **form.cleaned_data)
             except ValidationError as error:
                 apply_errors(form, error)
             else:
-                messages.success(request, CONSENT_ASKED)
+                messages.success(request, done)
                 return redirect("clients:detail", pk=client.pk)
-    return render(request, "portal/coach_consent_ask.html", {"form": form, "client": client}, status=status)
+    return render(request, template, {"form": form, "client": client}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def consent_ask(request: HttpRequest, pk) -> HttpResponse:
+    return _ask(
+        request,
+        pk,
+        form_class=ConsentAskForm,
+        service=services.consent_ask,
+        template="portal/coach_consent_ask.html",
+        done=CONSENT_ASKED,
+    )
+
+
+def _shared_then_back(request: HttpRequest, share, *, client_id, done: str) -> HttpResponse:
+    """Run one sharing service; say how it went on the client's page."""
+    try:
+        share()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect("clients:detail", pk=client_id)
 
 
 @require_POST
 def consent_share_again(request: HttpRequest, pk) -> HttpResponse:
     draft = selectors.get_draft_for_coach(request.user, pk)
-    try:
-        services.consent_share_again(coach=request.user, draft=draft)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, SHARED)
-    return redirect("clients:detail", pk=draft.client_id)
+    share = functools.partial(services.consent_share_again, coach=request.user, draft=draft)
+    return _shared_then_back(request, share, client_id=draft.client_id, done=SHARED)
 
 
 @require_http_methods(["GET", "POST"])
@@ -229,44 +249,28 @@ def messages_page(request: HttpRequest, pk) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def boundary_ask(request: HttpRequest, pk) -> HttpResponse:
-    client = selectors.get_client_for_coach(request.user, pk)
-    form = BoundaryAskForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.boundary_ask(coach=request.user, client=client, **form.cleaned_data)
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, AGREEMENT_ASKED)
-                return redirect("clients:detail", pk=client.pk)
-    return render(request, "portal/coach_boundary_ask.html", {"form": form, "client": client}, status=status)
+    return _ask(
+        request,
+        pk,
+        form_class=BoundaryAskForm,
+        service=services.boundary_ask,
+        template="portal/coach_boundary_ask.html",
+        done=AGREEMENT_ASKED,
+    )
 
 
 @require_POST
 def appointments_share(request: HttpRequest, pk) -> HttpResponse:
     client = selectors.get_client_for_coach(request.user, pk)
-    try:
-        services.appointments_share(coach=request.user, client=client)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, APPOINTMENTS_SHARED)
-    return redirect("clients:detail", pk=client.pk)
+    share = functools.partial(services.appointments_share, coach=request.user, client=client)
+    return _shared_then_back(request, share, client_id=client.pk, done=APPOINTMENTS_SHARED)
 
 
 @require_POST
 def accounting_share(request: HttpRequest, pk) -> HttpResponse:
     client = selectors.get_client_for_coach(request.user, pk)
-    try:
-        services.accounting_share(coach=request.user, client=client)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, ACCOUNTING_SHARED)
-    return redirect("clients:detail", pk=client.pk)
+    share = functools.partial(services.accounting_share, coach=request.user, client=client)
+    return _shared_then_back(request, share, client_id=client.pk, done=ACCOUNTING_SHARED)
 
 
 @require_http_methods(["GET"])

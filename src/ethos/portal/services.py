@@ -468,24 +468,24 @@ def consent_ask(
         raise ValidationError(errors)
     if client.status != Client.Status.ACTIVE:
         raise ValidationError(CLIENT_NOT_ACTIVE)
+    draft = ConsentDraft(
+        coach=coach,
+        client=client,
+        data_key_id=client.data_key_id,
+        terms={"recipient": recipient[:TEXT_MAX], "purpose": purpose[:TEXT_MAX], "record_kinds": kinds},
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+    return _draft_and_share(coach=coach, client=client, draft=draft, kind=Share.Kind.CONSENT)
+
+
+def _draft_and_share(*, coach, client: Client, draft, kind: str):
+    """Write a document the client is asked to sign and share its first version, in one transaction."""
     account = account_for_client(coach=coach, client=client)
+    payload_of = _consent_payload if kind == Share.Kind.CONSENT else _boundary_payload
     with transaction.atomic():
-        draft = ConsentDraft(
-            coach=coach,
-            client=client,
-            data_key_id=client.data_key_id,
-            terms={"recipient": recipient[:TEXT_MAX], "purpose": purpose[:TEXT_MAX], "record_kinds": kinds},
-            valid_from=valid_from,
-            valid_until=valid_until,
-        )
         draft.save(force_insert=True)
-        _share(
-            coach=coach,
-            account=account,
-            kind=Share.Kind.CONSENT,
-            subject_id=draft.pk,
-            payload=_consent_payload(draft),
-        )
+        _share(coach=coach, account=account, kind=kind, subject_id=draft.pk, payload=payload_of(draft))
     return draft
 
 
@@ -1002,23 +1002,13 @@ def boundary_ask(*, coach, client: Client, contact_between: str, out_of_bounds: 
         raise ValidationError(errors)
     if client.status != Client.Status.ACTIVE:
         raise ValidationError(CLIENT_NOT_ACTIVE)
-    account = account_for_client(coach=coach, client=client)
-    with transaction.atomic():
-        draft = BoundaryDraft(
-            coach=coach,
-            client=client,
-            data_key_id=client.data_key_id,
-            terms={"contact_between": contact_between[:TEXT_MAX], "out_of_bounds": out_of_bounds[:TEXT_MAX]},
-        )
-        draft.save(force_insert=True)
-        _share(
-            coach=coach,
-            account=account,
-            kind=Share.Kind.BOUNDARY,
-            subject_id=draft.pk,
-            payload=_boundary_payload(draft),
-        )
-    return draft
+    draft = BoundaryDraft(
+        coach=coach,
+        client=client,
+        data_key_id=client.data_key_id,
+        terms={"contact_between": contact_between[:TEXT_MAX], "out_of_bounds": out_of_bounds[:TEXT_MAX]},
+    )
+    return _draft_and_share(coach=coach, client=client, draft=draft, kind=Share.Kind.BOUNDARY)
 
 
 def boundary_from_signature(*, coach, reply: Reply) -> BoundaryAgreement:

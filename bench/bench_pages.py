@@ -160,6 +160,8 @@ class Page:
     note: str = ""
     # Sent as a POST with the browser's kept checkpoint (the check checkpoint.js makes at sign-in).
     post: bool = False
+    # Fetched by the coach's portal client, signed in through the same form, with their own key.
+    as_client: bool = False
 
 
 # Every page a coach uses. A workflow that adds pages adds them here (and to `address`).
@@ -202,6 +204,11 @@ PAGES = (
     Page("fees and payments", flat=True, note="a client's agreement, packages and newest ledger lines"),
     Page("receipt pdf", flat=True),
     Page("client portal", note="the coach's side of the portal: answers waiting, accounts, invitations"),
+    Page("portal: home", as_client=True, note="a client's own page: what their coach shared"),
+    Page("portal: appointments", as_client=True, note="their sessions, opened with their key"),
+    Page("portal: messages", as_client=True, note="the thread, each message opened with their key"),
+    Page("portal: goal", as_client=True, note="a goal to confirm, opened with their key"),
+    Page("portal: record", as_client=True, note="their accounting, what was shared and what they sent"),
 )
 
 
@@ -221,6 +228,9 @@ class Practice:
     task_id: str = ""
     disclosure_id: str = ""
     receipt_id: str = ""
+    portal_email: str = ""
+    portal_goal_share_id: str = ""
+    portal_browser: object = None
     events: int = 0
     seed_seconds: float = 0.0
     sign_in_ms: list[float] = field(default_factory=list)
@@ -269,6 +279,11 @@ def address(page: str, practice: Practice) -> str:
         "fees and payments": lambda: reverse("money:ledger", args=[client]),
         "receipt pdf": lambda: reverse("money:document_pdf", args=[client, practice.receipt_id]),
         "client portal": lambda: reverse("portal_coach:home"),
+        "portal: home": lambda: reverse("portal:home"),
+        "portal: appointments": lambda: reverse("portal:appointments"),
+        "portal: messages": lambda: reverse("portal:messages"),
+        "portal: goal": lambda: reverse("portal:goal", args=[practice.portal_goal_share_id]),
+        "portal: record": lambda: reverse("portal:records"),
     }
     return addresses[page]()
 
@@ -422,6 +437,7 @@ def seed(size: int, *, goals: bool = True, label: str = "") -> Practice:
             practice.search = first_active.name.split()[0][:3]
             seed_safeguarding(practice, coach, first_active)
             seed_money(practice, coach, first_active, payments=size // 5)
+            seed_portal(practice, coach, first_active)
     practice.events = AuditEvent.objects.filter(coach=coach).count()
     practice.seed_seconds = time.perf_counter() - started
     return practice
@@ -501,6 +517,26 @@ def seed_safeguarding(practice: Practice, coach, client) -> None:
     practice.task_id, practice.disclosure_id = str(task.pk), str(disclosure.pk)
 
 
+def seed_portal(practice: Practice, coach, client) -> None:
+    """Give the first active client a portal account with something of each kind shared and sent."""
+    from ethos.clients import goals as goal_services
+    from ethos.portal import services as portal
+
+    practice.portal_email = f"portal-{practice.size}@example.org"
+    _, token = portal.invitation_create(
+        coach=coach, email=practice.portal_email, site="http://testserver", client=client
+    )
+    user, _ = portal.join(token=token, passphrase=PASSPHRASE)
+    account = user.portal_account
+    goal = goal_services.goal_create(coach=coach, client=client, words=GOAL_WORDS[0])
+    practice.portal_goal_share_id = str(portal.goal_share(coach=coach, goal=goal).pk)
+    portal.appointments_share(coach=coach, client=client)
+    portal.accounting_share(coach=coach, client=client)
+    for number in range(10):
+        portal.message_share(coach=coach, account=account, text=f"{GOAL_WORDS[number % len(GOAL_WORDS)]}?")
+        portal.message_send(account=account, text=GOAL_WORDS[(number + 1) % len(GOAL_WORDS)])
+
+
 def sign_in(practice: Practice, *, rounds: int) -> None:
     """Sign in through the real form `rounds` times; keep the last browser for the pages."""
     from django.test import Client as Browser
@@ -522,14 +558,19 @@ def sign_in(practice: Practice, *, rounds: int) -> None:
     if practice.kept_checkpoint:
         # What checkpoint.js does on the first page after sign-in, with the checkpoint it kept.
         fetch(practice, reverse("audit:consistency"), post=True)
+    if practice.portal_email:
+        practice.portal_browser = Browser()
+        response = practice.portal_browser.post(
+            reverse("accounts:sign_in"), {"email": practice.portal_email, "passphrase": PASSPHRASE}
+        )
+        if response.status_code != 302:
+            raise SystemExit(f"the portal client's sign-in answered {response.status_code}")
 
 
-def fetch(practice: Practice, url: str, *, post: bool = False) -> float:
+def fetch(practice: Practice, url: str, *, post: bool = False, as_client: bool = False) -> float:
+    browser = practice.portal_browser if as_client else practice.browser
     started = time.perf_counter()
-    if post:
-        response = practice.browser.post(url, {"checkpoint": practice.kept_checkpoint})
-    else:
-        response = practice.browser.get(url)
+    response = browser.post(url, {"checkpoint": practice.kept_checkpoint}) if post else browser.get(url)
     if hasattr(response, "streaming_content"):
         b"".join(response.streaming_content)
     elapsed = time.perf_counter() - started
@@ -540,12 +581,12 @@ def fetch(practice: Practice, url: str, *, post: bool = False) -> float:
     return elapsed
 
 
-def queries(practice: Practice, url: str, *, post: bool = False) -> int:
+def queries(practice: Practice, url: str, *, post: bool = False, as_client: bool = False) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
-        fetch(practice, url, post=post)
+        fetch(practice, url, post=post, as_client=as_client)
     return len(captured.captured_queries)
 
 
@@ -558,6 +599,8 @@ def setup() -> None:
 
     settings.ROOT_URLCONF = "pages_urls"
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    # The portal client's invitation is sent by email: kept in memory, not printed in the results.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     clear_url_caches()
     call_command("migrate", verbosity=0)
 
@@ -587,14 +630,16 @@ def main() -> int:
     order = [(p, page) for p in practices for page in PAGES]
     rng = random.Random(7)
     for practice, page in order:  # one warm-up request each
-        fetch(practice, address(page.name, practice), post=page.post)
+        fetch(practice, address(page.name, practice), post=page.post, as_client=page.as_client)
     for _ in range(rounds):
         rng.shuffle(order)
         for practice, page in order:
             url = address(page.name, practice)
-            samples[(practice.size, page.name)].append(fetch(practice, url, post=page.post))
+            samples[(practice.size, page.name)].append(
+                fetch(practice, url, post=page.post, as_client=page.as_client)
+            )
     counts = {
-        (p.size, page.name): queries(p, address(page.name, p), post=page.post)
+        (p.size, page.name): queries(p, address(page.name, p), post=page.post, as_client=page.as_client)
         for p in practices
         for page in PAGES
     }

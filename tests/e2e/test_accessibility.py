@@ -464,6 +464,7 @@ def portal_pages():
         "portal: stop coaching": reverse("portal:end"),
         "portal: coming sessions": reverse("portal:appointments"),
         "portal: records and who they were shared with": reverse("portal:records"),
+        "portal: send a file": reverse("portal:upload"),
     }
     # Answers back, for the coach's pages: a goal reworded, a consent signed, a newcomer's intake.
     from ethos.vault import boxes
@@ -479,6 +480,9 @@ def portal_pages():
         shown_sha256=portal.text_sha256(GOAL),
     )
     portal.message_send(account=account, text="Can we move Thursday?")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    portal.upload_send(account=account, file=SimpleUploadedFile("signed form.pdf", b"%PDF-1.4\n%%EOF\n"))
     with unlocked(open_vault(coach)):
         coaching.session_schedule(
             coach=coach,

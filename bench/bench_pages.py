@@ -162,6 +162,8 @@ class Page:
     post: bool = False
     # A page of the association's staff, fetched by a member of staff's browser.
     staff: bool = False
+    # Fetched by the coach's portal client, signed in through the same form, with their own key.
+    as_client: bool = False
 
 
 # Every page a coach uses. A workflow that adds pages adds them here (and to `address`).
@@ -216,6 +218,11 @@ PAGES = (
     Page("complaint", flat=True, staff=True, note="a sealed complaint opened (and the opening logged)"),
     Page("certificate check", flat=True, note="the association's public verification page"),
     Page("status list", flat=True, note="the signed revocation list: 131,072 bits, gzipped and signed"),
+    Page("portal: home", as_client=True, note="a client's own page: what their coach shared"),
+    Page("portal: appointments", as_client=True, note="their sessions, opened with their key"),
+    Page("portal: messages", as_client=True, note="the thread, each message opened with their key"),
+    Page("portal: goal", as_client=True, note="a goal to confirm, opened with their key"),
+    Page("portal: record", as_client=True, note="their accounting, what was shared and what they sent"),
 )
 
 
@@ -238,6 +245,9 @@ class Practice:
     case_id: str = ""
     complaint_id: str = ""
     staff_browser: object = None
+    portal_email: str = ""
+    portal_goal_share_id: str = ""
+    portal_browser: object = None
     events: int = 0
     seed_seconds: float = 0.0
     sign_in_ms: list[float] = field(default_factory=list)
@@ -293,6 +303,11 @@ def address(page: str, practice: Practice) -> str:
         "complaint": lambda: reverse("cases:complaint", args=[practice.complaint_id]),
         "certificate check": lambda: reverse("certification_public:verify"),
         "status list": lambda: reverse("certification_public:status_list", args=["revocation"]),
+        "portal: home": lambda: reverse("portal:home"),
+        "portal: appointments": lambda: reverse("portal:appointments"),
+        "portal: messages": lambda: reverse("portal:messages"),
+        "portal: goal": lambda: reverse("portal:goal", args=[practice.portal_goal_share_id]),
+        "portal: record": lambda: reverse("portal:records"),
     }
     return addresses[page]()
 
@@ -410,9 +425,8 @@ def seed(size: int, *, goals: bool = True, label: str = "") -> Practice:
                 continue
             for words in rng.sample(GOAL_WORDS, GOALS_PER_CLIENT):
                 goal = goal_services.goal_create(coach=coach, client=client, words=words)
-                goal_services.goal_confirm(
-                    coach=coach, goal=goal, confirmed_by=name, how=Goal.Confirmation.IN_SESSION
-                )
+                # The client's own confirmation, as their portal records it (P5).
+                goal_services.goal_confirm_in_portal(coach=coach, goal=goal)
                 for _ in range(PROGRESS_PER_GOAL):
                     goal_services.goal_progress_add(
                         coach=coach, goal=goal, recorded_on=today, score=rng.randint(0, 10)
@@ -447,6 +461,7 @@ def seed(size: int, *, goals: bool = True, label: str = "") -> Practice:
             practice.search = first_active.name.split()[0][:3]
             seed_safeguarding(practice, coach, first_active)
             seed_money(practice, coach, first_active, payments=size // 5)
+            seed_portal(practice, coach, first_active)
     seed_case(practice, coach)
     practice.events = AuditEvent.objects.filter(coach=coach).count()
     practice.seed_seconds = time.perf_counter() - started
@@ -569,6 +584,26 @@ def seed_safeguarding(practice: Practice, coach, client) -> None:
     practice.task_id, practice.disclosure_id = str(task.pk), str(disclosure.pk)
 
 
+def seed_portal(practice: Practice, coach, client) -> None:
+    """Give the first active client a portal account with something of each kind shared and sent."""
+    from ethos.clients import goals as goal_services
+    from ethos.portal import services as portal
+
+    practice.portal_email = f"portal-{practice.size}@example.org"
+    _, token = portal.invitation_create(
+        coach=coach, email=practice.portal_email, site="http://testserver", client=client
+    )
+    user, _ = portal.join(token=token, passphrase=PASSPHRASE)
+    account = user.portal_account
+    goal = goal_services.goal_create(coach=coach, client=client, words=GOAL_WORDS[0])
+    practice.portal_goal_share_id = str(portal.goal_share(coach=coach, goal=goal).pk)
+    portal.appointments_share(coach=coach, client=client)
+    portal.accounting_share(coach=coach, client=client)
+    for number in range(10):
+        portal.message_share(coach=coach, account=account, text=f"{GOAL_WORDS[number % len(GOAL_WORDS)]}?")
+        portal.message_send(account=account, text=GOAL_WORDS[(number + 1) % len(GOAL_WORDS)])
+
+
 def sign_in(practice: Practice, *, rounds: int) -> None:
     """Sign in through the real form `rounds` times; keep the last browser for the pages."""
     from django.test import Client as Browser
@@ -590,10 +625,19 @@ def sign_in(practice: Practice, *, rounds: int) -> None:
     if practice.kept_checkpoint:
         # What checkpoint.js does on the first page after sign-in, with the checkpoint it kept.
         fetch(practice, reverse("audit:consistency"), post=True)
+    if practice.portal_email:
+        practice.portal_browser = Browser()
+        response = practice.portal_browser.post(
+            reverse("accounts:sign_in"), {"email": practice.portal_email, "passphrase": PASSPHRASE}
+        )
+        if response.status_code != 302:
+            raise SystemExit(f"the portal client's sign-in answered {response.status_code}")
 
 
-def fetch(practice: Practice, url: str, *, post: bool = False, staff: bool = False) -> float:
-    browser = practice.staff_browser if staff else practice.browser
+def fetch(
+    practice: Practice, url: str, *, post: bool = False, staff: bool = False, as_client: bool = False
+) -> float:
+    browser = practice.staff_browser if staff else practice.portal_browser if as_client else practice.browser
     started = time.perf_counter()
     response = browser.post(url, {"checkpoint": practice.kept_checkpoint}) if post else browser.get(url)
     if hasattr(response, "streaming_content"):
@@ -606,12 +650,14 @@ def fetch(practice: Practice, url: str, *, post: bool = False, staff: bool = Fal
     return elapsed
 
 
-def queries(practice: Practice, url: str, *, post: bool = False, staff: bool = False) -> int:
+def queries(
+    practice: Practice, url: str, *, post: bool = False, staff: bool = False, as_client: bool = False
+) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
-        fetch(practice, url, post=post, staff=staff)
+        fetch(practice, url, post=post, staff=staff, as_client=as_client)
     return len(captured.captured_queries)
 
 
@@ -624,6 +670,8 @@ def setup() -> None:
 
     settings.ROOT_URLCONF = "pages_urls"
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    # The portal client's invitation is sent by email: kept in memory, not printed in the results.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     clear_url_caches()
     call_command("migrate", verbosity=0)
 
@@ -653,14 +701,20 @@ def main() -> int:
     order = [(p, page) for p in practices for page in PAGES]
     rng = random.Random(7)
     for practice, page in order:  # one warm-up request each
-        fetch(practice, address(page.name, practice), post=page.post, staff=page.staff)
+        fetch(
+            practice, address(page.name, practice), post=page.post, staff=page.staff, as_client=page.as_client
+        )
     for _ in range(rounds):
         rng.shuffle(order)
         for practice, page in order:
             url = address(page.name, practice)
-            samples[(practice.size, page.name)].append(fetch(practice, url, post=page.post, staff=page.staff))
+            samples[(practice.size, page.name)].append(
+                fetch(practice, url, post=page.post, staff=page.staff, as_client=page.as_client)
+            )
     counts = {
-        (p.size, page.name): queries(p, address(page.name, p), post=page.post, staff=page.staff)
+        (p.size, page.name): queries(
+            p, address(page.name, p), post=page.post, staff=page.staff, as_client=page.as_client
+        )
         for p in practices
         for page in PAGES
     }

@@ -24,7 +24,7 @@ from ethos.audit.views import PAGE_SIZE
 from ethos.clients import goals
 from ethos.standards.models import ReportCopy
 from ethos.standards.selectors import compliance_report
-from tests.clients.conftest import intake
+from tests.clients.conftest import client_confirms, intake
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +152,7 @@ def test_the_client_page_reads_goals_endings_and_safety_checks_once(coach, coach
     robin = intake(coach, name="Robin Ash").client
     for words in ("Sleep through the night", "Call my sister on Sundays"):
         goal = goals.goal_create(coach=coach, client=robin, words=words)
-        goals.goal_confirm(coach=coach, goal=goal, confirmed_by="Robin", how="in_session")
+        client_confirms(coach, goal)
         goals.goal_progress_add(coach=coach, goal=goal, recorded_on=timezone.localdate(), score=4)
     with CaptureQueriesContext(connection) as captured:
         page = coach_client.get(reverse("clients:detail", args=[robin.pk])).content.decode()

@@ -360,10 +360,14 @@ ETHOS_REPORT_DEADLINE_HOURS = env_int("ETHOS_REPORT_DEADLINE_HOURS", 24, minimum
 # will take uploads, hence a setting; at most 100 MB since an accepted upload is held in memory.
 ETHOS_MAX_BODY_MB = env_int("ETHOS_MAX_BODY_MB", 2, minimum=1, maximum=100)
 ETHOS_MAX_BODY_BYTES = ETHOS_MAX_BODY_MB * 1024 * 1024
+# A file a client sends their coach from the portal: its own limit, above the body limit above for
+# that one form only (ethos.web.allow_body).
+ETHOS_UPLOAD_MAX_MB = env_int("ETHOS_UPLOAD_MAX_MB", 10, minimum=1, maximum=100)
+ETHOS_UPLOAD_MAX_BYTES = ETHOS_UPLOAD_MAX_MB * 1024 * 1024
 # The non-file parts of a body: bigger ones get the 400 page before any view sees them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Django keeps an upload within the cap in memory, not in a named file in /tmp for its lifetime.
-FILE_UPLOAD_MAX_MEMORY_SIZE = ETHOS_MAX_BODY_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = max(ETHOS_MAX_BODY_BYTES, ETHOS_UPLOAD_MAX_BYTES + 64 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500

@@ -8,11 +8,13 @@ other role, so a client or a member of staff learns nothing about the coach's pa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import include, reverse
+from django.urls import Resolver404, include, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 COACH = "coach"
@@ -102,9 +104,29 @@ class BodyLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:  # Django reads a malformed length as no body at all
             length = 0
-        if length > settings.ETHOS_MAX_BODY_BYTES:
+        if length > settings.ETHOS_MAX_BODY_BYTES and length > _allowed_body(request):
             return render(request, "413.html", {"limit_mb": settings.ETHOS_MAX_BODY_MB}, status=413)
         return self.get_response(request)
+
+
+def allow_body(limit: Callable[[], int]):
+    """Let one view take a body bigger than ETHOS_MAX_BODY_MB, up to `limit()` bytes (an upload)."""
+
+    def mark(view):
+        view.max_body_bytes = limit
+        return view
+
+    return mark
+
+
+def _allowed_body(request: HttpRequest) -> int:
+    # Only for a body over the common cap: find the view and ask whether it takes more.
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return 0
+    limit = getattr(match.func, "max_body_bytes", None)
+    return limit() if limit is not None else 0
 
 
 def safe_next(request: HttpRequest, default: str = "home") -> str:

@@ -68,3 +68,14 @@ def vetted_resource(coach, *, name="Harbour Coaching", kind=Resource.Kind.COACHI
 @pytest.fixture
 def resource(coach, vault):
     return vetted_resource(coach)
+
+
+def client_confirms(coach, goal):
+    """The client confirms a goal themselves, in their portal (P5).
+
+    A test factory for the one way a goal is confirmed: the service the portal calls when the
+    client presses "Yes, this is my goal" (tests/portal drives the whole portal journey).
+    """
+    from ethos.clients import goals
+
+    return goals.goal_confirm_in_portal(coach=coach, goal=goal)

@@ -18,7 +18,7 @@ from ethos.standards.rules import S1_AT_RISK, S9_REFERRAL
 from ethos.vault.context import unlocked
 from tests.conftest import open_vault
 
-from .conftest import intake, vetted_resource
+from .conftest import client_confirms, intake, vetted_resource
 from .test_intake import form_data
 
 pytestmark = pytest.mark.django_db
@@ -133,7 +133,7 @@ def robin(coach):
 def confirmed_goal(coach, client, *scores):
     with unlocked(open_vault(coach)):
         goal = goals.goal_create(coach=coach, client=client, words=WORDS)
-        goals.goal_confirm(coach=coach, goal=goal, confirmed_by="Robin", how=Goal.Confirmation.IN_SESSION)
+        client_confirms(coach, goal)
         for score in scores:
             goals.goal_progress_add(coach=coach, goal=goal, recorded_on=timezone.localdate(), score=score)
     return goal
@@ -152,7 +152,7 @@ def test_p5_make_it_active_is_not_offered_for_an_unconfirmed_goal(coach_client, 
     with unlocked(open_vault(coach)):
         goal = goals.goal_create(coach=coach, client=robin, words=WORDS)
     page = coach_client.get(reverse("clients:goal_detail", args=[robin.pk, goal.pk])).content.decode()
-    assert "Record the client's confirmation" in page
+    assert escape(goals.CONFIRMED_IN_PORTAL_ONLY) in page
     assert "Make it active" not in page
 
 

@@ -19,7 +19,7 @@ from ethos.standards.rules import P5_UNCONFIRMED
 from ethos.vault.context import unlocked
 from tests.conftest import open_vault
 
-from .conftest import intake
+from .conftest import client_confirms, intake
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +38,7 @@ def make_goal(coach, client, *, words=WORDS, confirmed=False, scores=()):
     """Write a goal (vault unlocked by the caller); confirm it and record scores if asked."""
     goal = goals.goal_create(coach=coach, client=client, words=words)
     if confirmed or scores:
-        goals.goal_confirm(
-            coach=coach, goal=goal, confirmed_by="Robin, in session", how=Goal.Confirmation.IN_SESSION
-        )
+        client_confirms(coach, goal)
     for score in scores:
         goals.goal_progress_add(coach=coach, goal=goal, recorded_on=TODAY(), score=score)
     return goal
@@ -75,14 +73,11 @@ def test_p5_a_confirmed_goal_is_active_and_answers_the_open_item(coach, vault, r
     with pytest.raises(ActionStopped):
         goals.goal_activate(coach=coach, goal=goal)  # refused: opens the P5 item
 
-    goals.goal_confirm(
-        coach=coach, goal=goal, confirmed_by="Robin, reading it back", how=Goal.Confirmation.PORTAL
-    )
+    client_confirms(coach, goal)
 
     goal = Goal.objects.select_related("data_key").get(pk=goal.pk)
     assert goal.status == Goal.Status.ACTIVE
     assert goal.confirmed_at is not None and goal.confirmed_how == "portal"
-    assert goal.confirmed_by == "Robin, reading it back"
     assert not open_p5_items(coach, goal).exists()
     item = OpenItem.objects.get(subject_id=str(goal.pk))
     assert item.resolved_record_type == "goal_confirmation" and item.resolved_record_id == str(goal.pk)
@@ -95,7 +90,7 @@ def test_p5_a_confirmed_goal_is_active_and_answers_the_open_item(coach, vault, r
 def test_p5_a_goal_cannot_be_confirmed_twice(coach, vault, robin):
     goal = make_goal(coach, robin, confirmed=True)
     with pytest.raises(ValidationError) as error:
-        goals.goal_confirm(coach=coach, goal=goal, confirmed_by="again", how=Goal.Confirmation.IN_SESSION)
+        client_confirms(coach, goal)
     assert error.value.messages == [goals.GOAL_NOT_AWAITING]
 
 
@@ -105,7 +100,7 @@ def test_p5_progress_only_on_active_goals(coach, vault, robin):
         goals.goal_progress_add(coach=coach, goal=goal, recorded_on=TODAY(), score=3)
     assert error.value.messages == [goals.PROGRESS_NEEDS_ACTIVE_GOAL]
 
-    goals.goal_confirm(coach=coach, goal=goal, confirmed_by="Robin", how=Goal.Confirmation.IN_SESSION)
+    client_confirms(coach, goal)
     progress = goals.goal_progress_add(coach=coach, goal=goal, recorded_on=TODAY(), score=3, note="Better")
     assert progress.rating == {"score": 3}
 
@@ -149,9 +144,9 @@ def test_p1_goal_words_are_not_plaintext_in_the_database(coach, vault, robin):
     table = Goal._meta.db_table
     pk = Goal._meta.pk.get_db_prep_value(goal.pk, connection)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT words, confirmed_by FROM {table} WHERE id = %s", [pk])  # noqa: S608
-        words, confirmed_by = cursor.fetchone()
-    assert b"locks" not in bytes(words) and b"Robin" not in bytes(confirmed_by)
+        cursor.execute(f"SELECT words FROM {table} WHERE id = %s", [pk])  # noqa: S608
+        (words,) = cursor.fetchone()
+    assert b"locks" not in bytes(words)
 
 
 def test_p1_audit_details_hold_no_client_words(coach, vault, robin):
@@ -191,7 +186,7 @@ def goal(coach, robin):
 
 
 def goal_urls(client, goal) -> list[str]:
-    names = ("goal_detail", "goal_confirm", "goal_activate", "goal_progress", "goal_status")
+    names = ("goal_detail", "goal_activate", "goal_progress", "goal_status")
     return [reverse("clients:goal_new", args=[client.pk])] + [
         reverse(f"clients:{name}", args=[client.pk, goal.pk]) for name in names
     ]
@@ -248,16 +243,15 @@ def test_p5_the_activate_button_shows_the_verdict_while_unconfirmed(coach, coach
     assert OpenItem.objects.filter(subject_id=str(goal.pk), resolved_at__isnull=True).exists()
 
 
-def test_p5_the_confirmation_page_records_who_and_how_then_activates(coach, coach_client, robin, goal):
-    url = reverse("clients:goal_confirm", args=[robin.pk, goal.pk])
-    empty = coach_client.post(url, {})
-    assert escape(goals.CONFIRMED_BY_NEEDED) in empty.content.decode()
+def test_p5_the_coach_cannot_type_a_confirmation_and_the_goal_page_says_how_the_client_confirms(
+    coach_client, robin, goal
+):
+    url = f"/clients/{robin.pk}/goals/{goal.pk}/confirm/"  # the coach-typed form is gone
+    assert coach_client.post(url, {"confirmed_by": "Robin", "how": "in_session"}).status_code == 404
     assert Goal.objects.get(pk=goal.pk).status == Goal.Status.AWAITING
-    response = coach_client.post(url, {"confirmed_by": "Robin, in our session", "how": "in_session"})
-    assert response.status_code == 302
-    assert Goal.objects.get(pk=goal.pk).status == Goal.Status.ACTIVE
-    page = coach_client.get(response["Location"]).content.decode()
-    assert "Robin, in our session" in page
+    page = coach_client.get(reverse("clients:goal_detail", args=[robin.pk, goal.pk])).content.decode()
+    assert escape(goals.CONFIRMED_IN_PORTAL_ONLY) in page
+    assert "Record the client's confirmation" not in page
 
 
 @pytest.mark.parametrize(
@@ -326,7 +320,7 @@ def test_the_client_page_shows_goals_and_an_accessible_chart(coach, coach_client
     assert "Walk to the shop alone" in page and "Call my sister" in page
     assert 'role="img"' in page and "<title id=" in page
     assert '<table class="visually-hidden">' in page
-    assert "Record the client's confirmation" in page and "Record progress" in page
+    assert "confirm it in their portal" in page and "Record progress" in page
 
 
 def test_the_client_page_without_goals_says_so(coach_client, robin):

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from ethos.accounts.models import User
 from ethos.clients import goals, services
-from ethos.clients.models import Goal
 from ethos.coaching import notes
 from ethos.coaching import services as coaching
 from ethos.coaching.models import Session
@@ -22,7 +21,7 @@ from ethos.safeguarding import reports as safeguarding_reports
 from ethos.safeguarding import services as safeguarding
 from ethos.standards.models import OpenItem
 from ethos.vault.context import unlocked
-from tests.clients.conftest import intake, vetted_resource, years_ago
+from tests.clients.conftest import client_confirms, intake, vetted_resource, years_ago
 from tests.conftest import PASSPHRASE, make_coach, open_vault
 from tests.practice.conftest import make_credential
 
@@ -68,9 +67,7 @@ def practice_with_clients():
         # Thoughts of death without intent or plan: accepted, with a safety check owed (S2).
         sam = intake(coach, name="Sam Reed", suicidal_thoughts=True, concerns=["grief"]).client
         confirmed = goals.goal_create(coach=coach, client=sam, words=GOAL)
-        goals.goal_confirm(
-            coach=coach, goal=confirmed, confirmed_by="Sam, in session", how=Goal.Confirmation.IN_SESSION
-        )
+        client_confirms(coach, confirmed)  # Sam confirmed it in their portal (P5)
         goals.goal_progress_add(coach=coach, goal=confirmed, recorded_on=years_ago(0), score=4)
         goals.goal_create(coach=coach, client=sam, words="Say no to overtime once a week")  # awaits P5
         services.referral_make(coach=coach, client=sam, resource=resource, reason="Grief work alongside us")
@@ -431,11 +428,11 @@ def portal_pages():
     today = timezone.localdate()
     with unlocked(open_vault(coach)), TestCase.captureOnCommitCallbacks(execute=True):
         sam = intake(coach, name="Sam Reed").client
-        portal.invitation_create(coach=coach, email="sam@example.org", client=sam)
+        portal.invitation_create(coach=coach, email="sam@example.org", site="http://testserver", client=sam)
         portal.join(token=token_from(mail_body()), passphrase=PASSPHRASE)
-        portal.invitation_create(coach=coach, email="new@example.org")
+        portal.invitation_create(coach=coach, email="new@example.org", site="http://testserver")
         portal.join(token=token_from(mail_body()), passphrase=PASSPHRASE)
-        portal.invitation_create(coach=coach, email="later@example.org")
+        portal.invitation_create(coach=coach, email="later@example.org", site="http://testserver")
         unused = token_from(mail_body())
         goal = goals.goal_create(coach=coach, client=sam, words=GOAL)
         goal_share = portal.goal_share(coach=coach, goal=goal)
@@ -467,6 +464,7 @@ def portal_pages():
         "portal: stop coaching": reverse("portal:end"),
         "portal: coming sessions": reverse("portal:appointments"),
         "portal: records and who they were shared with": reverse("portal:records"),
+        "portal: send a file": reverse("portal:upload"),
     }
     # Answers back, for the coach's pages: a goal reworded, a consent signed, a newcomer's intake.
     from ethos.vault import boxes
@@ -482,6 +480,9 @@ def portal_pages():
         shown_sha256=portal.text_sha256(GOAL),
     )
     portal.message_send(account=account, text="Can we move Thursday?")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    portal.upload_send(account=account, file=SimpleUploadedFile("signed form.pdf", b"%PDF-1.4\n%%EOF\n"))
     with unlocked(open_vault(coach)):
         coaching.session_schedule(
             coach=coach,

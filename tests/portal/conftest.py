@@ -19,6 +19,7 @@ from tests.clients.conftest import intake
 from tests.conftest import open_vault
 
 CLIENT_PASSPHRASE = "violet tugboat marmalade quarry"
+SITE = "http://testserver"  # the address a coach reached Ethos at
 CRISIS_LINE = "0800 111 222"
 EMERGENCY = "999"
 
@@ -26,7 +27,7 @@ EMERGENCY = "999"
 def invite(coach, *, email: str, client=None) -> str:
     """Invite through the service (the coach's vault open); return the token from the email's link."""
     with unlocked(open_vault(coach)), sent_on_commit():
-        services.invitation_create(coach=coach, email=email, client=client)
+        services.invitation_create(coach=coach, email=email, site=SITE, client=client)
     return token_from(mail.outbox[-1].body)
 
 

@@ -27,6 +27,7 @@ from .conftest import (
     CLIENT_PASSPHRASE,
     CRISIS_LINE,
     EMERGENCY,
+    SITE,
     active_with_account,
     asked_consent,
     invite,
@@ -66,7 +67,7 @@ def intake_answers(**changes) -> dict:
 def test_it_invites_with_a_single_use_link_stored_only_as_a_hash(coach):
     # An invitation before coaching begins names no client.
     with unlocked(open_vault(coach)), sent_on_commit():
-        invitation, token = services.invitation_create(coach=coach, email="Robin.Ash@Example.org")
+        invitation, token = services.invitation_create(coach=coach, email="Robin.Ash@Example.org", site=SITE)
     [sent] = mail.outbox
     assert sent.subject == services.INVITE_SUBJECT
     for detail in ("robin", "Ash", coach.name, "trauma"):
@@ -145,7 +146,7 @@ def test_a_client_who_lost_their_passphrase_comes_back_through_the_coach(coach):
     client, account = active_with_account(coach)
     goal, share = shared_goal(coach, client)
     with unlocked(open_vault(coach)), sent_on_commit():
-        services.link_resend(coach=coach, account=account)
+        services.link_resend(coach=coach, account=account, site=SITE)
     token = token_from(mail.outbox[-1].body)
     assert mail.outbox[-1].subject == services.RESET_SUBJECT
     new = "lantern orchard pebble compass"

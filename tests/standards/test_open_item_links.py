@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from ethos.clients.models import Client
 from ethos.referrals.models import Resource
 from ethos.standards.models import OpenItem
 from ethos.standards.record_types import RecordType
 from ethos.vault.context import unlocked
-from tests.clients.conftest import intake, vetted_resource
+from tests.clients.conftest import client_confirms, intake, vetted_resource
 from tests.conftest import open_vault
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +103,7 @@ def test_the_declined_owed_filter_lists_the_person(coach, coach_client):
     assert "Declined, referral owed" in page
 
 
-def test_the_item_page_of_a_goal_links_to_the_confirmation_form(coach, coach_client):
+def test_the_item_page_of_a_goal_links_to_the_goal_which_says_how_the_client_confirms(coach, coach_client):
     from ethos.clients import goals
     from ethos.standards.engine import ActionStopped
 
@@ -114,7 +115,9 @@ def test_the_item_page_of_a_goal_links_to_the_confirmation_form(coach, coach_cli
     item = OpenItem.objects.get(coach=coach, subject_type="goal")
     page = coach_client.get(reverse("standards:open_item", args=[item.pk])).content.decode()
     assert "A goal of Robin Ash" in page
-    assert f"{reverse('clients:goal_confirm', args=[client.pk, goal.pk])}?item={item.pk}" in page
+    goal_url = f"{reverse('clients:goal_detail', args=[client.pk, goal.pk])}?item={item.pk}"
+    assert goal_url in page
+    assert escape(goals.CONFIRMED_IN_PORTAL_ONLY) in coach_client.get(goal_url).content.decode()
 
 
 def test_s2_the_item_leads_to_the_safety_check_then_its_follow_up_and_back(coach, coach_client):
@@ -150,7 +153,7 @@ def test_s2_the_item_leads_to_the_safety_check_then_its_follow_up_and_back(coach
     assert not item.is_open
 
 
-def test_p5_confirming_a_goal_from_its_open_item_returns_to_the_item(coach, coach_client, vault):
+def test_p5_the_clients_own_confirmation_resolves_the_goals_open_item(coach, vault):
     from ethos.clients import goals
     from ethos.clients.models import Goal
     from ethos.standards.engine import ActionStopped
@@ -161,11 +164,7 @@ def test_p5_confirming_a_goal_from_its_open_item_returns_to_the_item(coach, coac
     with pytest.raises(ActionStopped):
         goals.goal_activate(coach=coach, goal=goal)
     [item] = OpenItem.objects.filter(coach=coach, clause="P5", resolved_at=None)
-    url = reverse("clients:goal_confirm", args=[robin.pk, goal.pk]) + f"?item={item.pk}"
-    response = coach_client.post(
-        url, {"confirmed_by": "Robin, reading it back", "how": Goal.Confirmation.IN_SESSION}
-    )
-    assert response.status_code == 302
-    assert response["Location"] == reverse("standards:open_item", args=[item.pk])
+    client_confirms(coach, goal)  # in their portal: the one way a goal is confirmed
+    assert Goal.objects.get(pk=goal.pk).status == Goal.Status.ACTIVE
     item.refresh_from_db()
     assert not item.is_open

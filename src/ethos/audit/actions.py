@@ -88,6 +88,9 @@ class Action(StrEnum):
     CERTIFICATION_REGISTERED = "certification.registered"
     CERTIFICATION_STATUS_CHANGED = "certification.status_changed"
     PORTAL_ENDING_ASKED = "portal.ending_asked"
+    PORTAL_UPLOADED = "portal.uploaded"
+    PORTAL_UPLOAD_DOWNLOADED = "portal.upload_downloaded"
+    PORTAL_RECORD_DOWNLOADED = "portal.record_downloaded"
     SUPERVISION_PLANNED = "supervision.planned"
     SESSION_SCHEDULED = "session.scheduled"
     SESSION_RESCHEDULED = "session.rescheduled"
@@ -226,6 +229,9 @@ _LABELS = {
     Action.PORTAL_ENDING_ASKED: "Client chose to end coaching in their portal",
     Action.CERTIFICATION_REGISTERED: "Certification added to the registry",
     Action.CERTIFICATION_STATUS_CHANGED: "Certification standing changed",
+    Action.PORTAL_UPLOADED: "File sent by the client",
+    Action.PORTAL_UPLOAD_DOWNLOADED: "Client's file downloaded",
+    Action.PORTAL_RECORD_DOWNLOADED: "Client downloaded a document from their portal",
     Action.SUPERVISION_PLANNED: "Supervision planned",
     Action.SESSION_SCHEDULED: "Session scheduled",
     Action.SESSION_RESCHEDULED: "Session moved",

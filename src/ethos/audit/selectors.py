@@ -251,6 +251,9 @@ SENTENCES: dict[Action, str] = {
     Action.CREDENTIAL_DOWNLOADED: "A verifiable certificate was downloaded",
     Action.STAFF_ADDED: "An association staff account was added",
     Action.CHECKPOINT_WITNESSED: "A practice's log checkpoint was witnessed and cosigned",
+    Action.PORTAL_UPLOADED: "A client sent you a file through their portal",
+    Action.PORTAL_UPLOAD_DOWNLOADED: "You downloaded a file a client sent you",
+    Action.PORTAL_RECORD_DOWNLOADED: "A client downloaded a document from their portal",
 }
 UNKNOWN_SENTENCE = "Something happened that this version of Ethos has no words for"
 

@@ -263,21 +263,6 @@ class GoalForm(forms.Form):
     )
 
 
-class GoalConfirmForm(forms.Form):
-    confirmed_by = forms.CharField(
-        max_length=goals.CONFIRMED_BY_MAX,
-        label="Who confirmed it",
-        help_text="For example: “Robin, reading it back in our session”.",
-        error_messages={"required": goals.CONFIRMED_BY_NEEDED},
-    )
-    how = forms.ChoiceField(
-        label="How they confirmed it",
-        choices=Goal.Confirmation.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": goals.CONFIRMATION_UNKNOWN},
-    )
-
-
 class GoalProgressForm(forms.Form):
     recorded_on = forms.DateField(
         label="Day",

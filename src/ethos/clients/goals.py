@@ -29,15 +29,17 @@ from .models import Client, Goal, GoalProgress
 
 WORDS_MAX = 1000
 NOTE_MAX = 2000
-CONFIRMED_BY_MAX = 200
 SCORE_MIN, SCORE_MAX = 0, 10
 
 GOAL_WORDS_NEEDED = "Write the goal in the client's own words."
 GOAL_WORDS_TOO_LONG = f"Keep the goal under {WORDS_MAX} characters; it can be refined later with the client."
 GOAL_CLIENT_NOT_ACTIVE = "Goals can be written only while coaching with this client is active."
 GOAL_NOT_AWAITING = "This goal is already confirmed."
-CONFIRMED_BY_NEEDED = "Say who confirmed the goal, for example the client's name and how they said it."
-CONFIRMATION_UNKNOWN = "Choose how the client confirmed the goal."
+# How the coach's goal page says the client confirms (P5): only they can, in their portal.
+CONFIRMED_IN_PORTAL_ONLY = (
+    "Only the client can confirm this goal (P5), in their own portal. Share it with them there from "
+    "the Portal part of their page; if they are not in the portal yet, invite them first."
+)
 PROGRESS_NEEDS_ACTIVE_GOAL = (
     "Progress can be recorded only on an active goal, once the client has confirmed it."
 )
@@ -54,7 +56,8 @@ GOALS_READ_ONLY = (
 )
 
 # Who may move a goal where, outside confirmation: the client reaches a goal or sets it aside,
-# and may pick it up again. An unconfirmed goal only becomes active through goal_confirm (P5).
+# and may pick it up again. An unconfirmed goal only becomes active through the client's own
+# confirmation in their portal (goal_confirm_in_portal, P5).
 STATUS_MOVES = {
     Goal.Status.ACTIVE: {Goal.Status.REACHED, Goal.Status.SET_ASIDE},
     Goal.Status.REACHED: {Goal.Status.ACTIVE},
@@ -151,27 +154,6 @@ def goal_activate(*, coach, goal: Goal) -> Verdict:
             record_id=str(goal.pk),
         )
     return verdict
-
-
-def goal_confirm(*, coach, goal: Goal, confirmed_by: str, how: Goal.Confirmation | str) -> Goal:
-    """Record who confirmed the goal, when and how (P5), then make it active."""
-    _own(coach, goal)
-    confirmed_by = confirmed_by.strip()
-    if not confirmed_by:
-        raise ValidationError(CONFIRMED_BY_NEEDED)
-    if how not in Goal.Confirmation.values:
-        raise ValidationError(CONFIRMATION_UNKNOWN)
-    with transaction.atomic():
-        _locked(goal)
-        if goal.status != Goal.Status.AWAITING or goal.confirmed_at is not None:
-            raise ValidationError(GOAL_NOT_AWAITING)
-        goal.confirmed_at = timezone.now()
-        goal.confirmed_how = how
-        goal.confirmed_by = confirmed_by[:CONFIRMED_BY_MAX]
-        goal.save(update_fields=["confirmed_at", "confirmed_how", "confirmed_by"])
-        _audit(coach=coach, goal=goal, action=Action.GOAL_CONFIRMED, details={"how": str(how)})
-        goal_activate(coach=coach, goal=goal)
-    return goal
 
 
 def goal_confirm_in_portal(*, coach, goal: Goal) -> Goal:

@@ -222,7 +222,7 @@ class Goal(VaultModel):
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_how = models.CharField(max_length=12, choices=Confirmation.choices, blank=True)
-    # Who confirmed, in words ("Sam, reading it back in session").
+    # Who confirmed, in words: kept for goals confirmed before only the portal could confirm (P5).
     confirmed_by = EncryptedTextField(null=True)
 
     class Meta:

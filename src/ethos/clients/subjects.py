@@ -103,7 +103,8 @@ def goal_confirmation_page(item) -> str | None:
     client_id = goals.values_list("client_id", flat=True).first()
     if client_id is None:
         return None
-    return _with(reverse("clients:goal_confirm", args=[client_id, item.subject_id]), item=str(item.pk))
+    # The goal's page says how the client confirms it: in their own portal (P5).
+    return _with(reverse("clients:goal_detail", args=[client_id, item.subject_id]), item=str(item.pk))
 
 
 @resolving_page(RecordType.RELEASE_EXPLANATION, RecordType.CLIENT_RELEASE, RecordType.REFERRAL_OFFER)

@@ -25,7 +25,6 @@ urlpatterns = [
     # Goals (P1, P5)
     path("clients/<uuid:pk>/goals/new/", views.goal_new, name="goal_new"),
     path("clients/<uuid:pk>/goals/<uuid:goal_pk>/", views.goal_detail, name="goal_detail"),
-    path("clients/<uuid:pk>/goals/<uuid:goal_pk>/confirm/", views.goal_confirm, name="goal_confirm"),
     path("clients/<uuid:pk>/goals/<uuid:goal_pk>/activate/", views.goal_activate, name="goal_activate"),
     path("clients/<uuid:pk>/goals/<uuid:goal_pk>/progress/", views.goal_progress, name="goal_progress"),
     path("clients/<uuid:pk>/goals/<uuid:goal_pk>/status/", views.goal_status, name="goal_status"),

@@ -41,7 +41,6 @@ from .chart import progress_chart
 from .forms import (
     ContactForm,
     EndingForm,
-    GoalConfirmForm,
     GoalForm,
     GoalProgressForm,
     GoalStatusForm,
@@ -375,7 +374,6 @@ def supervision_plan(request: HttpRequest, pk) -> HttpResponse:
 
 
 GOAL_SAVED = "Goal recorded in the client's words. It becomes active once they confirm it."
-GOAL_CONFIRMED = "The client's confirmation is recorded and the goal is active."
 GOAL_ACTIVE = "The goal is active."
 PROGRESS_SAVED = "Progress recorded."
 STATUS_SAVED = "Goal status changed."
@@ -395,6 +393,7 @@ def _goal_page(request: HttpRequest, client, goal, **extra) -> HttpResponse:
         "progress": progress,
         "chart": progress_chart(goals.chart_series([goal]), title=GOAL_CHART_TITLE),
         "read_only": client.status != Client.Status.ACTIVE,
+        "confirm_how": goals.CONFIRMED_IN_PORTAL_ONLY,
         **extra,
     }
     return render(request, "clients/goal_detail.html", context)
@@ -430,23 +429,6 @@ def goal_new(request: HttpRequest, pk) -> HttpResponse:
 def goal_detail(request: HttpRequest, pk, goal_pk) -> HttpResponse:
     client, goal = _goal(request, pk, goal_pk)
     return _goal_page(request, client, goal)
-
-
-@require_http_methods(["GET", "POST"])
-def goal_confirm(request: HttpRequest, pk, goal_pk) -> HttpResponse:
-    client, goal = _goal(request, pk, goal_pk)
-    if refused := _read_only(request, client, goal):
-        return refused
-    form = GoalConfirmForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            goals.goal_confirm(coach=request.user, goal=goal, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error.messages)
-        else:
-            messages.success(request, GOAL_CONFIRMED)
-            return _back_to_item(request) or redirect("clients:goal_detail", pk=client.pk, goal_pk=goal.pk)
-    return render(request, "clients/goal_confirm.html", {"client": client, "goal": goal, "form": form})
 
 
 @require_POST

@@ -31,6 +31,7 @@ from ethos.standards.standing import coach_standing
 
 from . import calendar
 from .boundaries import declared_relationship
+from .hooks import sessions_changed
 from .models import CalendarFeed, CloseCheck, FollowUp, SafetyPlan, Session, StartCheck
 
 CLIENT_NOT_ACTIVE = "Sessions can only be scheduled with a client whose coaching is active."
@@ -196,7 +197,9 @@ def _cancel(*, coach, session: Session, cancelled_by: str, reason: str, no_fee_r
 def session_cancel(*, coach, session: Session, cancelled_by: str, reason: str) -> Session:
     """Cancel a session, saying who cancelled and why; the coach's own cancellation is free (P2)."""
     with transaction.atomic():
-        return _cancel(coach=coach, session=session, cancelled_by=cancelled_by, reason=reason)
+        cancelled = _cancel(coach=coach, session=session, cancelled_by=cancelled_by, reason=reason)
+        sessions_changed(coach=coach, client=session.client)
+    return cancelled
 
 
 def session_reschedule(
@@ -229,6 +232,7 @@ def session_reschedule(
             target_id=str(moved.pk),
             details={"from": str(session.pk), "asked_by": cancelled_by},
         )
+        sessions_changed(coach=coach, client=session.client)
     return moved
 
 

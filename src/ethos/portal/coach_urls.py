@@ -9,6 +9,7 @@ urlpatterns = [
     path("portal/coach/replies/<uuid:pk>/", coach_views.reply, name="reply"),
     path("portal/coach/accounts/<uuid:pk>/new-link/", coach_views.resend, name="resend"),
     path("portal/coach/accounts/<uuid:pk>/messages/", coach_views.messages_page, name="messages"),
+    path("portal/coach/files/<uuid:pk>/", coach_views.upload_download, name="upload_download"),
     path("portal/coach/goals/<uuid:pk>/share/", coach_views.goal_share, name="goal_share"),
     path(
         "portal/coach/consents/<uuid:pk>/share/", coach_views.consent_share_again, name="consent_share_again"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,6 +19,7 @@ from ethos.web import apply_errors
 from . import selectors, services
 from .forms import BoundaryAskForm, ConsentAskForm, IntakeRecordForm, InviteForm, MessageForm
 from .models import Reply
+from .views import attachment
 
 INVITED = "The invitation is on its way. The link works once, for 72 hours."
 LINK_SENT = "A new link is on its way. Anything shared before must be shared again once they use it."
@@ -26,8 +29,16 @@ SIGNATURE_RECORDED = "What the client signed is recorded."
 AGREEMENT_ASKED = "The boundary agreement is in the client's portal, waiting for their signature (P7)."
 WORDS_TAKEN = "The goal now has the client's words."
 MESSAGE_SENT = "Sent. Only the client can read it, in their portal."
-APPOINTMENTS_SHARED = "The client's coming sessions are in their portal. Share again after a change."
+APPOINTMENTS_SHARED = (
+    "The client's coming sessions are in their portal. Cancelling or moving one updates them; "
+    "share again after booking a new one."
+)
 ACCOUNTING_SHARED = "The accounting of disclosures is in the client's portal (C1)."
+
+
+def _site(request: HttpRequest) -> str:
+    """The address the coach reached Ethos at: the invitation link's when ETHOS_BASE_URL is unset."""
+    return request.build_absolute_uri("/")
 
 
 def _areas(coach) -> list[tuple[str, str]]:
@@ -48,7 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                services.invitation_create(coach=coach, email=form.cleaned_data["email"])
+                services.invitation_create(coach=coach, email=form.cleaned_data["email"], site=_site(request))
             except ValidationError as error:
                 apply_errors(form, error)
             else:
@@ -73,7 +84,7 @@ def invite_client(request: HttpRequest, pk) -> HttpResponse:
         if form.is_valid():
             try:
                 services.invitation_create(
-                    coach=request.user, email=form.cleaned_data["email"], client=client
+                    coach=request.user, email=form.cleaned_data["email"], site=_site(request), client=client
                 )
             except ValidationError as error:
                 apply_errors(form, error)
@@ -86,7 +97,7 @@ def invite_client(request: HttpRequest, pk) -> HttpResponse:
 @require_POST
 def resend(request: HttpRequest, pk) -> HttpResponse:
     account = selectors.get_account_for_coach(request.user, pk)
-    services.link_resend(coach=request.user, account=account)
+    services.link_resend(coach=request.user, account=account, site=_site(request))
     messages.success(request, LINK_SENT)
     return redirect("portal_coach:home")
 
@@ -103,34 +114,52 @@ def goal_share(request: HttpRequest, pk) -> HttpResponse:
     return redirect("clients:goal_detail", goal.client_id, goal.pk)
 
 
-@require_http_methods(["GET", "POST"])
-def consent_ask(request: HttpRequest, pk) -> HttpResponse:
+def _ask(request: HttpRequest, pk, *, form_class, service, template: str, done: str) -> HttpResponse:
+    """Ask the client to sign something in their portal: a consent (C1) or a boundary agreement (P7)."""
     client = selectors.get_client_for_coach(request.user, pk)
-    form = ConsentAskForm(request.POST if request.method == "POST" else None)
+    form = form_class(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
-                services.consent_ask(coach=request.user, client=client, **form.cleaned_data)
+                service(coach=request.user, client=client, **form.cleaned_data)
             except ValidationError as error:
                 apply_errors(form, error)
             else:
-                messages.success(request, CONSENT_ASKED)
+                messages.success(request, done)
                 return redirect("clients:detail", pk=client.pk)
-    return render(request, "portal/coach_consent_ask.html", {"form": form, "client": client}, status=status)
+    return render(request, template, {"form": form, "client": client}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def consent_ask(request: HttpRequest, pk) -> HttpResponse:
+    return _ask(
+        request,
+        pk,
+        form_class=ConsentAskForm,
+        service=services.consent_ask,
+        template="portal/coach_consent_ask.html",
+        done=CONSENT_ASKED,
+    )
+
+
+def _shared_then_back(request: HttpRequest, share, *, client_id, done: str) -> HttpResponse:
+    """Run one sharing service; say how it went on the client's page."""
+    try:
+        share()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect("clients:detail", pk=client_id)
 
 
 @require_POST
 def consent_share_again(request: HttpRequest, pk) -> HttpResponse:
     draft = selectors.get_draft_for_coach(request.user, pk)
-    try:
-        services.consent_share_again(coach=request.user, draft=draft)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, SHARED)
-    return redirect("clients:detail", pk=draft.client_id)
+    share = functools.partial(services.consent_share_again, coach=request.user, draft=draft)
+    return _shared_then_back(request, share, client_id=draft.client_id, done=SHARED)
 
 
 @require_http_methods(["GET", "POST"])
@@ -220,41 +249,35 @@ def messages_page(request: HttpRequest, pk) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def boundary_ask(request: HttpRequest, pk) -> HttpResponse:
-    client = selectors.get_client_for_coach(request.user, pk)
-    form = BoundaryAskForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.boundary_ask(coach=request.user, client=client, **form.cleaned_data)
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, AGREEMENT_ASKED)
-                return redirect("clients:detail", pk=client.pk)
-    return render(request, "portal/coach_boundary_ask.html", {"form": form, "client": client}, status=status)
+    return _ask(
+        request,
+        pk,
+        form_class=BoundaryAskForm,
+        service=services.boundary_ask,
+        template="portal/coach_boundary_ask.html",
+        done=AGREEMENT_ASKED,
+    )
 
 
 @require_POST
 def appointments_share(request: HttpRequest, pk) -> HttpResponse:
     client = selectors.get_client_for_coach(request.user, pk)
-    try:
-        services.appointments_share(coach=request.user, client=client)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, APPOINTMENTS_SHARED)
-    return redirect("clients:detail", pk=client.pk)
+    share = functools.partial(services.appointments_share, coach=request.user, client=client)
+    return _shared_then_back(request, share, client_id=client.pk, done=APPOINTMENTS_SHARED)
 
 
 @require_POST
 def accounting_share(request: HttpRequest, pk) -> HttpResponse:
     client = selectors.get_client_for_coach(request.user, pk)
+    share = functools.partial(services.accounting_share, coach=request.user, client=client)
+    return _shared_then_back(request, share, client_id=client.pk, done=ACCOUNTING_SHARED)
+
+
+@require_http_methods(["GET"])
+def upload_download(request: HttpRequest, pk) -> HttpResponse:
+    upload = selectors.get_upload_for_coach(request.user, pk)
     try:
-        services.accounting_share(coach=request.user, client=client)
+        opened = services.upload_download(coach=request.user, upload=upload)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, ACCOUNTING_SHARED)
-    return redirect("clients:detail", pk=client.pk)
+        raise Http404(error.messages[0]) from None
+    return attachment(opened)

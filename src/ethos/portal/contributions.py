@@ -6,7 +6,8 @@ from ethos.clients.models import Goal
 from ethos.clients.pages import client_records, client_section, records_kept
 
 from .models import ClientAccount
-from .selectors import portal_for_client
+from .selectors import portal_for_client, uploads_for_client
+from .services import uploads_for_coach
 
 
 @client_records("portal_account")
@@ -23,4 +24,6 @@ def portal_section(client):
     if found.get("account") is not None:
         awaiting = Goal.objects.filter(coach_id=client.coach_id, client=client, status=Goal.Status.AWAITING)
         found["awaiting"] = list(awaiting.order_by("created_at", "id"))
+        # The names of the files the client sent are sealed to the coach: opened here, vault open.
+        found["uploads"] = uploads_for_coach(coach_id=client.coach_id, uploads=uploads_for_client(client))
     return found

@@ -234,3 +234,12 @@ class BoundaryAskForm(forms.Form):
         help_text="For example: no contact on social media, no meeting outside coaching (P7, P8).",
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Choose a file",
+        help_text="A PDF, a photo (PNG or JPEG) or a plain text file.",
+        error_messages={"required": "Please choose a file to send.", "empty": "This file is empty."},
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,.txt"}),
+    )

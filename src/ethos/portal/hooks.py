@@ -1,4 +1,4 @@
-"""What the portal adds to other apps' workflows (registered from ready()): endings and backups."""
+"""What the portal adds to other apps' workflows (registered from ready()): endings, sessions, backups."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from django.utils import timezone
 
 from ethos.accounts.backup import backup_companions
 from ethos.clients.hooks import on_release
+from ethos.coaching.hooks import on_sessions_changed
 
-from .models import Reply
+from .models import ClientAccount, Reply, Share
+from .services import appointments_share
 
 
 @on_release
@@ -26,3 +28,19 @@ def portal_clients(coach) -> Q:
     Without them, the client accounts it restores would point at people who are not there.
     """
     return Q(portal_account__coach=coach)
+
+
+@on_sessions_changed
+def appointments_follow(*, coach, client) -> None:
+    """Sessions the coach shared with a client are a snapshot: a cancelled or moved one updates it.
+
+    Re-sealed to the client's key at that moment (the coach is signed in, making the change), as a
+    new version; a client whose sessions were never shared is left alone.
+    """
+    shared = Share.objects.filter(
+        account__in=ClientAccount.objects.filter(coach=coach, client=client),
+        kind=Share.Kind.APPOINTMENTS,
+        withdrawn_at__isnull=True,
+    )
+    if shared.exists():
+        appointments_share(coach=coach, client=client)

@@ -188,3 +188,30 @@ class BoundaryDraft(VaultModel):
 
     def __str__(self) -> str:
         return f"boundary draft {self.pk}"
+
+
+class Upload(models.Model):
+    """A file a client sent their coach, sealed to the coach's key at upload; the server cannot read it.
+
+    The file's name travels in `label` (sealed to the coach, and a copy to the client so their
+    page can say what they sent); its bytes in `box`, sealed to the coach only. Its type (checked
+    from its content) and size are plain columns, like a share's kind.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(ClientAccount, on_delete=models.CASCADE, related_name="uploads")
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    box = models.BinaryField()
+    label = models.BinaryField()
+    box_key_id = models.UUIDField()
+    label_copy = models.BinaryField(null=True)
+    copy_key_id = models.UUIDField(null=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "sent_at"], name="portal_upload_account")]
+
+    def __str__(self) -> str:
+        return f"upload {self.pk}"

@@ -8,7 +8,7 @@ from ethos.clients.models import Client, Goal
 from ethos.practice.jurisdictions import suggestion_for
 from ethos.practice.models import PracticeProfile
 
-from .models import ClientAccount, ConsentDraft, Invitation, Reply, Share
+from .models import ClientAccount, ConsentDraft, Invitation, Reply, Share, Upload
 
 
 def account_of(user) -> ClientAccount:
@@ -37,9 +37,33 @@ def shares_for_client(account: ClientAccount) -> list[Share]:
 TO_READ = (Share.Kind.GOAL, Share.Kind.CONSENT, Share.Kind.BOUNDARY)
 
 
+KEPT = (*TO_READ, Share.Kind.APPOINTMENTS, Share.Kind.ACCOUNTING)
+
+
 def documents_for_client(account: ClientAccount) -> list[Share]:
-    """Every goal, consent and agreement ever shared with the client, with what became of it."""
-    return list(Share.objects.filter(account=account, kind__in=TO_READ).order_by("-shared_at", "id"))
+    """Every document ever shared with the client (not messages), with what became of it."""
+    return list(Share.objects.filter(account=account, kind__in=KEPT).order_by("-shared_at", "id"))
+
+
+def get_reply_for_client(account: ClientAccount, pk) -> Reply:
+    """Return one of the things the client sent; anyone else's (or a missing one) is a 404."""
+    reply = Reply.objects.filter(account=account, pk=pk).first()
+    if reply is None:
+        raise Http404("No such page.")
+    return reply
+
+
+def get_document_for_client(account: ClientAccount, pk) -> Share:
+    """Return one of the documents shared with the client; anyone else's is a 404."""
+    share = Share.objects.filter(account=account, pk=pk, kind__in=KEPT).first()
+    if share is None:
+        raise Http404("No such page.")
+    return share
+
+
+def uploads_of(account: ClientAccount) -> list[Upload]:
+    """The files the client sent, newest first (their bytes left behind: only names are shown)."""
+    return list(Upload.objects.filter(account=account).defer("box").order_by("-sent_at", "id"))
 
 
 def intake_state(account: ClientAccount) -> str:
@@ -141,3 +165,18 @@ def portal_for_client(client: Client) -> dict | None:
     shares = list(Share.objects.filter(account=account).order_by("-shared_at")[:20])
     replies = list(Reply.objects.filter(account=account, handled_at__isnull=True).order_by("sent_at"))
     return {"account": account, "shares": shares, "replies": replies}
+
+
+def get_upload_for_coach(coach, pk) -> Upload:
+    upload = Upload.objects.select_related("account").filter(coach=coach, pk=pk).first()
+    if upload is None:
+        raise Http404("No such file.")
+    return upload
+
+
+def uploads_for_client(client: Client) -> list[Upload]:
+    return list(
+        Upload.objects.filter(coach_id=client.coach_id, account__client=client)
+        .defer("box")
+        .order_by("-sent_at", "id")
+    )

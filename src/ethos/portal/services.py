@@ -8,6 +8,7 @@ the coach shares is sealed to the client's (ethos.vault.boxes).
 
 from __future__ import annotations
 
+import base64
 import datetime
 import functools
 import hashlib
@@ -45,12 +46,12 @@ from ethos.vault import boxes, crypto
 from ethos.vault import services as vault_services
 from ethos.vault.context import Vault, current_vault
 
-from .models import BoundaryDraft, ClientAccount, ConsentDraft, Invitation, Reply, Share
+from .models import BoundaryDraft, ClientAccount, ConsentDraft, Invitation, Reply, Share, Upload
 
 # -- messages (the client's read plainly; the coach's name the clause) -----------------------
 
 EMAIL_NEEDED = "Enter the client's email address."
-EMAIL_TAKEN = "Someone already signs in to Ethos with that email address."
+SITE_NEEDED = "An invitation link needs ETHOS_BASE_URL or the address of the request."
 NOT_YOUR_CLIENT = "This client belongs to another practice."
 LINK_UNUSABLE = "This link has already been used or is too old. Please ask your coach for a new one."
 NO_ACCOUNT = "This client has no portal account yet. Invite them to the portal first."
@@ -103,6 +104,21 @@ Here is a new link to set a new passphrase for your coaching portal:
 {link}
 
 The link works once, and only for {hours} hours. If you did not ask for it, you can ignore it.
+"""
+
+
+HOLDER = "holder"  # how the email goes to an address that already has an account
+HOLDER_SUBJECT = "About an invitation to a coaching portal"
+HOLDER_BODY = """Hello,
+
+Someone invited this email address to an online coaching portal. You already have an account with
+this address, so no new account was made, and nothing about you was shared.
+
+If you meant to use your account, sign in as usual:
+{link}
+
+If you expected a new portal account, ask the person who invited you to use another email address.
+If you did not expect this email, you can ignore it.
 """
 
 
@@ -161,9 +177,19 @@ def reply_open(*, reply: Reply, vault: Vault | None = None) -> dict:
 
 
 def _reply_write(*, account: ClientAccount, kind: str, payload: dict, share: Share | None = None) -> Reply:
+    """Seal what the client sent to the coach, and a copy to the client, so they can read it back."""
     public, key_id = boxes.public_key_of(account.coach_id)
-    reply = Reply(coach_id=account.coach_id, account=account, kind=kind, share=share, box_key_id=key_id)
+    own_public, own_key_id = boxes.public_key_of(account.user_id)
+    reply = Reply(
+        coach_id=account.coach_id,
+        account=account,
+        kind=kind,
+        share=share,
+        box_key_id=key_id,
+        copy_key_id=own_key_id,
+    )
     reply.box = boxes.seal(public, _dump(payload), aad=_reply_aad(reply))
+    reply.copy = boxes.seal(own_public, _dump(payload), aad=_reply_aad(reply) + b"|copy")
     reply.save(force_insert=True)
     return reply
 
@@ -171,21 +197,28 @@ def _reply_write(*, account: ClientAccount, kind: str, payload: dict, share: Sha
 # -- invitations and joining -----------------------------------------------------------------
 
 
-def _link(token: str) -> str:
-    path = reverse("portal:join", args=[token])
-    return f"{settings.ETHOS_BASE_URL}{path}" if settings.ETHOS_BASE_URL else path
+def _absolute(path: str, site: str) -> str:
+    """An address the email's reader can open: ETHOS_BASE_URL, else the address the coach used."""
+    base = settings.ETHOS_BASE_URL or site.rstrip("/")
+    if not base.startswith(("https://", "http://")):
+        raise ValueError(SITE_NEEDED)
+    return f"{base}{path}"
 
 
-def _send_link(*, email: str, token: str, purpose: str) -> None:
+def _send_link(*, email: str, token: str, purpose: str, site: str) -> None:
+    if purpose == HOLDER:
+        text = HOLDER_BODY.format(link=_absolute(reverse("accounts:sign_in"), site))
+        send_mail(HOLDER_SUBJECT, text, None, [email])
+        return
     subject, body = (
         (INVITE_SUBJECT, INVITE_BODY) if purpose == Invitation.Purpose.JOIN else (RESET_SUBJECT, RESET_BODY)
     )
-    text = body.format(link=_link(token), hours=settings.ETHOS_INVITATION_HOURS)
-    send_mail(subject, text, None, [email])
+    link = _absolute(reverse("portal:join", args=[token]), site)
+    send_mail(subject, body.format(link=link, hours=settings.ETHOS_INVITATION_HOURS), None, [email])
 
 
 def _invitation_write(
-    *, coach, purpose: str, email: str, client=None, account=None
+    *, coach, purpose: str, email: str, site: str, client=None, account=None, holder: bool = False
 ) -> tuple[Invitation, str]:
     token = secrets.token_urlsafe(32)
     now = timezone.now()
@@ -202,15 +235,23 @@ def _invitation_write(
     invitation.save(force_insert=True)
     # The token leaves only in the email, once the invitation is committed; it is never stored
     # (not through django-tasks either: a queued job's arguments are rows in the database).
-    transaction.on_commit(functools.partial(_send_link, email=email, token=token, purpose=purpose))
+    # The address belongs to someone with an account already: they are told to sign in instead,
+    # and the link (which could never make a second account) goes nowhere.
+    sent_as = HOLDER if holder else purpose
+    transaction.on_commit(functools.partial(_send_link, email=email, token=token, purpose=sent_as, site=site))
     return invitation, token
 
 
-def invitation_create(*, coach, email: str, client: Client | None = None) -> tuple[Invitation, str]:
+def invitation_create(
+    *, coach, email: str, site: str = "", client: Client | None = None
+) -> tuple[Invitation, str]:
     """Invite a person to the coach's portal by email; return the invitation and its secret token.
 
-    Needs the coach's open vault: it makes sure the coach has a key pair that the client's words
-    can be sealed to.
+    `site` is the address the coach is using (from the request), for the link when ETHOS_BASE_URL
+    is unset. Needs the coach's open vault: it makes sure the coach has a key pair that the
+    client's words can be sealed to. An address that already has an account is treated the same
+    on the coach's side (same answer, same invitation row, same audit event), so the coach cannot
+    learn that it exists; its holder gets an email telling them to sign in instead.
     """
     email = User.objects.normalize_email((email or "").strip()).lower()
     if not email:
@@ -221,12 +262,12 @@ def invitation_create(*, coach, email: str, client: Client | None = None) -> tup
         raise ValidationError({"email": "Enter a valid email address."}) from None
     if client is not None and client.coach_id != coach.pk:
         raise PermissionError(NOT_YOUR_CLIENT)
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": EMAIL_TAKEN})
+    holder = User.objects.filter(email__iexact=email).exists()
+    _absolute("/", site)  # refuse before anything is written if the link could not be made
     boxes.box_key_ensure(current_vault())
     with transaction.atomic():
         invitation, token = _invitation_write(
-            coach=coach, purpose=Invitation.Purpose.JOIN, email=email, client=client
+            coach=coach, purpose=Invitation.Purpose.JOIN, email=email, site=site, client=client, holder=holder
         )
         audit_append(
             coach=coach,
@@ -238,13 +279,18 @@ def invitation_create(*, coach, email: str, client: Client | None = None) -> tup
     return invitation, token
 
 
-def link_resend(*, coach, account: ClientAccount) -> tuple[Invitation, str]:
+def link_resend(*, coach, account: ClientAccount, site: str = "") -> tuple[Invitation, str]:
     """Send a client who lost their passphrase a new link (their way back goes through the coach)."""
     if account.coach_id != coach.pk:
         raise PermissionError(NOT_YOUR_CLIENT)
+    _absolute("/", site)
     with transaction.atomic():
         invitation, token = _invitation_write(
-            coach=coach, purpose=Invitation.Purpose.RESET, email=account.user.email, account=account
+            coach=coach,
+            purpose=Invitation.Purpose.RESET,
+            email=account.user.email,
+            site=site,
+            account=account,
         )
         audit_append(
             coach=coach,
@@ -422,24 +468,24 @@ def consent_ask(
         raise ValidationError(errors)
     if client.status != Client.Status.ACTIVE:
         raise ValidationError(CLIENT_NOT_ACTIVE)
+    draft = ConsentDraft(
+        coach=coach,
+        client=client,
+        data_key_id=client.data_key_id,
+        terms={"recipient": recipient[:TEXT_MAX], "purpose": purpose[:TEXT_MAX], "record_kinds": kinds},
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+    return _draft_and_share(coach=coach, client=client, draft=draft, kind=Share.Kind.CONSENT)
+
+
+def _draft_and_share(*, coach, client: Client, draft, kind: str):
+    """Write a document the client is asked to sign and share its first version, in one transaction."""
     account = account_for_client(coach=coach, client=client)
+    payload_of = _consent_payload if kind == Share.Kind.CONSENT else _boundary_payload
     with transaction.atomic():
-        draft = ConsentDraft(
-            coach=coach,
-            client=client,
-            data_key_id=client.data_key_id,
-            terms={"recipient": recipient[:TEXT_MAX], "purpose": purpose[:TEXT_MAX], "record_kinds": kinds},
-            valid_from=valid_from,
-            valid_until=valid_until,
-        )
         draft.save(force_insert=True)
-        _share(
-            coach=coach,
-            account=account,
-            kind=Share.Kind.CONSENT,
-            subject_id=draft.pk,
-            payload=_consent_payload(draft),
-        )
+        _share(coach=coach, account=account, kind=kind, subject_id=draft.pk, payload=payload_of(draft))
     return draft
 
 
@@ -773,20 +819,8 @@ def _message_text(text: str) -> str:
 def message_send(*, account: ClientAccount, text: str) -> Reply:
     """A message from the client: sealed to the coach, and a copy sealed to the client to read back."""
     text = _message_text(text)
-    own_public, own_key_id = boxes.public_key_of(account.user_id)
     with transaction.atomic():
-        public, key_id = boxes.public_key_of(account.coach_id)
-        reply = Reply(
-            coach_id=account.coach_id,
-            account=account,
-            kind=Reply.Kind.MESSAGE,
-            box_key_id=key_id,
-            copy_key_id=own_key_id,
-        )
-        payload = _dump({"text": text})
-        reply.box = boxes.seal(public, payload, aad=_reply_aad(reply))
-        reply.copy = boxes.seal(own_public, payload, aad=_reply_aad(reply) + b"|copy")
-        reply.save(force_insert=True)
+        reply = _reply_write(account=account, kind=Reply.Kind.MESSAGE, payload={"text": text})
         audit_append(
             coach=account.coach,
             action=Action.PORTAL_MESSAGE_SENT,
@@ -968,23 +1002,13 @@ def boundary_ask(*, coach, client: Client, contact_between: str, out_of_bounds: 
         raise ValidationError(errors)
     if client.status != Client.Status.ACTIVE:
         raise ValidationError(CLIENT_NOT_ACTIVE)
-    account = account_for_client(coach=coach, client=client)
-    with transaction.atomic():
-        draft = BoundaryDraft(
-            coach=coach,
-            client=client,
-            data_key_id=client.data_key_id,
-            terms={"contact_between": contact_between[:TEXT_MAX], "out_of_bounds": out_of_bounds[:TEXT_MAX]},
-        )
-        draft.save(force_insert=True)
-        _share(
-            coach=coach,
-            account=account,
-            kind=Share.Kind.BOUNDARY,
-            subject_id=draft.pk,
-            payload=_boundary_payload(draft),
-        )
-    return draft
+    draft = BoundaryDraft(
+        coach=coach,
+        client=client,
+        data_key_id=client.data_key_id,
+        terms={"contact_between": contact_between[:TEXT_MAX], "out_of_bounds": out_of_bounds[:TEXT_MAX]},
+    )
+    return _draft_and_share(coach=coach, client=client, draft=draft, kind=Share.Kind.BOUNDARY)
 
 
 def boundary_from_signature(*, coach, reply: Reply) -> BoundaryAgreement:
@@ -1080,12 +1104,14 @@ def accounting_share(*, coach, client: Client) -> Share:
     ]
     since = timezone.localtime(accounting_since()).date().isoformat()
     with transaction.atomic():
+        # The same PDF the coach prints for the client, sealed with the list: they download it.
+        pdf = safeguarding_services.accounting_print(coach=coach, client=client)
         return _share(
             coach=coach,
             account=account,
             kind=Share.Kind.ACCOUNTING,
             subject_id=client.pk,
-            payload={"since": since, "rows": rows},
+            payload={"since": since, "rows": rows, "pdf": base64.b64encode(pdf).decode()},
         )
 
 
@@ -1104,3 +1130,307 @@ def latest_open(
         return share, share_open(share=share, private_key=private_key, key_id=key_id)
     except ValidationError as error:
         return share, {"error": error.messages[0]}
+
+
+# -- files a client sends their coach: sealed at upload, checked by their content ------------
+
+UPLOAD_NEEDED = "Please choose a file to send."
+UPLOAD_TOO_BIG = "This file is too big. Please send a file smaller than {mb} MB."
+UPLOAD_TYPE = "We can only take a PDF, a photo (PNG or JPEG) or a plain text file. Nothing was sent."
+UPLOAD_NOT_YET = "You can send files once your coach has your first answers."
+UPLOAD_NAME_MAX = 120
+# What Ethos takes, known from the first bytes of the file, never from its name or the browser.
+UPLOAD_TYPES = {
+    b"%PDF-": ("application/pdf", "pdf"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
+    b"\xff\xd8\xff": ("image/jpeg", "jpg"),
+}
+TEXT_TYPE = ("text/plain", "txt")
+EXTENSIONS = dict([*UPLOAD_TYPES.values(), TEXT_TYPE])
+
+
+def upload_type(content: bytes) -> str | None:
+    """The file's type from its content (PDF, PNG, JPEG or UTF-8 text), or None for anything else."""
+    for magic, (content_type, _) in UPLOAD_TYPES.items():
+        if content.startswith(magic):
+            return content_type
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if any(ord(char) < 32 and char not in "\t\n\r\f" for char in text):
+        return None  # a binary file that happens to decode
+    return TEXT_TYPE[0]
+
+
+def _upload_aad(upload, part: str) -> bytes:
+    return (
+        f"ethos/portal/upload|id={upload.pk}|account={upload.account_id}|coach={upload.coach_id}"
+        f"|type={upload.content_type}|size={upload.size}|part={part}"
+    ).encode()
+
+
+def upload_send(*, account: ClientAccount, file) -> Upload:
+    """A client sends their coach a file: checked by size and content, then sealed to the coach.
+
+    The name (sealed to the coach, and a copy to the client) and the bytes (to the coach only) are
+    sealed before anything is stored; a refused file leaves nothing behind.
+    """
+    if account.client_id is None:
+        raise ValidationError(UPLOAD_NOT_YET)
+    if file is None or not file.size:
+        raise ValidationError({"file": [UPLOAD_NEEDED]})
+    if file.size > settings.ETHOS_UPLOAD_MAX_BYTES:
+        raise ValidationError({"file": [UPLOAD_TOO_BIG.format(mb=settings.ETHOS_UPLOAD_MAX_BYTES // 2**20)]})
+    content = file.read()
+    content_type = upload_type(content)
+    if content_type is None:
+        raise ValidationError({"file": [UPLOAD_TYPE]})
+    name = " ".join((file.name or "").split())[:UPLOAD_NAME_MAX] or "file"
+    public, key_id = boxes.public_key_of(account.coach_id)
+    own_public, own_key_id = boxes.public_key_of(account.user_id)
+    upload = Upload(
+        coach_id=account.coach_id,
+        account=account,
+        content_type=content_type,
+        size=len(content),
+        box_key_id=key_id,
+        copy_key_id=own_key_id,
+    )
+    label = _dump({"name": name})
+    upload.box = boxes.seal(public, content, aad=_upload_aad(upload, "file"))
+    upload.label = boxes.seal(public, label, aad=_upload_aad(upload, "label"))
+    upload.label_copy = boxes.seal(own_public, label, aad=_upload_aad(upload, "label-copy"))
+    with transaction.atomic():
+        upload.save(force_insert=True)
+        audit_append(
+            coach=account.coach,
+            action=Action.PORTAL_UPLOADED,
+            actor="client",
+            target_type="client",
+            target_id=str(account.client_id),
+            details={"upload": str(upload.pk), "type": content_type, "size": upload.size},
+        )
+    return upload
+
+
+def upload_name_for_client(*, upload: Upload, private_key: bytes, key_id) -> str:
+    """The name of a file the client sent, opened with the client's own key."""
+    if upload.label_copy is None or upload.copy_key_id != key_id:
+        return ""
+    try:
+        aad = _upload_aad(upload, "label-copy")
+        return json.loads(boxes.open_box(private_key, bytes(upload.label_copy), aad=aad))["name"]
+    except crypto.DecryptionError:
+        return ""
+
+
+@dataclass(frozen=True)
+class UploadSeen:
+    upload: Upload
+    name: str
+
+
+def uploads_for_coach(*, coach_id, uploads: list[Upload]) -> list[UploadSeen]:
+    """The names of a client's files, opened with the coach's key (their vault open)."""
+    if not uploads:
+        return []
+    private, key_id = boxes.private_key(current_vault())
+    seen = []
+    for upload in uploads:
+        if upload.coach_id != coach_id:
+            raise PermissionError(NOT_YOUR_CLIENT)
+        name = BOX_UNREADABLE
+        if upload.box_key_id == key_id:
+            try:
+                label = boxes.open_box(private, bytes(upload.label), aad=_upload_aad(upload, "label"))
+                name = json.loads(label)["name"]
+            except crypto.DecryptionError:
+                pass
+        seen.append(UploadSeen(upload=upload, name=name))
+    return seen
+
+
+@dataclass(frozen=True)
+class FileOpened:
+    content: bytes
+    content_type: str
+    filename: str
+
+
+def _safe_filename(name: str, content_type: str) -> str:
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    stem = "".join(char if char.isascii() and (char.isalnum() or char in "-_") else "-" for char in stem)
+    return f"{stem.strip('-')[:60] or 'file'}.{EXTENSIONS[content_type]}"
+
+
+def upload_download(*, coach, upload: Upload) -> FileOpened:
+    """Open a client's file with the coach's key for download; the download is audited."""
+    if upload.coach_id != coach.pk:
+        raise PermissionError(NOT_YOUR_CLIENT)
+    private, key_id = boxes.private_key(current_vault())
+    if upload.box_key_id != key_id:
+        raise ValidationError(BOX_UNREADABLE)
+    try:
+        content = boxes.open_box(private, bytes(upload.box), aad=_upload_aad(upload, "file"))
+        name = json.loads(boxes.open_box(private, bytes(upload.label), aad=_upload_aad(upload, "label")))[
+            "name"
+        ]
+    except crypto.DecryptionError:
+        raise ValidationError(BOX_UNREADABLE) from None
+    with transaction.atomic():
+        audit_append(
+            coach=coach,
+            action=Action.PORTAL_UPLOAD_DOWNLOADED,
+            target_type="client",
+            target_id=str(upload.account.client_id or ""),
+            details={"upload": str(upload.pk)},
+        )
+    return FileOpened(
+        content=content, content_type=upload.content_type, filename=_safe_filename(name, upload.content_type)
+    )
+
+
+# -- the client's own record: what they sent, and what was shared with them, to keep ---------
+
+SENT_KINDS = (Reply.Kind.INTAKE, Reply.Kind.GOAL, Reply.Kind.SIGNATURE, Reply.Kind.ENDING)
+ONLY_FOR_COACH = "You sent this before Ethos kept a copy for you. Only your coach can open it."
+INTAKE_LABELS = {
+    "name": "Name",
+    "preferred_name": "Name you like to be called",
+    "pronouns": "Pronouns",
+    "date_of_birth": "Date of birth",
+    "phone": "Phone",
+    "wants": "What you want from coaching",
+    "concerns": "What you want to work on",
+    "emergency_name": "Emergency contact",
+    "emergency_phone": "Emergency contact's phone",
+}
+
+
+@dataclass(frozen=True)
+class Sent:
+    reply: Reply
+    payload: dict | None  # None: sealed to the coach only
+
+
+def sent_for_client(*, account: ClientAccount, private_key: bytes, key_id) -> list[Sent]:
+    """What the client sent (not messages, which have their own page), opened with their own key."""
+    found = []
+    for reply in Reply.objects.filter(account=account, kind__in=SENT_KINDS).order_by("-sent_at", "id"):
+        found.append(Sent(reply=reply, payload=_open_copy(reply, private_key=private_key, key_id=key_id)))
+    return found
+
+
+def _open_copy(reply: Reply, *, private_key: bytes, key_id) -> dict | None:
+    if reply.copy is None or reply.copy_key_id != key_id:
+        return None
+    try:
+        return json.loads(boxes.open_box(private_key, bytes(reply.copy), aad=_reply_aad(reply) + b"|copy"))
+    except crypto.DecryptionError:
+        return None
+
+
+def sent_text(kind: str, payload: dict, *, sent_at: datetime.datetime) -> str:
+    """What the client sent, as plain text to keep."""
+    when = timezone.localtime(sent_at).strftime("%d %B %Y, %H:%M")
+    lines = [f"{dict(Reply.Kind.choices)[kind]}, sent to your coach on {when}", ""]
+    if kind == Reply.Kind.INTAKE:
+        for field, label in INTAKE_LABELS.items():
+            if payload.get(field):
+                lines.append(f"{label}: {payload[field]}")
+        for name, answer in payload.get("screening", {}).items():
+            lines.append(f"{name.replace('_', ' ').capitalize()}: {'yes' if answer else 'no'}")
+    elif kind == Reply.Kind.GOAL:
+        lines += [f"Your goal: {payload['words']}", f"SHA-256 of these words: {payload['words_sha256']}"]
+        if payload.get("changed"):
+            lines.append(f"Your coach's words before you changed them: {payload['shared_words']}")
+    elif kind == Reply.Kind.SIGNATURE:
+        lines += [
+            f"You signed as: {payload['typed_name']}",
+            f"On: {payload['signed_on']}",
+            f"SHA-256 of the text you signed: {payload['text_sha256']}",
+            "",
+            "The text you signed:",
+            payload["text"],
+        ]
+    else:
+        lines.append(f"Your reason: {payload.get('reason') or '(none given)'}")
+    return "\n".join(lines) + "\n"
+
+
+def shared_text(share: Share, payload: dict) -> str:
+    """What the coach shared, as plain text to keep."""
+    when = timezone.localtime(share.shared_at).strftime("%d %B %Y")
+    lines = [f"{share.kind_label}, shared by your coach on {when} (version {share.version})", ""]
+    if share.kind == Share.Kind.GOAL:
+        lines.append(payload["words"])
+    elif share.kind in SIGNABLE:
+        lines += [payload["text"], "", f"SHA-256 of this text: {payload['text_sha256']}"]
+    elif share.kind == Share.Kind.APPOINTMENTS:
+        for session in payload.get("sessions", []):
+            starts = timezone.localtime(datetime.datetime.fromisoformat(session["starts_at"]))
+            place = f", {session['place']}" if session.get("place") else ""
+            lines.append(f"{starts:%d %B %Y, %H:%M}: {session['minutes']} minutes, {session['how']}{place}")
+        if not payload.get("sessions"):
+            lines.append("No sessions booked.")
+    elif share.kind == Share.Kind.MESSAGE:
+        lines.append(payload["text"])
+    else:
+        for row in payload.get("rows", []):
+            records = ", ".join(row["records"])
+            lines.append(
+                f"{row['on']}: to {row['recipient']}; {records}; why: {row['purpose']}; {row['basis']}"
+            )
+        if not payload.get("rows"):
+            lines.append("Your records have not been shared with anyone.")
+    return "\n".join(lines) + "\n"
+
+
+def record_download(
+    *,
+    account: ClientAccount,
+    private_key: bytes,
+    key_id,
+    reply: Reply | None = None,
+    share: Share | None = None,
+) -> FileOpened:
+    """One thing from the client's own record, opened with their key, to download; audited (ids only).
+
+    The accounting of disclosures comes as the PDF the coach prints; everything else as plain text.
+    """
+    day = timezone.localdate().isoformat()
+    if reply is not None:
+        if reply.account_id != account.pk:
+            raise PermissionError(NOT_YOUR_CLIENT)
+        payload = _open_copy(reply, private_key=private_key, key_id=key_id)
+        if payload is None:
+            raise ValidationError(ONLY_FOR_COACH)
+        opened = FileOpened(
+            content=sent_text(reply.kind, payload, sent_at=reply.sent_at).encode(),
+            content_type="text/plain; charset=utf-8",
+            filename=f"sent-{reply.kind}-{timezone.localdate(reply.sent_at).isoformat()}.txt",
+        )
+        details = {"reply": str(reply.pk)}
+    else:
+        if share.account_id != account.pk:
+            raise PermissionError(NOT_YOUR_CLIENT)
+        payload = share_open(share=share, private_key=private_key, key_id=key_id)
+        if share.kind == Share.Kind.ACCOUNTING and payload.get("pdf"):
+            content, content_type, extension = base64.b64decode(payload["pdf"]), "application/pdf", "pdf"
+        else:
+            content, content_type = shared_text(share, payload).encode(), "text/plain; charset=utf-8"
+            extension = "txt"
+        filename = f"{share.kind}-{share.version}-{day}.{extension}"
+        opened = FileOpened(content=content, content_type=content_type, filename=filename)
+        details = {"share": str(share.pk)}
+    with transaction.atomic():
+        audit_append(
+            coach=account.coach,
+            action=Action.PORTAL_RECORD_DOWNLOADED,
+            actor="client",
+            target_type="client" if account.client_id else "",
+            target_id=str(account.client_id or ""),
+            details=details,
+        )
+    return opened

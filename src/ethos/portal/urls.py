@@ -15,4 +15,7 @@ urlpatterns = [
     path("portal/end/", views.end, name="end"),
     path("portal/appointments/", views.appointments, name="appointments"),
     path("portal/records/", views.records, name="records"),
+    path("portal/files/", views.upload, name="upload"),
+    path("portal/records/sent/<uuid:pk>/", views.sent_download, name="sent_download"),
+    path("portal/records/shared/<uuid:pk>/", views.document_download, name="document_download"),
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
@@ -21,10 +22,10 @@ from ethos.accounts.middleware import session_signed_in
 from ethos.accounts.services import signed_in
 from ethos.vault import boxes
 from ethos.vault import services as vault_services
-from ethos.web import apply_errors
+from ethos.web import allow_body, apply_errors
 
 from . import selectors, services
-from .forms import EndingForm, GoalAnswerForm, IntakeForm, JoinForm, MessageForm, SignForm
+from .forms import EndingForm, GoalAnswerForm, IntakeForm, JoinForm, MessageForm, SignForm, UploadForm
 from .models import Share
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -34,6 +35,7 @@ INTAKE_SENT = "Thank you. Your answers went to your coach, and only your coach c
 GOAL_CONFIRMED = "Thank you. This goal is now yours and active."
 SIGNED = "Thank you. You signed it. Your coach will see your signature."
 MESSAGE_SENT = "Your message is sent. Only your coach can read it."
+FILE_SENT = "Your file is sent. Only your coach can open it."
 ENDING_SENT = (
     "Your coach knows that you want to stop coaching. They will write to you about what happens next, "
     "and can suggest other coaches if you would like."
@@ -295,5 +297,79 @@ def records(request: HttpRequest) -> HttpResponse:
         "since": payload.get("since"),
         "error": payload.get("error"),
         "documents": selectors.documents_for_client(account),
+        "sent": services.sent_for_client(account=account, private_key=key[0], key_id=key[1]),
+        "only_for_coach": services.ONLY_FOR_COACH,
     }
     return render(request, "portal/records.html", context)
+
+
+def attachment(opened) -> HttpResponse:
+    """Serve an opened file or document as a download the browser never renders or sniffs."""
+    response = HttpResponse(opened.content, content_type=opened.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{opened.filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_http_methods(["GET"])
+def sent_download(request: HttpRequest, pk) -> HttpResponse:
+    return _record_download(request, reply_pk=pk)
+
+
+@require_http_methods(["GET"])
+def document_download(request: HttpRequest, pk) -> HttpResponse:
+    return _record_download(request, share_pk=pk)
+
+
+def _record_download(request: HttpRequest, *, reply_pk=None, share_pk=None) -> HttpResponse:
+    account = selectors.account_of(request.user)
+    reply = selectors.get_reply_for_client(account, reply_pk) if reply_pk else None
+    share = selectors.get_document_for_client(account, share_pk) if share_pk else None
+    key = _key(request)
+    if key is None:
+        return _sign_in_again(request)
+    try:
+        opened = services.record_download(
+            account=account, private_key=key[0], key_id=key[1], reply=reply, share=share
+        )
+    except ValidationError as error:
+        return render(request, "portal/unreadable.html", {"message": error.messages[0]})
+    return attachment(opened)
+
+
+@allow_body(lambda: settings.ETHOS_UPLOAD_MAX_BYTES + 64 * 1024)
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    account = selectors.account_of(request.user)
+    key = _key(request)
+    if key is None:
+        return _sign_in_again(request)
+    form = (
+        UploadForm(request.POST or None, request.FILES or None) if request.method == "POST" else UploadForm()
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.upload_send(account=account, file=form.cleaned_data["file"])
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                messages.success(request, FILE_SENT)
+                return redirect("portal:upload")
+    sent = [
+        {
+            "upload": item,
+            "name": services.upload_name_for_client(upload=item, private_key=key[0], key_id=key[1]),
+        }
+        for item in selectors.uploads_of(account)
+    ]
+    context = {
+        "form": form,
+        "sent": sent,
+        "can_send": account.client_id is not None,
+        "not_yet": services.UPLOAD_NOT_YET,
+        "limit_mb": settings.ETHOS_UPLOAD_MAX_BYTES // 2**20,
+    }
+    return render(request, "portal/upload.html", context, status=status)

@@ -342,7 +342,7 @@ def p4_respectful_wording(facts: Facts) -> Iterator[Finding]:
 
 
 P5_UNCONFIRMED = "The client has not yet confirmed that this goal is theirs."
-P5_UNCONFIRMED_RESOLUTION = "Ask the client to confirm it in session or through their portal."
+P5_UNCONFIRMED_RESOLUTION = "Share it in the client's portal: only they can confirm it there."
 
 
 @rule("P5", Point.GOAL_ACTIVATE)

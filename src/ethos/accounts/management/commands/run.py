@@ -55,8 +55,11 @@ def server_options(*, host: str, port: int, threads: int) -> dict:
         "port": port,
         "threads": threads,
         "ident": "Ethos",
-        # Refused with 413 from the Content-Length alone, before the body is read.
-        "max_request_body_size": settings.ETHOS_MAX_BODY_BYTES,
+        # Refused with 413 from the Content-Length alone, before the body is read (the portal's
+        # upload form takes more than other forms: BodyLimitMiddleware keeps the rest to the cap).
+        "max_request_body_size": max(
+            settings.ETHOS_MAX_BODY_BYTES, settings.ETHOS_UPLOAD_MAX_BYTES + 64 * 1024
+        ),
         # Forwarded headers from anyone but the trusted proxy are deleted, never believed.
         "clear_untrusted_proxy_headers": True,
     }

@@ -41,12 +41,17 @@ def postgres_reachable(url: str) -> bool:
     return True
 
 
-@pytest.mark.deploy
-def test_it_serves_a_coach_through_nginx_from_several_processes_and_postgresql(tmp_path):
+def stack_tools_missing() -> None:
+    """Skip (fail in CI) without nginx or gunicorn."""
     if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
         require("Debian's nginx is not installed (apt-get install nginx).")
     if importlib.util.find_spec("gunicorn") is None:
         require("gunicorn is not installed (pip install -e '.[deploy]').")
+
+
+@pytest.mark.deploy
+def test_it_serves_a_coach_through_nginx_from_several_processes_and_postgresql(tmp_path):
+    stack_tools_missing()
     admin = os.environ.get("ETHOS_STACK_PG", DEFAULT_PG)
     if not postgres_reachable(admin):
         require(f"No PostgreSQL role that may create databases at ETHOS_STACK_PG ({admin.split('@')[-1]}).")

@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[test,postgres,deploy,load]'
+	$(PY) -m pip install --quiet -e '.[test,postgres,deploy,load,security]'
 	@touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed

@@ -26,3 +26,6 @@ forwarded_allow_ips = os.environ.get("ETHOS_TRUSTED_PROXY", "127.0.0.1")
 accesslog = os.environ.get("ETHOS_ACCESS_LOG", "-")
 access_log_format = '%(h)s pid=%(p)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
+# gunicorn 25+ opens a control socket in the home folder; two instances on one machine (a test
+# beside a real one) would fight over it, and Ethos needs none.
+control_socket_disable = True

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # The machines we build on have two cores; more workers only add start-up cost.
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-fast lint bench eval-language train-language clean
+.PHONY: run test test-fast lint bench eval-language train-language deploy-test load security clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Ethos needs Python 3.11 or newer; set PYTHON=python3.11 or similar.")'
@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e '.[test,postgres]'
+	$(PY) -m pip install --quiet -e '.[test,postgres,deploy,load,security]'
 	@touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
@@ -27,7 +27,24 @@ test: $(VENV)/.installed-test
 	$(PY) -m pytest -n $(PYTEST_WORKERS)
 
 lint: $(VENV)/.installed-test
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check src tests bench deploy load
+	$(VENV)/bin/ruff format --check src tests bench deploy load
+
+# nginx -> gunicorn workers -> PostgreSQL and the task worker, on loopback; a smoke journey through
+# the proxy; all torn down after (deploy/README.md). Needs nginx and a PostgreSQL role that may
+# create databases (ETHOS_STACK_PG).
+deploy-test: $(VENV)/.installed-test
+	PYTHON=$(abspath $(PY)) deploy/deploy-test
+
+# 20 coaches and 20 clients for 60 s against `ethos run` on SQLite and against the set-up of
+# deploy-test; writes load/results.json (load/README.md). LOAD_SECONDS, LOAD_COACHES, LOAD_CLIENTS.
+load: $(VENV)/.installed-test
+	PYTHON=$(abspath $(PY)) load/run-load
+
+# bandit over src/, and Debian's wapiti signed in against the deploy-test set-up with a seeded
+# practice (about 15 minutes); findings explained in deploy/SECURITY-SCANS.md. Not in CI.
+security: $(VENV)/.installed-test
+	PYTHON=$(abspath $(PY)) deploy/security-scan
 
 bench: $(VENV)/.installed-test
 	$(PY) bench/run.py

@@ -209,7 +209,7 @@ def _nodes_insert(coach_id, completed: Sequence[merkle.Node]) -> None:
         # cut and re-grown under the server (an attack only the journal or a kept checkpoint
         # sees): keep it, so the sign-in check and `verify_log` report it, and let the coach work.
         cursor.execute(
-            f"INSERT INTO audit_auditnode (coach_id, level, {index}, hash) VALUES {rows} "  # noqa: S608
+            f"INSERT INTO audit_auditnode (coach_id, level, {index}, hash) VALUES {rows} "  # noqa: S608  # nosec B608
             "ON CONFLICT DO NOTHING",
             params,
         )

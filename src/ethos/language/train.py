@@ -117,7 +117,8 @@ def fit(lines: Sequence[Prepared], clauses: Sequence[str] = CLAUSES, seed: int =
         b = ub = 0.0
         c = 1.0
         order = list(range(len(lines)))
-        rng = random.Random(f"{seed}:{clause}")  # noqa: S311 - a fixed order, not a secret
+        # A fixed, reproducible order of the training lines, not a secret.
+        rng = random.Random(f"{seed}:{clause}")  # noqa: S311  # nosec B311
         for _ in range(EPOCHS):
             rng.shuffle(order)
             for i in order:

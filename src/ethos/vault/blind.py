@@ -125,7 +125,7 @@ def insert_rows(model: type[Model], fields: tuple[str, ...], rows: list[tuple]) 
     columns = [model._meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
     # Only the model's own table and column names, quoted, go into the text; values are parameters.
-    sql = "INSERT INTO {table} ({columns}) VALUES ({values})".format(  # noqa: S608
+    sql = "INSERT INTO {table} ({columns}) VALUES ({values})".format(  # noqa: S608  # nosec B608
         table=quote(model._meta.db_table),
         columns=", ".join(quote(column.column) for column in columns),
         values=", ".join(["%s"] * len(columns)),

@@ -1,0 +1,31 @@
+"""gunicorn settings for Ethos behind nginx: `gunicorn -c deploy/gunicorn.conf.py`.
+
+Every worker is a separate process; nothing a request needs lives in one of them (sessions,
+vault session halves, sign-in throttles and the task queue are rows in the database), so nginx
+may send any request to any worker, and more machines may run more of them.
+"""
+
+import os
+
+# The application that vets forwarded headers as `ethos run` does (see ethos/wsgi.py).
+wsgi_app = os.environ.get("ETHOS_WSGI_APP", "ethos.wsgi:behind_proxy")
+# Loopback only: nginx is the one door in.
+bind = [os.environ.get("ETHOS_BIND", "127.0.0.1:8000")]
+# Two or three workers per core; each takes a few threads so a slow sign-in (Argon2, ~150 ms)
+# does not hold the others up.
+workers = int(os.environ.get("ETHOS_WORKERS", "3"))
+worker_class = "gthread"
+threads = int(os.environ.get("ETHOS_THREADS", "4"))
+# Argon2 at production cost and a compliance PDF stay well inside this.
+timeout = 60
+graceful_timeout = 20
+# gunicorn would believe X-Forwarded-Proto from these for its own wsgi.url_scheme; ethos.wsgi
+# decides for Django, from ETHOS_TRUSTED_PROXY alone, and both name the same peer.
+forwarded_allow_ips = os.environ.get("ETHOS_TRUSTED_PROXY", "127.0.0.1")
+# Request lines to stdout with the worker's pid, so an operator sees how requests spread.
+accesslog = os.environ.get("ETHOS_ACCESS_LOG", "-")
+access_log_format = '%(h)s pid=%(p)s "%(r)s" %(s)s %(b)s %(M)sms'
+errorlog = "-"
+# gunicorn 25+ opens a control socket in the home folder; two instances on one machine (a test
+# beside a real one) would fight over it, and Ethos needs none.
+control_socket_disable = True

@@ -105,11 +105,13 @@ def test_it_meets_the_precision_floor_on_the_test2_split(test2_metrics, clause):
 
 # Issue 13 asks for the same recall floors on the second split, and they do NOT all hold yet:
 # on lines by a writer the rules were never tuned on, recall for these clauses is still below
-# them (S2 58/72, S1 22/31, P4 23/31, P7 20/26, P8 15/21), with the rules and the learned layer
-# (ethos.language.model) together; the learned layer brought C3 (50/51) and P9 (22/27) over
-# theirs. Until the rest are raised, by tuning on dev lines only, the test holds each at the level
-# reached, so nothing slips back; a clause leaves this table once it meets its floor.
-TEST2_RECALL_REACHED = {"S1": 0.70, "S2": 0.80, "P4": 0.74, "P7": 0.76, "P8": 0.71}
+# them (S1 22/31, S2 58/72), with the rules and the learned layer (ethos.language.model)
+# together. The learned layer brought C3 (50/51) and P9 (22/27) over theirs; two dev batches
+# written blind on 2026-12-02 (S1/S2 and P4/P7/P8, see GUIDELINES.md) brought P4 (26/31),
+# P7 (22/26) and P8 (17/21) over theirs. Until the rest are raised, by tuning on dev lines
+# only, the test holds each at the level reached, so nothing slips back; a clause leaves this
+# table once it meets its floor.
+TEST2_RECALL_REACHED = {"S1": 0.70, "S2": 0.80}
 
 
 @pytest.mark.parametrize("clause", CLAUSES)

@@ -31,7 +31,13 @@ CATEGORY = {
     "P8": "romantic_involvement",
     "P9": "financial_dealings",
 }
-SPLITS = {"dev": "corpus_dev.jsonl", "test": "corpus_test.jsonl", "test2": "corpus_test2.jsonl"}
+SPLITS = {
+    "dev": "corpus_dev.jsonl",
+    "test": "corpus_test.jsonl",
+    "test2": "corpus_test2.jsonl",
+    # S1 only (written blind on 2026-12-02): see tests/language/GUIDELINES.md.
+    "test3": "corpus_test3.jsonl",
+}
 DEFAULT_DIR = Path("tests") / "language"
 Z95 = 1.959963984540054
 

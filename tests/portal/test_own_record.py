@@ -122,3 +122,65 @@ def test_another_client_and_a_second_coach_get_404_on_the_clients_downloads(coac
         assert browser.get(url).status_code == 200
         assert another.get(url).status_code == 404
         assert other_client.get(url).status_code == 404
+
+
+def _ended(coach, client):
+    from ethos.clients.endings import client_release
+    from tests.clients.conftest import vetted_resource
+
+    with unlocked(open_vault(coach)):
+        return client_release(
+            coach=coach,
+            client=client,
+            kind="end",
+            initiated_by="client",
+            client_reason="I feel ready to stop.",
+            referral_resources=[vetted_resource(coach)],
+        )
+
+
+def test_p11_the_letter_about_an_ending_is_shared_and_the_client_downloads_the_pdf(coach, coach_client):
+    client, account = active_with_account(coach)
+    ending = _ended(coach, client)
+    page = coach_client.get(reverse("clients:detail", args=[client.pk])).content.decode()
+    action = reverse("portal_coach:letter_share", args=[client.pk, ending.pk])
+    assert action in page  # the button sits in the Portal section of the client page
+    response = coach_client.post(action, follow=True)
+    assert "The letter is in the client&#x27;s portal" in response.content.decode()
+    share = Share.objects.get(kind=Share.Kind.LETTER)
+    assert share.subject_id == ending.pk and share.box  # sealed to the client's key
+    assert b"%PDF" not in bytes(share.box)
+    browser = sign_in(account)
+    assert "A letter from your coach" in browser.get(reverse("portal:records")).content.decode()
+    download = browser.get(reverse("portal:document_download", args=[share.pk]))
+    assert download["Content-Type"] == "application/pdf"
+    assert download.content.startswith(b"%PDF-")
+    assert download["Content-Disposition"].startswith('attachment; filename="letter-1-')
+    actions = list(AuditEvent.objects.filter(coach=coach).values_list("action", flat=True))
+    assert Action.PORTAL_SHARED in actions and Action.CLIENT_LETTER_PRINTED in actions
+    assert Action.PORTAL_RECORD_DOWNLOADED in actions
+
+
+def test_a_letter_is_shared_only_by_its_coach_and_read_only_by_its_client(coach, coach_client, other_client):
+    client, account = active_with_account(coach)
+    ending = _ended(coach, client)
+    action = reverse("portal_coach:letter_share", args=[client.pk, ending.pk])
+    assert other_client.post(action).status_code == 404
+    assert not Share.objects.filter(kind=Share.Kind.LETTER).exists()
+    coach_client.post(action)
+    share = Share.objects.get(kind=Share.Kind.LETTER)
+    another = sign_in(join(make_coach(), email="sam@example.org"))
+    assert another.get(reverse("portal:document_download", args=[share.pk])).status_code == 404
+
+
+def test_sharing_a_letter_with_a_client_not_in_the_portal_says_so_and_shares_nothing(coach, coach_client):
+    from .conftest import intake
+
+    with unlocked(open_vault(coach)):
+        client = intake(coach, name="Sam Birch").client
+    ending = _ended(coach, client)
+    response = coach_client.post(
+        reverse("portal_coach:letter_share", args=[client.pk, ending.pk]), follow=True
+    )
+    assert services.NO_ACCOUNT.split(".")[0] in response.content.decode()
+    assert not Share.objects.exists()

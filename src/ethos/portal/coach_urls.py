@@ -19,4 +19,9 @@ urlpatterns = [
     path("clients/<uuid:pk>/portal/boundaries/", coach_views.boundary_ask, name="boundary_ask"),
     path("clients/<uuid:pk>/portal/appointments/", coach_views.appointments_share, name="appointments_share"),
     path("clients/<uuid:pk>/portal/accounting/", coach_views.accounting_share, name="accounting_share"),
+    path(
+        "clients/<uuid:pk>/portal/endings/<uuid:ending_pk>/letter/",
+        coach_views.letter_share,
+        name="letter_share",
+    ),
 ]

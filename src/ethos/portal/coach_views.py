@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ethos.clients import endings
 from ethos.clients.forms import OTHER_AREA
 from ethos.practice.selectors import COMPETENCE_AREAS, area_label, competence_for
 from ethos.standards.engine import ActionStopped, evaluate
@@ -33,6 +34,7 @@ APPOINTMENTS_SHARED = (
     "The client's coming sessions are in their portal. Cancelling or moving one updates them; "
     "share again after booking a new one."
 )
+LETTER_SHARED = "The letter is in the client's portal, where they can read and download it (P11)."
 ACCOUNTING_SHARED = "The accounting of disclosures is in the client's portal (C1)."
 
 
@@ -271,6 +273,14 @@ def accounting_share(request: HttpRequest, pk) -> HttpResponse:
     client = selectors.get_client_for_coach(request.user, pk)
     share = functools.partial(services.accounting_share, coach=request.user, client=client)
     return _shared_then_back(request, share, client_id=client.pk, done=ACCOUNTING_SHARED)
+
+
+@require_POST
+def letter_share(request: HttpRequest, pk, ending_pk) -> HttpResponse:
+    client = selectors.get_client_for_coach(request.user, pk)
+    ending = endings.get_ending_for_coach(request.user, client, ending_pk)
+    share = functools.partial(services.letter_share, coach=request.user, ending=ending)
+    return _shared_then_back(request, share, client_id=client.pk, done=LETTER_SHARED)
 
 
 @require_http_methods(["GET"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ethos.clients.models import Goal
+from ethos.clients.models import Ending, Goal
 from ethos.clients.pages import client_records, client_section, records_kept
 
 from .models import ClientAccount
@@ -26,4 +26,7 @@ def portal_section(client):
         found["awaiting"] = list(awaiting.order_by("created_at", "id"))
         # The names of the files the client sent are sealed to the coach: opened here, vault open.
         found["uploads"] = uploads_for_coach(coach_id=client.coach_id, uploads=uploads_for_client(client))
+        # The letter about an ending or a pause can be shared in the portal as well as printed.
+        if "ending" in records_kept(client):
+            found["endings"] = list(Ending.objects.filter(client=client).order_by("-created_at", "id"))
     return found

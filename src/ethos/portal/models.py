@@ -82,6 +82,7 @@ class Share(models.Model):
         MESSAGE = "message", "A message"
         APPOINTMENTS = "appointments", "Your next sessions"
         ACCOUNTING = "accounting", "Who your records were shared with"
+        LETTER = "letter", "A letter from your coach"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

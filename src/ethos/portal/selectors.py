@@ -37,7 +37,7 @@ def shares_for_client(account: ClientAccount) -> list[Share]:
 TO_READ = (Share.Kind.GOAL, Share.Kind.CONSENT, Share.Kind.BOUNDARY)
 
 
-KEPT = (*TO_READ, Share.Kind.APPOINTMENTS, Share.Kind.ACCOUNTING)
+KEPT = (*TO_READ, Share.Kind.APPOINTMENTS, Share.Kind.ACCOUNTING, Share.Kind.LETTER)
 
 
 def documents_for_client(account: ClientAccount) -> list[Share]:

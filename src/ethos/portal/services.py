@@ -31,9 +31,10 @@ from django.utils import timezone
 from ethos.accounts.models import User
 from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
+from ethos.clients import endings
 from ethos.clients import goals as goal_services
 from ethos.clients import services as client_services
-from ethos.clients.models import Client, Goal
+from ethos.clients.models import Client, Ending, Goal
 from ethos.coaching import boundaries as boundary_services
 from ethos.coaching.boundary_models import PORTAL_SIGNED, BoundaryAgreement
 from ethos.safeguarding import services as safeguarding_services
@@ -1115,6 +1116,27 @@ def accounting_share(*, coach, client: Client) -> Share:
         )
 
 
+def letter_share(*, coach, ending: Ending) -> Share:
+    """Share the letter about an ending or a pause (P11) in the client's portal: the PDF the coach prints."""
+    if ending.coach_id != coach.pk:
+        raise PermissionError(NOT_YOUR_CLIENT)
+    account = account_for_client(coach=coach, client=ending.client)
+    with transaction.atomic():
+        # The letter is built (and its printing audited) exactly as when the coach prints it.
+        pdf = endings.ending_letter(coach=coach, ending=ending)
+        return _share(
+            coach=coach,
+            account=account,
+            kind=Share.Kind.LETTER,
+            subject_id=ending.pk,
+            payload={
+                "about": ending.get_kind_display(),
+                "on": timezone.localtime(ending.created_at).date().isoformat(),
+                "pdf": base64.b64encode(pdf).decode(),
+            },
+        )
+
+
 def latest_open(
     *, account: ClientAccount, kind: str, private_key: bytes, key_id
 ) -> tuple[Share | None, dict]:
@@ -1359,6 +1381,9 @@ def sent_text(kind: str, payload: dict, *, sent_at: datetime.datetime) -> str:
     return "\n".join(lines) + "\n"
 
 
+LETTER_TEXT = "A letter from your coach about this: {about}. Download it to read it as a PDF."
+
+
 def shared_text(share: Share, payload: dict) -> str:
     """What the coach shared, as plain text to keep."""
     when = timezone.localtime(share.shared_at).strftime("%d %B %Y")
@@ -1376,6 +1401,8 @@ def shared_text(share: Share, payload: dict) -> str:
             lines.append("No sessions booked.")
     elif share.kind == Share.Kind.MESSAGE:
         lines.append(payload["text"])
+    elif share.kind == Share.Kind.LETTER:
+        lines.append(LETTER_TEXT.format(about=payload.get("about", "our coaching").lower()))
     else:
         for row in payload.get("rows", []):
             records = ", ".join(row["records"])
@@ -1416,7 +1443,7 @@ def record_download(
         if share.account_id != account.pk:
             raise PermissionError(NOT_YOUR_CLIENT)
         payload = share_open(share=share, private_key=private_key, key_id=key_id)
-        if share.kind == Share.Kind.ACCOUNTING and payload.get("pdf"):
+        if share.kind in (Share.Kind.ACCOUNTING, Share.Kind.LETTER) and payload.get("pdf"):
             content, content_type, extension = base64.b64decode(payload["pdf"]), "application/pdf", "pdf"
         else:
             content, content_type = shared_text(share, payload).encode(), "text/plain; charset=utf-8"

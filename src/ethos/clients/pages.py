@@ -36,12 +36,14 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
+from django.template import Context, RequestContext
+from django.template.loader import get_template
 from django.utils.safestring import SafeString
 
 from ethos.memo import once
@@ -206,15 +208,23 @@ def sections_for(client, *, page: str = "client", request=None) -> list[Rendered
     Pass the request: a section with a form needs it for its CSRF token.
     """
     registry = _crisis_sections if page == "crisis" else _sections
+    sections = sorted(registry.values(), key=lambda s: (s.order, s.key))
+    # One context for every section: the context processors (navigation, CSRF, the reports due)
+    # run once for the page, not once per section, which they did when each section was rendered
+    # on its own with the request.
+    shared = RequestContext(request) if request is not None else Context()
     rendered = []
-    for section in sorted(registry.values(), key=lambda s: (s.order, s.key)):
-        context = section.context(client)
-        if context is None:
-            continue
-        html = render_to_string(
-            section.template, {"client": client, "section": section, **context}, request=request
-        )
-        rendered.append(RenderedSection(key=section.key, title=section.title, html=html))
+    with ExitStack() as bound:
+        for section in sections:
+            context = section.context(client)
+            if context is None:
+                continue
+            template = get_template(section.template).template
+            if shared.template is None:
+                bound.enter_context(shared.bind_template(template))
+            with shared.push({"client": client, "section": section, **context}):
+                html = template.render(shared)
+            rendered.append(RenderedSection(key=section.key, title=section.title, html=html))
     return rendered
 
 

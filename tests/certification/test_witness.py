@@ -9,7 +9,9 @@ import struct
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ethos.accounts.models import User
@@ -246,3 +248,12 @@ def test_without_an_association_nothing_is_sent(coach, monkeypatch):
     grow(coach)
     with pytest.raises(WitnessRefused, match="No association receives"):
         report_submit(coach=coach)
+
+
+def test_the_compliance_page_reads_the_cosignature_in_one_query(coach, coach_client):
+    grow(coach)
+    submit(coach_client)
+    with CaptureQueriesContext(connection) as captured:
+        page = coach_client.get(reverse("standards:compliance"))
+    assert page.status_code == 200
+    assert sum("standards_witnesscosignature" in query["sql"] for query in captured.captured_queries) == 1

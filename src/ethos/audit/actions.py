@@ -117,6 +117,7 @@ class Action(StrEnum):
     CREDENTIAL_DOWNLOADED = "certification.credential_downloaded"
     STAFF_ADDED = "certification.staff_added"
     CHECKPOINT_WITNESSED = "certification.checkpoint_witnessed"
+    CHECKPOINT_REFUSED = "certification.checkpoint_refused"
     BOUNDARY_AGREEMENT_SIGNED = "boundary.agreement_signed"
     BOUNDARY_CONTACT_LOGGED = "boundary.contact_logged"
     BOUNDARY_REVIEWED = "boundary.reviewed"
@@ -258,6 +259,7 @@ _LABELS = {
     Action.CREDENTIAL_DOWNLOADED: "Verifiable certificate downloaded",
     Action.STAFF_ADDED: "Association staff account added",
     Action.CHECKPOINT_WITNESSED: "Practice log checkpoint witnessed",
+    Action.CHECKPOINT_REFUSED: "Practice log checkpoint refused by the witness",
     Action.BOUNDARY_AGREEMENT_SIGNED: "Boundary agreement signed",
     Action.BOUNDARY_CONTACT_LOGGED: "Contact outside a session logged",
     Action.BOUNDARY_REVIEWED: "Boundary review recorded",

@@ -251,6 +251,7 @@ SENTENCES: dict[Action, str] = {
     Action.CREDENTIAL_DOWNLOADED: "A verifiable certificate was downloaded",
     Action.STAFF_ADDED: "An association staff account was added",
     Action.CHECKPOINT_WITNESSED: "A practice's log checkpoint was witnessed and cosigned",
+    Action.CHECKPOINT_REFUSED: "The association's witness refused a practice's log checkpoint",
     Action.PORTAL_UPLOADED: "A client sent you a file through their portal",
     Action.PORTAL_UPLOAD_DOWNLOADED: "You downloaded a file a client sent you",
     Action.PORTAL_RECORD_DOWNLOADED: "A client downloaded a document from their portal",

@@ -11,10 +11,12 @@ class CertificationConfig(AppConfig):
         # their checkpoints to the association's witness only through standards' registries.
         from ethos.accounts.backup import backup_never, backup_site_only
         from ethos.standards.standing import standing_provider
+        from ethos.standards.witness import witness_provider
 
-        from . import standing
+        from . import standing, witness
 
         standing_provider(standing.standing_of)
+        witness_provider(witness.ASSOCIATION_WITNESS)
         # The registry and its certificates are the association's, never part of one coach's
         # practice backup, even though an entry is linked to the coach's account.
         backup_site_only(
@@ -22,5 +24,6 @@ class CertificationConfig(AppConfig):
             "certification.statuslist",
             "certification.statusentry",
             "certification.issuedcredential",
+            "certification.witnessedcheckpoint",
         )
         backup_never("certification.verificationrequest")

@@ -117,3 +117,31 @@ class VerificationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"verification from {self.address[:8]}"
+
+
+class WitnessedCheckpoint(models.Model):
+    """A checkpoint of a practice's audit log that the association checked and cosigned.
+
+    Each one extends the one before (an RFC 9162 consistency proof checked on receipt), so the
+    latest is what the association will hold the practice's log to at its next report. It holds
+    a size, a root hash and signatures, never anything about a client.
+    """
+
+    # A witness knows a log by its origin (C2SP tlog-witness); the account link is a convenience
+    # and goes when the account does, while the association keeps what it witnessed.
+    origin = models.CharField(max_length=200)
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    size = models.PositiveBigIntegerField()
+    root = models.BinaryField(max_length=32)
+    checkpoint = models.TextField()
+    cosignature = models.TextField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-size", "-id"]
+        indexes = [models.Index(fields=["origin", "-size"], name="cert_witnessed_origin_size")]
+
+    def __str__(self) -> str:
+        return f"{self.origin} witnessed at {self.size}"

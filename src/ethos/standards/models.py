@@ -115,3 +115,24 @@ class ReportCopy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.export_format} report of {self.coach_id} at {self.head_size}"
+
+
+class WitnessCosignature(models.Model):
+    """The association's cosignature on a checkpoint of the coach's log, sent with a report.
+
+    `note` is the coach's signed checkpoint with the witness's C2SP tlog-cosignature line added:
+    anyone holding the association's public key can check it. It names no client.
+    """
+
+    coach = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    size = models.PositiveBigIntegerField()
+    witness_name = models.CharField(max_length=200)
+    note = models.TextField()
+    witnessed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-witnessed_at", "-id"]
+        indexes = [models.Index(fields=["coach", "-witnessed_at"], name="standards_cosig_coach_at")]
+
+    def __str__(self) -> str:
+        return f"cosignature of {self.coach_id}'s log at {self.size}"

@@ -16,7 +16,7 @@ from ethos.audit.selectors import ChainHead
 from .catalog import Clause, catalog
 from .engine import Subject
 from .evidence import Basis, Evidence, providers_for, report_chain_head, report_scope
-from .models import OpenItem, Tally
+from .models import OpenItem, Tally, WitnessCosignature
 from .points import Point
 
 # A warning within this many days marks its clause as needing attention in the report.
@@ -201,3 +201,8 @@ def _report(*, coach, now: datetime.datetime) -> ComplianceReport:
     return ComplianceReport(
         coach_name=coach.name, generated_at=now, chain=report_chain_head(coach), rows=tuple(rows)
     )
+
+
+def latest_cosignature(coach) -> WitnessCosignature | None:
+    """Return the association's latest cosignature on the coach's log (one query), or None."""
+    return WitnessCosignature.objects.filter(coach=coach).order_by("-witnessed_at", "-id").first()

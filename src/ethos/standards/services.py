@@ -15,16 +15,17 @@ from django.db.models import F
 from django.utils import timezone
 
 from ethos.audit.actions import Action
-from ethos.audit.selectors import chain_head
+from ethos.audit.selectors import chain_head, consistency_proof_for
 from ethos.audit.services import Witness, audit_append, checkpoint_witness
 
 from .catalog import Strength, catalog
 from .engine import ActionStopped, Subject, Verdict, clauses_at, consult, evaluate
 from .export import FORMATS, report_fingerprint
 from .facts import Facts
-from .models import OpenItem, ReportCopy, Tally
+from .models import OpenItem, ReportCopy, Tally, WitnessCosignature
 from .points import Point
 from .selectors import compliance_report
+from .witness import WitnessRefused, association_witness
 
 ITEM_NOT_YOURS = "This open item belongs to another practice."
 ITEM_ALREADY_RESOLVED = "This open item was already resolved."
@@ -261,3 +262,46 @@ def report_export(*, coach, export_format: str) -> ExportedReport:
         },
     )
     return ExportedReport(content, content_type, now)
+
+
+NO_WITNESS = "No association receives compliance reports on this installation, so nothing was sent."
+NO_CHECKPOINT = (
+    "Your audit log has no signed checkpoint yet, so there is nothing for the association to witness."
+)
+
+
+def report_submit(*, coach) -> WitnessCosignature:
+    """Send the coach's signed audit checkpoint to the association's witness; keep its cosignature.
+
+    The submission is the checkpoint (origin, size, root hash, the practice's signature) and, from
+    the second report on, the RFC 9162 consistency proof from the size the association last saw,
+    built from the stored log. Nothing in it names a client. Raises WitnessRefused, with the
+    witness's reason, when the association will not cosign.
+    """
+    witness = association_witness()
+    if witness is None:
+        raise WitnessRefused(NO_WITNESS)
+    head = chain_head(coach)
+    if not head.checkpoint:
+        raise WitnessRefused(NO_CHECKPOINT)
+    known = witness.known_size(coach)
+    # A log smaller than what the association saw has no proof to give: the witness says so.
+    proof = consistency_proof_for(coach, known, head.size) if 0 < known <= head.size else []
+    cosigned = witness.add_checkpoint(
+        coach=coach, old_size=known, proof=proof or [], checkpoint=head.checkpoint
+    )
+    with transaction.atomic():
+        kept = WitnessCosignature.objects.create(
+            coach=coach,
+            size=cosigned.size,
+            witness_name=cosigned.witness_name,
+            note=cosigned.note,
+            witnessed_at=cosigned.witnessed_at,
+        )
+        audit_append(
+            coach=coach,
+            action=Action.REPORT_WITNESSED,
+            details={"size": cosigned.size, "witness": cosigned.witness_name},
+        )
+        checkpoint_witness(coach=coach, reason=Witness.REPORT)
+    return kept

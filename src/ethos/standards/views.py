@@ -2,27 +2,54 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import export, selectors, services, subjects
 from .catalog import CODE_SAYS_LABEL, PRACTICE_RULE_LABEL, catalog
 from .forms import DESK_UNREADABLE, DeskForm, desk_initial
+from .witness import WitnessRefused
 
 # The desk's answer when no rule found anything: it claims only what the rules checked.
 DESK_CLEAN = (
     "No rule Ethos checks found a problem with what you described. The rules cover only part of "
     "the code, so this is not a ruling that the code allows it."
 )
+WITNESSED = "The association witnessed your log at {size} events and cosigned its checkpoint."
 
 
 @require_GET
 def compliance(request: HttpRequest) -> HttpResponse:
     report = selectors.compliance_report(coach=request.user)
     labels = {"code_says_label": CODE_SAYS_LABEL, "practice_rule_label": PRACTICE_RULE_LABEL}
-    return render(request, "standards/compliance.html", {"report": report, **labels})
+    cosignature = selectors.latest_cosignature(request.user)
+    return render(
+        request, "standards/compliance.html", {"report": report, "cosignature": cosignature, **labels}
+    )
+
+
+@require_POST
+def compliance_submit(request: HttpRequest) -> HttpResponse:
+    try:
+        kept = services.report_submit(coach=request.user)
+    except WitnessRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, WITNESSED.format(size=kept.size))
+    return redirect("standards:compliance")
+
+
+@require_GET
+def compliance_cosigned(request: HttpRequest) -> HttpResponse:
+    cosignature = selectors.latest_cosignature(request.user)
+    if cosignature is None:
+        raise Http404("The association has not cosigned a checkpoint of your log yet.")
+    response = HttpResponse(cosignature.note, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ethos-checkpoint-{cosignature.size}.txt"'
+    return response
 
 
 @require_GET

@@ -194,3 +194,45 @@ def test_e1_a_public_complaint_ends_in_revocation_the_public_sees_it_and_the_coa
         assert (tmp_path / "e1-intake-stopped.png").stat().st_size > 0
     finally:
         context.close()
+
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  const ring = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2;
+  // The ring comes only from :focus-visible (or, for a date's calendar button, :focus-within).
+  return {id: el.id || el.tagName.toLowerCase(), visible: ring,
+          text: el.textContent.trim().slice(0, 40)};
+}"""
+
+
+def test_the_public_complaint_form_is_reached_field_by_field_with_the_keyboard(live_server, page):
+    from ethos.certification.cases.forms import ComplaintForm
+
+    page.goto(live_server.url + reverse("cases:complaint_form"))
+    order, unseen = [], []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if not focused["visible"]:
+            unseen.append(focused)
+        if not order or order[-1] != focused["id"]:  # a date input takes one Tab per part
+            order.append(focused["id"])
+        if focused["id"] == "button" and focused["text"] == "Send my complaint":
+            break
+    fields = ["id_name", "id_email", "id_phone", "id_coach_named", "id_events_on", "id_account"]
+    clauses = [f"id_clauses_{n}" for n in range(len(ComplaintForm().fields["clauses"].choices))]
+    reached = [i for i in order if i in fields or i in clauses]
+    assert reached == fields + clauses, order
+    assert order[-1] == "button", "the submit button is reached after the last field"
+    assert "id_website" not in order  # the honeypot is never met by a person with a keyboard
+    assert not unseen, f"focus not visible on: {unseen}"
+    # Space ticks a clause and Enter on the button sends the form: the errors are then announced.
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Space")
+    expect(page.locator(f"#{clauses[-1]}")).to_be_checked()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.locator(f"#{clauses[-1]}")).to_be_checked()
+    assert not Complaint.objects.exists()

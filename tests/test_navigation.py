@@ -6,8 +6,11 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
 
-from ethos.navigation import SECTIONS
+from ethos.certification.views import NOT_LINKED
+from ethos.navigation import SECTIONS, STAFF_SECTIONS
 from ethos.practice import services as practice
 from ethos.practice.areas import COMPETENCE_AREAS
 from ethos.vault.context import unlocked
@@ -88,3 +91,70 @@ def test_a_lapsed_vetting_does_not_tick_the_directory_step(coach):
     with unlocked(open_vault(coach)):
         vetted_resource(coach, vetted_days_ago=400)
     assert setup_steps(coach)[2].done is False
+
+
+# -- the association's staff, and the coach's way to the association --------------------------
+
+
+@pytest.fixture
+def staff_browser(client, db):
+    from tests.certification.conftest import make_staff
+
+    client.force_login(make_staff())
+    return client
+
+
+def test_staff_have_their_own_sections_and_none_of_the_coachs(staff_browser):
+    assert [label for label, _ in STAFF_SECTIONS] == ["Overview", "Registry", "Cases"]
+    page = staff_browser.get(reverse("cases:list")).content.decode()
+    menu = nav(page)
+    assert f'<a href="{reverse("cases:list")}" aria-current="page">Cases</a>' in menu
+    assert f'href="{reverse("certification:registry")}"' in menu
+    for name in ["clients:list", "practice:home", "standards:compliance"]:
+        assert f'href="{reverse(name)}"' not in menu
+    # The Activity page is the practice's log: staff have none and are not sent to a 404.
+    assert f'href="{reverse("audit:activity")}"' not in page
+
+
+def test_the_coachs_menu_keeps_activity_and_no_staff_section(coach_client):
+    page = coach_client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("audit:activity")}"' in page
+    for name in ["certification:registry", "cases:list"]:
+        assert f'href="{reverse(name)}"' not in nav(page)
+
+
+def test_a_staff_members_home_shows_complaints_to_screen_and_open_cases(staff_browser):
+    from tests.certification.cases.conftest import submit
+
+    complaint = submit(today=timezone.localdate())
+    page = staff_browser.get(reverse("home"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "The association's work" in text and "not open in this version" not in text
+    assert f'href="{reverse("cases:complaint", args=[complaint.pk])}"' in text
+    assert f"Complaint {complaint.number}" in text and "No case is open." in text
+    assert f'href="{reverse("certification:registry")}"' in text
+    # Numbers only: the complainant's words stay sealed until staff open the complaint (logged).
+    assert "Jamie Complainant" not in text
+
+
+def test_the_practice_page_links_to_the_certificate_and_association_matters(coach_client):
+    page = coach_client.get(reverse("practice:home")).content.decode()
+    assert f'href="{reverse("certification_coach:mine")}">My certificate</a>' in page
+    assert f'href="{reverse("cases_coach:list")}">Association matters</a>' in page
+    # Calmly, under Practice: not in the top bar.
+    assert "certificate" not in nav(page).lower()
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert title == "Your practice · Ethos"
+
+
+def test_a_coach_with_no_linked_certification_is_told_so_not_shown_a_404(coach_client):
+    page = coach_client.get(reverse("certification_coach:mine"))
+    assert page.status_code == 200
+    assert escape(NOT_LINKED) in page.content.decode()
+
+
+def test_the_sign_in_page_links_to_verification_and_the_complaint_form(client, coach):
+    page = client.get(reverse("accounts:sign_in")).content.decode()
+    assert f'href="{reverse("certification_public:verify")}">Check a coach' in page
+    assert f'href="{reverse("cases:complaint_form")}">Make a complaint' in page

@@ -1,8 +1,8 @@
-"""The main navigation: one list, so every page shows the same sections in the same order."""
+"""The main navigation: one list per role, so every page shows the same sections in the same order."""
 
 from django.urls import NoReverseMatch, reverse
 
-from .web import COACH, role_of
+from .web import COACH, STAFF, role_of
 
 # The coach's work, in the order they meet it. A section whose app is not in this version has no
 # URL to reverse and is left out of the menu: a coach never meets a greyed-out word nobody explains,
@@ -20,21 +20,33 @@ SECTIONS = [
     ("Compliance", "standards:compliance"),
 ]
 
+# The association's staff: what needs action first, then the registry. Staff have no practice,
+# so none of the coach's sections (or the coach's Activity page) appear for them.
+STAFF_SECTIONS = [
+    ("Overview", "home"),
+    ("Registry", "certification:registry"),
+    ("Cases", "cases:list"),
+]
+
+SECTIONS_OF_ROLE = {COACH: SECTIONS, STAFF: STAFF_SECTIONS}
+
 
 def navigation(request):
-    """Give a coach's pages the sections that exist in this version, the current one marked."""
-    user = getattr(request, "user", None)
-    if user is None or role_of(user) != COACH:
-        return {"nav_sections": []}
+    """Give a page its role's sections that exist in this version, the current one marked."""
+    role = role_of(getattr(request, "user", None))
+    sections = SECTIONS_OF_ROLE.get(role)
+    if sections is None:
+        return {"nav_sections": [], "nav_activity": False}
     items = []
-    for label, name in SECTIONS:
+    for label, name in sections:
         try:
             url = reverse(name)
         except NoReverseMatch:
             continue
         current = request.path == url if url == "/" else request.path.startswith(url)
         items.append({"label": label, "url": url, "current": current})
-    return {"nav_sections": items}
+    # The Activity page is the practice's own log: a coach's, never staff's.
+    return {"nav_sections": items, "nav_activity": role == COACH}
 
 
 def audit_watch(request):

@@ -4,9 +4,11 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from ethos.accounts.models import User
 from ethos.accounts.views import first_run
+from ethos.certification.cases import selectors as cases
 from ethos.clients.models import Intake
 from ethos.coaching.contributions import coach_day
 from ethos.portal.models import ClientAccount
@@ -77,8 +79,10 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('accounts:sign_in')}?next=/")
     if request.user.role == User.Role.CLIENT and ClientAccount.objects.filter(user=request.user).exists():
         return redirect("portal:home")
+    if request.user.role == User.Role.ASSOCIATION_STAFF:
+        return staff_home(request)
     if request.user.role != User.Role.COACH:
-        # Clients and association staff have no pages of their own in this version yet.
+        # A client without a portal account has no pages of their own.
         return render(request, "home_signed_in.html", {"person": request.user})
     steps = setup_steps(request.user)
     context = {
@@ -91,6 +95,19 @@ def home(request: HttpRequest) -> HttpResponse:
         "progress": progress_for(request.user),
     }
     return render(request, "dashboard.html", context)
+
+
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """Show a member of staff what needs them: complaints to screen, then open cases by deadline."""
+    open_cases, _closed = cases.case_list()
+    today = timezone.localdate()
+    context = {
+        "complaints": cases.complaints_to_screen(),
+        "open_cases": open_cases,
+        "overdue": [case for case in open_cases if case.stage_deadline and case.stage_deadline < today],
+        "today": today,
+    }
+    return render(request, "cases/staff_home.html", context)
 
 
 @login_not_required

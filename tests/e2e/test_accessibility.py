@@ -619,3 +619,107 @@ def test_every_portal_page_passes_axe(live_server, browser, width):
         context.close()
     assert text and portal.text_sha256(text)
     assert not found, f"{len(found)} accessibility problems at {width}px:\n" + "\n".join(found)
+
+
+def association_pages():
+    """A certified coach with an open ethics case about them; return the staff, the coach and the pages."""
+    from ethos.certification.cases import services as cases
+    from ethos.certification.services import certification_register, credential_issue
+    from tests.certification.conftest import make_staff
+
+    coach = make_coach(name="Alex Rivera")
+    staff = make_staff(email="morgan@association.test")
+    today = timezone.localdate()
+    certification = certification_register(
+        staff=staff,
+        number="TRC-004217",
+        public_name="Alex Rivera",
+        issued_on=today - datetime.timedelta(days=400),
+        renews_on=today + datetime.timedelta(days=330),
+        coach=coach,
+    )
+    credential_issue(staff=staff, certification=certification)
+    complaint = cases.complaint_submit(
+        name="Jordan Blake",
+        email="jordan@example.net",
+        phone="",
+        coach_named="Alex Rivera",
+        account="My coach lent me money and charged me interest.",
+        events_on=today - datetime.timedelta(days=20),
+        clauses=["P9"],
+    )
+    waiting = cases.complaint_submit(
+        name="Sam Reed",
+        email="sam@example.net",
+        phone="",
+        coach_named="TRC-004217",
+        account="My coach told my employer about our sessions.",
+        events_on=today - datetime.timedelta(days=5),
+        clauses=[],
+    )
+    case = cases.case_open(
+        staff=staff,
+        complaint=complaint,
+        certification=certification,
+        clauses=["P9"],
+        summary="It is alleged that you lent a client money and charged interest on it.",
+    )
+    staff_pages = {
+        "association: staff home": reverse("home"),
+        "association: registry": reverse("certification:registry"),
+        "association: registry entry": reverse("certification:detail", args=[certification.pk]),
+        "association: add a certification": reverse("certification:register"),
+        "association: cases": reverse("cases:list"),
+        "association: a complaint to screen": reverse("cases:complaint", args=[waiting.pk]),
+        "association: a complaint with its case": reverse("cases:complaint", args=[complaint.pk]),
+        "association: an ethics case": reverse("cases:detail", args=[case.pk]),
+    }
+    coach_pages = {
+        "association: my certificate": reverse("certification_coach:mine"),
+        "association: association matters": reverse("cases_coach:list"),
+        "association: a notice to respond to": reverse("cases_coach:case", args=[case.pk]),
+    }
+    return staff, coach, staff_pages, coach_pages
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_every_association_page_passes_axe(live_server, browser, width):
+    staff, coach, staff_pages, coach_pages = association_pages()
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    found = []
+    try:
+        # The public: verification, empty and with an answer, and the complaint form.
+        page.goto(live_server.url + reverse("certification_public:verify"))
+        found += problems(page, "association: verification")
+        page.get_by_label("Certificate number or certificate").fill("TRC-004217")
+        page.get_by_role("button", name="Check").click()
+        page.locator("#answer").wait_for()
+        found += problems(page, "association: verification with an answer")
+        page.goto(live_server.url + reverse("cases:complaint_form"))
+        found += problems(page, "association: complaint form")
+        page.get_by_role("button", name="Send my complaint").click()
+        page.locator(".error-summary").wait_for()
+        found += problems(page, "association: complaint form, with errors")
+        page.get_by_label("Your name").fill("Jordan Blake")
+        page.get_by_label("Your email address").fill("jordan@example.net")
+        page.get_by_label("Which coach is it about?").fill("TRC-004217")
+        page.get_by_label("When did it happen?").fill(timezone.localdate().isoformat())
+        page.get_by_label("What happened?").fill("They shared what I told them.")
+        page.get_by_role("button", name="Send my complaint").click()
+        page.get_by_role("heading", name="Thank you. We have your complaint.").wait_for()
+        found += problems(page, "association: complaint received")
+        sign_in(page, live_server, staff.email)
+        for name, url in staff_pages.items():
+            page.goto(live_server.url + url)
+            found += problems(page, name)
+        sign_out(page)
+        sign_in(page, live_server, coach.email)
+        for name, url in coach_pages.items():
+            page.goto(live_server.url + url)
+            found += problems(page, name)
+        page.goto(live_server.url + reverse("practice:home"))
+        found += problems(page, "practice, with the links to the association")
+    finally:
+        context.close()
+    assert not found, f"{len(found)} accessibility problems at {width}px:\n" + "\n".join(found)

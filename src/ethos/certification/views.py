@@ -24,6 +24,10 @@ from .models import StatusList
 
 TOO_MANY = "Too many look-ups from your address in the last minute. Please wait a minute and try again."
 NO_CREDENTIAL = "No certificate has been issued for this certification yet."
+NOT_LINKED = (
+    "No certification in the association's registry is linked to your account yet. "
+    "The association links it when it registers your certificate with your email address."
+)
 
 
 # -- public -------------------------------------------------------------------------------
@@ -104,7 +108,8 @@ def _credential_response(issued) -> HttpResponse:
 def my_certificate(request: HttpRequest) -> HttpResponse:
     certification = selectors.certification_of_coach(request.user)
     if certification is None:
-        raise Http404("No certification is linked to your account.")
+        # The practice page links here for every coach: say so plainly rather than answer 404.
+        return render(request, "certification/my_certificate.html", {"not_linked": NOT_LINKED})
     if request.GET.get("download"):
         issued = services.credential_download(person=request.user, certification=certification)
         if issued is None:

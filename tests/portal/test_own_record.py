@@ -169,8 +169,10 @@ def test_a_letter_is_shared_only_by_its_coach_and_read_only_by_its_client(coach,
     assert not Share.objects.filter(kind=Share.Kind.LETTER).exists()
     coach_client.post(action)
     share = Share.objects.get(kind=Share.Kind.LETTER)
+    url = reverse("portal:document_download", args=[share.pk])
+    assert sign_in(account).get(url).status_code == 200
     another = sign_in(join(make_coach(), email="sam@example.org"))
-    assert another.get(reverse("portal:document_download", args=[share.pk])).status_code == 404
+    assert another.get(url).status_code == 404
 
 
 def test_sharing_a_letter_with_a_client_not_in_the_portal_says_so_and_shares_nothing(coach, coach_client):

@@ -106,3 +106,48 @@ def test_a_status_change_needs_a_reason_and_a_real_change(staff):
         certification_set_status(staff=staff, certification=certification, status="suspended", reason=" ")
     with pytest.raises(ValidationError, match="already active"):
         certification_set_status(staff=staff, certification=certification, status="active", reason="no")
+
+
+def test_e1_staff_set_conditions_with_a_reason_and_the_change_is_logged(staff):
+    from ethos.certification.services import certification_set_conditions
+
+    certification = certification_register(
+        staff=staff, number="TRC-000006", public_name="A", issued_on=ISSUED, renews_on=RENEWS
+    )
+    with pytest.raises(ValidationError, match="Say why"):
+        certification_set_conditions(staff=staff, certification=certification, conditions="x", reason="")
+    certification_set_conditions(
+        staff=staff, certification=certification, conditions="Monthly supervision <script>", reason="Panel"
+    )
+    certification.refresh_from_db()
+    assert certification.conditions == "Monthly supervision <script>"
+    with pytest.raises(ValidationError, match="already as written"):
+        certification_set_conditions(
+            staff=staff,
+            certification=certification,
+            conditions="Monthly supervision <script>",
+            reason="again",
+        )
+    last = AuditEvent.objects.for_coach(association_account()).order_by("-seq").first()
+    assert last.action == Action.CERTIFICATION_CONDITIONS_CHANGED
+
+
+def test_e1_the_conditions_form_on_the_registry_page_saves_and_shows_them_escaped(staff, client):
+    from django.urls import reverse
+
+    certification = certification_register(
+        staff=staff, number="TRC-000007", public_name="A", issued_on=ISSUED, renews_on=RENEWS
+    )
+    client.force_login(staff)
+    url = reverse("certification:conditions", args=[certification.pk])
+    response = client.post(
+        url, {"conditions-conditions": "<script>alert(1)</script>", "conditions-reason": ""}
+    )
+    certification.refresh_from_db()
+    assert certification.conditions == ""  # no reason: nothing saved
+    client.post(url, {"conditions-conditions": "<script>alert(1)</script>", "conditions-reason": "Panel"})
+    certification.refresh_from_db()
+    assert certification.conditions == "<script>alert(1)</script>"
+    page = client.get(reverse("certification:detail", args=[certification.pk])).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+    assert response.status_code == 302

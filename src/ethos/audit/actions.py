@@ -87,6 +87,7 @@ class Action(StrEnum):
     PORTAL_MESSAGES_READ = "portal.messages_read"
     CERTIFICATION_REGISTERED = "certification.registered"
     CERTIFICATION_STATUS_CHANGED = "certification.status_changed"
+    CERTIFICATION_CONDITIONS_CHANGED = "certification.conditions_changed"
     PORTAL_ENDING_ASKED = "portal.ending_asked"
     PORTAL_UPLOADED = "portal.uploaded"
     PORTAL_UPLOAD_DOWNLOADED = "portal.upload_downloaded"
@@ -230,6 +231,7 @@ _LABELS = {
     Action.PORTAL_ENDING_ASKED: "Client chose to end coaching in their portal",
     Action.CERTIFICATION_REGISTERED: "Certification added to the registry",
     Action.CERTIFICATION_STATUS_CHANGED: "Certification standing changed",
+    Action.CERTIFICATION_CONDITIONS_CHANGED: "Certification conditions changed",
     Action.PORTAL_UPLOADED: "File sent by the client",
     Action.PORTAL_UPLOAD_DOWNLOADED: "Client's file downloaded",
     Action.PORTAL_RECORD_DOWNLOADED: "Client downloaded a document from their portal",

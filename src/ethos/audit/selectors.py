@@ -233,6 +233,7 @@ SENTENCES: dict[Action, str] = {
     Action.PORTAL_ENDING_ASKED: "A client chose to end coaching in their portal",
     Action.CERTIFICATION_REGISTERED: "A certification was added to the registry",
     Action.CERTIFICATION_STATUS_CHANGED: "A certification's standing was changed",
+    Action.CERTIFICATION_CONDITIONS_CHANGED: "The conditions of a certification were changed",
     Action.CASE_COMPLAINT_RECEIVED: "A complaint came in through the public form",
     Action.CASE_COMPLAINT_READ: "A member of staff opened a sealed complaint",
     Action.CASE_COMPLAINT_CLOSED: "A complaint was closed at screening as outside the association's remit",

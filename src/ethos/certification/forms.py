@@ -44,6 +44,17 @@ class RegisterForm(forms.Form):
         return coach
 
 
+class ConditionsForm(forms.Form):
+    conditions = forms.CharField(
+        label="Conditions",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What the coach must do to keep the certification (courses, supervision). Empty: none.",
+    )
+    reason = forms.CharField(label="Reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class StandingForm(forms.Form):
     status = forms.ChoiceField(label="New standing", choices=Certification.Status.choices)
     reason = forms.CharField(label="Reason", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

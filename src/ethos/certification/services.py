@@ -89,6 +89,33 @@ def certification_set_status(
     return certification
 
 
+CONDITIONS_UNCHANGED = "The conditions are already as written."
+
+
+@transaction.atomic
+def certification_set_conditions(
+    *, staff, certification: Certification, conditions: str, reason: str
+) -> Certification:
+    """Set the conditions a certification is held under (education, supervision...) and log why."""
+    conditions, reason = (conditions or "").strip(), (reason or "").strip()
+    if not reason:
+        raise ValidationError(REASON_NEEDED)
+    certification = Certification.objects.select_for_update().get(pk=certification.pk)
+    if certification.conditions == conditions:
+        raise ValidationError(CONDITIONS_UNCHANGED)
+    certification.conditions = conditions
+    certification.save(update_fields=["conditions"])
+    association_append(
+        staff=staff,
+        action=Action.CERTIFICATION_CONDITIONS_CHANGED,
+        target_type="certification",
+        target_id=certification.pk,
+        clauses=["E1"],
+        details={"number": certification.number, "conditions": bool(conditions)},
+    )
+    return certification
+
+
 @transaction.atomic
 def credential_issue(*, staff, certification: Certification) -> IssuedCredential:
     """Issue (or issue again) a certification's signed verifiable certificate, and log it."""

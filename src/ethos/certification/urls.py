@@ -11,6 +11,7 @@ urlpatterns = [
     path("association/registry/new/", views.register, name="register"),
     path("association/registry/<int:pk>/", views.detail, name="detail"),
     path("association/registry/<int:pk>/standing/", views.standing, name="standing"),
+    path("association/registry/<int:pk>/conditions/", views.conditions, name="conditions"),
     path("association/registry/<int:pk>/issue/", views.issue, name="issue"),
     path("association/registry/<int:pk>/certificate.jwt", views.download, name="download"),
 ]

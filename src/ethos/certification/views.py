@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ethos.web import apply_errors
 
 from . import credentials, keys, selectors, services
-from .forms import RegisterForm, StandingForm, VerifyForm
+from .forms import ConditionsForm, RegisterForm, StandingForm, VerifyForm
 from .models import StatusList
 
 TOO_MANY = "Too many look-ups from your address in the last minute. Please wait a minute and try again."
@@ -160,8 +160,32 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "issued": certification.credentials.first(),
         "entries": selectors.log_entries_for(certification),
         "form": StandingForm(),
+        "conditions_form": ConditionsForm(
+            initial={"conditions": certification.conditions}, prefix="conditions"
+        ),
     }
     return render(request, "certification/detail.html", context)
+
+
+@require_POST
+def conditions(request: HttpRequest, pk: int) -> HttpResponse:
+    certification = selectors.get_certification(pk)
+    form = ConditionsForm(request.POST, prefix="conditions")
+    if form.is_valid():
+        try:
+            services.certification_set_conditions(
+                staff=request.user,
+                certification=certification,
+                conditions=form.cleaned_data["conditions"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "The conditions are saved, and the reason is in the association's log.")
+    else:
+        messages.error(request, "Write the conditions (or leave them empty) and say why.")
+    return redirect("certification:detail", pk=certification.pk)
 
 
 @require_POST

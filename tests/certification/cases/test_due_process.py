@@ -243,3 +243,14 @@ def test_the_case_waits_for_the_coachs_response_or_its_deadline(staff, case):
     case.refresh_from_db()
     assert case.stage == EthicsCase.Stage.PRELIMINARY_REVIEW
     assert case.stage_deadline == late + datetime.timedelta(days=30)
+
+
+def test_e1_education_or_conditions_once_final_are_written_on_the_registry_entry(staff, case, coach, panel):
+    to_hearing(case, staff, coach)
+    decide(case, staff, panel, ["education"] * 3)
+    services.case_finalise(staff=staff, case=case, today=TODAY + datetime.timedelta(days=31))
+    certification = Certification.objects.get(pk=case.certification_id)
+    assert f"Set by ethics case {case.number}" in certification.conditions
+    assert certification.status == Certification.Status.ACTIVE
+    actions = AuditEvent.objects.for_coach(association_account()).values_list("action", flat=True)
+    assert Action.CERTIFICATION_CONDITIONS_CHANGED in actions

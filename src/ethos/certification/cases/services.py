@@ -30,7 +30,7 @@ from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 from ethos.certification.log import association_account, association_append
 from ethos.certification.models import Certification
-from ethos.certification.services import certification_set_status
+from ethos.certification.services import certification_set_conditions, certification_set_status
 from ethos.standards.catalog import catalog
 from ethos.web import STAFF
 
@@ -733,6 +733,15 @@ def _finalise(*, staff, case: EthicsCase, outcome: Outcome, today: datetime.date
         target = None if others.exists() else status.ACTIVE
     else:
         target = None
+    if outcome == Outcome.EDUCATION:
+        # The education or conditions the panel decided are held on the registry entry itself.
+        line = f"Set by ethics case {case.number}, final on {today.isoformat()}: education or conditions."
+        certification_set_conditions(
+            staff=staff,
+            certification=certification,
+            conditions="\n".join(filter(None, [certification.conditions, line])),
+            reason=reason,
+        )
     if target is not None and certification.status != target and certification.status != status.REVOKED:
         certification_set_status(staff=staff, certification=certification, status=target, reason=reason)
 

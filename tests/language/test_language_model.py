@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from importlib import resources
 
+import pytest
+
 from ethos.language import Work, check
 from ethos.language.model import MODEL_FILE, load_model
 from ethos.language.train import trained_on
@@ -28,11 +30,21 @@ def test_the_shipped_model_was_trained_on_this_dev_split_and_these_rules():
     assert json.loads(shipped)["trained_on"] == trained_on(), "run make train-language"
 
 
+# The layer's recall is measured on the corpus splits (test_language_corpus.py); this shows the
+# mechanism on one line. Its first example, PARAPHRASE, was lost by the layer once ordinary lines
+# about sleep getting better joined dev, and a rule ("better off asleep") now catches it.
+MODEL_ONLY = "He said he would rather be asleep for good."
+
+
 def test_it_flags_a_suicidal_paraphrase_the_rules_miss():
-    assert not check(PARAPHRASE, use_model=False)
-    [finding] = check(PARAPHRASE)
+    assert not check(MODEL_ONLY, use_model=False)
+    [finding] = check(MODEL_ONLY)
     assert (finding.clause, finding.rule_id, finding.severity) == ("S2", "model.S2", "high")
-    assert finding.evidence in PARAPHRASE and finding.reason.startswith("This sentence reads like")
+    assert finding.evidence in MODEL_ONLY and finding.reason.startswith("This sentence reads like")
+
+
+def test_the_first_paraphrase_is_flagged_s2():
+    assert [finding.clause for finding in check(PARAPHRASE)] == ["S2"]
 
 
 def test_it_leaves_the_denied_someone_elses_and_hypothetical_twins_alone():
@@ -72,3 +84,12 @@ def test_it_scores_a_sentence_with_work_that_grows_linearly():
     assert large <= 4.2 * small
     # A word gives its stem, a bigram and at most three character n-grams per letter.
     assert steps(1) <= 60 * len("She was tired and we talked about her week at work. ")
+
+
+BETTER = ["Sleep has been better.", "Has been better.", "He has been eating better.", "Mood has been better."]
+
+
+@pytest.mark.parametrize("line", BETTER)
+def test_an_everyday_line_about_things_getting_better_raises_no_finding(line):
+    # The layer trained before ordinary lines were in dev took these for S2, which stops signing.
+    assert check(line) == []

@@ -37,6 +37,8 @@ SPLITS = {
     "test2": "corpus_test2.jsonl",
     # S1 only (written blind on 2026-12-02): see tests/language/GUIDELINES.md.
     "test3": "corpus_test3.jsonl",
+    # Ordinary note lines, no labels (written blind on 2026-12-02): every finding is a false alarm.
+    "plain": "corpus_plain.jsonl",
 }
 DEFAULT_DIR = Path("tests") / "language"
 Z95 = 1.959963984540054

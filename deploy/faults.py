@@ -558,16 +558,17 @@ def stack(args) -> int:
     django_setup()
     results: dict = {}
     try:
-        print(f"faults: 1. kill -9 a gunicorn worker every 0.5-1 s for {args.kill_seconds} s", flush=True)
-        results["kill"] = fault_kill(
-            origin,
-            ca,
-            Path(os.environ["ETHOS_STACK_DIR"]),
-            seconds=args.kill_seconds,
-            coaches=args.coaches,
-            notes_each=args.notes,
-        )
-        report("kill", results["kill"])
+        if args.kill_seconds:
+            print(f"faults: 1. kill -9 a gunicorn worker every 0.5-1 s for {args.kill_seconds} s", flush=True)
+            results["kill"] = fault_kill(
+                origin,
+                ca,
+                Path(os.environ["ETHOS_STACK_DIR"]),
+                seconds=args.kill_seconds,
+                coaches=args.coaches,
+                notes_each=args.notes,
+            )
+            report("kill", results["kill"])
         if args.pg_seconds:
             print(f"faults: 2. restart PostgreSQL in the middle of {args.pg_seconds} s of load", flush=True)
             results["pg_restart"] = fault_pg(origin, ca, seconds=args.pg_seconds, coaches=args.coaches)
@@ -789,7 +790,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="what", required=True)
     on_stack = sub.add_parser("stack", help="faults 1 and 2, inside deploy/with-stack")
-    on_stack.add_argument("--kill-seconds", type=float, default=60)
+    on_stack.add_argument("--kill-seconds", type=float, default=60, help="0 kills nothing")
     on_stack.add_argument("--pg-seconds", type=float, default=30, help="0 leaves PostgreSQL alone")
     on_stack.add_argument("--coaches", type=int, default=4)
     on_stack.add_argument("--notes", type=int, default=20, help="notes per coach (at most 24)")

@@ -482,7 +482,8 @@ def fault_pg(origin: str, ca: str, *, seconds: float, coaches: int) -> dict:
     people = [Coach(origin, ca, c["email"], tally) for c in seeded]
     for person in people:
         person.sign_in(time.monotonic() + 60)
-    stop = time.monotonic() + seconds
+    # The load runs on for at least half of `seconds` after PostgreSQL is back.
+    stop = time.monotonic() + 3600
     errors: list[BaseException] = []
     after: Counter[str] = Counter()
     restarted = threading.Event()
@@ -507,6 +508,8 @@ def fault_pg(origin: str, ca: str, *, seconds: float, coaches: int) -> dict:
     restart_took = pg_restart(os.environ["DATABASE_URL"])
     restarted_at = time.monotonic()
     restarted.set()
+    time.sleep(max(seconds * 2 / 3, seconds / 2))
+    stop = time.monotonic()
     for thread in threads:
         thread.join()
     if errors:

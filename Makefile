@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # The machines we build on have two cores; more workers only add start-up cost.
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-fast lint bench eval-language train-language deploy-test load security clean
+.PHONY: run test test-fast lint bench eval-language train-language deploy-test load security faults clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Ethos needs Python 3.11 or newer; set PYTHON=python3.11 or similar.")'
@@ -40,6 +40,12 @@ deploy-test: $(VENV)/.installed-test
 # deploy-test; writes load/results.json (load/README.md). LOAD_SECONDS, LOAD_COACHES, LOAD_CLIENTS.
 load: $(VENV)/.installed-test
 	PYTHON=$(abspath $(PY)) load/run-load
+
+# kill -9 gunicorn workers during note autosaves and signings, restart PostgreSQL under load, fill
+# the disk under SQLite; every note checked and `ethos audit verify` after each (deploy/faults,
+# about 4 minutes, as root; restarts the PostgreSQL cluster of ETHOS_STACK_PG). FAULTS_SECONDS.
+faults: $(VENV)/.installed-test
+	PYTHON=$(abspath $(PY)) deploy/faults
 
 # bandit over src/, and Debian's wapiti signed in against the deploy-test set-up with a seeded
 # practice (about 15 minutes); findings explained in deploy/SECURITY-SCANS.md. Not in CI.

@@ -59,9 +59,14 @@ class Browser:
         )
         self.workers: set[str] = set()
 
-    def request(self, path: str, data: dict | None = None) -> tuple[int, str, str]:
+    def request(
+        self, path: str, data: dict | None = None, headers: dict | None = None
+    ) -> tuple[int, str, str]:
         """Return (status, Location, body)."""
-        headers = {"Origin": self.origin, "Referer": self.origin + path} if data is not None else {}
+        headers = {
+            **(headers or {}),
+            **({"Origin": self.origin, "Referer": self.origin + path} if data is not None else {}),
+        }
         body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
         request = urllib.request.Request(self.origin + path, data=body, headers=headers)  # noqa: S310
         try:

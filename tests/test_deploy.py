@@ -9,11 +9,14 @@ and in CI (CI=true) it fails, because CI installs them.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import importlib.util
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,19 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 DEPLOY_TEST = REPO / "deploy" / "deploy-test"
 DEFAULT_PG = "postgres://ethos_ci:ethos_ci@127.0.0.1:5432/ethos_ci"
+# The faults test restarts the PostgreSQL cluster this test's stack runs on: under pytest-xdist
+# the two take this lock in turn, whichever worker they land on.
+STACK_LOCK = Path(tempfile.gettempdir(), "ethos-stack-tests.lock")
+
+
+@contextlib.contextmanager
+def one_stack_at_a_time():
+    with STACK_LOCK.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def require(missing: str) -> None:
@@ -57,9 +73,10 @@ def test_it_serves_a_coach_through_nginx_from_several_processes_and_postgresql(t
         require(f"No PostgreSQL role that may create databases at ETHOS_STACK_PG ({admin.split('@')[-1]}).")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ETHOS_") and k != "DATABASE_URL"}
     env.update(PYTHON=sys.executable, ETHOS_STACK_PG=admin, ETHOS_STACK_LIFETIME="240", TMPDIR=str(tmp_path))
-    result = subprocess.run(
-        [str(DEPLOY_TEST)], env=env, capture_output=True, text=True, timeout=300, check=False
-    )
+    with one_stack_at_a_time():
+        result = subprocess.run(
+            [str(DEPLOY_TEST)], env=env, capture_output=True, text=True, timeout=300, check=False
+        )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "smoke: passed" in output

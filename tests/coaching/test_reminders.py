@@ -112,3 +112,36 @@ def test_the_worker_runs_the_sweep_from_the_database_queue_and_queues_the_next(c
     call_command("worker", batch=True, verbosity=0)
     assert sweeps.filter(status=TaskResultStatus.READY).count() == 1
     assert len(mail.outbox) == 1
+
+
+def test_the_worker_waits_out_a_database_restart_instead_of_exiting(db, monkeypatch):
+    # Seen in `make faults`: a PostgreSQL restart raised out of django-tasks' loop and the worker
+    # exited, so no reminder went out until someone restarted it by hand.
+    from django.db import OperationalError
+
+    from ethos.coaching.management.commands import worker
+
+    runs = []
+
+    def db_worker_command(name, **options):
+        runs.append(name)
+        if len(runs) == 1:
+            raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(worker, "call_command", db_worker_command)
+    monkeypatch.setattr(worker.time, "sleep", lambda seconds: None)
+    call_command("worker", interval=0.1, verbosity=0)
+    assert runs == ["db_worker", "db_worker"]
+
+
+def test_the_worker_in_batch_mode_still_fails_loudly_on_a_lost_database(db, monkeypatch):
+    from django.db import OperationalError
+
+    from ethos.coaching.management.commands import worker
+
+    def db_worker_command(name, **options):
+        raise OperationalError("gone")
+
+    monkeypatch.setattr(worker, "call_command", db_worker_command)
+    with pytest.raises(OperationalError):
+        call_command("worker", batch=True, verbosity=0)

@@ -162,7 +162,7 @@ def test_p11_the_letter_about_an_ending_is_shared_and_the_client_downloads_the_p
 
 
 def test_a_letter_is_shared_only_by_its_coach_and_read_only_by_its_client(coach, coach_client, other_client):
-    client, _account = active_with_account(coach)
+    client, account = active_with_account(coach)
     ending = _ended(coach, client)
     action = reverse("portal_coach:letter_share", args=[client.pk, ending.pk])
     assert other_client.post(action).status_code == 404

@@ -93,6 +93,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "day": coach_day(request.user),
         # P13: this year's continuing education against the coach's target (two queries).
         "progress": progress_for(request.user),
+        # E1: an open ethics case about the coach, and whether their written response is due.
+        "association_matters": cases.open_cases_for_coach(request.user),
     }
     return render(request, "dashboard.html", context)
 

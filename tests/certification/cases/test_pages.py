@@ -257,3 +257,14 @@ def test_a_coachs_backup_carries_none_of_the_associations_records(case, coach):
     }
     assert all(not _owned_rows(model, coach).exists() for model in models)
     assert _owned_rows(apps.get_model("cases", "ethicscase"), None).count() == 1  # the whole site's backup
+
+
+def test_e1_the_coachs_dashboard_names_an_open_case_and_the_response_due(case, coach, other_coach):
+    from django.test import Client as Browser
+
+    dashboard = sign_in_browser(Browser(), coach).get(reverse("home")).content.decode()
+    assert f"Ethics case {case.number}" in dashboard
+    assert "Your written response is due by" in dashboard
+    assert reverse("cases_coach:case", args=[case.pk]) in dashboard
+    elsewhere = sign_in_browser(Browser(), other_coach).get(reverse("home")).content.decode()
+    assert case.number not in elsewhere and "From the association" not in elsewhere

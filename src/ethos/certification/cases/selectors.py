@@ -41,6 +41,12 @@ def cases_for_coach(coach) -> list[EthicsCase]:
     return list(EthicsCase.objects.filter(certification__coach=coach).order_by("-opened_at"))
 
 
+def open_cases_for_coach(coach) -> list[EthicsCase]:
+    """The coach's cases not yet closed, soonest response first (one query): for the dashboard."""
+    cases = EthicsCase.objects.filter(certification__coach=coach).exclude(stage=EthicsCase.Stage.CLOSED)
+    return list(cases.order_by("response_due", "opened_at"))
+
+
 def complaints_to_screen() -> list[Complaint]:
     return list(Complaint.objects.filter(state=Complaint.State.RECEIVED).order_by("received_at"))
 

@@ -74,7 +74,10 @@ def seed_coach(number: int, *, portal_clients: int) -> dict:
         for index in range(portal_clients):
             client = taken_on[index % len(taken_on)]
             client_email = f"client{number}-{index}@load.example"
-            _, token = portal.invitation_create(coach=coach, email=client_email, client=client)
+            # The token is used directly; the emailed link needs an address, any will do here.
+            _, token = portal.invitation_create(
+                coach=coach, email=client_email, client=client, site="http://127.0.0.1"
+            )
             invited.append((client_email, token))
     joined = []
     for client_email, token in invited:

@@ -461,7 +461,7 @@ def seed(size: int, *, goals: bool = True, label: str = "") -> Practice:
             practice.search = first_active.name.split()[0][:3]
             seed_safeguarding(practice, coach, first_active)
             seed_money(practice, coach, first_active, payments=size // 5)
-            seed_portal(practice, coach, first_active)
+            seed_portal(practice, coach, first_active, label=label)
     seed_case(practice, coach)
     practice.events = AuditEvent.objects.filter(coach=coach).count()
     practice.seed_seconds = time.perf_counter() - started
@@ -584,12 +584,12 @@ def seed_safeguarding(practice: Practice, coach, client) -> None:
     practice.task_id, practice.disclosure_id = str(task.pk), str(disclosure.pk)
 
 
-def seed_portal(practice: Practice, coach, client) -> None:
+def seed_portal(practice: Practice, coach, client, *, label: str = "") -> None:
     """Give the first active client a portal account with something of each kind shared and sent."""
     from ethos.clients import goals as goal_services
     from ethos.portal import services as portal
 
-    practice.portal_email = f"portal-{practice.size}@example.org"
+    practice.portal_email = f"portal-{practice.size}{label}@example.org"
     _, token = portal.invitation_create(
         coach=coach, email=practice.portal_email, site="http://testserver", client=client
     )

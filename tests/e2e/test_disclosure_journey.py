@@ -119,11 +119,7 @@ def test_c1_disclosure_without_consent_is_stopped_and_with_the_clients_signed_co
         assert not Consent.objects.exists()  # asked is not given (C1)
 
         # Robin reads the exact text on their phone and signs it with their name.
-        client_page.goto(live_server.url + "/sign-in/")
-        client_page.get_by_label("Email").fill(CLIENT_EMAIL)
-        client_page.get_by_label("Passphrase").fill(CLIENT_PASSPHRASE)
-        client_page.get_by_label("Passphrase").press("Enter")
-        client_page.wait_for_url(live_server.url + reverse("portal:home"))
+        sign_in(client_page, live_server, CLIENT_EMAIL, CLIENT_PASSPHRASE, lands_on=reverse("portal:home"))
         client_page.get_by_role("link", name=re.compile("Read and decide")).click()
         text = client_page.locator(".prewrap")
         expect(text).to_contain_text(f"with: {RECIPIENT}")

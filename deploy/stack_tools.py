@@ -71,8 +71,9 @@ def dropdb(url: str, name: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def cert(folder: str) -> None:
-    """A self-signed certificate for localhost and 127.0.0.1, valid for a day."""
+def cert(folder: str | Path) -> tuple[Path, Path]:
+    """Write FOLDER/proxy.crt and proxy.key: a self-signed certificate for localhost and 127.0.0.1,
+    valid for a day, as a real proxy would hold one. Return the two paths (tests/test_proxy.py)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -98,13 +99,14 @@ def cert(folder: str) -> None:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    out = Path(folder)
-    (out / "proxy.crt").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    (out / "proxy.key").write_bytes(
+    cert_file, key_file = Path(folder) / "proxy.crt", Path(folder) / "proxy.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
         key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
+    return cert_file, key_file
 
 
 def wait(url: str, ca: str, seconds: str) -> None:

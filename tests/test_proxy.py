@@ -8,9 +8,7 @@ straight to the app server from another loopback address, 127.0.0.2, plays the s
 
 from __future__ import annotations
 
-import datetime
 import http.client
-import ipaddress
 import os
 import re
 import shutil
@@ -27,10 +25,7 @@ from http.cookiejar import CookieJar
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from deploy.stack_tools import cert as self_signed
 
 from tests.test_run_command import free_port
 
@@ -62,38 +57,6 @@ def production_env(data_dir) -> dict:
         "ALLOWED_HOSTS": "localhost",
         "ETHOS_TRUSTED_PROXY": "127.0.0.1",
     }
-
-
-def self_signed(folder):
-    """A certificate for localhost, as a real proxy would hold one."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = folder / "proxy.crt", folder / "proxy.key"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return cert_file, key_file
 
 
 def wait_for(port: int, process: subprocess.Popen, what: str) -> None:

@@ -93,11 +93,7 @@ def test_p5_invite_intake_goal_shared_reworded_and_confirmed_by_the_client(live_
         assert Goal.objects.get(pk=goal.pk).status == Goal.Status.AWAITING
 
         # Jo rewords it and confirms it: only this makes it active (P5).
-        page.goto(live_server.url + "/sign-in/")
-        page.get_by_label("Email").fill(CLIENT_EMAIL)
-        page.get_by_label("Passphrase").fill(CLIENT_PASSPHRASE)
-        page.get_by_label("Passphrase").press("Enter")
-        page.wait_for_url(live_server.url + reverse("portal:home"))
+        sign_in(page, live_server, CLIENT_EMAIL, CLIENT_PASSPHRASE, lands_on=reverse("portal:home"))
         page.get_by_role("link", name=re.compile("Read and confirm")).click()
         expect(page.locator("blockquote", has_text="Sleep better")).to_be_visible()
         found += problems(page, "portal: a goal to confirm")

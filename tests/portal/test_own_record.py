@@ -3,9 +3,13 @@ shared with them, downloadable (C1). What a client sends is sealed to the coach 
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
+import ethos
 from ethos.audit.actions import Action
 from ethos.audit.models import AuditEvent
 from ethos.portal import services
@@ -17,6 +21,14 @@ from tests.safeguarding.conftest import ask, consent, disclose
 from .conftest import active_with_account, asked_consent, join, shared_goal, sign_in
 
 pytestmark = pytest.mark.django_db
+STYLESHEET = Path(ethos.__file__).parent / "static" / "ethos" / "ethos.css"
+
+
+def _wraps(css_class: str) -> bool:
+    """Say whether the stylesheet lets text in this class break anywhere (a 64-character hash must)."""
+    rules = re.findall(r"\.([\w-]+)\s*\{([^}]*)\}", STYLESHEET.read_text())
+    breaks = ("word-break: break-all", "overflow-wrap: anywhere")
+    return any(name == css_class and any(b in body for b in breaks) for name, body in rules)
 
 
 def _sign_consent(coach, client, account, browser, name="Robin Ash"):
@@ -37,6 +49,9 @@ def test_c1_the_client_reads_back_and_downloads_the_exact_text_they_signed_and_i
     reply = Reply.objects.get(kind=Reply.Kind.SIGNATURE)
     page = browser.get(reverse("portal:records")).content.decode()
     assert services.text_sha256(text) in page and "You signed as Robin Ash" in page
+    # On a 390-px phone the hash must wrap: its class is one the stylesheet breaks anywhere.
+    [css_class] = re.findall(rf'<code class="([\w-]+)">{services.text_sha256(text)}</code>', page)
+    assert _wraps(css_class), f"{css_class!r} does not wrap in {STYLESHEET.name}"
     download = browser.get(reverse("portal:sent_download", args=[reply.pk]))
     assert download["Content-Disposition"].startswith('attachment; filename="sent-signature-')
     assert download["X-Content-Type-Options"] == "nosniff"

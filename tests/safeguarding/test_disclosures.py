@@ -317,6 +317,14 @@ def test_c1_the_gate_page_blocks_with_the_clause_named_and_changes_nothing(coach
     body = response.content.decode()
     assert response.status_code == 200 and "C1" in body and "Nothing leaves without a basis" in body
     assert not Disclosure.objects.exists()
+    # The stopped page leads on to each way of putting a basis on file.
+    ways = [
+        reverse("safeguarding:consent_new", args=[robin.pk]),
+        reverse("clients:detail", args=[robin.pk]) + "#portal-heading",
+        reverse("safeguarding:order_new", args=[robin.pk]),
+    ]
+    assert all(f'href="{way}"' in body for way in ways)
+    assert "Put a basis on file" not in coach_client.get(url).content.decode()
     given = consent(coach, robin)
     response = coach_client.post(
         url,

@@ -7,17 +7,11 @@ purpose: someone who can only write to the database cannot sign a forged history
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
-import os
-import secrets
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 
-from ethos.secretfile import read_or_create
+from ethos.secretfile import ed25519_signing_key
 
 from . import checkpoint
 
@@ -52,21 +46,7 @@ def open_checkpoint(note: str, coach_id) -> checkpoint.Checkpoint:
 
 @functools.cache
 def signing_key() -> Ed25519PrivateKey:
-    given = os.environ.get("ETHOS_AUDIT_SIGNING_KEY", "").strip()
-    if given:
-        try:
-            seed = base64.b64decode(given, validate=True)
-        except binascii.Error:
-            seed = b""
-        if len(seed) != 32:
-            raise ImproperlyConfigured("ETHOS_AUDIT_SIGNING_KEY must be base64 of exactly 32 bytes.")
-        return Ed25519PrivateKey.from_private_bytes(seed)
-    text = read_or_create(
-        settings.ETHOS_DATA_DIR / "audit_signing_key",
-        lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
-    )
-    seed = base64.b64decode(text)
-    return Ed25519PrivateKey.from_private_bytes(seed)
+    return ed25519_signing_key("ETHOS_AUDIT_SIGNING_KEY", "audit_signing_key")
 
 
 @functools.cache

@@ -8,19 +8,13 @@ certificate, clear a revocation bit or cosign a practice's rewritten log.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import hashlib
-import os
-import secrets
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from joserfc.jwk import OKPKey
 
-from ethos.secretfile import read_or_create
+from ethos.secretfile import ed25519_signing_key
 
 # The name the association's cosignatures are made under (C2SP signed-note key name).
 WITNESS_NAME = "ethos-association"
@@ -28,20 +22,7 @@ WITNESS_NAME = "ethos-association"
 
 @functools.cache
 def signing_key() -> Ed25519PrivateKey:
-    given = os.environ.get("ETHOS_ASSOCIATION_SIGNING_KEY", "").strip()
-    if given:
-        try:
-            seed = base64.b64decode(given, validate=True)
-        except binascii.Error:
-            seed = b""
-        if len(seed) != 32:
-            raise ImproperlyConfigured("ETHOS_ASSOCIATION_SIGNING_KEY must be base64 of exactly 32 bytes.")
-        return Ed25519PrivateKey.from_private_bytes(seed)
-    text = read_or_create(
-        settings.ETHOS_DATA_DIR / "association_signing_key",
-        lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
-    )
-    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(text))
+    return ed25519_signing_key("ETHOS_ASSOCIATION_SIGNING_KEY", "association_signing_key")
 
 
 def public_key() -> Ed25519PublicKey:

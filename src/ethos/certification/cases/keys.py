@@ -8,37 +8,19 @@ the staff pages open them (docs/security.md, "Complaints to the association").
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import hashlib
-import os
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-
-from ethos.secretfile import read_or_create
+from ethos.secretfile import key_bytes
 from ethos.vault import boxes
 
 KEY_FILE = "association_box_key"
 KEY_ENV = "ETHOS_ASSOCIATION_BOX_KEY"
-BAD_KEY = f"{KEY_ENV} must be base64 of exactly 32 bytes."
 
 
 @functools.cache
 def _private() -> bytes:
-    given = os.environ.get(KEY_ENV, "").strip()
-    if not given:
-        given = read_or_create(
-            settings.ETHOS_DATA_DIR / KEY_FILE, lambda: base64.b64encode(boxes.new_private_key()).decode()
-        )
-    try:
-        raw = base64.b64decode(given, validate=True)
-    except binascii.Error:
-        raw = b""
-    if len(raw) != 32:
-        raise ImproperlyConfigured(BAD_KEY)
-    return raw
+    return key_bytes(KEY_ENV, KEY_FILE, make=boxes.new_private_key)
 
 
 def public_key() -> bytes:

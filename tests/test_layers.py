@@ -29,7 +29,7 @@ DOMAIN = (
 )
 LAYERS = PLATFORM + DOMAIN
 # Project-level modules any app may use: they import no app themselves.
-SHARED = {"secretfile", "pdf", "web", "addresses", "memo", "prepared"}
+SHARED = {"secretfile", "pdf", "web", "addresses", "memo", "prepared", "progress"}
 # The project's top: it wires the apps together, so it may import any of them.
 TOP = {"settings", "urls", "views", "navigation", "wsgi", "asgi", "__main__", "__init__"}
 # What the top may be imported for: the run command serves the WSGI application.

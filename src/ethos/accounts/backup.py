@@ -29,7 +29,7 @@ import json
 import os
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -46,6 +46,7 @@ from ethos.audit.keys import KEY_NAME, open_checkpoint, public_key, signing_key
 from ethos.audit.models import AuditEvent, AuditHead
 from ethos.audit.selectors import verify_log
 from ethos.audit.services import Witness, audit_nodes_backfill, checkpoint_witness
+from ethos.progress import Report, quiet
 from ethos.vault.fields import EncryptedField, Sealed
 
 from .models import User
@@ -115,6 +116,8 @@ CHECKPOINT_UNSIGNED = "does not verify with this server's key for their log"
 CHECKPOINT_OTHER_SIZE = "covers {signed} events, but the backup holds {found}"
 CHECKPOINT_NOT_HEAD = "is not the head of their log stored in the backup"
 CHECKPOINT_STRANGER = "is there, but the backup does not hold that account"
+# Rows between two reports to `progress` (which itself writes at most once in a while).
+REPORT_EVERY = 500
 UNOWNED_MODEL = "Backup does not know who owns rows of {label}: give it a coach, user or data_key field."
 
 
@@ -317,9 +320,10 @@ def _create_private(path: Path) -> BinaryIO:
     return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
 
 
-def backup_write(*, out: Path, coach: User | None = None) -> BackupResult:
+def backup_write(*, out: Path, coach: User | None = None, progress: Report = quiet) -> BackupResult:
     """Write a backup of one coach's practice (or, with no coach, of the whole site)."""
     out = Path(out)
+    done = 0
     counts: dict[str, int] = {}
     digest = hashlib.sha256()
     payload_path = out.with_name(f".{out.name}.payload-{uuid.uuid4().hex}")
@@ -327,12 +331,20 @@ def backup_write(*, out: Path, coach: User | None = None) -> BackupResult:
     try:
         # One consistent snapshot of the database for the whole file.
         with transaction.atomic(), _create_private(payload_path) as payload:
-            for model in _ethos_models():
+            found = _ethos_models()
+            # Counted in the same snapshot as the rows, so the last report says "N of N".
+            total = sum(_owned_rows(model, coach).count() for model in found)
+            progress("Writing the backup", 0, total, "rows")
+            for model in found:
                 for row in _rows(model, coach):
                     line = (json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n").encode()
                     digest.update(line)
                     payload.write(line)
                     counts[row["model"]] = counts.get(row["model"], 0) + 1
+                    done += 1
+                    if done % REPORT_EVERY == 0:
+                        progress("Writing the backup", done, total, "rows")
+            progress("Writing the backup", done, total, "rows")
             heads = {
                 str(head.coach_id): head.checkpoint
                 for head in AuditHead.objects.filter(coach__in=_coaches(coach))
@@ -401,9 +413,11 @@ def _read(path: Path) -> tuple[dict, list[bytes]]:
     return manifest, lines
 
 
-def _objects(lines: Iterable[bytes]) -> dict[str, list[models.Model]]:
+def _objects(lines: list[bytes], progress: Report = quiet) -> dict[str, list[models.Model]]:
     by_label: dict[str, list[models.Model]] = {}
-    for line in lines:
+    for number, line in enumerate(lines, 1):
+        if number % REPORT_EVERY == 0:
+            progress("Reading the backup", number, len(lines), "rows")
         row = json.loads(line)
         model = apps.get_model(row["model"])
         fields = {f.attname: f for f in model._meta.concrete_fields}
@@ -444,14 +458,22 @@ def _check_checkpoints(manifest: dict, objects: dict[str, list[models.Model]]) -
         raise BackupError(CHECKPOINT_DOES_NOT_VERIFY.format(email=user.email, problem=problem))
 
 
-def restore_read(*, path: Path) -> dict[str, int]:
+def _log_progress(progress: Report, email: str, total: int) -> Callable[[int], None] | None:
+    """Report the check of one restored log; none for an account with no log of its own."""
+    if not total:
+        return None  # a portal client's account: their events are in their coach's log
+    return lambda done: progress(f"Checking the restored log of {email}", done, total, "events")
+
+
+def restore_read(*, path: Path, progress: Report = quiet) -> dict[str, int]:
     """Restore a backup into this database. Refuse, changing nothing, if anything is off."""
     manifest, lines = _read(path)
     try:
-        objects = _objects(lines)
+        objects = _objects(lines, progress)
     except (ValueError, KeyError, LookupError, TypeError) as error:
         raise BackupError(DAMAGED.format(detail=f"a row cannot be read ({error})")) from None
     counts = {label: len(rows) for label, rows in objects.items()}
+    progress("Reading the backup", len(lines), len(lines), "rows")
     if counts != manifest.get("counts"):
         raise BackupError(COUNTS_DIFFER)
     _check_checkpoints(manifest, objects)
@@ -467,15 +489,20 @@ def restore_read(*, path: Path) -> dict[str, int]:
         ).first()
         if clash is not None:
             raise BackupError(ALREADY_HERE.format(email=clash.email))
+        written, total = 0, sum(counts.values())
         for model in _ethos_models():
             rows = objects.get(model._meta.label_lower)
             if rows:
                 model._default_manager.bulk_create(rows, batch_size=500)
+                written += len(rows)
+                progress("Restoring", written, total, "rows")
+        events = Counter(str(event.coach_id) for event in objects.get(AuditEvent._meta.label_lower, []))
         for user in users:
             report = verify_log(
                 user,
                 kept_checkpoint=manifest["checkpoints"].get(str(user.pk)) or None,
                 witnessed=witnesses.for_coach(user.pk),
+                progress=_log_progress(progress, user.email, events[str(user.pk)]),
             )
             if report.behind_witness:
                 raise BackupError(

@@ -409,8 +409,11 @@ def verify_log(
     kept_checkpoint: str | None = None,
     witnessed: Sequence[Entry] = (),
     every_signature: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> Verification:
     """Recompute the coach's tree from the stored events and check every signed checkpoint.
+
+    `progress(events read)` is called every VERIFY_CHUNK events and once at the end of the events.
 
     `witnessed` are the coach's lines of the checkpoint journal (read before the events, so that
     appends made meanwhile only make the log longer): the log must extend every one of them.
@@ -467,6 +470,8 @@ def verify_log(
         if position in wanted:
             roots[position] = root
         pending.append((position, note, root))
+        if progress is not None and position % VERIFY_CHUNK == 0:
+            progress(position)
         # The checkpoint's text must be "<origin>\n<seq>\n<root>\n" and nothing more: then a blank
         # line and signature lines, with no second blank line (which would make them text).
         text = f"{origin}\n{position}\n{_b64(root)}\n\n{checkpoint.EM_DASH} "
@@ -480,6 +485,8 @@ def verify_log(
                 return _fail(report, position, EVENT_HASHES_CHANGED.format(seq=position))
     if pending and _first_bad_checkpoint(report, pending, coach, every=False):
         return report
+    if progress is not None:
+        progress(compact.size)
     report.size = compact.size
     report.root_hex = compact.root().hex()
     roots[compact.size] = compact.root()

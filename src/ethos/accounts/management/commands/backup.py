@@ -6,6 +6,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from ethos.accounts.backup import BackupError, backup_write
 from ethos.accounts.models import User
+from ethos.progress import Progress
 
 NOT_SET_UP = (
     "The database {database} is not set up for this version of Ethos. Check ETHOS_DATA_DIR (or "
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         if not path.parent.is_dir():
             raise CommandError(f"The folder {path.parent} does not exist.")
         try:
-            result = backup_write(out=path, coach=person)
+            result = backup_write(out=path, coach=person, progress=Progress(self.stderr))
         except (BackupError, OSError) as error:
             raise CommandError(str(error)) from None
         total = sum(result.counts.values())

@@ -4,6 +4,7 @@ from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 
 from ethos.accounts.backup import BackupError, restore_read
+from ethos.progress import Progress
 
 
 class Command(BaseCommand):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
             self.stdout.write("Bringing the database up to date…")
             call_command("migrate", interactive=False, verbosity=0)
         try:
-            counts = restore_read(path=file)
+            counts = restore_read(path=file, progress=Progress(self.stderr))
         except BackupError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(f"Restored {sum(counts.values())} rows; every restored audit log verifies.")

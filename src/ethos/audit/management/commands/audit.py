@@ -7,7 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 from ethos.audit import journal
 from ethos.audit.checkpoint import CheckpointError
 from ethos.audit.keys import origin_for
+from ethos.audit.models import AuditEvent
 from ethos.audit.selectors import journal_orphans, verify_log
+from ethos.progress import Progress
 
 NO_JOURNAL = "NOTE no checkpoint journal at {path}: nothing outside the database witnesses these logs."
 UNREADABLE_LINE = "NOTE line {line} of the checkpoint journal is unreadable and was left out."
@@ -61,16 +63,23 @@ class Command(BaseCommand):
             if not coaches.exists():
                 raise CommandError(f"No coach has the email {coach}.")
         failed = False
+        # How far each log has got, on stderr: the OK and FAIL lines on stdout stay the result.
+        progress = Progress(self.stderr)
         for person in coaches:
+            total = AuditEvent.objects.filter(coach=person).count()
+            what = f"Verifying {person.email}"
             try:
                 report = verify_log(
                     person,
                     kept_checkpoint=kept,
                     witnessed=witnesses.for_coach(person.pk),
                     every_signature=every_signature,
+                    progress=lambda done, what=what, total=total: progress(what, done, total, "events"),
                 )
             except CheckpointError as error:
                 raise CommandError(f"The checkpoint file is not a valid Ethos checkpoint: {error}") from None
+            finally:
+                progress.finish()
             if report.ok:
                 seen = (
                     f"journal saw {report.witnessed_size}"

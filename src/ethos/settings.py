@@ -200,6 +200,8 @@ INSTALLED_APPS = [
     "ethos.certification",
     "ethos.certification.cases",
     "ethos.language",
+    # Above every domain app, imported by none: `ethos demo` builds a fictional practice through them.
+    "ethos.demo",
 ]
 
 MIDDLEWARE = [

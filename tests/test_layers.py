@@ -27,7 +27,9 @@ DOMAIN = (
     "portal",
     "certification",
 )
-LAYERS = PLATFORM + DOMAIN
+# Above every domain app and imported by none: `ethos demo` builds a practice through all of them.
+TOP_APPS = ("demo",)
+LAYERS = PLATFORM + DOMAIN + TOP_APPS
 # Project-level modules any app may use: they import no app themselves.
 SHARED = {"secretfile", "pdf", "web", "addresses", "memo", "prepared", "progress"}
 # The project's top: it wires the apps together, so it may import any of them.
@@ -122,6 +124,9 @@ def test_imports_run_one_way():
         ("clients", "from ethos.portal.models import ClientAccount", "stands above it"),
         ("safeguarding", "from ethos.portal import services", "stands above it"),
         ("vault", "from ethos.portal.models import Share", "stands above it"),
+        # The demo builds through every app; no app may lean on it.
+        ("certification", "from ethos.demo import services", "stands above it"),
+        ("accounts", "from ethos.demo.services import COACH_EMAIL", "stands above it"),
     ],
 )
 def test_it_catches_an_upward_import(tmp_path, app, line, complaint):
@@ -138,6 +143,16 @@ def test_it_lets_the_portal_use_the_apps_below_it(tmp_path):
         "from ethos.safeguarding.models import Consent\n"
         "from ethos.accounts.models import User\n"
         "from ethos.vault import boxes\n"
+    )
+    assert layer_violations(tmp_path) == []
+
+
+def test_it_lets_the_demo_use_every_app(tmp_path):
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "module.py").write_text(
+        "from ethos.certification.cases import services\n"
+        "from ethos.portal import services as portal\n"
+        "from ethos.vault.context import unlocked\n"
     )
     assert layer_violations(tmp_path) == []
 

@@ -415,6 +415,7 @@ def _read(path: Path) -> tuple[dict, list[bytes]]:
 
 def _objects(lines: list[bytes], progress: Report = quiet) -> dict[str, list[models.Model]]:
     by_label: dict[str, list[models.Model]] = {}
+    progress("Reading the backup", 0, len(lines), "rows")
     for number, line in enumerate(lines, 1):
         if number % REPORT_EVERY == 0:
             progress("Reading the backup", number, len(lines), "rows")
@@ -490,6 +491,7 @@ def restore_read(*, path: Path, progress: Report = quiet) -> dict[str, int]:
         if clash is not None:
             raise BackupError(ALREADY_HERE.format(email=clash.email))
         written, total = 0, sum(counts.values())
+        progress("Restoring", 0, total, "rows")
         for model in _ethos_models():
             rows = objects.get(model._meta.label_lower)
             if rows:

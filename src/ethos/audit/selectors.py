@@ -413,7 +413,8 @@ def verify_log(
 ) -> Verification:
     """Recompute the coach's tree from the stored events and check every signed checkpoint.
 
-    `progress(events read)` is called every VERIFY_CHUNK events and once at the end of the events.
+    `progress(events read)` is called before the first event, every VERIFY_CHUNK events and after
+    the last one.
 
     `witnessed` are the coach's lines of the checkpoint journal (read before the events, so that
     appends made meanwhile only make the log longer): the log must extend every one of them.
@@ -457,6 +458,8 @@ def verify_log(
         .values_list(*_VERIFY_FIELDS)
         .iterator(chunk_size=VERIFY_CHUNK)
     )
+    if progress is not None:
+        progress(0)
     for position, (seq, *fields, stored_leaf, stored_root, note) in enumerate(rows, 1):
         if seq != position:
             if _first_bad_checkpoint(report, pending, coach, every=True):

@@ -60,7 +60,7 @@ DEMO_EMAIL_TAKEN = (
     "Nothing was changed."
 )
 MIDNIGHT = (
-    "The demo books its sessions for today, and today has less than an hour left. Run `ethos demo` "
+    "The demo holds two sessions today, and today has less than ten minutes left. Run `ethos demo` "
     "again after midnight. Nothing was changed."
 )
 
@@ -161,11 +161,16 @@ def demo_refusal(*, alongside: bool) -> str | None:
         return DEMO_EMAIL_TAKEN
     if not alongside and User.objects.coaches().exists():
         return COACH_EXISTS
-    now = timezone.localtime()
-    if (now + datetime.timedelta(hours=1)).date() != now.date():
-        # Sessions are booked from a few minutes ago; two of them must fit into what is left of today.
+    if not room_today():
         return MIDNIGHT
     return None
+
+
+def room_today() -> bool:
+    """Whether today's two sessions fit in what is left of the day (the second starts in six minutes)."""
+    # Ethos books nothing more than a few minutes back and starts no session before its day.
+    now = timezone.localtime()
+    return (now + datetime.timedelta(minutes=10)).date() == now.date()
 
 
 def _born(years: int, days: int) -> datetime.date:

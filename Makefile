@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # The machines we build on have two cores; more workers only add start-up cost.
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-fast lint bench eval-language train-language deploy-test load security faults clean
+.PHONY: run demo test test-fast lint bench eval-language train-language deploy-test load security faults clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Ethos needs Python 3.11 or newer; set PYTHON=python3.11 or similar.")'
@@ -22,6 +22,11 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 
 run: $(VENV)/.installed
 	$(VENV)/bin/ethos run
+
+# A made-up practice in the data directory `make run` uses (ETHOS_DATA_DIR, default ./var), refused
+# once that database has a coach; prints the address, email and passphrase to sign in with.
+demo: $(VENV)/.installed
+	$(VENV)/bin/ethos demo
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest -n $(PYTEST_WORKERS)

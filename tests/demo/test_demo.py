@@ -21,7 +21,7 @@ from ethos.money.models import Charge, Invoice
 from ethos.portal.models import ClientAccount, Invitation
 from ethos.safeguarding.models import ReportTask
 from ethos.standards.models import OpenItem
-from tests.conftest import make_coach
+from tests.conftest import make_coach, sign_in_browser
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +161,22 @@ def test_it_refuses_a_weak_passphrase_before_writing_anything():
     with pytest.raises(CommandError, match="--passphrase"):
         run_demo("--passphrase", "short")
     assert not User.objects.exists()
+
+
+def test_the_coachs_pages_show_the_demo(built, client):
+    coach, _, _ = built
+    sign_in_browser(client, coach, PASSPHRASE)
+    held = Session.objects.get(coach=coach, status=Session.Status.CLOSED)
+    now = Session.objects.get(coach=coach, status=Session.Status.STARTED)
+    task = ReportTask.objects.get(coach=coach)
+    pages = {
+        reverse("clients:list"): "Theo Brandt",
+        reverse("coaching:note", args=[held.pk]): "clearly depressed",
+        reverse("coaching:note", args=[now.pk]): "hits his little boy",
+        reverse("safeguarding:task", args=[task.pk]): "Sam Okoro",
+        reverse("money:documents"): "120.00",
+    }
+    for address, words in pages.items():
+        response = client.get(address)
+        assert response.status_code == 200, address
+        assert words in response.content.decode(), address

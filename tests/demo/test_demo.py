@@ -180,3 +180,10 @@ def test_the_coachs_pages_show_the_demo(built, client):
         response = client.get(address)
         assert response.status_code == 200, address
         assert words in response.content.decode(), address
+
+
+def test_it_refuses_production(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="production"):
+        run_demo("--passphrase", PASSPHRASE)
+    assert not User.objects.exists()

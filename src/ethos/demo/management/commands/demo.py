@@ -14,7 +14,10 @@ IN_PRODUCTION = (
     "ETHOS_ENV is production: a made-up practice with a passphrase printed on the screen has no "
     "place on a server that holds real clients. Run the demo on your own computer. Nothing was changed."
 )
-STOPPED = "The demo stopped at step {number} ({what}): {error}"
+STOPPED = (
+    "The demo stopped at step {number} ({what}): {error} What the steps before it built stays; "
+    "to start again, use a fresh data directory."
+)
 FICTIONAL = (
     "Everyone in this practice is made up: the coach, the clients, what they said and the money. "
     "Do not add real clients to it; start a real practice in a fresh data directory."

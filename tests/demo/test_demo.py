@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from ethos.accounts import services as accounts
 from ethos.accounts.models import User
@@ -42,12 +43,6 @@ def rows() -> dict[str, int]:
     """How many rows the demo's kinds of records have: a refusal must leave every count as it was."""
     models = (User, AuditEvent, Client, Session, SessionNote, ReportTask, Invoice, Ending, Invitation)
     return {model.__name__: model.objects.count() for model in models}
-
-
-@pytest.fixture(autouse=True)
-def _room_today():
-    if not demo.room_today():
-        pytest.skip("the demo holds two sessions today, and the day is nearly over")
 
 
 @pytest.fixture
@@ -187,3 +182,12 @@ def test_it_refuses_production(settings):
     with pytest.raises(CommandError, match="production"):
         run_demo("--passphrase", PASSPHRASE)
     assert not User.objects.exists()
+
+
+def test_it_refuses_in_the_last_minutes_of_a_day_and_changes_nothing(monkeypatch):
+    late = timezone.localtime().replace(hour=23, minute=55)
+    monkeypatch.setattr(demo.timezone, "localtime", lambda *args, **kwargs: late)
+    before = rows()
+    with pytest.raises(CommandError, match="after midnight"):
+        run_demo("--passphrase", PASSPHRASE)
+    assert rows() == before

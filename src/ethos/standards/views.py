@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,13 +24,29 @@ DESK_CLEAN = (
 WITNESSED = "The association witnessed your log at {size} events and cosigned its checkpoint."
 
 
+@functools.cache
+def clause_headings() -> dict[str, str]:
+    """Each clause's heading cell on the compliance page, rendered once per process.
+
+    The catalog is read once and never changes while Ethos runs, and the heading holds only what
+    the catalog says (no coach's data): rendering its thirty headings on every view was a third
+    of the page's template time.
+    """
+    labels = {"code_says_label": CODE_SAYS_LABEL, "practice_rule_label": PRACTICE_RULE_LABEL}
+    return {
+        clause.id: render_to_string("standards/_clause_heading.html", {"clause": clause, **labels})
+        for clause in catalog()
+    }
+
+
 @require_GET
 def compliance(request: HttpRequest) -> HttpResponse:
     report = selectors.compliance_report(coach=request.user)
-    labels = {"code_says_label": CODE_SAYS_LABEL, "practice_rule_label": PRACTICE_RULE_LABEL}
+    headings = clause_headings()
+    rows = [(row, headings[row.clause.id]) for row in report.rows]
     cosignature = selectors.latest_cosignature(request.user)
     return render(
-        request, "standards/compliance.html", {"report": report, "cosignature": cosignature, **labels}
+        request, "standards/compliance.html", {"report": report, "rows": rows, "cosignature": cosignature}
     )
 
 

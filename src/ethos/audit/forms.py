@@ -40,9 +40,11 @@ class FixedChoicesSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         valid = value in (None, "") or any(str(value) == str(v) for v, _ in flatten_choices(self.choices))
-        if renderer is not None or not valid:
+        if not valid:
             return super().render(name, value, attrs, renderer)
-        key = (name, value or "", tuple(sorted((attrs or {}).items())))
+        # A bound field always passes its form's renderer (Django's default one, unless a form
+        # names its own): keyed by the renderer's class, the page's own rendering is kept too.
+        key = (name, value or "", tuple(sorted((attrs or {}).items())), type(renderer))
         html = _RENDERED.get(key)
         if html is None:
             html = _RENDERED[key] = super().render(name, value, attrs, renderer)

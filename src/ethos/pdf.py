@@ -12,10 +12,12 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections import defaultdict
+from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
 from fontTools import ttLib
+from fontTools.ttLib.tables._g_l_y_f import Glyph
 from fpdf import FPDF
 from fpdf.enums import TextEmphasis, XPos, YPos
 from fpdf.fonts import SubsetMap, TTFFont
@@ -77,7 +79,7 @@ def _fallback_file(name: str) -> Path | None:
 # descriptor and the glyph order. Parsing a face cost a document tens of milliseconds (most of a
 # receipt's build time). These are never changed by a document; what a document changes (the
 # glyphs it used, the fontTools font the subsetter cuts down in place) is made fresh for each.
-_FACES: dict[Path, tuple[TTFFont, list[str]]] = {}
+_FACES: dict[Path, _Face] = {}
 _FACES_LOCK = threading.Lock()
 
 
@@ -89,7 +91,42 @@ UNUSED_TABLES = frozenset(
 )
 
 
-def _parsed(path: Path) -> tuple[TTFFont, list[str]]:
+@dataclass(frozen=True)
+class _Face:
+    """A face as fpdf parsed it, with what a document's subset is cut from, read once per process."""
+
+    font: TTFFont
+    order: list[str]
+    metrics: dict[str, tuple[int, int]]
+    # Each glyph's outline as the file stores it; None for a face with CFF outlines (Noto CJK).
+    outlines: dict[str, bytes] | None
+
+
+class _Glyphs(dict):
+    """A document's glyphs by name, each made from its stored bytes on first use.
+
+    fontTools' subsetter reads only the glyphs a document uses (and their components), then
+    keeps those; building all three thousand glyph objects of a face for that was most of it.
+    """
+
+    def __getitem__(self, name: str) -> Glyph:
+        value = super().__getitem__(name)
+        if isinstance(value, bytes):
+            value = Glyph(value)
+            super().__setitem__(name, value)
+        return value
+
+    def get(self, name: str, default=None):
+        return self[name] if name in self else default  # noqa: SIM401 (self.get is this method)
+
+    def values(self) -> list[Glyph]:
+        return [self[name] for name in self]
+
+    def items(self) -> list[tuple[str, Glyph]]:
+        return [(name, self[name]) for name in self]
+
+
+def _parsed(path: Path) -> _Face:
     """Return the face at `path` as fpdf parsed it, with its glyph order, read on first use."""
     face = _FACES.get(path)
     if face is None:
@@ -98,9 +135,14 @@ def _parsed(path: Path) -> tuple[TTFFont, list[str]]:
             if face is None:
                 font = TTFFont(FPDF(), path, path.name, "")
                 order = list(font.ttfont.getGlyphOrder())
+                outlines = None
+                if "glyf" in font.ttfont:
+                    glyphs = font.ttfont["glyf"].glyphs  # not expanded: each holds its bytes
+                    outlines = {name: getattr(glyphs[name], "data", b"") for name in order}
+                metrics = dict(font.ttfont["hmtx"].metrics)
                 font.ttfont.close()
                 font.ttfont = None
-                face = _FACES[path] = (font, order)
+                face = _FACES[path] = _Face(font, order, metrics, outlines)
     return face
 
 
@@ -113,7 +155,8 @@ def _fresh_font(path: Path, *, fontkey: str, style: str, number: int) -> TTFFont
     its character map, about ten milliseconds), and it keeps the face's bounding boxes instead of
     expanding every embedded glyph to measure them again: the subset's boxes lie inside them.
     """
-    face, order = _parsed(path)
+    parsed = _parsed(path)
+    face = parsed.font
     font = TTFFont.__new__(TTFFont)
     for slot in TTFFont.__slots__:
         if hasattr(face, slot):
@@ -129,10 +172,19 @@ def _fresh_font(path: Path, *, fontkey: str, style: str, number: int) -> TTFFont
     font.ttfont = ttLib.TTFont(
         path, lazy=True, recalcTimestamp=False, recalcBBoxes=False, fontNumber=face.collection_font_number
     )
-    font.ttfont.setGlyphOrder(list(order))
+    font.ttfont.setGlyphOrder(list(parsed.order))
     for tag in UNUSED_TABLES & set(font.ttfont.keys()):
         # fpdf's subsetter drops these, but only after reading the layout tables in full.
         del font.ttfont[tag]
+    # The widths and outlines as decoded once: the subsetter replaces these dicts, never their
+    # values, and changes (remaps, trims) only the glyph objects this document made for itself.
+    metrics = font.ttfont["hmtx"] = ttLib.newTable("hmtx")
+    metrics.metrics = dict(parsed.metrics)
+    if parsed.outlines is not None:
+        outlines = font.ttfont["glyf"] = ttLib.newTable("glyf")
+        outlines.glyphs = _Glyphs(parsed.outlines)
+        outlines.glyphOrder = font.ttfont.getGlyphOrder()
+        outlines._reverseGlyphOrder = {}
     font.subset = SubsetMap(font)
     return font
 
@@ -172,7 +224,7 @@ class Document(FPDF):
         fontkey = family + style
         if fontkey in self.fonts:
             return
-        if _parsed(path)[0].color_font is not None:
+        if _parsed(path).font.color_font is not None:
             self.add_font(family, style, path)  # drawn as pictures, tied to its document: never shared
             return
         font = _fresh_font(path, fontkey=fontkey, style=style, number=len(self.fonts) + 1)

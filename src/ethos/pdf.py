@@ -4,7 +4,8 @@ fpdf's core fonts only know Latin-1, so "Łukasz" or "Дмитрий" used to pr
 document Ethos prints is a `Document`, which draws its text in DejaVu Sans (shipped in
 `ethos/fonts`, with its licence): Latin with its extensions, Greek, Cyrillic, Armenian, Georgian
 and common symbols (trimmed to those scripts by tools/subset_fonts.py, which makes each face
-quicker to read). Only the glyphs a document uses are embedded, so a letter stays small.
+quicker to read). Only the glyphs a document uses are embedded, so a letter stays small. Each face
+is parsed once per process; a document gets its own copy of whatever printing it changes.
 """
 
 from __future__ import annotations

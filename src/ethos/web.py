@@ -164,23 +164,24 @@ class FixedChoicesSelect(forms.Select):
 
     Django renders each option through a template: sixty actions on the Activity page, every
     country and currency on the practice profile, most of each page's time. The HTML depends only
-    on the options, the name, the chosen value, the attributes and the renderer, and only a value
-    that is one of the options (or none) is kept, so junk input cannot fill memory.
+    on the options, the name, the chosen value, the attributes and the renderer.
     """
 
     def render(self, name, value, attrs=None, renderer=None):
         valid = value in (None, "") or any(str(value) == str(v) for v, _ in flatten_choices(self.choices))
-        if not valid:
-            return super().render(name, value, attrs, renderer)
+        # A value that is none of the options selects none, and is printed nowhere in the select:
+        # every such value renders the same HTML, kept once, so junk input cannot fill memory.
+        chosen = str(value or "") if valid else _NONE_OF_THEM
         # A bound field always passes its form's renderer (Django's default one, unless a form
         # names its own): keyed by the renderer's class, the page's own rendering is kept too.
         attributes = tuple(sorted((attrs or {}).items()))
-        key = (_choices_key(self.choices), name, str(value or ""), attributes, type(renderer))
+        key = (_choices_key(self.choices), name, chosen, attributes, type(renderer))
         html = _RENDERED.get(key)
         if html is None:
             html = _RENDERED[key] = super().render(name, value, attrs, renderer)
         return html
 
 
-# What FixedChoicesSelect rendered: at most one per option of each select.
+# What FixedChoicesSelect rendered: at most one per option of each select, and one for none.
 _RENDERED: dict[tuple, SafeString] = {}
+_NONE_OF_THEM = object()

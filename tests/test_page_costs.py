@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from ethos import memo
+from ethos import memo, web
 from ethos.audit.actions import Action
 from ethos.audit.models import AuditEvent
 from ethos.audit.services import audit_append
@@ -265,6 +265,27 @@ def test_the_activity_filter_renders_the_chosen_action_and_keeps_no_junk():
     assert again == html
     plain = str(activity_forms.ActivityFilterForm()["action"])
     assert " selected>" not in plain.replace('<option value="" selected>', "")
-    before = len(activity_forms._RENDERED)
     junk = str(activity_forms.ActivityFilterForm({"action": "<script>alert(1)</script>"})["action"])
-    assert "<script>" not in junk and len(activity_forms._RENDERED) == before
+    before = len(web._RENDERED)
+    other = str(activity_forms.ActivityFilterForm({"action": "goal.progress"})["action"])
+    # Junk selects nothing and is printed nowhere: every junk value shares one kept rendering.
+    assert "<script>" not in junk and other == junk and " selected>" not in junk
+    assert len(web._RENDERED) == before
+
+
+def test_the_activity_filter_is_rendered_from_its_templates_once_through_the_form(monkeypatch):
+    from django import forms as django_forms
+
+    from ethos.audit import forms as activity_forms
+
+    str(
+        activity_forms.ActivityFilterForm({"action": "goal.progress_recorded"})["action"]
+    )  # as the page renders it
+    rendered = []
+    original = django_forms.Select.render
+    monkeypatch.setattr(
+        django_forms.Select, "render", lambda *args, **kwargs: rendered.append(1) or original(*args, **kwargs)
+    )
+    html = str(activity_forms.ActivityFilterForm({"action": "goal.progress_recorded"})["action"])
+    assert '<option value="goal.progress_recorded" selected>' in html
+    assert rendered == []

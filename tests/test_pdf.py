@@ -171,3 +171,74 @@ def test_a_paragraph_prints_every_script_it_can_and_marks_what_it_cannot(tmp_pat
     pdf.paragraph("Łukasz Дмитрий Σοφία 李雷 " * 10, height=5)
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(pdf.output()))).pages)
     assert "Łukasz" in text and "Дмитрий" in text and "Σοφία" in text and "\ufffd" in text
+
+
+# -- faces parsed once per process (issue 18) -------------------------------------------------
+
+
+def embedded_fonts(data: bytes) -> dict[str, bytes]:
+    """Return each embedded face of a PDF by its base name (without the subset prefix), as a font file."""
+    fonts = {}
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            file = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+            fonts[str(font["/BaseFont"]).split("+", 1)[1]] = file.get_object().get_data()
+    return fonts
+
+
+def glyphs_of(font_file: bytes) -> set[int]:
+    """The characters an embedded subset can draw, having read every table and outline in it."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(font_file))
+    font.ensureDecompiled()
+    if "glyf" in font:
+        assert all(font["glyf"][name].numberOfContours is not None for name in font.getGlyphOrder())
+    return set(font.getBestCmap())
+
+
+def test_each_document_embeds_only_its_own_glyphs_though_the_faces_are_parsed_once():
+    first, second = Document(title="First"), Document(title="Second")
+    for pdf, text in ((first, f"Dear {CYRILLIC}"), (second, "Dear Zoe")):
+        pdf.add_page()
+        pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    second_data = bytes(second.output())  # the second is finished while the first is still open
+    first.set_font(SANS, "B", 11)
+    first.multi_cell(0, 6, GREEK, new_x="LMARGIN", new_y="NEXT")
+    first_data = bytes(first.output())
+
+    assert pdf_text(first_data).split() == ["Dear", CYRILLIC, GREEK]
+    assert pdf_text(second_data).split() == ["Dear", "Zoe"]
+    [regular] = (file for name, file in embedded_fonts(second_data).items() if "Bold" not in name)
+    assert {ord(char) for char in "DearZoe"} <= glyphs_of(regular)
+    assert not {ord(char) for char in CYRILLIC + GREEK} & glyphs_of(regular)
+    [bold] = (file for name, file in embedded_fonts(first_data).items() if "Bold" in name)
+    assert {ord(char) for char in GREEK} <= glyphs_of(bold)
+    assert not {ord(char) for char in CYRILLIC} & glyphs_of(bold)
+    # Printing again gives the same document: nothing of an earlier one stayed in the faces.
+    again = Document(title="Second")
+    again.add_page()
+    again.multi_cell(0, 6, "Dear Zoe", new_x="LMARGIN", new_y="NEXT")
+    assert embedded_fonts(bytes(again.output())) == embedded_fonts(second_data)
+
+
+def test_a_document_embeds_a_fallback_face_only_for_text_that_needs_it():
+    from tests.money.test_ledger import needs_fallback_face
+
+    arabic = "محمد العلي"
+    needs_fallback_face(arabic)
+    latin, other = Document(title="Latin"), Document(title="Arabic")
+    for pdf, name in ((latin, NAME), (other, arabic)):
+        pdf.cover(name)
+        pdf.add_page()
+        pdf.multi_cell(0, 6, f"Received from: {name}", new_x="LMARGIN", new_y="NEXT")
+    latin_data, arabic_data = bytes(latin.output()), bytes(other.output())
+
+    assert sorted(embedded_fonts(latin_data)) == ["DejaVuSansBook"]
+    assert sorted(embedded_fonts(arabic_data)) == ["DejaVuSansBook", "NotoSansArabic"]
+    drawn = glyphs_of(embedded_fonts(arabic_data)["NotoSansArabic"])
+    assert any(0x0600 <= code <= 0x06FF or 0xFE70 <= code <= 0xFEFF for code in drawn)  # joined forms
+    for word in arabic.split():
+        assert word in pdf_text(arabic_data).replace("\x00", "")

@@ -4,18 +4,24 @@ fpdf's core fonts only know Latin-1, so "Łukasz" or "Дмитрий" used to pr
 document Ethos prints is a `Document`, which draws its text in DejaVu Sans (shipped in
 `ethos/fonts`, with its licence): Latin with its extensions, Greek, Cyrillic, Armenian, Georgian
 and common symbols (trimmed to those scripts by tools/subset_fonts.py, which makes each face
-quicker to read). Only the glyphs a document uses are embedded, so a letter stays small.
+quicker to read). Only the glyphs a document uses are embedded, so a letter stays small. Each face
+is parsed once per process; a document gets its own copy of whatever printing it changes.
 """
 
 from __future__ import annotations
 
+import threading
 import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
+from fontTools import ttLib
+from fontTools.ttLib.tables._g_l_y_f import Glyph
 from fpdf import FPDF
 from fpdf.enums import TextEmphasis, XPos, YPos
-from fpdf.fonts import TTFFont
+from fpdf.fonts import SubsetMap, TTFFont
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 SANS = "dejavusans"
@@ -70,6 +76,120 @@ def _fallback_file(name: str) -> Path | None:
     return next((folder / name for folder in FALLBACK_DIRS if (folder / name).is_file()), None)
 
 
+# Each face read once per process, as fpdf reads it: the character map, the widths, the
+# descriptor and the glyph order. Parsing a face cost a document tens of milliseconds (most of a
+# receipt's build time). These are never changed by a document; what a document changes (the
+# glyphs it used, the fontTools font the subsetter cuts down in place) is made fresh for each.
+_FACES: dict[Path, _Face] = {}
+_FACES_LOCK = threading.Lock()
+
+
+# The tables fpdf drops from an embedded subset (fpdf.output, `options.drop_tables`); its subsetter
+# read the layout tables in full before dropping them. Shaping (HarfBuzz) reads the file itself.
+UNUSED_TABLES = frozenset(
+    {"FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix", "SVG ", "CPAL", "COLR"}
+    | {"CBDT", "CBLC", "EBDT", "EBLC", "EBSC"}
+)
+
+
+@dataclass(frozen=True)
+class _Face:
+    """A face as fpdf parsed it, with what a document's subset is cut from, read once per process."""
+
+    font: TTFFont
+    order: list[str]
+    metrics: dict[str, tuple[int, int]]
+    # Each glyph's outline as the file stores it; None for a face with CFF outlines (Noto CJK).
+    outlines: dict[str, bytes] | None
+
+
+class _Glyphs(dict):
+    """A document's glyphs by name, each made from its stored bytes on first use.
+
+    fontTools' subsetter reads only the glyphs a document uses (and their components), then
+    keeps those; building all three thousand glyph objects of a face for that was most of it.
+    """
+
+    def __getitem__(self, name: str) -> Glyph:
+        value = super().__getitem__(name)
+        if isinstance(value, bytes):
+            value = Glyph(value)
+            super().__setitem__(name, value)
+        return value
+
+    def get(self, name: str, default=None):
+        return self[name] if name in self else default  # noqa: SIM401 (self.get is this method)
+
+    def values(self) -> list[Glyph]:
+        return [self[name] for name in self]
+
+    def items(self) -> list[tuple[str, Glyph]]:
+        return [(name, self[name]) for name in self]
+
+
+def _parsed(path: Path) -> _Face:
+    """Return the face at `path` as fpdf parsed it, with its glyph order, read on first use."""
+    face = _FACES.get(path)
+    if face is None:
+        with _FACES_LOCK:
+            face = _FACES.get(path)
+            if face is None:
+                font = TTFFont(FPDF(), path, path.name, "")
+                order = list(font.ttfont.getGlyphOrder())
+                outlines = None
+                if "glyf" in font.ttfont:
+                    glyphs = font.ttfont["glyf"].glyphs  # not expanded: each holds its bytes
+                    outlines = {name: getattr(glyphs[name], "data", b"") for name in order}
+                metrics = dict(font.ttfont["hmtx"].metrics)
+                font.ttfont.close()
+                font.ttfont = None
+                face = _FACES[path] = _Face(font, order, metrics, outlines)
+    return face
+
+
+def _fresh_font(path: Path, *, fontkey: str, style: str, number: int) -> TTFFont:
+    """Return a document's own copy of the face at `path`, sharing only what it never changes.
+
+    The fontTools font is opened again, lazily (only the table directory is read): fpdf's
+    subsetter cuts it down to the document's glyphs in place, so it can never be shared. It is
+    given the glyph order read the first time (a face without glyph names would rebuild it from
+    its character map, about ten milliseconds), and it keeps the face's bounding boxes instead of
+    expanding every embedded glyph to measure them again: the subset's boxes lie inside them.
+    """
+    parsed = _parsed(path)
+    face = parsed.font
+    font = TTFFont.__new__(TTFFont)
+    for slot in TTFFont.__slots__:
+        if hasattr(face, slot):
+            setattr(font, slot, getattr(face, slot))
+    font.i = number
+    font.fontkey = fontkey
+    font.emphasis = TextEmphasis.coerce(style)
+    # fpdf's widths are a defaultdict, written to when a character is measured: one per document.
+    font.cw = defaultdict(face.cw.default_factory, face.cw)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font._hbfont = None
+    font.ttfont = ttLib.TTFont(
+        path, lazy=True, recalcTimestamp=False, recalcBBoxes=False, fontNumber=face.collection_font_number
+    )
+    font.ttfont.setGlyphOrder(list(parsed.order))
+    for tag in UNUSED_TABLES & set(font.ttfont.keys()):
+        # fpdf's subsetter drops these, but only after reading the layout tables in full.
+        del font.ttfont[tag]
+    # The widths and outlines as decoded once: the subsetter replaces these dicts, never their
+    # values, and changes (remaps, trims) only the glyph objects this document made for itself.
+    metrics = font.ttfont["hmtx"] = ttLib.newTable("hmtx")
+    metrics.metrics = dict(parsed.metrics)
+    if parsed.outlines is not None:
+        outlines = font.ttfont["glyf"] = ttLib.newTable("glyf")
+        outlines.glyphs = _Glyphs(parsed.outlines)
+        outlines.glyphOrder = font.ttfont.getGlyphOrder()
+        outlines._reverseGlyphOrder = {}
+    font.subset = SubsetMap(font)
+    return font
+
+
 def _stand_in(char: str) -> str:
     category = unicodedata.category(char)
     if category in ("Cc", "Cf", "Mn", "Me"):
@@ -97,8 +217,21 @@ class Document(FPDF):
         weight = "B" if "B" in letters else ""
         file = FONT_FILES.get((name, weight))
         if file and name + weight not in self.fonts:
-            self.add_font(name, weight, FONTS_DIR / file)
+            self.add_face(name, weight, FONTS_DIR / file)
         super().set_font(family, style, size)
+
+    def add_face(self, family: str, style: str, path: Path) -> None:
+        """Add the face at `path` as fpdf's add_font would, from the face parsed once per process."""
+        fontkey = family + style
+        if fontkey in self.fonts:
+            return
+        if _parsed(path).font.color_font is not None:
+            self.add_font(family, style, path)  # drawn as pictures, tied to its document: never shared
+            return
+        font = _fresh_font(path, fontkey=fontkey, style=style, number=len(self.fonts) + 1)
+        self.fonts[fontkey] = font
+        if font.is_cff and font.is_cid_keyed:
+            self._set_min_pdf_version("1.6")  # as add_font does for a CID-keyed CFF face (Noto CJK)
 
     def cover(self, *texts: str) -> None:
         """Read the fallback faces that `texts` need (a name in Arabic, Hindi or Chinese) before drawing them.
@@ -115,7 +248,7 @@ class Document(FPDF):
             path = _fallback_file(name)
             if path is None:
                 continue
-            self.add_font(family, "", path)
+            self.add_face(family, "", path)
             loaded.append(family)
         if loaded:
             self._fallbacks = loaded

@@ -24,6 +24,7 @@ so the first call refuses it rather than keep a stale constant.
 from __future__ import annotations
 
 import datetime
+import decimal
 import functools
 import re
 import uuid
@@ -113,6 +114,18 @@ def _plan(function: Callable[..., Any], args: tuple) -> _Plan:
 
 def _same(param: Any, adapted: Any) -> bool:
     return type(param) is type(adapted) and param == adapted
+
+
+def as_decimal(value: Any, *, places: int) -> decimal.Decimal | None:
+    """Read a decimal from a prepared row as the ORM would: SQLite hands back a sum as a float.
+
+    Rounded to `places`, as Django's SQLite converter does (through a context of 15 digits).
+    """
+    if value is None:
+        return None
+    if isinstance(value, float):
+        value = decimal.Context(prec=15).create_decimal_from_float(value)
+    return decimal.Decimal(value).quantize(decimal.Decimal(1).scaleb(-places))
 
 
 def prepared(function: Callable[..., Any]) -> Callable[..., Any]:

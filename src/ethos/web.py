@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404, include, resolve, reverse
+from django.utils.choices import flatten_choices
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 
 COACH = "coach"
 CLIENT = "client"
@@ -146,3 +149,39 @@ def apply_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
+
+
+def _choices_key(choices) -> tuple:
+    """The options of a select as a hashable value, groups and all."""
+    return tuple(
+        (str(value), _choices_key(label) if isinstance(label, list | tuple) else str(label))
+        for value, label in choices
+    )
+
+
+class FixedChoicesSelect(forms.Select):
+    """A select whose options never change while Ethos runs: rendered once per chosen value.
+
+    Django renders each option through a template: sixty actions on the Activity page, every
+    country and currency on the practice profile, most of each page's time. The HTML depends only
+    on the options, the name, the chosen value, the attributes and the renderer.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        valid = value in (None, "") or any(str(value) == str(v) for v, _ in flatten_choices(self.choices))
+        # A value that is none of the options selects none, and is printed nowhere in the select:
+        # every such value renders the same HTML, kept once, so junk input cannot fill memory.
+        chosen = str(value or "") if valid else _NONE_OF_THEM
+        # A bound field always passes its form's renderer (Django's default one, unless a form
+        # names its own): keyed by the renderer's class, the page's own rendering is kept too.
+        attributes = tuple(sorted((attrs or {}).items()))
+        key = (_choices_key(self.choices), name, chosen, attributes, type(renderer))
+        html = _RENDERED.get(key)
+        if html is None:
+            html = _RENDERED[key] = super().render(name, value, attrs, renderer)
+        return html
+
+
+# What FixedChoicesSelect rendered: at most one per option of each select, and one for none.
+_RENDERED: dict[tuple, SafeString] = {}
+_NONE_OF_THEM = object()

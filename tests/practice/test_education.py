@@ -140,3 +140,14 @@ def test_a_bad_target_on_the_page_changes_nothing(coach, coach_client, vault, ho
     response = coach_client.post(reverse("practice:education_target"), {"hours": hours})
     assert response.status_code == 400
     assert education.progress_for(coach).target == Decimal("12")
+
+
+def test_p13_the_prepared_progress_counts_only_this_years_activities(coach, vault):
+    last_year = TODAY.replace(year=TODAY.year - 1, month=6, day=1)
+    for hours, done_on in (("0.1", TODAY), ("0.2", TODAY), ("5", last_year)):
+        log(coach, hours=hours, done_on=done_on)
+
+    progress = education.progress_for(coach)
+
+    assert (progress.hours, progress.activities, progress.target) == (Decimal("0.3"), 2, Decimal("12"))
+    assert education.progress_for(coach, today=last_year).hours == Decimal("5")

@@ -347,3 +347,25 @@ def test_it_keeps_one_coachs_competence_from_another(coach, other_coach):
     make_credential(coach=coach, areas=["medical-trauma"])
     assert competence_for(other_coach).all_areas == frozenset()
     assert selectors.credentials_for(other_coach) == []
+
+
+def test_the_country_and_currency_lists_are_rendered_once_per_choice_and_stay_right(coach_client, coach):
+    from django.urls import reverse
+
+    from ethos import web
+
+    page = coach_client.get(reverse("practice:profile")).content.decode()
+    kept = len(web._RENDERED)
+    again = coach_client.get(reverse("practice:profile")).content.decode()
+    assert again.count("<option") == page.count("<option") > 80 and len(web._RENDERED) == kept
+    services.profile_update(
+        coach=coach,
+        country="US",
+        region="Mississippi",
+        age_of_majority=21,
+        crisis_line="",
+        emergency_number="",
+    )
+    chosen = coach_client.get(reverse("practice:profile")).content.decode()
+    assert '<option value="US" selected>' in chosen and '<option value="US" selected>' not in page
+    assert chosen.count('<option value="US"') == 1  # no list kept for another select leaked in

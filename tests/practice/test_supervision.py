@@ -213,3 +213,20 @@ def test_the_log_reads_in_the_same_number_of_queries_for_1_or_many_entries(coach
     for _ in range(6):
         record(coach, supervisor)
     assert _queries(coach_client, url) == one
+
+
+def test_s6_the_prepared_totals_add_hours_as_the_orm_does_this_year_and_in_all(coach, vault):
+    from django.db.models import Sum
+
+    supervisor = make_supervisor(coach)
+    last_year = TODAY.replace(year=TODAY.year - 1, month=6, day=1)
+    for hours, held_on in (("0.1", TODAY), ("0.1", TODAY), ("0.1", TODAY), ("2.25", last_year)):
+        record(coach, supervisor, hours=Decimal(hours), held_on=held_on)
+
+    totals = supervision.supervision_totals(coach)
+
+    orm = SupervisionEntry.objects.filter(coach=coach).aggregate(total=Sum("hours"))["total"]
+    assert totals.entries == 4
+    assert totals.hours == orm == Decimal("2.55")  # three tenths add up exactly, not 0.30000000000000004
+    assert totals.hours_this_year == Decimal("0.3")
+    assert supervision.supervision_totals(coach, today=last_year).hours_this_year == Decimal("2.25")

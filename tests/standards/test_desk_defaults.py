@@ -55,3 +55,22 @@ def test_the_answer_takes_focus(coach_client, htmx):
 def test_no_answer_no_focus_on_the_first_visit(coach_client):
     page = coach_client.get(reverse("standards:ask")).content.decode()
     assert "autofocus" not in page
+
+
+def test_the_blank_desk_is_rendered_once_per_default_and_as_the_form_renders_it(coach_client, coach):
+    from django.template.loader import render_to_string
+
+    from ethos.standards import views
+    from ethos.standards.forms import DeskForm
+
+    views._blank_desk_fields.cache_clear()
+    first = coach_client.get(reverse("standards:ask")).content.decode()
+    coach_client.get(reverse("standards:ask"))
+    practise_in_mississippi(coach)
+    at_21 = coach_client.get(reverse("standards:ask")).content.decode()
+
+    info = views._blank_desk_fields.cache_info()
+    assert (info.misses, info.hits) == (2, 1)  # one rendering for 18, one for 21
+    fresh = render_to_string("standards/ask.html#fields", {"form": DeskForm(initial={"age_of_majority": 21})})
+    assert fresh in at_21 and fresh not in first
+    assert at_21.count('name="signals"') == first.count('name="signals"') > 1

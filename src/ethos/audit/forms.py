@@ -1,8 +1,8 @@
 import functools
 
 from django import forms
-from django.utils.choices import flatten_choices
-from django.utils.safestring import SafeString
+
+from ethos.web import FixedChoicesSelect
 
 from .actions import Action
 
@@ -28,29 +28,6 @@ def _grouped_actions() -> list[tuple[str, str, list[Action]]]:
     listed = {a for _, _, actions in groups for a in actions}
     other = [a for a in Action if a not in listed]
     return groups + ([("other", "Other", other)] if other else [])
-
-
-class FixedChoicesSelect(forms.Select):
-    """A select whose options never change while Ethos runs (the Action enum): rendered once per value.
-
-    Django renders each of its ~60 options through a template; the Activity page spent a third of
-    its time there. The HTML depends only on the name, the chosen value and the attributes, and
-    only a value that is one of the options (or none) is kept, so junk input cannot fill memory.
-    """
-
-    def render(self, name, value, attrs=None, renderer=None):
-        valid = value in (None, "") or any(str(value) == str(v) for v, _ in flatten_choices(self.choices))
-        if renderer is not None or not valid:
-            return super().render(name, value, attrs, renderer)
-        key = (name, value or "", tuple(sorted((attrs or {}).items())))
-        html = _RENDERED.get(key)
-        if html is None:
-            html = _RENDERED[key] = super().render(name, value, attrs, renderer)
-        return html
-
-
-# What FixedChoicesSelect rendered, by (name, value, attributes): at most one per option.
-_RENDERED: dict[tuple, SafeString] = {}
 
 
 @functools.cache

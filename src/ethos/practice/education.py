@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
+from ethos.prepared import as_decimal, prepared
 from ethos.standards.engine import Subject
 from ethos.standards.facts import Facts
 from ethos.standards.models import Tally
@@ -29,6 +30,9 @@ from ethos.standards.services import action, enforce
 from .models import EducationActivity, PracticeProfile
 from .selectors import profile_for
 from .supervision import practice_key
+
+HOURS_PLACES = EducationActivity._meta.get_field("hours").decimal_places
+TARGET_PLACES = PracticeProfile._meta.get_field("education_target_hours").decimal_places
 
 # From this day of the year on, a coach under target is reminded (a quarter of the year is left).
 RUNNING_OUT = (10, 1)
@@ -101,32 +105,37 @@ def running_out(day: datetime.date) -> bool:
     return (day.month, day.day) >= RUNNING_OUT
 
 
-def progress_for(coach, *, today: datetime.date | None = None) -> Progress:
-    """Return this year's hours against the target: one query once the profile exists."""
-    today = today or timezone.localdate()
+@prepared
+def _progress_row(coach, first: datetime.date, last: datetime.date) -> list[tuple]:
     year = (
-        EducationActivity.objects.filter(coach=OuterRef("coach"), done_on__year=today.year)
+        EducationActivity.objects.filter(coach=OuterRef("coach"), done_on__gte=first, done_on__lte=last)
         .order_by()
         .values("coach")
     )
-    row = (
+    return list(
         PracticeProfile.objects.filter(coach=coach)
         .annotate(
             total=Subquery(year.annotate(total=Sum("hours")).values("total")[:1]),
             activities=Subquery(year.annotate(n=Count("pk")).values("n")[:1]),
         )
-        .values("education_target_hours", "total", "activities")
-        .first()
+        .values_list("education_target_hours", "total", "activities")[:1]
     )
-    if row is None:
+
+
+def progress_for(coach, *, today: datetime.date | None = None) -> Progress:
+    """Return this year's hours against the target: one prepared query once the profile exists."""
+    today = today or timezone.localdate()
+    rows = _progress_row(coach, datetime.date(today.year, 1, 1), datetime.date(today.year, 12, 31))
+    if not rows:
         # No profile yet (it is made on first use): make it, then read again.
         profile_for(coach)
         return progress_for(coach, today=today)
+    [(target, total, activities)] = rows
     return Progress(
         year=today.year,
-        hours=Decimal(row["total"] or 0),
-        target=row["education_target_hours"],
-        activities=row["activities"] or 0,
+        hours=as_decimal(total, places=HOURS_PLACES) or Decimal(0),
+        target=as_decimal(target, places=TARGET_PLACES),
+        activities=activities or 0,
         running_out=running_out(today),
     )
 

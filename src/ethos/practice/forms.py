@@ -9,6 +9,8 @@ from django import forms
 from django.urls import reverse
 from django.utils import timezone
 
+from ethos.web import FixedChoicesSelect
+
 from .areas import COMPETENCE_AREAS, area_label, area_slug
 from .currencies import CURRENCY_CHOICES
 from .jurisdictions import AGE_OF_MAJORITY_MAX, AGE_OF_MAJORITY_MIN, COUNTRIES, Suggestion
@@ -26,7 +28,10 @@ def date_input() -> forms.DateInput:
 
 class ProfileForm(forms.Form):
     country = forms.ChoiceField(
-        label="Country you practise in", choices=[NO_COUNTRY, *COUNTRIES], required=False
+        label="Country you practise in",
+        choices=[NO_COUNTRY, *COUNTRIES],
+        required=False,
+        widget=FixedChoicesSelect,
     )
     region = forms.CharField(
         label="State, province or region",
@@ -56,6 +61,7 @@ class ProfileForm(forms.Form):
     currency = forms.ChoiceField(
         label="Currency you charge in",
         choices=CURRENCY_CHOICES,
+        widget=FixedChoicesSelect,
         # Left out (an older form, a script), the currency stays as it is.
         required=False,
         help_text="Fees, invoices and receipts are written in this currency.",

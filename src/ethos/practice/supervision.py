@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
+from ethos.prepared import as_decimal, prepared
 from ethos.standards.engine import Subject
 from ethos.standards.facts import Facts
 from ethos.standards.models import OpenItem
@@ -38,6 +39,8 @@ from ethos.vault.services import data_key_create
 
 from .models import SupervisionEntry, SupervisionLink, Supervisor
 from .selectors import competence_for
+
+HOURS_PLACES = SupervisionEntry._meta.get_field("hours").decimal_places
 
 PRACTICE_KEY_PURPOSE = "practice"
 TEXT_MAX = 5000
@@ -189,20 +192,40 @@ class SupervisionTotals:
         return format(self.hours_this_year.normalize(), "f") if self.hours_this_year else "0"
 
 
-def supervision_totals(coach, *, today: datetime.date | None = None) -> SupervisionTotals:
-    """Count entries, hours and the items taken to supervision: two aggregate queries."""
-    year = (today or timezone.localdate()).year
-    totals = SupervisionEntry.objects.filter(coach=coach).aggregate(
-        entries=Count("pk"), total=Sum("hours"), this_year=Sum("hours", filter=Q(held_on__year=year))
+@prepared
+def _supervision_sums(coach, first: datetime.date, last: datetime.date) -> list[tuple]:
+    return list(
+        SupervisionEntry.objects.filter(coach=coach)
+        .order_by()
+        .values("coach")
+        .annotate(
+            entries=Count("pk"),
+            total=Sum("hours"),
+            this_year=Sum("hours", filter=Q(held_on__gte=first, held_on__lte=last)),
+        )
+        .values_list("entries", "total", "this_year")
     )
-    links = SupervisionLink.objects.filter(entry__coach=coach).aggregate(
+
+
+@prepared
+def _supervision_links(coach) -> dict[str, int]:
+    return SupervisionLink.objects.filter(entry__coach=coach).aggregate(
         taken=Count("item", distinct=True),
         resolved=Count("item", distinct=True, filter=Q(item__resolved_at__isnull=False)),
     )
+
+
+def supervision_totals(coach, *, today: datetime.date | None = None) -> SupervisionTotals:
+    """Count entries, hours and the items taken to supervision: two prepared queries."""
+    year = (today or timezone.localdate()).year
+    [(entries, total, this_year)] = _supervision_sums(
+        coach, datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    ) or [(0, None, None)]
+    links = _supervision_links(coach)
     return SupervisionTotals(
-        entries=totals["entries"],
-        hours=totals["total"] or Decimal("0"),
-        hours_this_year=totals["this_year"] or Decimal("0"),
+        entries=entries,
+        hours=as_decimal(total, places=HOURS_PLACES) or Decimal("0"),
+        hours_this_year=as_decimal(this_year, places=HOURS_PLACES) or Decimal("0"),
         items_taken=links["taken"],
         items_resolved=links["resolved"],
     )

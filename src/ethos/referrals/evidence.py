@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
 
+from ethos.prepared import prepared
 from ethos.standards.evidence import Evidence, count, evidence_provider
 
 from .models import Resource, VettingRecord
 
 
-@evidence_provider("P10")
-def directory_evidence(coach) -> list[Evidence]:
+@prepared
+def _directory_counts(coach, today) -> dict[str, int]:
     vettings = VettingRecord.objects.filter(resource=OuterRef("pk"))
-    current = VettingRecord.objects.current().filter(resource=OuterRef("pk"))
-    totals = (
+    current = VettingRecord.objects.current(on=today).filter(resource=OuterRef("pk"))
+    return (
         Resource.objects.for_coach(coach)
         .active()
         .annotate(is_vetted=Exists(vettings), is_current=Exists(current))
@@ -24,6 +26,11 @@ def directory_evidence(coach) -> list[Evidence]:
             current=Count("id", filter=Q(is_current=True)),
         )
     )
+
+
+@evidence_provider("P10")
+def directory_evidence(coach) -> list[Evidence]:
+    totals = _directory_counts(coach, timezone.localdate())
     total, current = totals["total"], totals["current"]
     due, never = totals["vetted"] - current, total - totals["vetted"]
     text = (

@@ -9,7 +9,7 @@ import pytest
 
 from ethos.language import Work, check
 from ethos.language.model import MODEL_FILE, load_model
-from ethos.language.train import trained_on
+from ethos.language.train import batches_from_log, trained_on
 
 # Written for this test (not from any corpus): a passive wish to be dead in words the rules do
 # not have, and its denied and someone else's twins.
@@ -93,3 +93,21 @@ BETTER = ["Sleep has been better.", "Has been better.", "He has been eating bett
 def test_an_everyday_line_about_things_getting_better_raises_no_finding(line):
     # The layer trained before ordinary lines were in dev took these for S2, which stops signing.
     assert check(line) == []
+
+
+def test_the_writer_batches_are_recovered_from_the_commits_that_appended_them():
+    log = "\n".join(
+        [
+            "commit 1111111",
+            '+{"text": "old line", "labels": []}',
+            "commit 2222222",
+            "+++ b/tests/language/corpus_dev.jsonl",
+            '+{"text": "first writer", "labels": ["S1"]}',
+            "commit 37718a4",
+            *[f'+{{"text": "line {i}", "labels": []}}' for i in range(490)],
+        ]
+    )
+    batches = batches_from_log(log)
+    assert list(batches) == ["b1-2222222", "b2-37718a4-s1s2", "b2-37718a4-p4p7p8"]
+    assert batches["b1-2222222"] == ['{"text": "first writer", "labels": ["S1"]}']
+    assert (len(batches["b2-37718a4-s1s2"]), len(batches["b2-37718a4-p4p7p8"])) == (487, 3)

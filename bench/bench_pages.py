@@ -367,7 +367,9 @@ def address(page: str, practice: Practice) -> str:
         "invoices and receipts": lambda: reverse("money:documents"),
         "fees and payments": lambda: reverse("money:ledger", args=[client]),
         "receipt pdf": lambda: reverse("money:document_pdf", args=[client, practice.receipt_id]),
-        "invoice pdf": lambda: reverse("money:document_pdf", args=[client, practice.invoice_id]),
+        "invoice pdf": lambda: reverse(
+            "money:document_pdf", args=[client, practice.invoice_id or practice.receipt_id]
+        ),
         "client portal": lambda: reverse("portal_coach:home"),
         "complaint form": lambda: reverse("cases:complaint_form"),
         "association matters": lambda: reverse("cases_coach:list"),
@@ -586,9 +588,8 @@ def seed_scale(practice: Practice, coach, vault, scale: Scale) -> None:
     first = Client.objects.get(pk=practice.client_id)
     started = time.perf_counter()
     invoices = 0
-    if scale.invoices:
-        # The first client's agreement (seed_money) now covers the sessions of its history too.
-        money.charges_bring_up_to_date(coach=coach, client=first)
+    # The first client's agreement (seed_money) now covers the sessions of its history too.
+    if scale.invoices and money.charges_bring_up_to_date(coach=coach, client=first):
         practice.invoice_id = str(money.invoice_issue(coach=coach, client=first).pk)
         invoices += 1
     for client in clients[: max(scale.invoices - 1, 0)]:

@@ -75,6 +75,8 @@ FLAT = 1.5
 # every other page's: under 10x the trivial page, at every size and at full scale.
 DEFAULT_TARGET = 10.0
 SEARCH_SECONDS = 0.5
+# Times the trivial page is fetched for each coach in a round (the other pages once).
+TRIVIAL_SAMPLES = 5
 # Issue 18's full practice: what the largest practice carries beyond its clients' goals and progress
 # (a smaller one carries its share, in proportion to its clients), and the association's registry.
 FULL_NOTES = int(os.environ.get("BENCH_FULL_NOTES", "20000"))
@@ -218,8 +220,9 @@ PAGES = (
     Page("session note"),
     Page("session note: writing"),
     Page("signed note", note="a signed 2 KB note from the bulk-written history"),
-    Page("note search", note="a common word: the newest 25 of thousands of notes"),
-    Page("note search: rare", note="a word in one note of them all"),
+    # Issue 18 gives note search its own target: under SEARCH_SECONDS at full scale (checked in main).
+    Page("note search", target=0, note="a common word: the newest 25 of thousands of notes"),
+    Page("note search: rare", target=0, note="a word in one note of them all"),
     Page("calendar feed", note="the public .ics address; the token is the credential"),
     Page("ethics desk"),
     Page("referral directory"),
@@ -965,6 +968,9 @@ def main() -> int:
         fetch(
             practice, address(page.name, practice), post=page.post, staff=page.staff, as_client=page.as_client
         )
+    # The yardstick is sampled TRIVIAL_SAMPLES times a round for each coach, spread through the round.
+    trivial_page = next(page for page in PAGES if page.name == "trivial")
+    order += [(p, trivial_page) for p in practices for _ in range(TRIVIAL_SAMPLES - 1)]
     for _ in range(rounds):
         rng.shuffle(order)
         for practice, page in order:
@@ -981,6 +987,11 @@ def main() -> int:
     }
 
     smallest, largest = practices[0], practices[-1]
+    # One yardstick for every size: the trivial page does the same work for every coach, and on a
+    # busy machine a short page's median jumps between two modes (run through, or preempted once),
+    # so each size's own median of 15 drew one or the other (6.2 ms at 50 clients and 2.5 ms at 500
+    # in one run, while the account page took 8.6 and 8.7 ms). Each size's median is still printed.
+    trivial = statistics.median([t for p in practices for t in samples[(p.size, "trivial")]])
     results = {
         "machine": cpu_model(),
         "load": load_note(),
@@ -1006,7 +1017,6 @@ def main() -> int:
         row = {"page": page.name, "sizes": {}}
         for practice in practices:
             values = samples[(practice.size, page.name)]
-            trivial = statistics.median(samples[(practice.size, "trivial")])
             row["sizes"][practice.size] = {
                 "median_ms": statistics.median(values) * 1000,
                 "p95_ms": percentile(values, 0.95) * 1000,
@@ -1033,6 +1043,8 @@ def main() -> int:
         missed += [f"{page.name}: {p}" for p in problems]
         results["pages"].append(row)
         target = f"< {page.target:g}x" if page.target else "-"
+        if page.name.startswith("note search"):
+            target = f"< {SEARCH_SECONDS:g} s"
         if page.flat:
             target += ", flat"
         print(
@@ -1042,8 +1054,15 @@ def main() -> int:
             + f" {' / '.join(str(row['sizes'][p.size]['queries']) for p in practices):>14}"
             + f" {target:>10}{'  MISSED' if problems else ''}"
         )
-    trivial_ms = statistics.median(samples[(largest.size, "trivial")]) * 1000
-    print(f"\nThe trivial page took {trivial_ms:.2f} ms (median) at {largest.size} clients.")
+    print(
+        f"\nThe trivial page took {trivial * 1000:.2f} ms (the yardstick: the median of "
+        f"{len(practices) * rounds * TRIVIAL_SAMPLES} samples, every size's); by size "
+        + ", ".join(
+            f"{statistics.median(samples[(p.size, 'trivial')]) * 1000:.2f} ms at {p.size} clients"
+            for p in practices
+        )
+    )
+    results["trivial_ms"] = trivial * 1000
     sign_ins = {p.size: statistics.median(p.sign_in_ms) for p in practices}
     results["sign_in_ms"] = sign_ins
     print(

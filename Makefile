@@ -57,6 +57,8 @@ faults: $(VENV)/.installed-test
 security: $(VENV)/.installed-test
 	PYTHON=$(abspath $(PY)) deploy/security-scan
 
+# Every bench/bench_*.py, then a one-page summary (with the last load test's figures, if any);
+# the page bench's full practice (500 clients, 20,000 signed notes) is most of its 15-20 minutes.
 bench: $(VENV)/.installed-test
 	$(PY) bench/run.py
 

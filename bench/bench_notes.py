@@ -14,22 +14,20 @@ with 1,000 session notes, one with 20,000. The bench reports
 
 Seeding 20,000 notes through sessions, starts and note_save takes too long for a bench (each
 note is a schedule, a start and a save, about a dozen audit events with their signed
-checkpoints: see the figure printed as "through the services"). So the notes are written in bulk
-instead: each one's session is a closed session row and its note is encrypted with the coach's
-vault like any other (the same fields, keys and associated data), with its first version kept;
-what is left out is the audit events and the checker's pass. Their search tokens are then
-written by the product's own backfill (note_search.note_tokens_backfill), which decrypts every
-note as the search page would for notes from before the index: the rows are the real ones.
+checkpoints: see the figure printed as "through the services"). So the notes are signed notes of
+about 2 KB written in bulk by bench/bulk.py (which says what is left out), indexed by the product's
+own backfill. bench_pages.py times every page in one practice at full scale (500 clients, 20,000
+notes); this bench keeps the clients fixed so that the growth it measures is the notes' alone.
 
 It writes bench/results-notes.json and exits non-zero when a target is missed.
 
 Usage: .venv/bin/python bench/bench_notes.py   (`make bench` runs it)
        BENCH_NOTES_SIZES=200,2000 BENCH_NOTES_ROUNDS=5 .venv/bin/python bench/bench_notes.py   (shorter)
+       BENCH_NOTE_WORDS=150 writes shorter notes (about 900 bytes; 340 words, about 2 KB, by default).
 """
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import datetime
 import json
@@ -42,8 +40,12 @@ import time
 from pathlib import Path
 
 import bench_pages
-from bench_pages import PASSPHRASE, Practice, fetch, queries, seed, setup, sign_in
-from machine import cpu_model, load_note, percentile
+
+DATA_DIR = bench_pages.isolate()
+
+from bench_pages import PASSPHRASE, Practice, fetch, queries, seed, setup, sign_in  # noqa: E402
+from bulk import NOTE_WORDS, RARE, note_text, seed_notes  # noqa: E402
+from machine import cpu_model, load_note, percentile  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 # Clients per coach: 10 notes each at 1,000 notes, 200 each (four years of weekly sessions) at 20,000.
@@ -53,211 +55,6 @@ GROWTH_TARGET = 1.3
 # An autosave should never be felt: the guard for a whole note_save of a 150-word note.
 SAVE_SECONDS = 0.5
 SAVES = 20
-# Notes written per bulk transaction while seeding.
-BATCH = 1000
-# Planted in exactly one note: the rare word of the search figures.
-RARE = "quetzal"
-
-# What a coach writes, in the note template's five sections: each note takes a few of these,
-# with the blanks filled from the lists below, to about 150 words.
-SENTENCES = {
-    "focus": (
-        "She wanted to talk about {thing} and how it has been since {when}.",
-        "He came in wanting to feel steadier around {person} at {place}.",
-        "Her focus today was {thing}, in her words: I want to stop bracing all the time.",
-        "They asked to look again at the plan for {thing} before {when}.",
-        "He said the week had been hard because of {thing} and wanted to find some calm.",
-    ),
-    "worked_on": (
-        "We practised slow breathing and noticing five things in the room when {thing} comes up.",
-        "We mapped what happens in the body before a wave of panic at {place}.",
-        "We went through the grounding steps and she tried them standing by the window.",
-        "We looked at how {person} reacts and what she can choose to say next time.",
-        "We talked about sleep, the evening routine and what helps her wind down after {place}.",
-        "We worked on a short script for asking {person} for more time.",
-    ),
-    "reflections": (
-        "She noticed that her shoulders drop when she names what she feels.",
-        "He said it helped to know that the reaction made sense after everything that happened.",
-        "She chose to keep the journal for another two weeks and to share one page next time.",
-        "They reflected that {place} feels less frightening in daylight with {person} nearby.",
-        "He felt proud of speaking up at {place} even though his voice shook.",
-    ),
-    "next_steps": (
-        "Try the breathing practice each morning and note how sleep goes.",
-        "Walk to {place} twice this week, with {person} the first time.",
-        "Write down three moments of calm each day before {when}.",
-        "Bring the letter from {place} to the next session so we can plan a reply together.",
-    ),
-    "follow_ups": (
-        "Check in about {thing} next session.",
-        "Ask how the conversation with {person} went.",
-        "",
-    ),
-}
-FILL = {
-    "thing": (
-        "the move",
-        "work",
-        "the court date",
-        "her sister's visit",
-        "the new job",
-        "driving again",
-        "the anniversary",
-        "money worries",
-        "the children's school",
-        "the night shifts",
-        "the garden",
-        "the swimming lessons",
-    ),
-    "person": (
-        "her manager",
-        "his brother",
-        "the landlord",
-        "her partner",
-        "his father",
-        "a neighbour",
-        "the doctor",
-        "her friend Ana",
-        "his daughter",
-    ),
-    "place": (
-        "the supermarket",
-        "the station",
-        "the office",
-        "the school gate",
-        "the bus stop",
-        "the gym",
-        "the clinic",
-        "the park",
-        "the library",
-        "the market",
-    ),
-    "when": (
-        "the summer",
-        "last winter",
-        "the accident",
-        "the holidays",
-        "the spring",
-        "the weekend",
-        "March",
-    ),
-}
-
-
-def note_text(rng: random.Random, *, words: int = 150) -> dict[str, str]:
-    """A realistic note of about `words` words across the template's sections."""
-    written = {key: [] for key in SENTENCES}
-    count = 0
-    while count < words:
-        for key, choices in SENTENCES.items():
-            sentence = rng.choice(choices).format(
-                **{name: rng.choice(options) for name, options in FILL.items()}
-            )
-            if sentence and count < words:
-                written[key].append(sentence)
-                count += len(sentence.split())
-    return {key: " ".join(parts) for key, parts in written.items()}
-
-
-def insert(objects: list) -> None:
-    """Insert model objects as bulk_create does (each field's pre_save seals the encrypted ones),
-    but in one executemany (ethos.vault.blind.insert_rows): the ORM's compiler took minutes here."""
-    from ethos.vault import blind
-
-    fields = type(objects[0])._meta.concrete_fields
-    rows = [tuple(field.pre_save(obj, True) for field in fields) for obj in objects]
-    blind.insert_rows(type(objects[0]), tuple(field.name for field in fields), rows)
-
-
-def seed_notes(practice: Practice, count: int, vault) -> dict:
-    """Write `count` closed sessions with signed notes in bulk, then index them with the real backfill."""
-    from django.db import connection, transaction
-    from django.utils import timezone
-
-    from ethos.clients.models import Client
-    from ethos.coaching import note_search
-    from ethos.coaching.models import NoteSearchToken, NoteVersion, Session, SessionNote
-    from ethos.vault.context import unlocked
-
-    rng = random.Random(count)
-    coach = practice.coach
-    started = time.perf_counter()
-    frequency: collections.Counter = collections.Counter()
-    with unlocked(vault):
-        clients = list(Client.objects.filter(coach=coach, status=Client.Status.ACTIVE).order_by("created_at"))
-        # The client page's client (bench_pages.seed's first active one) comes first, so it has its share.
-        clients.sort(key=lambda client: str(client.pk) != practice.client_id)
-        now = timezone.now()
-        for start in range(0, count, BATCH):
-            sessions, notes, versions = [], [], []
-            for number in range(start, min(count, start + BATCH)):
-                client = clients[number % len(clients)]
-                # One a day at an hour's spacing going back: none today, none overlapping.
-                begins = now - datetime.timedelta(days=1, hours=number)
-                ends = begins + datetime.timedelta(minutes=50)
-                session = Session(
-                    coach=coach,
-                    client=client,
-                    data_key_id=client.data_key_id,
-                    starts_at=begins,
-                    duration_minutes=50,
-                    ends_at=ends,
-                    modality=Session.Modality.VIDEO,
-                    status=Session.Status.CLOSED,
-                    started_at=begins,
-                    closed_at=ends,
-                    created_at=begins - datetime.timedelta(days=7),
-                )
-                sections = note_text(rng)
-                if number == count // 2:
-                    sections["reflections"] += f" She laughed about the {RARE} on her mug."
-                frequency.update(note_search.note_words(sections.values()))
-                note = SessionNote(
-                    coach=coach,
-                    client=client,
-                    session=session,
-                    data_key_id=client.data_key_id,
-                    sections=sections,
-                    created_at=ends,
-                    saved_at=ends,
-                    signed_at=ends + datetime.timedelta(hours=2),
-                )
-                sessions.append(session)
-                notes.append(note)
-                versions.append(
-                    NoteVersion(
-                        coach=coach,
-                        note=note,
-                        data_key_id=client.data_key_id,
-                        number=1,
-                        sections=sections,
-                        saved_at=ends,
-                    )
-                )
-            with transaction.atomic():
-                insert(sessions)
-                insert(notes)
-                insert(versions)
-        written = time.perf_counter() - started
-        # SQLite's default page cache (2 MB) makes every random insert into an index of hundreds
-        # of megabytes spill a page: the backfill of 20,000 notes took 160 s with it. The
-        # seeding connection gets 256 MB; the figure at 1,000 notes is close to the default's.
-        if connection.vendor == "sqlite" and count > 5000:
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA cache_size = -262144")
-        indexing = time.perf_counter()
-        indexed = note_search.note_tokens_backfill(coach=coach)
-        indexed_seconds = time.perf_counter() - indexing
-    if indexed != count:
-        raise SystemExit(f"the backfill indexed {indexed} of {count} notes")
-    return {
-        "notes": count,
-        "write_s": written,
-        "backfill_s": indexed_seconds,
-        "tokens": NoteSearchToken.objects.filter(coach=coach).count(),
-        "frequency": frequency,
-    }
 
 
 def through_services(practice: Practice, vault, rng: random.Random, *, count: int = 10) -> float:
@@ -345,6 +142,7 @@ def time_saves(practice: Practice, vault, rng: random.Random) -> dict:
 def main() -> int:
     sizes = [int(s) for s in os.environ.get("BENCH_NOTES_SIZES", "1000,20000").split(",") if s.strip()]
     rounds = int(os.environ.get("BENCH_NOTES_ROUNDS", "15"))
+    words = int(os.environ.get("BENCH_NOTE_WORDS", str(NOTE_WORDS)))
     if len(sizes) != 2 or rounds < 3:
         raise SystemExit("BENCH_NOTES_SIZES needs two sizes, BENCH_NOTES_ROUNDS at least 3")
     setup()
@@ -359,7 +157,7 @@ def main() -> int:
     for size in sizes:
         practice = seed(CLIENTS, goals=False, label=f"-notes{size}")
         vault = unlock_with_passphrase(coach=practice.coach, passphrase=PASSPHRASE)
-        seeded[size] = seed_notes(practice, size, vault)
+        seeded[size] = seed_notes(practice, size, vault, words=words)
         sign_in(practice, rounds=1)
         practices.append((practice, vault))
         info = seeded[size]
@@ -496,4 +294,4 @@ if __name__ == "__main__":
     try:
         sys.exit(main())
     finally:
-        shutil.rmtree(bench_pages.DATA_DIR, ignore_errors=True)
+        shutil.rmtree(DATA_DIR, ignore_errors=True)

@@ -76,6 +76,9 @@ def test_a_once_function_keys_records_by_their_row(coach, other_coach):
 def test_the_report_reads_the_intakes_and_the_chain_head_once(coach, vault):
     intake(coach, name="Robin Ash")
     intake(coach, name="Young Person", age=12)
+    # The report's counts are prepared once per process, the first time any report is built:
+    # build one before counting, so the count is the same whichever test runs first.
+    compliance_report(coach=coach)
     with CaptureQueriesContext(connection) as captured:
         report = compliance_report(coach=coach)
     # One grouped count of intakes by outcome and reason, one of re-entries: S1, S2, S9 and P3 share them.
@@ -88,6 +91,7 @@ def test_the_report_reads_the_intakes_and_the_chain_head_once(coach, vault):
 
 def test_the_report_costs_the_same_queries_at_one_and_at_twenty_intakes(coach, vault):
     intake(coach, name="Robin Ash")
+    compliance_report(coach=coach)  # prepared once per process: see the test above
     with CaptureQueriesContext(connection) as one:
         compliance_report(coach=coach)
     for number in range(19):

@@ -328,7 +328,10 @@ class Practice:
 def address(page: str, practice: Practice) -> str:
     from django.urls import reverse
 
+    from ethos.audit.actions import Action
+
     client, goal = practice.client_id, practice.goal_id
+    progress = Action.GOAL_PROGRESS_RECORDED.value
     addresses = {
         "trivial": lambda: reverse("bench_trivial"),
         "dashboard": lambda: reverse("home"),
@@ -339,7 +342,7 @@ def address(page: str, practice: Practice) -> str:
         "safety checks due": lambda: reverse("clients:safety_checks"),
         "closing the practice": lambda: reverse("clients:closure"),
         "activity": lambda: reverse("audit:activity"),
-        "activity filtered": lambda: f"{reverse('audit:activity')}?action=goal.progress",
+        "activity filtered": lambda: f"{reverse('audit:activity')}?action={progress}",
         "sign-in log check": lambda: reverse("audit:consistency"),
         "compliance": lambda: reverse("standards:compliance"),
         "compliance json": lambda: reverse("standards:compliance_export", args=["json"]),

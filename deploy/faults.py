@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import http.client
 import json
 import os
 import random
@@ -265,7 +266,10 @@ class Coach:
             status, location, body = self.browser.request(
                 path, data, {"HX-Request": "true"} if htmx else None
             )
-        except (OSError, urllib.error.URLError) as error:
+        # A worker killed half-way through an answer leaves a cut-off body (IncompleteRead): to
+        # the browser that is a failed request like a refused connection, and the note check
+        # afterwards decides whether anything was lost.
+        except (OSError, urllib.error.URLError, http.client.HTTPException) as error:
             self.tally.add("connection error", repr(error))
             return "connection error", 0, "", ""
         found = TOKEN.search(body)

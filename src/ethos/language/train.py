@@ -46,6 +46,7 @@ import hashlib
 import json
 import math
 import random
+import shutil
 import subprocess  # nosec B404
 import sys
 from collections.abc import Sequence
@@ -332,9 +333,12 @@ def batches_from_log(log: str) -> dict[str, list[str]]:
 
 def recover_groups(group_dir: Path, dev_file: Path = DEV_FILE) -> dict[str, int]:
     """Write the writer batches of the dev split, recovered from git history, into group_dir."""
-    # A fixed git command on a path of this repository, nothing from a user.
+    git = shutil.which("git")
+    if git is None:
+        raise SystemExit("--recover-groups reads the dev split's history with git, which is not installed")
+    # A fixed git command (by its full path) on a path of this repository, nothing from a user.
     log = subprocess.run(  # noqa: S603  # nosec B603
-        ["git", "log", "--reverse", "-p", "--format=commit %h", "--", dev_file.name],  # noqa: S607  # nosec B607
+        [git, "log", "--reverse", "-p", "--format=commit %h", "--", dev_file.name],
         cwd=dev_file.parent,
         capture_output=True,
         text=True,

@@ -628,26 +628,7 @@ def seed_scale(practice: Practice, coach, vault, scale: Scale) -> None:
     for client in reversed(clients):
         if disclosures >= scale.disclosures:
             break
-        consent = safeguarding.consent_record(
-            coach=coach,
-            client=client,
-            recipient="Dr Lee, GP",
-            purpose="Coordinating care",
-            record_kinds=["identity", "attendance", "goals"],
-            valid_from=today,
-            valid_until=today + datetime.timedelta(days=365),
-            how_given="typed",
-            signed_on=today,
-            signed_name=client.name,
-        )
-        request = safeguarding.Request(
-            client=client,
-            recipient="Dr Lee, GP",
-            record_kinds=("attendance", "goals"),
-            purpose="Coordinating care",
-            basis="consent",
-            consent=consent,
-        )
+        request = consented_request(coach, client)
         for _ in range(min(DISCLOSURES_PER_CLIENT, scale.disclosures - disclosures)):
             with action():
                 safeguarding.disclose(coach=coach, request=request)
@@ -799,13 +780,11 @@ def seed_money(practice: Practice, coach, client, *, payments: int) -> None:
     practice.receipt_id = str(payment.receipt.pk)
 
 
-def seed_safeguarding(practice: Practice, coach, client) -> None:
-    """A consent, three disclosures on it and one report owed for the first client (C1, C3)."""
+def consented_request(coach, client):
+    """Record the client's signed consent to share with their GP, and the request it allows (C1)."""
     from django.utils import timezone
 
-    from ethos.safeguarding import reports, services
-    from ethos.safeguarding.models import AtRisk
-    from ethos.standards.services import action
+    from ethos.safeguarding import services
 
     today = timezone.localdate()
     consent = services.consent_record(
@@ -820,7 +799,7 @@ def seed_safeguarding(practice: Practice, coach, client) -> None:
         signed_on=today,
         signed_name=client.name,
     )
-    request = services.Request(
+    return services.Request(
         client=client,
         recipient="Dr Lee, GP",
         record_kinds=("attendance", "goals"),
@@ -828,6 +807,17 @@ def seed_safeguarding(practice: Practice, coach, client) -> None:
         basis="consent",
         consent=consent,
     )
+
+
+def seed_safeguarding(practice: Practice, coach, client) -> None:
+    """A consent, three disclosures on it and one report owed for the first client (C1, C3)."""
+    from django.utils import timezone
+
+    from ethos.safeguarding import reports, services
+    from ethos.safeguarding.models import AtRisk
+    from ethos.standards.services import action
+
+    request = consented_request(coach, client)
     # The pages are timed, not the passphrase check: the gate itself, as the service runs it.
     for _ in range(3):
         with action():

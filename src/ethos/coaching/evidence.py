@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from ethos.prepared import prepared
@@ -29,21 +28,21 @@ def _sessions(coach) -> dict[str, int]:
     """Count the coach's sessions by how they went, in one grouped query."""
     return Session.objects.filter(coach=coach).aggregate(
         coach_cancelled=Count(
-            "pk", filter=Q(status=Session.Status.CANCELLED, cancelled_by=Session.CancelledBy.COACH)
+            "coach", filter=Q(status=Session.Status.CANCELLED, cancelled_by=Session.CancelledBy.COACH)
         ),
         coach_cancelled_free=Count(
-            "pk",
+            "coach",
             filter=Q(status=Session.Status.CANCELLED, cancelled_by=Session.CancelledBy.COACH, no_fee=True),
         ),
-        held=Count("pk", filter=Q(status=Session.Status.CLOSED)),
+        held=Count("coach", filter=Q(status=Session.Status.CLOSED)),
         timed=Count(
-            "pk", filter=Q(status=Session.Status.CLOSED, started_at__isnull=False, closed_at__isnull=False)
+            "coach", filter=Q(status=Session.Status.CLOSED, started_at__isnull=False, closed_at__isnull=False)
         ),
-        unfit=Count("pk", filter=Q(no_fee_reason=Session.NoFee.COACH_UNFIT)),
-        unfit_free=Count("pk", filter=Q(no_fee_reason=Session.NoFee.COACH_UNFIT, no_fee=True)),
-        influence=Count("pk", filter=Q(no_fee_reason=Session.NoFee.CLIENT_UNDER_INFLUENCE)),
-        late=Count("pk", filter=Q(no_fee_reason=Session.NoFee.COACH_LATE)),
-        cut_short=Count("pk", filter=Q(no_fee_reason=Session.NoFee.CUT_SHORT)),
+        unfit=Count("coach", filter=Q(no_fee_reason=Session.NoFee.COACH_UNFIT)),
+        unfit_free=Count("coach", filter=Q(no_fee_reason=Session.NoFee.COACH_UNFIT, no_fee=True)),
+        influence=Count("coach", filter=Q(no_fee_reason=Session.NoFee.CLIENT_UNDER_INFLUENCE)),
+        late=Count("coach", filter=Q(no_fee_reason=Session.NoFee.COACH_LATE)),
+        cut_short=Count("coach", filter=Q(no_fee_reason=Session.NoFee.CUT_SHORT)),
     )
 
 
@@ -51,7 +50,7 @@ def _sessions(coach) -> dict[str, int]:
 @prepared
 def _start_checks(coach) -> dict[str, int]:
     return StartCheck.objects.filter(coach=coach).aggregate(
-        total=Count("pk"), unfit=Count("pk", filter=Q(coach_fit=False))
+        total=Count("coach"), unfit=Count("coach", filter=Q(coach_fit=False))
     )
 
 
@@ -95,7 +94,7 @@ def fitness_attestations(coach) -> list[Evidence]:
 @prepared
 def _follow_ups(coach) -> dict[str, int]:
     return FollowUp.objects.filter(coach=coach).aggregate(
-        total=Count("pk"), open=Count("pk", filter=Q(resolved_at=None))
+        total=Count("coach"), open=Count("coach", filter=Q(resolved_at=None))
     )
 
 
@@ -120,15 +119,47 @@ def presentation_checks(coach) -> list[Evidence]:
 
 
 @once_per_report
-@prepared
 def _close_checks(coach) -> dict[str, int]:
-    """Sessions closed with a check, by how the client was leaving and what was offered (P6, S4)."""
-    return CloseCheck.objects.filter(coach=coach).aggregate(
-        sessions=Count("session", distinct=True),
-        unsafe=Count("session", distinct=True, filter=Q(leaving=CloseCheck.Leaving.UNSAFE)),
-        safety=Count("session", distinct=True, filter=Q(safety_offered=True)),
-        choice=Count("session", distinct=True, filter=Q(choice_offered=True)),
-        collaboration=Count("session", distinct=True, filter=Q(collaboration_offered=True)),
+    """Sessions closed with a check, by how the client was leaving and what was offered (P6, S4).
+
+    A session counts once for each, however many checks it had. A session is closed by at most one
+    check (`closed`); the checks that did not close it (the client was not safe to leave) are few.
+    So the closing checks are counted from the index alone, and to them are added the sessions whose
+    non-closing checks have what their closing check (if any) has not: distinct counts over every
+    check would read every row of a large practice.
+    """
+    closing = _closing_checks(coach)
+    extra = _unclosed_checks(coach)
+    return {key: closing[key] + extra[key] for key in closing}
+
+
+_CHECK_FLAGS = {
+    "sessions": Q(),
+    "unsafe": Q(leaving=CloseCheck.Leaving.UNSAFE),
+    "safety": Q(safety_offered=True),
+    "choice": Q(choice_offered=True),
+    "collaboration": Q(collaboration_offered=True),
+}
+
+
+@prepared
+def _closing_checks(coach) -> dict[str, int]:
+    return CloseCheck.objects.filter(coach=coach, closed=True).aggregate(
+        **{key: Count("coach", filter=flag) for key, flag in _CHECK_FLAGS.items()}
+    )
+
+
+@prepared
+def _unclosed_checks(coach) -> dict[str, int]:
+    def not_on_closing_check(flag: Q) -> Q:
+        closing = CloseCheck.objects.filter(flag, session=OuterRef("session"), closed=True)
+        return flag & ~Q(Exists(closing))
+
+    return CloseCheck.objects.filter(coach=coach, closed=False).aggregate(
+        **{
+            key: Count("session", distinct=True, filter=not_on_closing_check(flag))
+            for key, flag in _CHECK_FLAGS.items()
+        }
     )
 
 
@@ -169,12 +200,11 @@ def trauma_informed_reflections(coach) -> list[Evidence]:
 
 @prepared
 def _notes(coach) -> dict[str, int]:
-    ended = Coalesce(F("session__closed_at"), F("session__ends_at"))
     return SessionNote.objects.filter(coach=coach).aggregate(
-        total=Count("pk"),
-        signed=Count("pk", filter=Q(signed_at__isnull=False)),
-        signed_late=Count("pk", filter=Q(signed_at__gt=ended + SIGN_WITHIN)),
-        late=Count("pk", filter=Q(late=True)),
+        total=Count("coach"),
+        signed=Count("coach", filter=Q(signed_at__isnull=False)),
+        signed_late=Count("coach", filter=Q(signed_late=True)),
+        late=Count("coach", filter=Q(late=True)),
     )
 
 
@@ -224,7 +254,7 @@ def _not_applicable(coach) -> list[tuple[str, int]]:
     return list(
         NotApplicable.objects.filter(coach=coach)
         .values_list("clause")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("coach"))
         .values_list("clause", "n")
         .order_by("clause")
     )

@@ -86,6 +86,21 @@ class Session(VaultModel):
             models.Index(
                 fields=["coach", "starts_at"], condition=models.Q(note_owed=True), name="session_note_owed"
             ),
+            # The few sessions without a fee, for the report's check of their ledger lines (P2).
+            models.Index(fields=["coach"], condition=models.Q(no_fee=True), name="session_no_fee"),
+            # The compliance report's counts of sessions by how they went (P2, P14, S3), from the index.
+            models.Index(
+                fields=(
+                    "coach",
+                    "status",
+                    "cancelled_by",
+                    "no_fee",
+                    "no_fee_reason",
+                    "started_at",
+                    "closed_at",
+                ),
+                name="session_counts",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(duration_minutes__gt=0), name="session_has_length"),
@@ -163,6 +178,26 @@ class CloseCheck(VaultModel):
     reflection = EncryptedTextField(null=True)
     closed = models.BooleanField()
     checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # The compliance report's P6 and S4 counts, read from the index alone.
+            models.Index(
+                fields=(
+                    "coach",
+                    "closed",
+                    "leaving",
+                    "safety_offered",
+                    "choice_offered",
+                    "collaboration_offered",
+                ),
+                name="close_check_counts",
+            ),
+            # The few checks that kept a session open, counted apart from the closing ones.
+            models.Index(
+                fields=["coach", "session"], condition=models.Q(closed=False), name="close_check_held_open"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"close check {self.pk}"
@@ -293,10 +328,18 @@ class SessionNote(VaultModel):
     # First written more than a day after the session ended (C2: accurate records say so).
     late = models.BooleanField(default=False)
     signed_at = models.DateTimeField(null=True, blank=True)
+    # Signed more than 48 hours after the session ended (C2), decided by `note_sign` and corrected by
+    # the session's close, so the compliance report counts late signatures from an index instead of
+    # date arithmetic on every note (SQLite does that arithmetic in Python, row by row).
+    signed_late = models.BooleanField(default=False)
     # The clauses the checker raised at the last enforced save, to enforce again only on a change.
     flagged = models.CharField(max_length=60, blank=True)
 
     class Meta:
+        indexes = [
+            # The compliance report's counts of notes (C2), read from the index alone.
+            models.Index(fields=["coach", "signed_at", "late", "signed_late"], name="note_counts"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(version__gte=1), name="note_version_from_one"),
         ]

@@ -31,6 +31,7 @@ from ethos.standards.record_types import RecordType
 from ethos.standards.services import action, enforce, open_item_resolve
 
 from . import note_search
+from .contributions import SIGN_WITHIN
 from .models import (
     Addendum,
     BoundaryReview,
@@ -459,7 +460,10 @@ def note_sign(*, coach, note: SessionNote, version: int) -> SessionNote:
             )
         _enforce_text(coach=coach, note=locked, findings=findings, point=Point.NOTE_SIGN)
         locked.signed_at = timezone.now()
-        locked.save(update_fields=["signed_at"])
+        session = Session.objects.only("closed_at", "ends_at").get(pk=locked.session_id)
+        # Late against the end as it stands; a session closed later is corrected by its close.
+        locked.signed_late = locked.signed_at > (session.closed_at or session.ends_at) + SIGN_WITHIN
+        locked.save(update_fields=["signed_at", "signed_late"])
         Session.objects.filter(pk=locked.session_id).update(note_owed=False)
         audit_append(
             coach=coach,

@@ -32,7 +32,7 @@ from ethos.standards.standing import coach_standing
 from . import calendar
 from .boundaries import declared_relationship
 from .hooks import sessions_changed
-from .models import CalendarFeed, CloseCheck, FollowUp, SafetyPlan, Session, StartCheck
+from .models import CalendarFeed, CloseCheck, FollowUp, SafetyPlan, Session, SessionNote, StartCheck
 
 CLIENT_NOT_ACTIVE = "Sessions can only be scheduled with a client whose coaching is active."
 NOT_YOUR_CLIENT = "This client belongs to another practice."
@@ -494,6 +494,8 @@ def _close(*, coach, session: Session, how: str) -> None:
     # P2: a session the coach ends well before its booked end is not charged for.
     short = _no_fee_unless_already(session, Session.NoFee.CUT_SHORT, cut_short(session, session.closed_at))
     session.save(update_fields=["status", "closed_at", "no_fee", "no_fee_reason"])
+    # A note signed before the close was signed before the session ended: never late (C2).
+    SessionNote.objects.filter(session=session, signed_late=True).update(signed_late=False)
     audit_append(
         coach=coach,
         action=Action.SESSION_CLOSED,

@@ -19,13 +19,24 @@ COACH_NO_FEE = (
 
 
 @once_per_report
-@prepared
 def _charges(coach) -> dict[str, int]:
+    return {**_charges_by_kind(coach), **_no_fee_sessions_charged(coach)}
+
+
+@prepared
+def _charges_by_kind(coach) -> dict[str, int]:
     return Charge.objects.filter(coach=coach).aggregate(
-        no_fee=Count("pk", filter=Q(kind=Charge.Kind.NO_FEE, session__no_fee=True)),
-        charged_no_fee=Count("pk", filter=Q(session__no_fee=True, amount__gt=0)),
-        late=Count("pk", filter=Q(kind=Charge.Kind.LATE_CANCEL)),
-        refunds=Count("pk", filter=Q(kind=Charge.Kind.REFUND_DUE)),
+        late=Count("coach", filter=Q(kind=Charge.Kind.LATE_CANCEL)),
+        refunds=Count("coach", filter=Q(kind=Charge.Kind.REFUND_DUE)),
+    )
+
+
+@prepared
+def _no_fee_sessions_charged(coach) -> dict[str, int]:
+    """The ledger lines of the (few) sessions marked no fee: starts from those sessions' index."""
+    return Charge.objects.filter(coach=coach, session__coach=coach, session__no_fee=True).aggregate(
+        no_fee=Count("coach", filter=Q(kind=Charge.Kind.NO_FEE)),
+        charged_no_fee=Count("coach", filter=Q(amount__gt=0)),
     )
 
 

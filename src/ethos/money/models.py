@@ -126,6 +126,8 @@ class Charge(VaultModel):
         indexes = [
             models.Index(fields=["client", "charged_on"], name="money_charge_client"),
             models.Index(fields=["coach", "charged_on"], name="money_charge_coach"),
+            # The compliance report's counts of charges by kind, from the index alone.
+            models.Index(fields=["coach", "kind"], name="money_charge_kinds"),
         ]
         constraints = [
             # Only a refund owed to the client is negative; a line of no fee is exactly nothing.

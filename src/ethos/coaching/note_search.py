@@ -173,9 +173,12 @@ def notes_matching(coach, query: Query) -> QuerySet[SessionNote]:
         return SessionNote.objects.none()
     tokens = NoteSearchKey.for_coach(coach).tokens(query.words)
     rows = NoteSearchToken.objects.filter(coach=coach)
+    # Only the coach's own token rows are read, and a note's token rows are its coach's, so the
+    # notes found are the coach's. Filtering the notes by coach as well led SQLite to read every
+    # note of the coach and test each against the tokens (60 ms at 20,000 notes) instead of
+    # looking up the few that hold them.
     return (
-        SessionNote.objects.filter(coach=coach)
-        .filter(pk__in=blind.holding_every(rows, owner="note_id", tokens=tokens))
+        SessionNote.objects.filter(pk__in=blind.holding_every(rows, owner="note_id", tokens=tokens))
         .select_related("data_key", "session", "client", "client__data_key")
         .order_by("-session__starts_at", "-pk")
     )

@@ -243,6 +243,8 @@ TEMPLATES = [
                 "ethos.navigation.audit_watch",
                 "ethos.safeguarding.context.reports_due",
             ],
+            # The `date` filter, cheap for plain English formats, the same text (ethos/dates.py).
+            "builtins": ["ethos.dates"],
         },
     },
 ]

@@ -243,8 +243,9 @@ TEMPLATES = [
                 "ethos.navigation.audit_watch",
                 "ethos.safeguarding.context.reports_due",
             ],
-            # The `date` filter, cheap for plain English formats, the same text (ethos/dates.py).
-            "builtins": ["ethos.dates"],
+            # The `date` filter and the `url` tag, cheap for plain English formats and for links
+            # by record id, with the same output as Django's (ethos/dates.py, ethos/links.py).
+            "builtins": ["ethos.dates", "ethos.links"],
         },
     },
 ]

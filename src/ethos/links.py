@@ -3,12 +3,12 @@
 Django's `reverse` searches the URL patterns for every link, about 40 microseconds, and a list page
 links each of its rows to the record (a supervision log of 60 entries reversed 80 URLs). A link
 whose arguments are all UUIDs (a record's id) always has the same shape: the pattern's text with
-the ids in it. So the first time a view name is reversed with that many UUIDs, Ethos reverses it
-once with marker UUIDs and keeps the text around them; every later link puts the real ids in the
-gaps. Any other argument (a number, a word, a keyword argument), a pattern whose converter does
-not write a UUID as itself, or a URL in which a marker is not found exactly once, goes to Django's
-`reverse` as before. Installed as the template builtin `url`, so templates do not change; a test
-compares it with `reverse` for every URL pattern of the product.
+the ids in it. So the first time a view name is reversed with that many UUIDs (or whole numbers,
+as a certificate's), Ethos reverses it once with markers and keeps the text around them; every
+later link puts the real ids in the gaps. Any other argument (a word, a keyword argument), a
+pattern whose converter does not write the value as itself, or a URL in which a marker is not
+found exactly once, goes to Django's `reverse` as before. Installed as the template builtin `url`,
+so templates do not change; a test compares it with `reverse` for every URL pattern of the product.
 """
 
 from __future__ import annotations
@@ -24,19 +24,24 @@ from django.utils.html import conditional_escape
 
 register = template.Library()
 
-# Markers live in a range of their own, as ethos.prepared's do: no record has one of these ids.
+# Markers live in a range of their own, as ethos.prepared's do: no record has one of these ids
+# (nor, as a number, this number: a marker must be found exactly once in the URL, or it is not used).
 _MARKER = 0xE7_11_4B_0000
 _SHAPES: dict[tuple, tuple[str, ...] | None] = {}
 _MAX_SHAPES = 4096
 
 
-def _shape(view_name: str, count: int, current_app: str | None) -> tuple[str, ...] | None:
-    """The URL's text between the ids, or None when the link must be reversed each time."""
+def _marker(kind: type, index: int):
+    return uuid.UUID(int=_MARKER + index) if kind is uuid.UUID else _MARKER + index
+
+
+def _shape(view_name: str, kinds: tuple[type, ...], current_app: str | None) -> tuple[str, ...] | None:
+    """The URL's text between the arguments, or None when the link must be reversed each time."""
     # Ethos never sets a URLconf per request (request.urlconf): the setting names the patterns.
-    key = (view_name, count, current_app, get_script_prefix(), settings.ROOT_URLCONF)
+    key = (view_name, kinds, current_app, get_script_prefix(), settings.ROOT_URLCONF)
     if key in _SHAPES:
         return _SHAPES[key]
-    markers = [uuid.UUID(int=_MARKER + index) for index in range(count)]
+    markers = [_marker(kind, index) for index, kind in enumerate(kinds)]
     text = reverse(view_name, args=markers, current_app=current_app)
     pieces: list[str] | None = []
     rest = text
@@ -52,10 +57,14 @@ def _shape(view_name: str, count: int, current_app: str | None) -> tuple[str, ..
     return shape
 
 
+_KINDS = (uuid.UUID, int)
+
+
 def link(view_name: str, args: list, current_app: str | None = None) -> str:
-    """`reverse(view_name, args=args)`, quickly when every argument is a UUID."""
-    if args and all(type(arg) is uuid.UUID for arg in args):
-        shape = _shape(view_name, len(args), current_app)
+    """`reverse(view_name, args=args)`, quickly when every argument is a UUID or a whole number."""
+    kinds = tuple(type(arg) for arg in args)
+    if args and all(kind in _KINDS for kind in kinds):
+        shape = _shape(view_name, kinds, current_app)
         if shape is not None:
             parts = [shape[0]]
             for arg, after in zip(args, shape[1:], strict=True):

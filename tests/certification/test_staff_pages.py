@@ -114,3 +114,32 @@ def test_the_add_staff_command_creates_a_staff_account_and_logs_it(monkeypatch, 
         "a long enough passphrase for staff"
     )
     assert AuditEvent.objects.filter(coach=association_account(), action=Action.STAFF_ADDED).exists()
+
+
+def test_the_registry_comes_fifty_to_a_page_and_says_how_many_there_are(staff_member, staff_browser):
+    register(staff_member, number="TRC-0001", public_name="Coach 1")  # through the service, like the rest
+    first = Certification.objects.get()
+    Certification.objects.bulk_create(
+        Certification(
+            number=f"TRC-{number:04d}",
+            public_name=f"Coach {number}",
+            issued_on=first.issued_on,
+            renews_on=first.renews_on,
+        )
+        for number in range(2, 121)
+    )
+    registry = reverse("certification:registry")
+
+    first = staff_browser.get(registry).content.decode()
+    assert "All certifications: 1 to 50 of 120, by number" in first
+    assert "TRC-0001" in first and "TRC-0050" in first and "TRC-0051" not in first
+    assert "Page 1 of 3" in first and "?q=&amp;page=2" in first and "Previous" not in first
+
+    last = staff_browser.get(registry, {"page": "3"}).content.decode()
+    assert "101 to 120 of 120" in last and "TRC-0120" in last and "TRC-0100" not in last
+    assert "Next" not in last
+    assert "1 to 50 of 120" in staff_browser.get(registry, {"page": "not a page"}).content.decode()
+
+    narrowed = staff_browser.get(registry, {"q": "TRC-00"}).content.decode()  # TRC-0001 to TRC-0099
+    assert "Certifications matching “TRC-00”: 1 to 50 of 99" in narrowed
+    assert "?q=TRC-00&amp;page=2" in narrowed

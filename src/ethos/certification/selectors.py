@@ -139,7 +139,7 @@ def verification_allowed(address: str | None) -> bool:
 
 def registry_search(query: str = ""):
     """Certifications matching a number or public name (never anything about clients)."""
-    found = Certification.objects.select_related("coach")
+    found = Certification.objects.all()
     query = (query or "").strip()
     if query:
         found = found.filter(Q(number__icontains=query) | Q(public_name__icontains=query))

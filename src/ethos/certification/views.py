@@ -7,10 +7,12 @@ clients: no model of this app points at client data, and staff have no vault key
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -22,6 +24,8 @@ from . import credentials, keys, selectors, services
 from .forms import ConditionsForm, RegisterForm, StandingForm, VerifyForm
 from .models import StatusList
 
+# Certifications on a page of the registry: an association of a thousand coaches has twenty pages.
+REGISTRY_PAGE = 50
 TOO_MANY = "Too many look-ups from your address in the last minute. Please wait a minute and try again."
 NO_CREDENTIAL = "No certificate has been issued for this certification yet."
 NOT_LINKED = (
@@ -124,9 +128,11 @@ def my_certificate(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def registry(request: HttpRequest) -> HttpResponse:
+    """The registry, REGISTRY_PAGE certifications to a page, by number; `?q=` narrows it."""
     query = request.GET.get("q", "")[:200]
-    found = selectors.registry_search(query)[:200]
-    return render(request, "certification/registry.html", {"certifications": found, "q": query})
+    page = Paginator(selectors.registry_search(query), REGISTRY_PAGE).get_page(request.GET.get("page"))
+    context = {"certifications": page.object_list, "page": page, "q": query, "kept": urlencode({"q": query})}
+    return render(request, "certification/registry.html", context)
 
 
 @require_http_methods(["GET", "POST"])

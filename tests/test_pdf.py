@@ -413,3 +413,24 @@ def test_a_document_never_opens_a_face_whose_subset_is_already_cut(empty_caches)
     assert all(font.opened is None for font in fonts)
     bytes(pdf.output())
     assert all(font.opened is not None and not hasattr(font.opened, "tables") for font in fonts)
+
+
+def test_rows_across_pages_are_what_fpdf_alone_would_print(monkeypatch):
+    def build():
+        pdf = _letter("")
+        pdf.set_auto_page_break(auto=True, margin=15)
+        for row in range(70):  # three pages of rows, as an invoice of a long history
+            pdf.set_font(SANS, "B" if row % 9 == 0 else "", 10)
+            y = pdf.get_y()
+            text = f"Session on {row} March 2026 with {NAME}" + (" and a description too long" * (row % 4))
+            pdf.multi_cell(pdf.epw - 40, 6, text, new_x="RIGHT", new_y="TOP")
+            end = pdf.get_y()
+            pdf.set_xy(pdf.l_margin + pdf.epw - 40, y)
+            pdf.cell(40, 6, "\u20ac80.00", align="R", new_x="LMARGIN", new_y="NEXT")
+            pdf.set_y(max(end, pdf.get_y()))
+            pdf.multi_cell(0, 5, "", new_x="LMARGIN", new_y="NEXT")
+        return pdf
+
+    ours = bytes(build().output())
+    assert len(PdfReader(io.BytesIO(ours)).pages) >= 3
+    assert ours == _as_fpdf_would(build, monkeypatch)

@@ -36,7 +36,7 @@ from fontTools import subset as ftsubset
 from fontTools import ttLib
 from fontTools.ttLib.tables._g_l_y_f import Glyph
 from fpdf import FPDF
-from fpdf.enums import Align, TextEmphasis, XPos, YPos
+from fpdf.enums import Align, CharVPos, TextEmphasis, XPos, YPos
 from fpdf.fonts import SubsetMap, TTFFont
 from fpdf.line_break import (
     BREAKING_SPACE_SYMBOLS_STR,
@@ -254,6 +254,8 @@ _SPECIAL = frozenset({NEWLINE, FORM_FEED, SOFT_HYPHEN, NBSP})
 # How far inside its width a line must end to be taken whole: fpdf adds the widths up character by
 # character, which can differ from the width of the whole in the last bits of a float.
 SLACK = 1e-6
+# The multi_cell options under which a text that fits on a line is drawn just as `cell` draws it.
+_ONE_LINE = frozenset({"align", "border", "fill", "link", "new_x", "new_y"})
 
 
 class _LineBreak(MultiLineBreak):
@@ -629,6 +631,47 @@ class Document(FPDF):
 
     def output(self, name="", *, linearize: bool = False, output_producer_class=_Output):
         return super().output(name, linearize=linearize, output_producer_class=output_producer_class)
+
+    def multi_cell(self, w: float, h: float | None = None, text: str = "", *args, **kwargs):
+        """fpdf's multi_cell; a text that plainly fits on one line is drawn as the cell fpdf would draw.
+
+        fpdf lays such a text out as one line, left-aligned (a justified last line is), and draws it
+        as `cell` draws a line: `cell` does that without breaking the text into lines first.
+        """
+        if not args and self.page and _ONE_LINE.issuperset(kwargs) and self._one_line(w, text, kwargs):
+            return self.cell(
+                w,
+                h,
+                text,
+                align=Align.L,
+                link=kwargs.get("link"),
+                new_x=kwargs.get("new_x", XPos.RIGHT),
+                new_y=kwargs.get("new_y", YPos.NEXT),
+            )
+        return super().multi_cell(w, h, text, *args, **kwargs)
+
+    def _one_line(self, w: float, text: str, options: dict) -> bool:
+        """Whether multi_cell would lay `text` out as one line drawn just as `cell` draws it."""
+        font = self.current_font
+        if (
+            Align.coerce(options.get("align", Align.J)) not in (Align.J, Align.L)
+            or options.get("border", 0)
+            or options.get("fill", False)
+            or not isinstance(font, _Font)
+            or font.is_symbol
+            or self.text_shaping
+            or self._fallback_font_ids
+            or self.char_spacing
+            or self.font_stretching != 100
+            or self.char_vpos != CharVPos.LINE
+        ):
+            return False
+        text = self.normalize_text(text)
+        if not text or "\r" in text or not _SPECIAL.isdisjoint(text):
+            return False
+        room = (w or self.w - self.r_margin - self.x) - 2 * self.c_margin
+        width = self._width(text)
+        return 0 < width <= room - SLACK
 
     def set_font(self, family: str | None = None, style: str | TextEmphasis = "", size: float = 0) -> None:
         # Each face is read on first use: parsing one costs tens of milliseconds, and a letter

@@ -266,7 +266,7 @@ def _letter(text: str, *, title: str = "Letter") -> Document:
 def _as_fpdf_would(build, monkeypatch) -> bytes:
     """Print `build()` with fpdf's own line breaking, measuring and embedding, none of ours."""
     import fpdf.fpdf
-    from fpdf.line_break import MultiLineBreak
+    from fpdf.line_break import Fragment, MultiLineBreak
     from fpdf.output import OutputProducer
 
     from ethos import pdf
@@ -275,6 +275,7 @@ def _as_fpdf_would(build, monkeypatch) -> bytes:
         patch.setattr(fpdf.fpdf, "MultiLineBreak", MultiLineBreak)  # fpdf's own loop, character by character
         patch.setattr(pdf, "SLACK", float("inf"))  # no line taken whole, in paragraph() either
         patch.setattr(pdf._Font, "units", lambda font, text: sum(font.cw[ord(char)] for char in text))
+        patch.setattr(pdf._Fragment, "render_pdf_text_ttf", Fragment.render_pdf_text_ttf)
         document = build()
         return bytes(document.output(output_producer_class=OutputProducer))  # fpdf's _add_fonts
 

@@ -45,6 +45,7 @@ from fpdf.line_break import (
     NEWLINE,
     SOFT_HYPHEN,
     CurrentLine,
+    Fragment,
     MultiLineBreak,
 )
 from fpdf.output import (
@@ -201,7 +202,7 @@ class _Font(TTFFont):
     string one character longer than one it knows by adding that character's width.
     """
 
-    __slots__ = ("_measured", "drawn", "opener")
+    __slots__ = ("_measured", "codes", "drawn", "opener")
 
     @property
     def ttfont(self) -> ttLib.TTFont:
@@ -312,6 +313,29 @@ class _LineBreak(MultiLineBreak):
         return line.manual_break(Align.L if self.align == Align.J else self.align)
 
 
+class _Fragment(Fragment):
+    """A run of text to draw, which maps its characters to the subset's codes once per document.
+
+    fpdf looks each character of each line up in the subset again (`SubsetMap.pick`), through
+    a property and a cache: most of drawing a line. The face keeps what each character maps to
+    (looked up by `pick`, in the order the text uses them, so the codes are the ones fpdf gives).
+    """
+
+    def render_pdf_text_ttf(self, frag_ws: float, word_spacing: float) -> str:
+        font = self.font
+        if word_spacing or not isinstance(font, _Font):
+            return super().render_pdf_text_ttf(frag_ws, word_spacing)
+        codes = font.codes
+        characters = self.characters
+        if not codes.keys() >= set(characters):
+            pick = font.subset.pick
+            for char in characters:
+                if char not in codes:
+                    mapped_char = pick(ord(char))
+                    codes[char] = chr(mapped_char) if mapped_char else ""
+        return f"({font.escape_text(''.join(map(codes.__getitem__, characters)))}) Tj"
+
+
 # fpdf's multi_cell and write look the line breaking up in fpdf's module when they run: they find
 # this one, which differs from fpdf's own only for text in the faces above.
 fpdf.fpdf.MultiLineBreak = _LineBreak
@@ -356,6 +380,7 @@ def _fresh_font(path: Path, *, fontkey: str, style: str, number: int) -> TTFFont
     face = parsed.font
     font = _Font.__new__(_Font)
     font._measured = {}
+    font.codes = {}
     font.drawn = parsed.drawn
     for slot in TTFFont.__slots__:
         if hasattr(face, slot):
@@ -731,6 +756,13 @@ class Document(FPDF):
             # line in the body font was drawn with the fallback's glyph ids. Set it again outside.
             self._out(f"BT /F{font.i} {self.font_size_pt:.2f} Tf ET")
         return result
+
+    def _preload_font_styles(self, *args, **kwargs):
+        fragments = super()._preload_font_styles(*args, **kwargs)
+        for fragment in fragments:
+            if type(fragment) is Fragment:
+                fragment.__class__ = _Fragment  # draws its characters through the face's codes
+        return fragments
 
     def normalize_text(self, text: str) -> str:
         """Compose accents, and stand in for characters the current font cannot draw."""

@@ -435,3 +435,24 @@ def test_rows_across_pages_are_what_fpdf_alone_would_print(monkeypatch):
     ours = bytes(build().output())
     assert len(PdfReader(io.BytesIO(ours)).pages) >= 3
     assert ours == _as_fpdf_would(build, monkeypatch)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_paragraphs_wrap_where_fpdf_alone_would_wrap_them(seed, monkeypatch):
+    import random
+
+    rng = random.Random(seed)
+    words = [*NAME.split(), GREEK, CYRILLIC, "a", "of", "—", "f3a9" * 12, "agreed.", "Łódź"]
+
+    def build():
+        rng.seed(seed)
+        pdf = _letter("")
+        for _ in range(12):
+            pdf.set_font(SANS, rng.choice(["", "B"]), rng.choice([8, 9, 10, 11.5]))
+            text = " ".join(rng.choice(words) for _ in range(rng.randrange(1, 60)))
+            text = text.replace(" ", "  ", rng.randrange(0, 3))
+            width = rng.choice([0, 20, 47.3, 80, 123.45])
+            pdf.multi_cell(width, 5, text, align=rng.choice(["J", "L", "R"]), new_x="LMARGIN", new_y="NEXT")
+        return pdf
+
+    assert bytes(build().output()) == _as_fpdf_would(build, monkeypatch)

@@ -36,7 +36,7 @@ from fontTools import subset as ftsubset
 from fontTools import ttLib
 from fontTools.ttLib.tables._g_l_y_f import Glyph
 from fpdf import FPDF
-from fpdf.enums import Align, CharVPos, TextEmphasis, XPos, YPos
+from fpdf.enums import Align, CharVPos, TextEmphasis, WrapMode, XPos, YPos
 from fpdf.fonts import SubsetMap, TTFFont
 from fpdf.line_break import (
     BREAKING_SPACE_SYMBOLS_STR,
@@ -58,6 +58,7 @@ from fpdf.output import (
     _tt_font_widths,
 )
 from fpdf.syntax import Name, PDFArray, PDFContentStream
+from fpdf.util import FloatTolerance
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 SANS = "dejavusans"
@@ -301,8 +302,20 @@ class _LineBreak(MultiLineBreak):
             max_width -= self.first_line_indent
         piece = fragment.clone(characters=rest, link=fragment.link)
         width = piece.get_width(initial_cs=False)
-        if not width or width > max_width - SLACK:
+        if not width:
             return None
+        if width > max_width - SLACK:
+            end = self._break_at(fragment, rest, max_width)
+            if end is None:
+                return None
+            piece.trim(end)
+            line.fragments = [piece]
+            line.height = height * self.line_height
+            line.number_of_spaces = sum(character in BREAKING_SPACE_SYMBOLS_STR for character in rest[:end])
+            self.idx_last_forced_break = None
+            self.character_index += end + 1  # the space the line broke at is dropped
+            self._is_first_line = False
+            return line.manual_break(self.align)
         line.fragments = [piece]
         line.height = height * self.line_height
         line.number_of_spaces = sum(character in BREAKING_SPACE_SYMBOLS_STR for character in rest)
@@ -311,6 +324,31 @@ class _LineBreak(MultiLineBreak):
         self.character_index = 0
         self._is_first_line = False
         return line.manual_break(Align.L if self.align == Align.J else self.align)
+
+    def _break_at(self, fragment, rest: list[str], max_width: float) -> int | None:
+        """Where fpdf's loop would end the line `rest` begins: before the space it breaks at.
+
+        fpdf adds characters while the line so far plus the next one fits (widths in the same
+        floating point steps as fpdf's), and breaks at the character that does not fit if it is a
+        space, else at the last space before it. None if it would break otherwise (no space yet,
+        wrapping by character) or the text fits: then fpdf's own loop decides.
+        """
+        if self.wrapmode != WrapMode.WORD:
+            return None
+        widths = fragment.font.cw
+        size = fragment.font_size_pt
+        k = fragment.k
+        units = 0
+        space = None
+        for index, character in enumerate(rest):
+            unit = widths[ord(character)]
+            if FloatTolerance.greater_than(units * size * 0.001 / k + unit * size * 0.001 / k, max_width):
+                end = index if character in BREAKING_SPACE_SYMBOLS_STR else space
+                return end or None  # a line must keep at least a character
+            if character in BREAKING_SPACE_SYMBOLS_STR:
+                space = index
+            units += unit
+        return None
 
 
 class _Fragment(Fragment):

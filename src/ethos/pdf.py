@@ -8,13 +8,18 @@ quicker to read). Only the glyphs a document uses are embedded, so a letter stay
 is parsed once per process; a document gets its own copy of whatever printing it changes.
 
 Printing is kept cheap (issue 18) without changing a byte of what is printed; tests/test_pdf.py
-prints the same documents with fpdf's own code and compares the files:
-- a face measures text in linear time (`_Font`), and a text that plainly fits its line is taken
-  whole instead of character by character (`_LineBreak`, and `Document.lines`);
-- the subset a face is cut down to is kept per set of glyphs, in a small per-process LRU, with its
-  compressed file (`_cut`), and embedded as fpdf would embed it (`_Output`): a document drawing the
-  same glyphs as a recent one embeds the same bytes without cutting the face again.
-Nothing of a document is kept: only what is cut from a face, keyed by the glyphs it draws.
+prints the same documents with fpdf's own code and compares the files. fpdf 2.8 measures a line
+again for every character it adds, looks every character up in the subset again for every line it
+draws, and cuts each face with fontTools for every document. Here:
+- a face measures text in linear time (`_Font.units`), and draws through its own map of characters
+  to subset codes (`_Fragment`);
+- a text that plainly fits its line is taken whole, and a wrapped one broken in one pass where
+  fpdf's loop would break it (`_LineBreak`, `Document.multi_cell`, `Document.lines`);
+- the subset a face is cut down to is kept per set of glyphs, with its compressed file, in a small
+  per-process LRU (`_cut`), as is its compressed glyph map (`_glyph_map`), and embedded as fpdf
+  would embed it (`_Output`): a document drawing the same glyphs as a recent one embeds the same
+  bytes without cutting the face again.
+Nothing of a document's text is kept: only what is cut from a face, keyed by the glyphs it draws.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import logging
 
@@ -242,3 +243,216 @@ def test_a_document_embeds_a_fallback_face_only_for_text_that_needs_it():
     assert any(0x0600 <= code <= 0x06FF or 0xFE70 <= code <= 0xFEFF for code in drawn)  # joined forms
     for word in arabic.split():
         assert word in pdf_text(arabic_data).replace("\x00", "")
+
+
+# -- subsets cut once, line breaking and widths in linear time (issue 18) --------------------------
+
+
+def _letter(text: str, *, title: str = "Letter") -> Document:
+    """A short document in the body faces: `text` in regular, a heading in bold, a line in mono."""
+    pdf = Document(title=title)
+    pdf.set_creation_date(datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC))
+    pdf.add_page()
+    pdf.set_font(SANS, "B", 14)
+    pdf.multi_cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(SANS, "", 10)
+    pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.paragraph(text, height=5, indent=4)
+    pdf.set_font(MONO, size=7)
+    pdf.paragraph("f3a9" * 40, height=3.5)
+    return pdf
+
+
+def _as_fpdf_would(build, monkeypatch) -> bytes:
+    """Print `build()` with fpdf's own line breaking, measuring and embedding, none of ours."""
+    import fpdf.fpdf
+    from fpdf.line_break import Fragment, MultiLineBreak
+    from fpdf.output import OutputProducer
+
+    from ethos import pdf
+
+    with monkeypatch.context() as patch:
+        patch.setattr(fpdf.fpdf, "MultiLineBreak", MultiLineBreak)  # fpdf's own loop, character by character
+        patch.setattr(pdf, "SLACK", float("inf"))  # no line taken whole, in paragraph() either
+        patch.setattr(pdf._Font, "units", lambda font, text: sum(font.cw[ord(char)] for char in text))
+        patch.setattr(pdf._Fragment, "render_pdf_text_ttf", Fragment.render_pdf_text_ttf)
+        document = build()
+        return bytes(document.output(output_producer_class=OutputProducer))  # fpdf's _add_fonts
+
+
+TEXTS = [
+    f"Dear {NAME}, {GREEK} {CYRILLIC}: " + "Ethos keeps the record of what was agreed. " * 9,
+    COVERAGE,
+    "Short",
+    "  two  spaces,\ttab, trailing space \nnew line\n\nand\u00a0no-break, soft\u00adhyphen, f3a9" * 3,
+    "x" * 89,  # about a line of x
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_a_document_is_byte_for_byte_what_fpdf_alone_would_print(text, monkeypatch):
+    ours = bytes(_letter(text).output())
+    theirs = _as_fpdf_would(lambda: _letter(text), monkeypatch)
+
+    assert ours == theirs
+    assert pdf_text(ours).split()[:2] == ["Letter", text.split()[0].replace("\u00ad", "")]
+
+
+@pytest.mark.parametrize("width", [20.0, 33.3, 47.1, 80.0, 150.0])
+def test_lines_that_only_just_fit_break_as_fpdf_breaks_them(width, monkeypatch):
+    from ethos.pdf import _Font
+
+    def build():
+        pdf = _letter("")
+        pdf.set_font(SANS, size=10)
+        for words in range(1, 12):
+            text = " ".join(["Łukasz"] * words)
+            fit = pdf.get_string_width(text) + 2 * pdf.c_margin  # exactly the width the text needs
+            for w in (fit - 1e-9, fit, fit + 1e-9, width):
+                pdf.multi_cell(w, 5, text, new_x="LMARGIN", new_y="NEXT")
+        assert isinstance(pdf.current_font, _Font)
+        return pdf
+
+    assert bytes(build().output()) == _as_fpdf_would(build, monkeypatch)
+
+
+def test_documents_with_fallback_faces_are_what_fpdf_alone_would_print(monkeypatch):
+    from tests.money.test_ledger import needs_fallback_face
+
+    names = "محمد العلي 李雷"
+    needs_fallback_face(names)
+
+    def build():
+        pdf = _letter("")
+        pdf.cover(names)
+        pdf.multi_cell(0, 6, f"Received from: {names} {NAME}", new_x="LMARGIN", new_y="NEXT")
+        return pdf
+
+    assert bytes(build().output()) == _as_fpdf_would(build, monkeypatch)
+
+
+def test_widths_are_the_sums_of_the_character_widths_however_often_they_are_measured(monkeypatch):
+    import random
+
+    from ethos import pdf as module
+
+    monkeypatch.setattr(module, "MEASURED", 50)  # the face forgets, and starts again, many times
+    pdf = _document()
+    font = pdf.current_font
+    chars = COVERAGE + "abcdefghij "
+    rng = random.Random(18)
+    for _ in range(500):
+        text = "".join(rng.choice(chars) for _ in range(rng.randrange(0, 40)))
+        for end in range(len(text) + 1):  # every prefix, as fpdf measures a line it is filling
+            expected = sum(font.cw[ord(char)] for char in text[:end]) * 10 * 0.001 / pdf.k
+            assert pdf.get_string_width(text[:end]) == pytest.approx(expected, abs=0)
+    assert len(font._measured) <= 50
+
+
+@pytest.fixture
+def empty_caches(monkeypatch):
+    """Start with no subsets and no glyph maps kept, and put back what was kept afterwards."""
+    from collections import OrderedDict
+
+    from ethos import pdf
+
+    monkeypatch.setattr(pdf, "_SUBSETS", OrderedDict())
+    monkeypatch.setattr(pdf, "_GLYPH_MAPS", OrderedDict())
+    return pdf
+
+
+def test_a_document_with_the_glyphs_of_an_earlier_one_embeds_the_subset_cut_for_it(empty_caches, monkeypatch):
+    cut = []
+    subset = empty_caches.ftsubset.Subsetter.subset
+    monkeypatch.setattr(
+        empty_caches.ftsubset.Subsetter, "subset", lambda self, font: cut.append(1) or subset(self, font)
+    )
+
+    first = bytes(_letter(f"Dear {CYRILLIC}", title="Invoice").output())
+    cut_first = len(cut)
+    # The same letters in another order and another title: the same glyphs, another text.
+    second = bytes(_letter(f"{CYRILLIC[::-1]} Dear", title="Invoice").output())
+
+    assert cut_first == 3  # regular, bold, mono
+    assert len(cut) == cut_first  # nothing cut again
+    assert embedded_fonts(first) == embedded_fonts(second)
+    assert pdf_text(second).split()[:3] == ["Invoice", CYRILLIC[::-1], "Dear"]
+    assert len(empty_caches._SUBSETS) == 3
+
+
+def test_a_document_with_new_characters_gets_a_subset_with_them(empty_caches):
+    bytes(_letter("Dear Zoe").output())
+    data = bytes(_letter(f"Dear Zoe {GREEK}").output())
+
+    regular = next(file for name, file in embedded_fonts(data).items() if name == "DejaVuSansBook")
+    assert {ord(char) for char in f"DearZoe{GREEK}"} <= glyphs_of(regular)
+    assert GREEK in pdf_text(data)
+    assert len(empty_caches._SUBSETS) == 4  # the second regular face; bold and mono were the same
+
+
+def test_the_subsets_and_glyph_maps_kept_are_bounded(empty_caches, monkeypatch):
+    monkeypatch.setattr(empty_caches, "SUBSETS", 4)
+    monkeypatch.setattr(empty_caches, "GLYPH_MAPS", 4)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for index in range(8):
+        data = bytes(_letter(f"Dear {letters[index : index + 6]}").output())
+        assert f"Dear {letters[index : index + 6]}" in pdf_text(data)
+
+    assert len(empty_caches._SUBSETS) == 4
+    assert len(empty_caches._GLYPH_MAPS) == 4
+    # The most recent survive: printing the last letter again cuts nothing.
+    kept = dict(empty_caches._SUBSETS)
+    bytes(_letter(f"Dear {letters[7:13]}").output())
+    assert dict(empty_caches._SUBSETS).keys() == kept.keys()
+
+
+def test_a_document_never_opens_a_face_whose_subset_is_already_cut(empty_caches):
+    bytes(_letter("Dear Zoe").output())
+    pdf = _letter("Dear Zoe")
+    fonts = list(pdf.fonts.values())
+
+    assert all(font.opened is None for font in fonts)
+    bytes(pdf.output())
+    assert all(font.opened is not None and not hasattr(font.opened, "tables") for font in fonts)
+
+
+def test_rows_across_pages_are_what_fpdf_alone_would_print(monkeypatch):
+    def build():
+        pdf = _letter("")
+        pdf.set_auto_page_break(auto=True, margin=15)
+        for row in range(70):  # three pages of rows, as an invoice of a long history
+            pdf.set_font(SANS, "B" if row % 9 == 0 else "", 10)
+            y = pdf.get_y()
+            text = f"Session on {row} March 2026 with {NAME}" + (" and a description too long" * (row % 4))
+            pdf.multi_cell(pdf.epw - 40, 6, text, new_x="RIGHT", new_y="TOP")
+            end = pdf.get_y()
+            pdf.set_xy(pdf.l_margin + pdf.epw - 40, y)
+            pdf.cell(40, 6, "\u20ac80.00", align="R", new_x="LMARGIN", new_y="NEXT")
+            pdf.set_y(max(end, pdf.get_y()))
+            pdf.multi_cell(0, 5, "", new_x="LMARGIN", new_y="NEXT")
+        return pdf
+
+    ours = bytes(build().output())
+    assert len(PdfReader(io.BytesIO(ours)).pages) >= 3
+    assert ours == _as_fpdf_would(build, monkeypatch)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_paragraphs_wrap_where_fpdf_alone_would_wrap_them(seed, monkeypatch):
+    import random
+
+    rng = random.Random(seed)
+    words = [*NAME.split(), GREEK, CYRILLIC, "a", "of", "—", "f3a9" * 12, "agreed.", "Łódź"]
+
+    def build():
+        rng.seed(seed)
+        pdf = _letter("")
+        for _ in range(12):
+            pdf.set_font(SANS, rng.choice(["", "B"]), rng.choice([8, 9, 10, 11.5]))
+            text = " ".join(rng.choice(words) for _ in range(rng.randrange(1, 60)))
+            text = text.replace(" ", "  ", rng.randrange(0, 3))
+            width = rng.choice([0, 20, 47.3, 80, 123.45])
+            pdf.multi_cell(width, 5, text, align=rng.choice(["J", "L", "R"]), new_x="LMARGIN", new_y="NEXT")
+        return pdf
+
+    assert bytes(build().output()) == _as_fpdf_would(build, monkeypatch)

@@ -6,22 +6,64 @@ document Ethos prints is a `Document`, which draws its text in DejaVu Sans (ship
 and common symbols (trimmed to those scripts by tools/subset_fonts.py, which makes each face
 quicker to read). Only the glyphs a document uses are embedded, so a letter stays small. Each face
 is parsed once per process; a document gets its own copy of whatever printing it changes.
+
+Printing is kept cheap (issue 18) without changing a byte of what is printed; tests/test_pdf.py
+prints the same documents with fpdf's own code and compares the files. fpdf 2.8 measures a line
+again for every character it adds, looks every character up in the subset again for every line it
+draws, and cuts each face with fontTools for every document. Here:
+- a face measures text in linear time (`_Font.units`), and draws through its own map of characters
+  to subset codes (`_Fragment`);
+- a text that plainly fits its line is taken whole, and a wrapped one broken in one pass where
+  fpdf's loop would break it (`_LineBreak`, `Document.multi_cell`, `Document.lines`);
+- the subset a face is cut down to is kept per set of glyphs, with its compressed file, in a small
+  per-process LRU (`_cut`), as is its compressed glyph map (`_glyph_map`), and embedded as fpdf
+  would embed it (`_Output`): a document drawing the same glyphs as a recent one embeds the same
+  bytes without cutting the face again.
+Nothing of a document's text is kept: only what is cut from a face, keyed by the glyphs it draws.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
+import types
 import unicodedata
-from collections import defaultdict
+import zlib
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from importlib.util import find_spec
+from io import BytesIO
 from pathlib import Path
 
+import fpdf.fpdf
+import fpdf.output
+from fontTools import subset as ftsubset
 from fontTools import ttLib
 from fontTools.ttLib.tables._g_l_y_f import Glyph
 from fpdf import FPDF
-from fpdf.enums import TextEmphasis, XPos, YPos
+from fpdf.enums import Align, CharVPos, TextEmphasis, WrapMode, XPos, YPos
 from fpdf.fonts import SubsetMap, TTFFont
+from fpdf.line_break import (
+    BREAKING_SPACE_SYMBOLS_STR,
+    FORM_FEED,
+    NBSP,
+    NEWLINE,
+    SOFT_HYPHEN,
+    CurrentLine,
+    Fragment,
+    MultiLineBreak,
+)
+from fpdf.output import (
+    LOGGER,
+    CIDSystemInfo,
+    OutputProducer,
+    PDFFont,
+    PDFFontStream,
+    _build_cmap_blocks,
+    _tt_font_widths,
+)
+from fpdf.syntax import Name, PDFArray, PDFContentStream
+from fpdf.util import FloatTolerance
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 SANS = "dejavusans"
@@ -101,6 +143,8 @@ class _Face:
     metrics: dict[str, tuple[int, int]]
     # Each glyph's outline as the file stores it; None for a face with CFF outlines (Noto CJK).
     outlines: dict[str, bytes] | None
+    # The characters the face draws, and the layout characters fpdf handles itself.
+    drawn: frozenset[str]
 
 
 class _Glyphs(dict):
@@ -143,14 +187,233 @@ def _parsed(path: Path) -> _Face:
                 metrics = dict(font.ttfont["hmtx"].metrics)
                 font.ttfont.close()
                 font.ttfont = None
-                face = _FACES[path] = _Face(font, order, metrics, outlines)
+                drawn = frozenset(map(chr, font.cmap)) | KEEP
+                face = _FACES[path] = _Face(font, order, metrics, outlines, drawn)
     return face
+
+
+# How many strings a document's face remembers the width of before it starts again.
+MEASURED = 4096
+
+
+_TTFONT = TTFFont.ttfont  # where fpdf keeps a face's fontTools font (a slot)
+
+
+class _Font(TTFFont):
+    """A document's own copy of a face, which measures text in linear rather than quadratic time.
+
+    fpdf's line breaking measures the line so far again for every character it adds, so a line
+    of n characters costs n²/2 width lookups. The face remembers each string's width (in font
+    units, exact integers, so the sum is the same whichever way it is added up) and measures a
+    string one character longer than one it knows by adding that character's width.
+    """
+
+    __slots__ = ("_measured", "codes", "drawn", "opener")
+
+    @property
+    def ttfont(self) -> ttLib.TTFont:
+        """The document's own fontTools font, opened on first use."""
+        ttfont = self.opened
+        if ttfont is None and self.opener is not None:
+            ttfont, self.opener = self.opener(), None
+            _TTFONT.__set__(self, ttfont)
+        return ttfont
+
+    @ttfont.setter
+    def ttfont(self, value) -> None:
+        _TTFONT.__set__(self, value)
+        self.opener = None
+
+    @property
+    def opened(self) -> ttLib.TTFont | None:
+        """The fontTools font if the document opened it, without opening it."""
+        try:
+            return _TTFONT.__get__(self, _Font)
+        except AttributeError:
+            return None
+
+    def units(self, text: str) -> int:
+        """The width of `text` in thousandths of the font size, as fpdf sums it."""
+        measured = self._measured
+        units = measured.get(text)
+        if units is None:
+            widths = self.cw
+            prefix = measured.get(text[:-1]) if len(text) > 1 else None
+            if prefix is None:
+                units = sum(map(widths.__getitem__, map(ord, text)))
+            else:
+                units = prefix + widths[ord(text[-1])]
+            if len(measured) >= MEASURED:
+                measured.clear()
+            measured[text] = units
+        return units
+
+    def get_text_width(self, text, font_size_pt, text_shaping_params):
+        if text_shaping_params or self.is_symbol or not hasattr(self, "_measured"):
+            return super().get_text_width(text, font_size_pt, text_shaping_params)
+        if font_size_pt > self.biggest_size_pt:
+            self.biggest_size_pt = font_size_pt
+        return len(text), self.units(text) * font_size_pt * 0.001
+
+
+# Characters that make fpdf's line breaking do more than add a character to the line.
+_SPECIAL = frozenset({NEWLINE, FORM_FEED, SOFT_HYPHEN, NBSP})
+# How far inside its width a line must end to be taken whole: fpdf adds the widths up character by
+# character, which can differ from the width of the whole in the last bits of a float.
+SLACK = 1e-6
+# The multi_cell options under which a text that fits on a line is drawn just as `cell` draws it.
+_ONE_LINE = frozenset({"align", "border", "fill", "link", "new_x", "new_y"})
+
+
+class _LineBreak(MultiLineBreak):
+    """fpdf's line breaking, which takes the rest of a text as one line when it plainly fits.
+
+    fpdf adds a text to a line one character at a time, measuring the line again at each, even when
+    the whole text fits (a name, an amount, the last line of a paragraph): most of a receipt's
+    layout time. When what is left is one run in one of our faces, unshaped, with no line break,
+    soft hyphen or no-break space in it, and its whole width is inside the line, no character could
+    have broken it: this makes the very line fpdf's loop would have made, in one step. Anything
+    else, and a text that only just fits, is broken by fpdf as before.
+    """
+
+    def get_line(self):
+        return self._whole_rest() or super().get_line()
+
+    def _whole_rest(self):
+        if self.skip_leading_spaces or self.fragment_index != len(self.fragments) - 1:
+            return None
+        fragment = self.fragments[self.fragment_index]
+        rest = fragment.characters[self.character_index :]
+        if (
+            not rest
+            or not isinstance(fragment.font, _Font)
+            or fragment.text_shaping_parameters
+            or fragment.char_spacing
+            or fragment.font_stretching != 100
+            or not _SPECIAL.isdisjoint(rest)
+            or fragment.font_size <= 0
+        ):
+            return None
+        height = fragment.font_size
+        max_width = self.get_width(height)
+        line = CurrentLine(
+            max_width=max_width,
+            print_sh=self.print_sh,
+            indent=self.first_line_indent if self._is_first_line else 0,
+        )
+        for margin in self.margins:
+            max_width -= float(margin)
+        if self._is_first_line:
+            max_width -= self.first_line_indent
+        piece = fragment.clone(characters=rest, link=fragment.link)
+        width = piece.get_width(initial_cs=False)
+        if not width:
+            return None
+        if width > max_width - SLACK:
+            end = self._break_at(fragment, rest, max_width)
+            if end is None:
+                return None
+            piece.trim(end)
+            line.fragments = [piece]
+            line.height = height * self.line_height
+            line.number_of_spaces = sum(character in BREAKING_SPACE_SYMBOLS_STR for character in rest[:end])
+            self.idx_last_forced_break = None
+            self.character_index += end + 1  # the space the line broke at is dropped
+            self._is_first_line = False
+            return line.manual_break(self.align)
+        line.fragments = [piece]
+        line.height = height * self.line_height
+        line.number_of_spaces = sum(character in BREAKING_SPACE_SYMBOLS_STR for character in rest)
+        self.idx_last_forced_break = None
+        self.fragment_index += 1
+        self.character_index = 0
+        self._is_first_line = False
+        return line.manual_break(Align.L if self.align == Align.J else self.align)
+
+    def _break_at(self, fragment, rest: list[str], max_width: float) -> int | None:
+        """Where fpdf's loop would end the line `rest` begins: before the space it breaks at.
+
+        fpdf adds characters while the line so far plus the next one fits (widths in the same
+        floating point steps as fpdf's), and breaks at the character that does not fit if it is a
+        space, else at the last space before it. None if it would break otherwise (no space yet,
+        wrapping by character) or the text fits: then fpdf's own loop decides.
+        """
+        if self.wrapmode != WrapMode.WORD:
+            return None
+        widths = fragment.font.cw
+        size = fragment.font_size_pt
+        k = fragment.k
+        units = 0
+        space = None
+        for index, character in enumerate(rest):
+            unit = widths[ord(character)]
+            if FloatTolerance.greater_than(units * size * 0.001 / k + unit * size * 0.001 / k, max_width):
+                end = index if character in BREAKING_SPACE_SYMBOLS_STR else space
+                return end or None  # a line must keep at least a character
+            if character in BREAKING_SPACE_SYMBOLS_STR:
+                space = index
+            units += unit
+        return None
+
+
+class _Fragment(Fragment):
+    """A run of text to draw, which maps its characters to the subset's codes once per document.
+
+    fpdf looks each character of each line up in the subset again (`SubsetMap.pick`), through
+    a property and a cache: most of drawing a line. The face keeps what each character maps to
+    (looked up by `pick`, in the order the text uses them, so the codes are the ones fpdf gives).
+    """
+
+    def render_pdf_text_ttf(self, frag_ws: float, word_spacing: float) -> str:
+        font = self.font
+        if word_spacing or not isinstance(font, _Font):
+            return super().render_pdf_text_ttf(frag_ws, word_spacing)
+        codes = font.codes
+        characters = self.characters
+        if not codes.keys() >= set(characters):
+            pick = font.subset.pick
+            for char in characters:
+                if char not in codes:
+                    mapped_char = pick(ord(char))
+                    codes[char] = chr(mapped_char) if mapped_char else ""
+        return f"({font.escape_text(''.join(map(codes.__getitem__, characters)))}) Tj"
+
+
+# fpdf's multi_cell and write look the line breaking up in fpdf's module when they run: they find
+# this one, which differs from fpdf's own only for text in the faces above.
+fpdf.fpdf.MultiLineBreak = _LineBreak
+
+
+def _open(path: Path, parsed: _Face) -> ttLib.TTFont:
+    """Open the face at `path` for one document's subset, from what was read of it once."""
+    ttfont = ttLib.TTFont(
+        path,
+        lazy=True,
+        recalcTimestamp=False,
+        recalcBBoxes=False,
+        fontNumber=parsed.font.collection_font_number,
+    )
+    ttfont.setGlyphOrder(list(parsed.order))
+    for tag in UNUSED_TABLES & set(ttfont.keys()):
+        # fpdf's subsetter drops these, but only after reading the layout tables in full.
+        del ttfont[tag]
+    # The widths and outlines as decoded once: the subsetter replaces these dicts, never their
+    # values, and changes (remaps, trims) only the glyph objects this document made for itself.
+    metrics = ttfont["hmtx"] = ttLib.newTable("hmtx")
+    metrics.metrics = dict(parsed.metrics)
+    if parsed.outlines is not None:
+        outlines = ttfont["glyf"] = ttLib.newTable("glyf")
+        outlines.glyphs = _Glyphs(parsed.outlines)
+        outlines.glyphOrder = ttfont.getGlyphOrder()
+        outlines._reverseGlyphOrder = {}
+    return ttfont
 
 
 def _fresh_font(path: Path, *, fontkey: str, style: str, number: int) -> TTFFont:
     """Return a document's own copy of the face at `path`, sharing only what it never changes.
 
-    The fontTools font is opened again, lazily (only the table directory is read): fpdf's
+    The fontTools font is opened again when the document first needs it (to shape text, or to cut
+    a subset not already cut), and then lazily (only the table directory is read): fpdf's
     subsetter cuts it down to the document's glyphs in place, so it can never be shared. It is
     given the glyph order read the first time (a face without glyph names would rebuild it from
     its character map, about ten milliseconds), and it keeps the face's bounding boxes instead of
@@ -158,7 +421,10 @@ def _fresh_font(path: Path, *, fontkey: str, style: str, number: int) -> TTFFont
     """
     parsed = _parsed(path)
     face = parsed.font
-    font = TTFFont.__new__(TTFFont)
+    font = _Font.__new__(_Font)
+    font._measured = {}
+    font.codes = {}
+    font.drawn = parsed.drawn
     for slot in TTFFont.__slots__:
         if hasattr(face, slot):
             setattr(font, slot, getattr(face, slot))
@@ -169,25 +435,247 @@ def _fresh_font(path: Path, *, fontkey: str, style: str, number: int) -> TTFFont
     font.cw = defaultdict(face.cw.default_factory, face.cw)
     font.missing_glyphs = []
     font.biggest_size_pt = 0
+    # fpdf's output numbers the descriptor and points it at the document's font file: one each.
+    font.desc = copy.copy(face.desc)
     font._hbfont = None
-    font.ttfont = ttLib.TTFont(
-        path, lazy=True, recalcTimestamp=False, recalcBBoxes=False, fontNumber=face.collection_font_number
-    )
-    font.ttfont.setGlyphOrder(list(parsed.order))
-    for tag in UNUSED_TABLES & set(font.ttfont.keys()):
-        # fpdf's subsetter drops these, but only after reading the layout tables in full.
-        del font.ttfont[tag]
-    # The widths and outlines as decoded once: the subsetter replaces these dicts, never their
-    # values, and changes (remaps, trims) only the glyph objects this document made for itself.
-    metrics = font.ttfont["hmtx"] = ttLib.newTable("hmtx")
-    metrics.metrics = dict(parsed.metrics)
-    if parsed.outlines is not None:
-        outlines = font.ttfont["glyf"] = ttLib.newTable("glyf")
-        outlines.glyphs = _Glyphs(parsed.outlines)
-        outlines.glyphOrder = font.ttfont.getGlyphOrder()
-        outlines._reverseGlyphOrder = {}
+    font.opener = lambda: _open(path, parsed)
     font.subset = SubsetMap(font)
     return font
+
+
+# -- the embedded subsets, cut once per set of glyphs --------------------------------------------
+#
+# At output fpdf cuts each face down to the glyphs the document used (fontTools' subsetter), which
+# cost a receipt more than its layout. The cut depends only on the face and that set of glyphs, so
+# it is kept, per process, for the most recently used sets: a document drawing the same glyphs as
+# an earlier one embeds the very same bytes. What is kept is the font program alone (the glyphs),
+# never a document: each document still writes its own text, widths and character map.
+SUBSETS = 64  # sets of glyphs kept, per process, over all faces
+_SUBSETS: OrderedDict[tuple, _Subset] = OrderedDict()
+_SUBSETS_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class _Subset:
+    """A face cut down to some glyphs, as fpdf embeds it: the font file, its CFF program, its glyph ids."""
+
+    data: bytes
+    cff: bytes | None
+    glyph_ids: dict[str, int]
+    packed: bytes  # the font file compressed, as fpdf's output compresses it
+
+
+class _Cut:
+    """Stands in for a document's fontTools font once its subset is cut: what fpdf's output reads of it."""
+
+    def __init__(self, subset: _Subset) -> None:
+        self._subset = subset
+
+    def getGlyphID(self, name: str) -> int:
+        return self._subset.glyph_ids[name]
+
+    def save(self, file) -> None:
+        file.write(self._subset.data)
+
+    def __contains__(self, tag: str) -> bool:
+        return tag == "CFF " and self._subset.cff is not None
+
+    def __getitem__(self, tag: str):
+        if tag not in self:
+            raise KeyError(tag)
+        return types.SimpleNamespace(compile=lambda font: self._subset.cff)
+
+    def close(self) -> None:
+        pass
+
+
+class _Subsetter(ftsubset.Subsetter):
+    """fontTools' subsetter, which leaves a subset already cut (a `_Cut`) as it is."""
+
+    def subset(self, font) -> None:
+        if not isinstance(font, _Cut):
+            super().subset(font)
+
+
+# fpdf's output looks the subsetter up in its module at each document: it finds this one, which
+# differs from fontTools' own only for the stand-in above.
+fpdf.output.ftsubset = types.SimpleNamespace(Options=ftsubset.Options, Subsetter=_Subsetter)
+
+
+def _cut(font: TTFFont) -> _Subset:
+    """Return `font` (a document's face) cut down to the glyphs it used, as fpdf's output cuts it."""
+    names = frozenset(font.subset.get_all_glyph_names())
+    key = (str(font.ttffile), font.collection_font_number, names)
+    with _SUBSETS_LOCK:
+        subset = _SUBSETS.get(key)
+        if subset is not None:
+            _SUBSETS.move_to_end(key)
+            return subset
+    # As fpdf.output cuts it (_add_fonts), with the same options and tables dropped.
+    ttfont = font.ttfont
+    options = ftsubset.Options(notdef_outline=True, recommended_glyphs=True)
+    options.drop_tables += sorted(UNUSED_TABLES)
+    subsetter = ftsubset.Subsetter(options)
+    subsetter.populate(glyphs=sorted(names))
+    subsetter.subset(ttfont)
+    file = BytesIO()
+    ttfont.save(file)
+    cff = ttfont["CFF "].compile(ttfont) if font.is_cff and font.is_cid_keyed and "CFF " in ttfont else None
+    data = file.getvalue()
+    glyph_ids = {name: ttfont.getGlyphID(name) for name in names}
+    subset = _Subset(data, cff, glyph_ids, zlib.compress(data, level=PDFContentStream._COMPRESSION_LEVEL))
+    with _SUBSETS_LOCK:
+        _SUBSETS[key] = subset
+        while len(_SUBSETS) > SUBSETS:
+            _SUBSETS.popitem(last=False)
+    return subset
+
+
+# Which glyph each character code of a subset draws (fpdf's CIDToGIDMap), compressed: a 128 KB table,
+# almost all zeros, that fpdf built one character at a time and compressed for each face of each
+# document. It depends only on which glyphs a document used, in the order it first used them.
+GLYPH_MAPS = 64  # tables kept, per process
+_GLYPH_MAPS: OrderedDict[bytes, bytes] = OrderedDict()
+
+
+def _glyph_map(code_to_glyph: dict[int, int]) -> bytes:
+    """Return fpdf's CIDToGIDMap for `code_to_glyph`, compressed as fpdf compresses it."""
+    table = bytearray(256 * 256 * 2)
+    for code, glyph in code_to_glyph.items():
+        table[code * 2 : code * 2 + 2] = glyph.to_bytes(2, "big")
+    used = bytes(table[: 2 * (max(code_to_glyph, default=0) + 1)])
+    with _SUBSETS_LOCK:
+        packed = _GLYPH_MAPS.get(used)
+        if packed is not None:
+            _GLYPH_MAPS.move_to_end(used)
+            return packed
+    packed = zlib.compress(table, level=PDFContentStream._COMPRESSION_LEVEL)
+    with _SUBSETS_LOCK:
+        _GLYPH_MAPS[used] = packed
+        while len(_GLYPH_MAPS) > GLYPH_MAPS:
+            _GLYPH_MAPS.popitem(last=False)
+    return packed
+
+
+def _packed(stream: PDFContentStream, packed: bytes) -> PDFContentStream:
+    """Give `stream` contents already compressed, exactly as fpdf would have compressed them."""
+    stream._contents = packed
+    stream.filter = Name("FlateDecode")
+    stream.length = len(packed)
+    return stream
+
+
+class _Output(OutputProducer):
+    """fpdf's output, embedding each face from its subset cut once (see `_cut`).
+
+    A document whose faces are all ours, with TrueType outlines, is embedded here as fpdf 2.8's
+    `_add_fonts` embeds it, object for object and byte for byte, but from the kept subset and its
+    compressed file, and with the glyph map built at once instead of character by character. Any
+    other document (a colour or CFF face, PDF/A-1) goes through fpdf's own, with the subsets cut
+    here all the same.
+    """
+
+    def _add_fonts(self, *args, **kwargs):
+        fonts = sorted(self.fpdf.fonts.values(), key=lambda font: font.i)
+        compliance = self.fpdf._compliance
+        if all(
+            isinstance(font, _Font) and not font.is_cff and not font.color_font for font in fonts
+        ) and not (compliance and compliance.profile == "PDFA" and compliance.part == 1):
+            return {font.i: self._embed(font) for font in fonts}
+        for font in fonts:
+            if isinstance(font, _Font) and not isinstance(font.opened, _Cut):
+                _settle(font)
+        return super()._add_fonts(*args, **kwargs)
+
+    def _embed(self, font: _Font) -> PDFFont:
+        """Embed one face as fpdf's `_add_fonts` embeds a TrueType face (its `TTFFont` branch)."""
+        fontname = f"MPDFAA+{font.name}"
+        if len(font.missing_glyphs) > 0:
+            msg = ", ".join(
+                f"'{chr(x)}' ({chr(x).encode('unicode-escape').decode()})" for x in font.missing_glyphs[:10]
+            )
+            if len(font.missing_glyphs) > 10:
+                msg += f", ... (and {len(font.missing_glyphs) - 10} others)"
+            LOGGER.warning("Font %s is missing the following glyphs: %s", fontname, msg)
+        subset = _settle(font)
+        code_to_glyph = {
+            char_id: subset.glyph_ids[glyph.glyph_name]
+            for glyph, char_id in font.subset.items()
+            if glyph is not None
+        }
+        composite_font_obj = PDFFont(subtype="Type0", base_font=fontname, encoding="Identity-H")
+        self._add_pdf_obj(composite_font_obj, "fonts")
+        cid_font_obj = PDFFont(
+            subtype="CIDFontType2", base_font=fontname, d_w=font.desc.missing_width, w=_tt_font_widths(font)
+        )
+        self._add_pdf_obj(cid_font_obj, "fonts")
+        composite_font_obj.descendant_fonts = PDFArray([cid_font_obj])
+
+        def format_code(unicode: int) -> str:
+            if unicode > 0xFFFF:
+                code_high = 0xD800 | (unicode - 0x10000) >> 10
+                code_low = 0xDC00 | (unicode & 0x3FF)
+                return f"{code_high:04X}{code_low:04X}"
+            return f"{unicode:04X}"
+
+        bf_char = [
+            f"<{code_mapped:04X}> <{''.join(format_code(code) for code in glyph.unicode)}>\n"
+            for glyph, code_mapped in font.subset.items()
+            if glyph is not None and isinstance(glyph.unicode, tuple) and len(glyph.unicode) > 0
+        ]
+        to_unicode_obj = PDFContentStream(
+            (
+                "/CIDInit /ProcSet findresource begin\n"
+                "12 dict begin\n"
+                "begincmap\n"
+                "/CIDSystemInfo\n"
+                "<</Registry (Adobe)\n"
+                "/Ordering (UCS)\n"
+                "/Supplement 0\n"
+                ">> def\n"
+                "/CMapName /Adobe-Identity-UCS def\n"
+                "/CMapType 2 def\n"
+                "1 begincodespacerange\n"
+                "<0000> <FFFF>\n"
+                "endcodespacerange\n"
+                f"{_build_cmap_blocks(bf_char, 'bfchar')}"
+                "endcmap\n"
+                "CMapName currentdict /CMap defineresource pop\n"
+                "end\n"
+                "end"
+            ).encode("latin-1")
+        )
+        self._add_pdf_obj(to_unicode_obj, "fonts")
+        composite_font_obj.to_unicode = to_unicode_obj
+        cid_system_info_obj = CIDSystemInfo()
+        self._add_pdf_obj(cid_system_info_obj, "fonts")
+        cid_font_obj.c_i_d_system_info = cid_system_info_obj
+        font_descriptor_obj = font.desc
+        font_descriptor_obj.font_name = Name(fontname)
+        self._add_pdf_obj(font_descriptor_obj, "fonts")
+        cid_font_obj.font_descriptor = font_descriptor_obj
+        cid_to_gid_map_obj = _packed(PDFContentStream(b""), _glyph_map(code_to_glyph))
+        self._add_pdf_obj(cid_to_gid_map_obj, "fonts")
+        cid_font_obj.c_i_d_to_g_i_d_map = cid_to_gid_map_obj
+        font_file_cs_obj = _packed(PDFFontStream(b""), subset.packed)
+        font_file_cs_obj.length1 = len(subset.data)
+        self._add_pdf_obj(font_file_cs_obj, "fonts")
+        font_descriptor_obj.font_file2 = font_file_cs_obj
+        font.subset.pick.cache_clear()
+        font.subset.get_glyph.cache_clear()
+        font.close()
+        return composite_font_obj
+
+
+def _settle(font: _Font) -> _Subset:
+    """Cut `font`'s subset (or find it cut) and leave it in place of the document's fontTools font."""
+    if isinstance(font.opened, _Cut):
+        return font.opened._subset
+    subset = _cut(font)
+    if font.opened is not None:
+        font.opened.close()
+    font.ttfont = _Cut(subset)
+    return subset
 
 
 def _stand_in(char: str) -> str:
@@ -208,6 +696,50 @@ class Document(FPDF):
         self.set_title(title)
         self.set_creator("Ethos")
         self.set_font(SANS, size=11)
+
+    def output(self, name="", *, linearize: bool = False, output_producer_class=_Output):
+        return super().output(name, linearize=linearize, output_producer_class=output_producer_class)
+
+    def multi_cell(self, w: float, h: float | None = None, text: str = "", *args, **kwargs):
+        """fpdf's multi_cell; a text that plainly fits on one line is drawn as the cell fpdf would draw.
+
+        fpdf lays such a text out as one line, left-aligned (a justified last line is), and draws it
+        as `cell` draws a line: `cell` does that without breaking the text into lines first.
+        """
+        if not args and self.page and _ONE_LINE.issuperset(kwargs) and self._one_line(w, text, kwargs):
+            return self.cell(
+                w,
+                h,
+                text,
+                align=Align.L,
+                link=kwargs.get("link"),
+                new_x=kwargs.get("new_x", XPos.RIGHT),
+                new_y=kwargs.get("new_y", YPos.NEXT),
+            )
+        return super().multi_cell(w, h, text, *args, **kwargs)
+
+    def _one_line(self, w: float, text: str, options: dict) -> bool:
+        """Whether multi_cell would lay `text` out as one line drawn just as `cell` draws it."""
+        font = self.current_font
+        if (
+            Align.coerce(options.get("align", Align.J)) not in (Align.J, Align.L)
+            or options.get("border", 0)
+            or options.get("fill", False)
+            or not isinstance(font, _Font)
+            or font.is_symbol
+            or self.text_shaping
+            or self._fallback_font_ids
+            or self.char_spacing
+            or self.font_stretching != 100
+            or self.char_vpos != CharVPos.LINE
+        ):
+            return False
+        text = self.normalize_text(text)
+        if not text or "\r" in text or not _SPECIAL.isdisjoint(text):
+            return False
+        room = (w or self.w - self.r_margin - self.x) - 2 * self.c_margin
+        width = self._width(text)
+        return 0 < width <= room - SLACK
 
     def set_font(self, family: str | None = None, style: str | TextEmphasis = "", size: float = 0) -> None:
         # Each face is read on first use: parsing one costs tens of milliseconds, and a letter
@@ -268,15 +800,24 @@ class Document(FPDF):
             self._out(f"BT /F{font.i} {self.font_size_pt:.2f} Tf ET")
         return result
 
+    def _preload_font_styles(self, *args, **kwargs):
+        fragments = super()._preload_font_styles(*args, **kwargs)
+        for fragment in fragments:
+            if type(fragment) is Fragment:
+                fragment.__class__ = _Fragment  # draws its characters through the face's codes
+        return fragments
+
     def normalize_text(self, text: str) -> str:
         """Compose accents, and stand in for characters the current font cannot draw."""
         font = self.current_font
         if not isinstance(font, TTFFont):
             return super().normalize_text(text)
         # fpdf would drop a character with no glyph and log it, name and all; we never hand it one.
+        text = unicodedata.normalize("NFC", text)
+        if isinstance(font, _Font) and font.drawn.issuperset(text):
+            return text  # the face draws every character: nothing to stand in for
         cmap = font.cmap
         fallbacks = [self.fonts[family].cmap for family in getattr(self, "_fallbacks", ())]
-        text = unicodedata.normalize("NFC", text)
         return "".join(
             char
             if ord(char) in cmap or char in KEEP or any(ord(char) in other for other in fallbacks)
@@ -303,6 +844,9 @@ class Document(FPDF):
         lines: list[str] = []
         for source in text.split("\n"):
             indent = source[: len(source) - len(source.lstrip(" "))]
+            if measure(source) <= width - SLACK and source == indent + " ".join(source.split()):
+                lines.append(source)  # fits as it is: the words below would make this very line
+                continue
             line, used = indent, measure(indent)
             for word in source.split():
                 size = measure(word)
@@ -335,5 +879,7 @@ class Document(FPDF):
 
     def _width(self, text: str) -> float:
         """The width of already normalised `text` in the current font, in page units."""
-        widths = self.current_font.cw
-        return sum(widths[ord(char)] for char in text) * self.font_size_pt * 0.001 / self.k
+        font = self.current_font
+        if isinstance(font, _Font):
+            return font.units(text) * self.font_size_pt * 0.001 / self.k
+        return sum(font.cw[ord(char)] for char in text) * self.font_size_pt * 0.001 / self.k

@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_not_required
+from django.db.models import Exists, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from ethos.portal.models import ClientAccount
 from ethos.practice.education import progress_for
 from ethos.practice.models import CompetenceArea, PracticeProfile
 from ethos.referrals.models import Resource
+from ethos.vault.models import AccountKey
 
 CSRF_FAILED = (
     "This form had expired or came from somewhere else, so nothing was saved. "
@@ -36,36 +38,63 @@ class SetupStep:
         return reverse(self.url_name)
 
 
-def setup_steps(coach) -> list[SetupStep]:
-    """Return the set-up path in order, each step ticked from what is stored (four small queries)."""
-    profile = PracticeProfile.objects.filter(coach=coach).first()
+def _setup_facts(coach) -> dict:
+    """Read what the set-up path and the recovery banner need in one query, anchored on the coach.
+
+    Each step is an EXISTS over its own table; the recovery kit's confirmation comes along, so the
+    dashboard does not load the coach's account key just to read one date.
+    """
+    profile_complete = (
+        PracticeProfile.objects.filter(coach=coach)
+        .exclude(country="")
+        .exclude(crisis_line="")
+        .exclude(emergency_number="")
+    )
+    return (
+        User.objects.filter(pk=coach.pk)
+        .annotate(
+            has_competence=Exists(CompetenceArea.objects.filter(profile__coach=coach)),
+            has_profile=Exists(profile_complete),
+            has_vetted=Exists(Resource.objects.for_coach(coach).currently_vetted()),
+            has_intake=Exists(Intake.objects.filter(coach=coach)),
+            recovery_confirmed_at=Subquery(
+                AccountKey.objects.filter(coach=coach).values("recovery_confirmed_at")[:1]
+            ),
+        )
+        .values("has_competence", "has_profile", "has_vetted", "has_intake", "recovery_confirmed_at")
+        .get()
+    )
+
+
+def setup_steps(coach, facts: dict | None = None) -> list[SetupStep]:
+    """Return the set-up path in order, each step ticked from what is stored (one query)."""
+    facts = facts if facts is not None else _setup_facts(coach)
     return [
         SetupStep(
             "Describe your practice",
             "The areas you are trained to work with, so Ethos can tell when a concern needs a referral (S5).",
             "practice:competence",
-            CompetenceArea.objects.filter(profile__coach=coach).exists(),
+            facts["has_competence"],
         ),
         SetupStep(
             "Set your jurisdiction and crisis numbers",
             "Where you practise, its age of majority, and the crisis line and emergency number Ethos shows "
             "when someone is at risk.",
             "practice:profile",
-            profile is not None
-            and bool(profile.country and profile.crisis_line and profile.emergency_number),
+            facts["has_profile"],
         ),
         SetupStep(
             "Add the services you have vetted",
             "Referrals go only to services you have checked yourself (P10): at least one crisis line, and "
             "the services you send people to.",
             "referrals:list",
-            Resource.objects.for_coach(coach).currently_vetted().exists(),
+            facts["has_vetted"],
         ),
         SetupStep(
             "Take your first intake",
             "Every client starts with an intake; Ethos checks it against the Code as you go.",
             "clients:intake",
-            Intake.objects.filter(coach=coach).exists(),
+            facts["has_intake"],
         ),
     ]
 
@@ -84,9 +113,11 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.role != User.Role.COACH:
         # A client without a portal account has no pages of their own.
         return render(request, "home_signed_in.html", {"person": request.user})
-    steps = setup_steps(request.user)
+    facts = _setup_facts(request.user)
+    steps = setup_steps(request.user, facts)
     context = {
         "coach": request.user,
+        "recovery_confirmed": facts["recovery_confirmed_at"] is not None,
         "setup_steps": steps,
         "setup_done": all(step.done for step in steps),
         # The project top may read the apps directly (tests/test_layers.py); two queries.

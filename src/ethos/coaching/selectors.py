@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import Cast
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from ethos.clients.models import Client
@@ -57,9 +60,24 @@ def agenda(coach, *, page: str | int | None = None) -> Page:
 
 
 @dataclass(frozen=True)
+class WeekEntry:
+    """One session as the week shows it, its words made once in Python rather than per template tag."""
+
+    url: str
+    starts: str
+    ends: str
+    name: str
+    status: str
+    modality: str
+    # The status in words when it is not simply scheduled ("held", "under way"); empty otherwise.
+    status_label: str
+
+
+@dataclass(frozen=True)
 class Day:
     date: datetime.date
     sessions: list[Session]
+    entries: list[WeekEntry] = field(default_factory=list)
 
     @property
     def is_today(self) -> bool:
@@ -71,21 +89,77 @@ def week_start(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
 
+# What a row of the week shows: its times, kind and status, and the client's name (with its key).
+WEEK_COLUMNS = (
+    "client",
+    "starts_at",
+    "ends_at",
+    "modality",
+    "status",
+    "client__name",
+    "client__preferred_name",
+    "client__data_key",
+)
+
+
+def _one_client_each(sessions) -> list[Session]:
+    """Give the sessions of one client the same Client instance, so its name is decrypted once."""
+    clients: dict = {}
+    rows = list(sessions)
+    for session in rows:
+        session.client = clients.setdefault(session.client_id, session.client)
+    return rows
+
+
 def week(coach, *, monday: datetime.date) -> list[Day]:
-    """The seven days from `monday`, each with its live sessions in order: one query."""
+    """The seven days from `monday`, each with its live sessions in order: one query.
+
+    Only the columns the week shows are read (a full diary week is a hundred rows, each with its
+    client's row), and each client's name is decrypted once however many sessions they have.
+    """
     tz = timezone.get_current_timezone()
     start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=tz)
     end = start + datetime.timedelta(days=7)
-    sessions = _with_clients(
-        Session.objects.for_coach(coach)
-        .live()
-        .filter(starts_at__gte=start, starts_at__lt=end)
-        .order_by("starts_at")
+    sessions = _one_client_each(
+        _with_clients(
+            Session.objects.for_coach(coach)
+            .live()
+            .filter(starts_at__gte=start, starts_at__lt=end)
+            .order_by("starts_at")
+        ).only(*WEEK_COLUMNS)
     )
     days = {monday + datetime.timedelta(days=n): [] for n in range(7)}
     for session in sessions:
         days[timezone.localdate(session.starts_at)].append(session)
-    return [Day(date=date, sessions=found) for date, found in days.items()]
+    address = _session_address()
+    return [
+        Day(date=date, sessions=found, entries=[_week_entry(session, address) for session in found])
+        for date, found in days.items()
+    ]
+
+
+_ADDRESS_MARK = uuid.UUID(int=0)
+
+
+def _session_address():
+    """Return pk -> the session page's address, reversing the URL once instead of once per row."""
+    pattern = reverse("coaching:detail", args=[_ADDRESS_MARK])
+    head, tail = pattern.split(str(_ADDRESS_MARK))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _week_entry(session: Session, address) -> WeekEntry:
+    return WeekEntry(
+        url=address(session.pk),
+        starts=f"{session.local_start:%H:%M}",
+        ends=f"{timezone.localtime(session.ends_at):%H:%M}",
+        name=session.client.display_name,
+        status=session.status,
+        modality=session.get_modality_display(),
+        status_label=""
+        if session.status == Session.Status.SCHEDULED
+        else str(session.get_status_display()).lower(),
+    )
 
 
 @once
@@ -111,15 +185,22 @@ def feed_exists(coach) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(coach=coach).first()
 
 
-def feed_sessions(coach) -> list[tuple]:
-    """The (id, start, end) of the coach's live sessions in the feed's window; nothing decrypted."""
+def feed_sessions(coach) -> list[tuple[str, str, str]]:
+    """The (id, start, end) of the coach's live sessions in the feed's window, as text; nothing decrypted.
+
+    The window is FEED_PAST back and FEED_AHEAD on. The columns are read as the database's text,
+    not converted: a calendar app polls the feed all day and the document rarely changes, so the
+    digest that says whether it did is taken over this text (a thousand rows would otherwise make
+    two thousand datetimes and a thousand UUIDs per poll). `calendar.feed_ics` converts the rows
+    when, and only when, the document is made again.
+    """
     now = timezone.now()
     return list(
         Session.objects.for_coach(coach)
         .live()
         .filter(starts_at__gte=now - FEED_PAST, starts_at__lt=now + FEED_AHEAD)
-        .order_by("starts_at")
-        .values_list("pk", "starts_at", "ends_at")
+        .order_by("starts_at", "pk")
+        .values_list(*(Cast(column, CharField()) for column in ("pk", "starts_at", "ends_at")))
     )
 
 

@@ -282,7 +282,12 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """The private feed: the long random token in the address is the only credential (404 otherwise)."""
+    """The private feed: the long random token in the address is the only credential (404 otherwise).
+
+    It carries the sessions of the last 30 days and of the year ahead (selectors.FEED_PAST and
+    FEED_AHEAD), not the whole diary: what a calendar app needs, and bounded however long the
+    practice has run. Older sessions stay in Ethos, on the agenda's week pages.
+    """
     feed = selectors.feed_for_token(services.token_hash(token))
     if feed is None:
         raise Http404("No such calendar.")

@@ -70,8 +70,7 @@ def note_edit(request: HttpRequest, pk) -> HttpResponse:
 @require_GET
 def note_detail(request: HttpRequest, pk) -> HttpResponse:
     """The note: its text (signed or not), every version, every addendum, what is still owed."""
-    session = selectors.get_session_for_coach(request.user, pk)
-    note = notes.get_note_for_coach(request.user, session)
+    session, note = notes.get_note_page_for_coach(request.user, pk)
     return _note_page(request, session, note)
 
 
@@ -117,15 +116,15 @@ def _answers(session, note, findings, page, failed: tuple | None) -> dict:
         if note.is_signed
         else [
             (item, form(("follow_up", item.pk), FollowUpForm, n))
-            for n, item in enumerate(notes.open_follow_ups_for(session))
+            for n, item in enumerate(page.follow_ups_open)
         ]
     )
     return {"marks": marks, "reviews": reviews, "follow_ups": follow_ups}
 
 
 def _note_page(request, session, note, *, failed: tuple | None = None, **extra) -> HttpResponse:
-    findings = notes.find(note.sections, list(note.not_applicable.all()))
-    page = notes.note_page(note)
+    page = notes.note_page(note, open_follow_ups=not note.is_signed)
+    findings = notes.find(note.sections, page.not_applicable)
     context = {
         "session": session,
         "note": note,

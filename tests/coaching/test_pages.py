@@ -215,6 +215,32 @@ def test_session_pages_read_the_same_number_of_queries_for_1_and_50_sessions(
     assert "Client 2" in body or "Session" in body
 
 
+def test_the_week_decrypts_each_client_once_and_says_how_a_session_went(coach, robin, coach_client):
+    from ethos.coaching import selectors
+
+    first = start(coach, schedule(coach, robin))
+    second = schedule(coach, robin, starts_at=timezone.now() + datetime.timedelta(hours=2))
+    mondays = {selectors.week_start(timezone.localdate(s.starts_at)) for s in (first, second)}
+    days = [day for monday in sorted(mondays) for day in selectors.week(coach, monday=monday)]
+    entries = {entry.url: entry for day in days for entry in day.entries}
+    sessions = [session for day in days for session in day.sessions]
+    assert {s.pk for s in sessions} >= {first.pk, second.pk}
+    assert len({id(s.client) for s in sessions if s.client_id == robin.pk}) == 1
+    started = entries[reverse("coaching:detail", args=[first.pk])]
+    assert (started.name, started.status_label) == (CANARY, "under way")
+    assert entries[reverse("coaching:detail", args=[second.pk])].status_label == ""
+
+
+def test_the_page_of_a_session_that_never_started_asks_for_no_close_check_plan_or_note(
+    coach, session, coach_client
+):
+    with CaptureQueriesContext(connection) as read:
+        assert coach_client.get(reverse("coaching:detail", args=[session.pk])).status_code == 200
+    # The session's own read carries whether it has a note (a subquery); nothing else is asked.
+    for table in ("coaching_closecheck", "coaching_safetyplan", "coaching_sessionnote"):
+        assert not [q for q in read.captured_queries if q["sql"].startswith(f'SELECT "{table}".')]
+
+
 def test_the_week_has_seven_days_and_a_session_links_to_its_page(coach, robin, coach_client):
     session = schedule(coach, robin, starts_at=tomorrow_at(14))
     page = coach_client.get(reverse("coaching:week") + f"?start={tomorrow_at(1).date()}").content.decode()

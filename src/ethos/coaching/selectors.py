@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import CharField, QuerySet
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.urls import reverse
@@ -16,7 +16,7 @@ from django.utils import timezone
 from ethos.clients.models import Client
 from ethos.memo import once
 
-from .models import CalendarFeed, FollowUp, Session
+from .models import CalendarFeed, FollowUp, Session, SessionNote
 
 # Rows on one page of the agenda: only these are decrypted.
 PAGE_SIZE = 25
@@ -35,6 +35,46 @@ def get_session_for_coach(coach, pk) -> Session:
     if session is None:
         raise Http404("No such session.")
     return session
+
+
+def get_session_page_for_coach(coach, pk) -> Session:
+    """The session for its own page: as `get_session_for_coach`, with what the page says of its note.
+
+    The page shows only whether a note exists and when it was signed, so those come along as
+    two subqueries instead of loading the note with its encrypted text.
+    """
+    notes = SessionNote.objects.filter(session=OuterRef("pk"))
+    session = (
+        Session.objects.select_related("data_key", "client", "client__data_key")
+        .annotate(has_note=Exists(notes), note_signed_at=Subquery(notes.values("signed_at")[:1]))
+        .filter(coach=coach, pk=pk)
+        .first()
+    )
+    if session is None:
+        raise Http404("No such session.")
+    return session
+
+
+@dataclass(frozen=True)
+class NoteState:
+    """What the session page says of its note: that it exists, and when it was signed (if it was)."""
+
+    signed_at: datetime.datetime | None
+
+
+def note_state(session: Session) -> NoteState | None:
+    """Return the session's note state, or None while no note has been written.
+
+    A note is written only for a session that started (notes._saveable), so a session that never
+    started has none and is not asked; a session read by `get_session_page_for_coach` carries the
+    answer; any other is asked in one small query.
+    """
+    if session.started_at is None:
+        return None
+    if "has_note" in session.__dict__:
+        return NoteState(signed_at=session.note_signed_at) if session.has_note else None
+    found = SessionNote.objects.filter(session=session).values_list("signed_at", flat=True)[:1]
+    return NoteState(signed_at=found[0]) if found else None
 
 
 def get_follow_up_for_coach(coach, session: Session, pk) -> FollowUp:
@@ -228,10 +268,16 @@ class SessionRecord:
 
 
 def session_record(session: Session) -> SessionRecord:
+    """Read the session's checks and the client's open follow-ups.
+
+    Close checks and safety plans are made only for a started session (services._closable), so
+    for one that never started they are not asked for.
+    """
+    started = session.started_at is not None
     return SessionRecord(
         start_checks=list(session.start_checks.order_by("checked_at")),
-        close_checks=list(session.close_checks.order_by("checked_at")),
-        safety_plans=list(session.safety_plans.order_by("recorded_at")),
+        close_checks=list(session.close_checks.order_by("checked_at")) if started else [],
+        safety_plans=list(session.safety_plans.order_by("recorded_at")) if started else [],
         follow_ups=list(
             FollowUp.objects.filter(client_id=session.client_id)
             .filter(resolved_at=None)

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ethos.standards.engine import ActionStopped
 from ethos.web import apply_errors
 
-from . import notes, selectors, services
+from . import selectors, services
 from .forms import (
     CancelForm,
     CloseForm,
@@ -105,7 +105,7 @@ def _on_time_fields(error: ValidationError) -> ValidationError:
 
 @require_GET
 def detail(request: HttpRequest, pk) -> HttpResponse:
-    session = selectors.get_session_for_coach(request.user, pk)
+    session = selectors.get_session_page_for_coach(request.user, pk)
     return _session_page(request, session)
 
 
@@ -119,7 +119,7 @@ def _session_page(request, session, **extra) -> HttpResponse:
         "close_form": CloseForm(),
         "follow_up_form": FollowUpForm(),
         "grounding_steps": services.GROUNDING_STEPS,
-        "note": notes.note_of(session),
+        "note": selectors.note_state(session),
         **extra,
     }
     if record.kept_open and session.status == Session.Status.STARTED:

@@ -335,7 +335,8 @@ def note_page(note: SessionNote, *, open_follow_ups: bool = False) -> NotePage:
         versions=list(
             NoteVersion.objects.filter(note=note).order_by("-number").values_list("number", "saved_at")
         ),
-        addenda=list(Addendum.objects.filter(note=note).order_by("written_at")),
+        # Addenda are added to a signed note only (note_addendum_add): a draft has none to read.
+        addenda=list(Addendum.objects.filter(note=note).order_by("written_at")) if note.is_signed else [],
         not_applicable=list(NotApplicable.objects.filter(note=note).order_by("recorded_at")),
         scope_reviews=list(ScopeReview.objects.filter(note=note).order_by("recorded_at")),
         boundary_reviews=list(BoundaryReview.objects.filter(note=note).order_by("recorded_at")),

@@ -179,6 +179,9 @@ def week(coach, *, monday: datetime.date) -> list[Day]:
 
 
 _ADDRESS_MARK = uuid.UUID(int=0)
+# The labels of the choices, looked up directly: get_FOO_display() rebuilds a dict on every call.
+_MODALITIES = dict(Session.Modality.choices)
+_STATUSES = dict(Session.Status.choices)
 
 
 def _session_address():
@@ -195,10 +198,10 @@ def _week_entry(session: Session, address) -> WeekEntry:
         ends=f"{timezone.localtime(session.ends_at):%H:%M}",
         name=session.client.display_name,
         status=session.status,
-        modality=session.get_modality_display(),
+        modality=_MODALITIES.get(session.modality, session.modality),
         status_label=""
         if session.status == Session.Status.SCHEDULED
-        else str(session.get_status_display()).lower(),
+        else str(_STATUSES.get(session.status, session.status)).lower(),
     )
 
 

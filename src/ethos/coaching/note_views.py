@@ -74,7 +74,7 @@ def note_detail(request: HttpRequest, pk) -> HttpResponse:
     return _note_page(request, session, note)
 
 
-def _answers(session, note, findings, page, failed: tuple | None) -> dict:
+def _answers(note, findings, page, failed: tuple | None) -> dict:
     """The forms that answer what the note owes, one per finding, open clause and follow-up.
 
     `failed` is (key, bound form) for the one that came back with errors: it takes its row's place.
@@ -131,7 +131,7 @@ def _note_page(request, session, note, *, failed: tuple | None = None, **extra) 
         "page": page,
         "sections": [(label, note.sections.get(key, "")) for key, label in notes.NOTE_SECTIONS.items()],
         "findings": findings,
-        "answers": (answers := _answers(session, note, findings, page, failed)),
+        "answers": (answers := _answers(note, findings, page, failed)),
         **extra,
     }
     placed = [form for rows in answers.values() for *_, form in rows]

@@ -81,7 +81,7 @@ def test_the_set_up_path_ticks_each_step_as_it_is_done(coach, coach_client, djan
     assert page.count("(done)") == 3
     with unlocked(open_vault(coach)):
         intake(coach)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(1):
         assert [step.done for step in setup_steps(coach)] == [True, True, True, True]
     # Once every step is done the path steps aside.
     assert "Set up your practice" not in coach_client.get(reverse("home")).content.decode()

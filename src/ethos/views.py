@@ -1,6 +1,8 @@
+import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_not_required
+from django.db.models import Exists
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +16,9 @@ from ethos.coaching.contributions import coach_day
 from ethos.portal.models import ClientAccount
 from ethos.practice.education import progress_for
 from ethos.practice.models import CompetenceArea, PracticeProfile
+from ethos.prepared import prepared
 from ethos.referrals.models import Resource
+from ethos.vault.models import AccountKey
 
 CSRF_FAILED = (
     "This form had expired or came from somewhere else, so nothing was saved. "
@@ -36,36 +40,72 @@ class SetupStep:
         return reverse(self.url_name)
 
 
-def setup_steps(coach) -> list[SetupStep]:
-    """Return the set-up path in order, each step ticked from what is stored (four small queries)."""
-    profile = PracticeProfile.objects.filter(coach=coach).first()
+@prepared
+def _setup_row(coach, today: datetime.date) -> list[tuple]:
+    """The set-up path's four facts and the recovery kit's confirmation: one query on the coach.
+
+    Each step is an EXISTS over its own table; the confirmation comes along, so the dashboard
+    does not load the account key for one date. Its SQL is built once (ethos.prepared): through
+    the ORM these five subqueries cost more to build than the five small queries they replace.
+    """
+    profile_complete = (
+        PracticeProfile.objects.filter(coach=coach)
+        .exclude(country="")
+        .exclude(crisis_line="")
+        .exclude(emergency_number="")
+    )
+    return list(
+        User.objects.filter(pk=coach.pk)
+        .annotate(
+            has_competence=Exists(CompetenceArea.objects.filter(profile__coach=coach)),
+            has_profile=Exists(profile_complete),
+            has_vetted=Exists(Resource.objects.for_coach(coach).currently_vetted(on=today)),
+            has_intake=Exists(Intake.objects.filter(coach=coach)),
+            recovery_confirmed=Exists(
+                AccountKey.objects.filter(coach=coach, recovery_confirmed_at__isnull=False)
+            ),
+        )
+        .values_list("has_competence", "has_profile", "has_vetted", "has_intake", "recovery_confirmed")
+    )
+
+
+SETUP_FACTS = ("has_competence", "has_profile", "has_vetted", "has_intake", "recovery_confirmed")
+
+
+def _setup_facts(coach) -> dict[str, bool]:
+    [row] = _setup_row(coach, timezone.localdate())
+    return {name: bool(value) for name, value in zip(SETUP_FACTS, row, strict=True)}
+
+
+def setup_steps(coach, facts: dict | None = None) -> list[SetupStep]:
+    """Return the set-up path in order, each step ticked from what is stored (one query)."""
+    facts = facts if facts is not None else _setup_facts(coach)
     return [
         SetupStep(
             "Describe your practice",
             "The areas you are trained to work with, so Ethos can tell when a concern needs a referral (S5).",
             "practice:competence",
-            CompetenceArea.objects.filter(profile__coach=coach).exists(),
+            facts["has_competence"],
         ),
         SetupStep(
             "Set your jurisdiction and crisis numbers",
             "Where you practise, its age of majority, and the crisis line and emergency number Ethos shows "
             "when someone is at risk.",
             "practice:profile",
-            profile is not None
-            and bool(profile.country and profile.crisis_line and profile.emergency_number),
+            facts["has_profile"],
         ),
         SetupStep(
             "Add the services you have vetted",
             "Referrals go only to services you have checked yourself (P10): at least one crisis line, and "
             "the services you send people to.",
             "referrals:list",
-            Resource.objects.for_coach(coach).currently_vetted().exists(),
+            facts["has_vetted"],
         ),
         SetupStep(
             "Take your first intake",
             "Every client starts with an intake; Ethos checks it against the Code as you go.",
             "clients:intake",
-            Intake.objects.filter(coach=coach).exists(),
+            facts["has_intake"],
         ),
     ]
 
@@ -84,9 +124,11 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.role != User.Role.COACH:
         # A client without a portal account has no pages of their own.
         return render(request, "home_signed_in.html", {"person": request.user})
-    steps = setup_steps(request.user)
+    facts = _setup_facts(request.user)
+    steps = setup_steps(request.user, facts)
     context = {
         "coach": request.user,
+        "recovery_confirmed": facts["recovery_confirmed"],
         "setup_steps": steps,
         "setup_done": all(step.done for step in steps),
         # The project top may read the apps directly (tests/test_layers.py); two queries.

@@ -205,6 +205,6 @@ def test_the_note_page_with_findings_and_reviews_reads_in_bounded_queries(
 ):
     text = " ".join([CONTACT, LOAN, *[f"I think he has PTSD number {n}." for n in range(findings)]])
     save(coach, started, worked_on=text)
-    with django_assert_max_num_queries(32):
+    with django_assert_max_num_queries(14):
         page = coach_client.get(note_url("note", started))
     assert page.content.decode().count("It does not apply here") >= findings

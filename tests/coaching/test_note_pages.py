@@ -61,7 +61,7 @@ def test_the_note_page_reads_in_bounded_queries(
 ):
     for number in range(versions):
         save(coach, started, version=number, focus=f"text {number}")
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(14):
         page = coach_client.get(reverse("coaching:note", args=[started.pk]))
     assert f"Version {versions}</a>" in page.content.decode()
 

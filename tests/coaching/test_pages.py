@@ -11,10 +11,11 @@ from django.db import connection
 from django.test import Client as Browser
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from ethos.coaching import services
 from ethos.coaching.calendar import EVENT_TITLE
-from ethos.coaching.models import CalendarFeed, FollowUp
+from ethos.coaching.models import CalendarFeed, FollowUp, Session
 from ethos.standards.engine import ActionStopped
 from tests.coaching.conftest import CANARY, PAYLOAD, REFLECTED, active_client, schedule, start, tomorrow_at
 
@@ -60,6 +61,25 @@ def test_an_unchanged_feed_is_served_from_the_kept_document_and_a_change_makes_a
     assert changed.status_code == 200 and changed["ETag"] != etag
     [left] = icalendar.Calendar.from_ical(changed.content).walk("VEVENT")
     assert left.decoded("dtstart") == tomorrow_at(14)
+
+
+def test_the_calendar_feed_carries_the_last_thirty_days_and_the_year_ahead(coach, robin, coach_client):
+    """The feed is a window on the diary, not the whole of it (selectors.FEED_PAST, FEED_AHEAD)."""
+    now = timezone.now().replace(microsecond=0)
+    kept, left_out = [], []
+    for days, inside in ((-45, False), (-29, True), (1, True), (360, True), (370, False)):
+        session = schedule(
+            coach, robin, starts_at=tomorrow_at(10) + datetime.timedelta(days=len(kept + left_out))
+        )
+        starts_at = now + datetime.timedelta(days=days)
+        Session.objects.filter(pk=session.pk).update(
+            starts_at=starts_at, ends_at=starts_at + datetime.timedelta(hours=1)
+        )
+        (kept if inside else left_out).append((session.pk, starts_at))
+    events = icalendar.Calendar.from_ical(Browser().get(feed_address(coach_client)).content).walk("VEVENT")
+    assert [(str(e["uid"]), e.decoded("dtstart")) for e in events] == [
+        (f"{pk}@ethos", starts_at) for pk, starts_at in kept
+    ]
 
 
 def test_the_calendar_token_is_stored_only_as_its_hash_and_rotating_stops_the_old_address(
@@ -193,6 +213,32 @@ def test_session_pages_read_the_same_number_of_queries_for_1_and_50_sessions(
         body = browser.get(url).content.decode()
     assert len(fifty.captured_queries) == len(one.captured_queries)
     assert "Client 2" in body or "Session" in body
+
+
+def test_the_week_decrypts_each_client_once_and_says_how_a_session_went(coach, robin, coach_client):
+    from ethos.coaching import selectors
+
+    first = start(coach, schedule(coach, robin))
+    second = schedule(coach, robin, starts_at=timezone.now() + datetime.timedelta(hours=2))
+    mondays = {selectors.week_start(timezone.localdate(s.starts_at)) for s in (first, second)}
+    days = [day for monday in sorted(mondays) for day in selectors.week(coach, monday=monday)]
+    entries = {entry.url: entry for day in days for entry in day.entries}
+    sessions = [session for day in days for session in day.sessions]
+    assert {s.pk for s in sessions} >= {first.pk, second.pk}
+    assert len({id(s.client) for s in sessions if s.client_id == robin.pk}) == 1
+    started = entries[reverse("coaching:detail", args=[first.pk])]
+    assert (started.name, started.status_label) == (CANARY, "under way")
+    assert entries[reverse("coaching:detail", args=[second.pk])].status_label == ""
+
+
+def test_the_page_of_a_session_that_never_started_asks_for_no_close_check_plan_or_note(
+    coach, session, coach_client
+):
+    with CaptureQueriesContext(connection) as read:
+        assert coach_client.get(reverse("coaching:detail", args=[session.pk])).status_code == 200
+    # The session's own read carries whether it has a note (a subquery); nothing else is asked.
+    for table in ("coaching_closecheck", "coaching_safetyplan", "coaching_sessionnote"):
+        assert not [q for q in read.captured_queries if q["sql"].startswith(f'SELECT "{table}".')]
 
 
 def test_the_week_has_seven_days_and_a_session_links_to_its_page(coach, robin, coach_client):

@@ -70,12 +70,11 @@ def note_edit(request: HttpRequest, pk) -> HttpResponse:
 @require_GET
 def note_detail(request: HttpRequest, pk) -> HttpResponse:
     """The note: its text (signed or not), every version, every addendum, what is still owed."""
-    session = selectors.get_session_for_coach(request.user, pk)
-    note = notes.get_note_for_coach(request.user, session)
+    session, note = notes.get_note_page_for_coach(request.user, pk)
     return _note_page(request, session, note)
 
 
-def _answers(session, note, findings, page, failed: tuple | None) -> dict:
+def _answers(note, findings, page, failed: tuple | None) -> dict:
     """The forms that answer what the note owes, one per finding, open clause and follow-up.
 
     `failed` is (key, bound form) for the one that came back with errors: it takes its row's place.
@@ -117,22 +116,22 @@ def _answers(session, note, findings, page, failed: tuple | None) -> dict:
         if note.is_signed
         else [
             (item, form(("follow_up", item.pk), FollowUpForm, n))
-            for n, item in enumerate(notes.open_follow_ups_for(session))
+            for n, item in enumerate(page.follow_ups_open)
         ]
     )
     return {"marks": marks, "reviews": reviews, "follow_ups": follow_ups}
 
 
 def _note_page(request, session, note, *, failed: tuple | None = None, **extra) -> HttpResponse:
-    findings = notes.find(note.sections, list(note.not_applicable.all()))
-    page = notes.note_page(note)
+    page = notes.note_page(note, open_follow_ups=not note.is_signed)
+    findings = notes.find(note.sections, page.not_applicable)
     context = {
         "session": session,
         "note": note,
         "page": page,
         "sections": [(label, note.sections.get(key, "")) for key, label in notes.NOTE_SECTIONS.items()],
         "findings": findings,
-        "answers": (answers := _answers(session, note, findings, page, failed)),
+        "answers": (answers := _answers(note, findings, page, failed)),
         **extra,
     }
     placed = [form for rows in answers.values() for *_, form in rows]

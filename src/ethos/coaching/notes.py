@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -234,6 +235,22 @@ def get_note_for_coach(coach, session: Session) -> SessionNote:
     return note
 
 
+def get_note_page_for_coach(coach, session_pk) -> tuple[Session, SessionNote]:
+    """Return the session and its note for the note page in one query; anyone else's is a 404.
+
+    The page shows the session's time and links, never its client's row or its encrypted fields,
+    so only the session's own row comes with the note.
+    """
+    note = (
+        SessionNote.objects.select_related("data_key", "session")
+        .filter(coach=coach, session__coach=coach, session_id=session_pk)
+        .first()
+    )
+    if note is None:
+        raise Http404("No note yet.")
+    return note.session, note
+
+
 def get_version_for_coach(coach, note: SessionNote, number: int) -> NoteVersion:
     version = (
         NoteVersion.objects.select_related("data_key").filter(coach=coach, note=note, number=number).first()
@@ -292,24 +309,40 @@ class NotePage:
     boundary_reviews: list[BoundaryReview]
     open_items: list[OpenItem]
     follow_ups_resolved: list[FollowUp]
+    # The client's follow-ups still open from other sessions (S3), when asked for (a draft's page).
+    follow_ups_open: list[FollowUp] = field(default_factory=list)
 
 
-def note_page(note: SessionNote) -> NotePage:
+def _follow_ups_of_page(note: SessionNote, *, open_ones: bool) -> tuple[list[FollowUp], list[FollowUp]]:
+    """Those this note's session resolved, and (if asked) the client's open ones: one query."""
+    resolved_here = Q(resolved_in_id=note.session_id)
+    still_open = Q(client_id=note.client_id, resolved_at=None) & ~Q(raised_in_id=note.session_id)
+    rows = list(
+        FollowUp.objects.filter(resolved_here | still_open if open_ones else resolved_here)
+        .select_related("data_key")
+        .order_by("created_at")
+    )
+    resolved = sorted((f for f in rows if f.resolved_in_id == note.session_id), key=lambda f: f.resolved_at)
+    waiting = [f for f in rows if f.resolved_at is None] if open_ones else []
+    return resolved, waiting
+
+
+def note_page(note: SessionNote, *, open_follow_ups: bool = False) -> NotePage:
+    """Read the note page's records; `open_follow_ups` adds the client's follow-ups still open."""
+    resolved, waiting = _follow_ups_of_page(note, open_ones=open_follow_ups)
     return NotePage(
         # Numbers and times only: a version is decrypted when the coach opens it.
         versions=list(
             NoteVersion.objects.filter(note=note).order_by("-number").values_list("number", "saved_at")
         ),
-        addenda=list(Addendum.objects.filter(note=note).order_by("written_at")),
+        # Addenda are added to a signed note only (note_addendum_add): a draft has none to read.
+        addenda=list(Addendum.objects.filter(note=note).order_by("written_at")) if note.is_signed else [],
         not_applicable=list(NotApplicable.objects.filter(note=note).order_by("recorded_at")),
         scope_reviews=list(ScopeReview.objects.filter(note=note).order_by("recorded_at")),
         boundary_reviews=list(BoundaryReview.objects.filter(note=note).order_by("recorded_at")),
         open_items=list(_items_of(note).filter(resolved_at=None).order_by("opened_at")),
-        follow_ups_resolved=list(
-            FollowUp.objects.filter(resolved_in_id=note.session_id)
-            .select_related("data_key")
-            .order_by("resolved_at")
-        ),
+        follow_ups_resolved=resolved,
+        follow_ups_open=waiting,
     )
 
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Cast
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from ethos.clients.models import Client
 from ethos.memo import once
 
-from .models import CalendarFeed, FollowUp, Session
+from .models import CalendarFeed, FollowUp, Session, SessionNote
 
 # Rows on one page of the agenda: only these are decrypted.
 PAGE_SIZE = 25
@@ -32,6 +35,46 @@ def get_session_for_coach(coach, pk) -> Session:
     if session is None:
         raise Http404("No such session.")
     return session
+
+
+def get_session_page_for_coach(coach, pk) -> Session:
+    """The session for its own page: as `get_session_for_coach`, with what the page says of its note.
+
+    The page shows only whether a note exists and when it was signed, so those come along as
+    two subqueries instead of loading the note with its encrypted text.
+    """
+    notes = SessionNote.objects.filter(session=OuterRef("pk"))
+    session = (
+        Session.objects.select_related("data_key", "client", "client__data_key")
+        .annotate(has_note=Exists(notes), note_signed_at=Subquery(notes.values("signed_at")[:1]))
+        .filter(coach=coach, pk=pk)
+        .first()
+    )
+    if session is None:
+        raise Http404("No such session.")
+    return session
+
+
+@dataclass(frozen=True)
+class NoteState:
+    """What the session page says of its note: that it exists, and when it was signed (if it was)."""
+
+    signed_at: datetime.datetime | None
+
+
+def note_state(session: Session) -> NoteState | None:
+    """Return the session's note state, or None while no note has been written.
+
+    A note is written only for a session that started (notes._saveable), so a session that never
+    started has none and is not asked; a session read by `get_session_page_for_coach` carries the
+    answer; any other is asked in one small query.
+    """
+    if session.started_at is None:
+        return None
+    if "has_note" in session.__dict__:
+        return NoteState(signed_at=session.note_signed_at) if session.has_note else None
+    found = SessionNote.objects.filter(session=session).values_list("signed_at", flat=True)[:1]
+    return NoteState(signed_at=found[0]) if found else None
 
 
 def get_follow_up_for_coach(coach, session: Session, pk) -> FollowUp:
@@ -57,9 +100,24 @@ def agenda(coach, *, page: str | int | None = None) -> Page:
 
 
 @dataclass(frozen=True)
+class WeekEntry:
+    """One session as the week shows it, its words made once in Python rather than per template tag."""
+
+    url: str
+    starts: str
+    ends: str
+    name: str
+    status: str
+    modality: str
+    # The status in words when it is not simply scheduled ("held", "under way"); empty otherwise.
+    status_label: str
+
+
+@dataclass(frozen=True)
 class Day:
     date: datetime.date
     sessions: list[Session]
+    entries: list[WeekEntry] = field(default_factory=list)
 
     @property
     def is_today(self) -> bool:
@@ -71,21 +129,80 @@ def week_start(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
 
+# What a row of the week shows: its times, kind and status, and the client's name (with its key).
+WEEK_COLUMNS = (
+    "client",
+    "starts_at",
+    "ends_at",
+    "modality",
+    "status",
+    "client__name",
+    "client__preferred_name",
+    "client__data_key",
+)
+
+
+def _one_client_each(sessions) -> list[Session]:
+    """Give the sessions of one client the same Client instance, so its name is decrypted once."""
+    clients: dict = {}
+    rows = list(sessions)
+    for session in rows:
+        session.client = clients.setdefault(session.client_id, session.client)
+    return rows
+
+
 def week(coach, *, monday: datetime.date) -> list[Day]:
-    """The seven days from `monday`, each with its live sessions in order: one query."""
+    """The seven days from `monday`, each with its live sessions in order: one query.
+
+    Only the columns the week shows are read (a full diary week is a hundred rows, each with its
+    client's row), and each client's name is decrypted once however many sessions they have.
+    """
     tz = timezone.get_current_timezone()
     start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=tz)
     end = start + datetime.timedelta(days=7)
-    sessions = _with_clients(
-        Session.objects.for_coach(coach)
-        .live()
-        .filter(starts_at__gte=start, starts_at__lt=end)
-        .order_by("starts_at")
+    sessions = _one_client_each(
+        _with_clients(
+            Session.objects.for_coach(coach)
+            .live()
+            .filter(starts_at__gte=start, starts_at__lt=end)
+            .order_by("starts_at")
+        ).only(*WEEK_COLUMNS)
     )
     days = {monday + datetime.timedelta(days=n): [] for n in range(7)}
     for session in sessions:
         days[timezone.localdate(session.starts_at)].append(session)
-    return [Day(date=date, sessions=found) for date, found in days.items()]
+    address = _session_address()
+    return [
+        Day(date=date, sessions=found, entries=[_week_entry(session, address) for session in found])
+        for date, found in days.items()
+    ]
+
+
+_ADDRESS_MARK = uuid.UUID(int=0)
+# The labels of the choices, looked up directly: get_FOO_display() rebuilds a dict on every call.
+_MODALITIES = dict(Session.Modality.choices)
+_STATUSES = dict(Session.Status.choices)
+
+
+def _session_address():
+    """Return pk -> the session page's address, reversing the URL once instead of once per row."""
+    pattern = reverse("coaching:detail", args=[_ADDRESS_MARK])
+    head, tail = pattern.split(str(_ADDRESS_MARK))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _week_entry(session: Session, address) -> WeekEntry:
+    return WeekEntry(
+        url=address(session.pk),
+        starts=f"{session.local_start:%H:%M}",
+        ends=f"{timezone.localtime(session.ends_at):%H:%M}",
+        name=session.client.display_name,
+        status=session.status,
+        modality=_MODALITIES.get(session.modality, session.modality),
+        status_label=""
+        if session.status == Session.Status.SCHEDULED
+        else str(_STATUSES.get(session.status, session.status)).lower(),
+    )
 
 
 @once
@@ -111,15 +228,22 @@ def feed_exists(coach) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(coach=coach).first()
 
 
-def feed_sessions(coach) -> list[tuple]:
-    """The (id, start, end) of the coach's live sessions in the feed's window; nothing decrypted."""
+def feed_sessions(coach) -> list[tuple[str, str, str]]:
+    """The (id, start, end) of the coach's live sessions in the feed's window, as text; nothing decrypted.
+
+    The window is FEED_PAST back and FEED_AHEAD on. The columns are read as the database's text,
+    not converted: a calendar app polls the feed all day and the document rarely changes, so the
+    digest that says whether it did is taken over this text (a thousand rows would otherwise make
+    two thousand datetimes and a thousand UUIDs per poll). `calendar.feed_ics` converts the rows
+    when, and only when, the document is made again.
+    """
     now = timezone.now()
     return list(
         Session.objects.for_coach(coach)
         .live()
         .filter(starts_at__gte=now - FEED_PAST, starts_at__lt=now + FEED_AHEAD)
-        .order_by("starts_at")
-        .values_list("pk", "starts_at", "ends_at")
+        .order_by("starts_at", "pk")
+        .values_list(*(Cast(column, CharField()) for column in ("pk", "starts_at", "ends_at")))
     )
 
 
@@ -147,10 +271,16 @@ class SessionRecord:
 
 
 def session_record(session: Session) -> SessionRecord:
+    """Read the session's checks and the client's open follow-ups.
+
+    Close checks and safety plans are made only for a started session (services._closable), so
+    for one that never started they are not asked for.
+    """
+    started = session.started_at is not None
     return SessionRecord(
         start_checks=list(session.start_checks.order_by("checked_at")),
-        close_checks=list(session.close_checks.order_by("checked_at")),
-        safety_plans=list(session.safety_plans.order_by("recorded_at")),
+        close_checks=list(session.close_checks.order_by("checked_at")) if started else [],
+        safety_plans=list(session.safety_plans.order_by("recorded_at")) if started else [],
         follow_ups=list(
             FollowUp.objects.filter(client_id=session.client_id)
             .filter(resolved_at=None)

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ethos.standards.engine import ActionStopped
 from ethos.web import apply_errors
 
-from . import notes, selectors, services
+from . import selectors, services
 from .forms import (
     CancelForm,
     CloseForm,
@@ -105,7 +105,7 @@ def _on_time_fields(error: ValidationError) -> ValidationError:
 
 @require_GET
 def detail(request: HttpRequest, pk) -> HttpResponse:
-    session = selectors.get_session_for_coach(request.user, pk)
+    session = selectors.get_session_page_for_coach(request.user, pk)
     return _session_page(request, session)
 
 
@@ -119,7 +119,7 @@ def _session_page(request, session, **extra) -> HttpResponse:
         "close_form": CloseForm(),
         "follow_up_form": FollowUpForm(),
         "grounding_steps": services.GROUNDING_STEPS,
-        "note": notes.note_of(session),
+        "note": selectors.note_state(session),
         **extra,
     }
     if record.kept_open and session.status == Session.Status.STARTED:
@@ -282,7 +282,12 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """The private feed: the long random token in the address is the only credential (404 otherwise)."""
+    """The private feed: the long random token in the address is the only credential (404 otherwise).
+
+    It carries the sessions of the last 30 days and of the year ahead (selectors.FEED_PAST and
+    FEED_AHEAD), not the whole diary: what a calendar app needs, and bounded however long the
+    practice has run. Older sessions stay in Ethos, on the agenda's week pages.
+    """
     feed = selectors.feed_for_token(services.token_hash(token))
     if feed is None:
         raise Http404("No such calendar.")

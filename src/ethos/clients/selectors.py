@@ -22,6 +22,9 @@ def get_client_for_coach(coach, pk) -> Client:
     client = Client.objects.select_related("data_key", "intake").filter(coach=coach, pk=pk).first()
     if client is None:
         raise Http404("No such client.")
+    # The client's coach is the coach who asked, whose row the caller already has: sections that
+    # read `client.coach` (the practice's currency, for one) would otherwise read it again.
+    client.coach = coach
     return client
 
 

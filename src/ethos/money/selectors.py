@@ -7,7 +7,7 @@ invoices: sums are computed by the database, and lists show the newest rows only
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
@@ -78,26 +78,32 @@ class NextCharge:
 
 
 @dataclass(frozen=True)
-class Ledger:
-    """A client's money in a fixed number of queries, however long the history."""
+class Balance:
+    """What the client owes, on what terms, and what their next session will cost: no ledger lines."""
 
     agreement: Agreement | None
     packages: list[OpenPackage]
     charged: Decimal
     paid: Decimal
     refunds: Decimal
-    charges: list[Charge]
-    payments: list[Payment]
-    invoices: list[Invoice]
-    gifts: list[Gift]
     uninvoiced: int
     next_charge: NextCharge | None
-    more: bool = False
 
     @property
     def balance(self) -> Decimal:
         """What the client owes now (below zero: what the practice owes them)."""
         return self.charged - self.paid
+
+
+@dataclass(frozen=True)
+class Ledger(Balance):
+    """A client's money in a fixed number of queries, however long the history."""
+
+    charges: list[Charge] = field(default_factory=list)
+    payments: list[Payment] = field(default_factory=list)
+    invoices: list[Invoice] = field(default_factory=list)
+    gifts: list[Gift] = field(default_factory=list)
+    more: bool = False
 
 
 @client_records("fee_agreement")
@@ -126,8 +132,12 @@ def gift_rows(client_id):
 
 
 @once
-def ledger_of(client: Client) -> Ledger:
-    """The client's money, reading only the kinds of record the client has (most have few)."""
+def balance_of(client: Client) -> Balance:
+    """The client's balance, agreement, open packages and next charge, without reading ledger lines.
+
+    The client page shows only these; the ledger page adds the lines (`ledger_of`). Reads only the
+    kinds of record the client has (most have few).
+    """
     kept = records_kept(client)
     agreement = (
         Agreement.objects.filter(client=client).order_by("-created_at").first()
@@ -147,51 +157,91 @@ def ledger_of(client: Client) -> Ledger:
         totals = Charge.objects.filter(client=client).aggregate(
             charged=_sum("amount"), uninvoiced=Count("pk", filter=Q(invoice__isnull=True))
         )
-        charges = list(
-            Charge.objects.filter(client=client)
-            .select_related("invoice")
-            .order_by("-charged_on", "-created_at")[: LEDGER_SHOWN + 1]
+    else:
+        totals = {"charged": ZERO, "uninvoiced": 0}
+    if "payment" in kept:
+        paid = Payment.objects.filter(client=client).aggregate(
+            paid=_sum(_PAID),
+            refunds=_sum(Case(When(kind=Payment.Kind.REFUND, then=F("amount")), default=Value(ZERO))),
         )
+    else:
+        paid = {"paid": ZERO, "refunds": ZERO}
+    open_packages = [OpenPackage(p, refund_due(p, used=p.used)) for p in packages]
+    return Balance(
+        agreement=agreement,
+        packages=open_packages,
+        charged=totals["charged"],
+        paid=paid["paid"],
+        refunds=paid["refunds"],
+        uninvoiced=totals["uninvoiced"],
+        next_charge=_next_charge(client, agreement, open_packages),
+    )
+
+
+def _newest_charges(client: Client):
+    return Charge.objects.filter(client=client).order_by("-charged_on", "-created_at")
+
+
+def _newest_payments(client: Client):
+    return Payment.objects.filter(client=client).order_by("-paid_on", "-created_at")
+
+
+@once
+def ledger_of(client: Client) -> Ledger:
+    """The client's balance (`balance_of`) and the newest lines of each kind of record they have."""
+    kept = records_kept(client)
+    charges, invoices, payments, gifts = [], [], [], []
+    if "charge" in kept:
+        charges = list(_newest_charges(client).select_related("invoice")[: LEDGER_SHOWN + 1])
         # An invoice is only ever issued for charges: without charges there is none to list.
         invoices = list(
             Invoice.objects.filter(client=client, series=Invoice.Series.INVOICE).order_by("-number")[
                 :LEDGER_SHOWN
             ]
         )
-    else:
-        totals, charges, invoices = {"charged": ZERO, "uninvoiced": 0}, [], []
     if "payment" in kept:
-        paid = Payment.objects.filter(client=client).aggregate(
-            paid=_sum(_PAID),
-            refunds=_sum(Case(When(kind=Payment.Kind.REFUND, then=F("amount")), default=Value(ZERO))),
-        )
         payments = list(
-            Payment.objects.filter(client=client)
-            .select_related("receipt")
-            .order_by("-paid_on", "-created_at")[:LEDGER_SHOWN]
+            _newest_payments(client).select_related("receipt")[:LEDGER_SHOWN]
         )
-    else:
-        paid, payments = {"paid": ZERO, "refunds": ZERO}, []
-    gifts = (
-        list(Gift.objects.filter(client=client).order_by("-offered_on")[:LEDGER_SHOWN])
-        if "gift" in kept
-        else []
-    )
-    open_packages = [OpenPackage(p, refund_due(p, used=p.used)) for p in packages]
+    if "gift" in kept:
+        gifts = list(Gift.objects.filter(client=client).order_by("-offered_on")[:LEDGER_SHOWN])
+    balance = balance_of(client)
     return Ledger(
-        agreement=agreement,
-        packages=open_packages,
-        charged=totals["charged"],
-        paid=paid["paid"],
-        refunds=paid["refunds"],
+        **{f.name: getattr(balance, f.name) for f in fields(Balance)},
         charges=charges[:LEDGER_SHOWN],
         payments=payments,
         invoices=invoices,
         gifts=gifts,
-        uninvoiced=totals["uninvoiced"],
-        next_charge=_next_charge(client, agreement, open_packages),
         more=len(charges) > LEDGER_SHOWN,
     )
+
+
+@dataclass(frozen=True)
+class LedgerEvent:
+    """A money record as the client's timeline tells it: when it was recorded and what it was."""
+
+    created_at: datetime.datetime
+    kind: str
+
+
+@once
+def ledger_events(client: Client) -> tuple[list[LedgerEvent], list[LedgerEvent]]:
+    """When the ledger's newest payments and charges were recorded, and their kinds (no amounts, nothing sealed).
+
+    The same rows the ledger lists, read as two plain columns for the client's timeline.
+    """
+    kept = records_kept(client)
+    payments = (
+        [LedgerEvent(*row) for row in _newest_payments(client).values_list("created_at", "kind")[:LEDGER_SHOWN]]
+        if "payment" in kept
+        else []
+    )
+    charges = (
+        [LedgerEvent(*row) for row in _newest_charges(client).values_list("created_at", "kind")[:LEDGER_SHOWN]]
+        if "charge" in kept
+        else []
+    )
+    return payments, charges
 
 
 def _next_charge(

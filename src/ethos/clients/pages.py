@@ -44,11 +44,38 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.template import Context, RequestContext
 from django.template.loader import get_template
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString
 
 from ethos.memo import once
+from ethos.vault.context import vault_or_none
 
 SECTION_TWICE = "A client-page section named {key!r} is already registered (by {other})."
+
+
+def _local(value):
+    # What the template engine does before a date filter: an aware time is shown in the current zone.
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value)
+    return value
+
+
+def day(value: datetime.date | datetime.datetime | None) -> str:
+    """Write a day as `{{ value|date:"j M Y" }}` does ("3 Dec 2026"), for rows written in Python.
+
+    The filter costs a lookup of the format, a formatter and a parse of the format string per value;
+    the client page and its ledger write hundreds of days.
+    """
+    if not value:
+        return ""
+    value = _local(value)
+    return f"{value.day} {MONTHS_3[value.month].title()} {value.year:04d}"
+
+
+def iso(value: datetime.datetime | None) -> str:
+    """Write a time as `{{ value|date:"c" }}` does (ISO 8601, in the current time zone)."""
+    return _local(value).isoformat() if value else ""
 
 
 @dataclass(frozen=True)
@@ -58,6 +85,14 @@ class TimelineEntry:
     when: datetime.datetime
     kind: str
     text: str
+
+    @property
+    def day(self) -> str:
+        return day(self.when)
+
+    @property
+    def iso(self) -> str:
+        return iso(self.when)
 
 
 SectionContext = Callable[..., dict | None]
@@ -202,6 +237,16 @@ def unregister(item: str | TimelineSource) -> None:
         _timeline_sources.remove(item)
 
 
+def _hand_key_to_vault(client) -> None:
+    # Every record of a client is sealed under the client's one data key. When the client was read
+    # with it (select_related), give that row to the vault: the sections' records, read without
+    # it, would otherwise make the vault read the same key again.
+    row = client._state.fields_cache.get("data_key")
+    vault = vault_or_none()
+    if row is not None and vault is not None and row.coach_id == vault.coach_id:
+        vault.field_key(client.data_key_id, row=row)
+
+
 def sections_for(client, *, page: str = "client", request=None) -> list[RenderedSection]:
     """Render every registered section of a page (the client page, or "crisis") for this client, in order.
 
@@ -209,6 +254,7 @@ def sections_for(client, *, page: str = "client", request=None) -> list[Rendered
     """
     registry = _crisis_sections if page == "crisis" else _sections
     sections = sorted(registry.values(), key=lambda s: (s.order, s.key))
+    _hand_key_to_vault(client)
     # One context for every section: the context processors (navigation, CSRF, the reports due)
     # run once for the page, not once per section, which they did when each section was rendered
     # on its own with the request.

@@ -49,7 +49,6 @@ from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString
 
 from ethos.memo import once
-from ethos.vault.context import vault_or_none
 
 SECTION_TWICE = "A client-page section named {key!r} is already registered (by {other})."
 
@@ -237,16 +236,6 @@ def unregister(item: str | TimelineSource) -> None:
         _timeline_sources.remove(item)
 
 
-def _hand_key_to_vault(client) -> None:
-    # Every record of a client is sealed under the client's one data key. When the client was read
-    # with it (select_related), give that row to the vault: the sections' records, read without
-    # it, would otherwise make the vault read the same key again.
-    row = client._state.fields_cache.get("data_key")
-    vault = vault_or_none()
-    if row is not None and vault is not None and row.coach_id == vault.coach_id:
-        vault.field_key(client.data_key_id, row=row)
-
-
 def sections_for(client, *, page: str = "client", request=None) -> list[RenderedSection]:
     """Render every registered section of a page (the client page, or "crisis") for this client, in order.
 
@@ -254,7 +243,6 @@ def sections_for(client, *, page: str = "client", request=None) -> list[Rendered
     """
     registry = _crisis_sections if page == "crisis" else _sections
     sections = sorted(registry.values(), key=lambda s: (s.order, s.key))
-    _hand_key_to_vault(client)
     # One context for every section: the context processors (navigation, CSRF, the reports due)
     # run once for the page, not once per section, which they did when each section was rendered
     # on its own with the request.

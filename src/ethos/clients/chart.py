@@ -124,7 +124,9 @@ def _axes(frame: Frame) -> str:
 def _line(frame: Frame, line: Series, index: int) -> str:
     colour = COLOURS[index % len(COLOURS)]
     dash = DASHES[index % len(DASHES)]
-    placed = [(frame.x(day), frame.y(score)) for day, score in sorted(line.points, key=lambda point: point[0])]
+    placed = [
+        (frame.x(day), frame.y(score)) for day, score in sorted(line.points, key=lambda point: point[0])
+    ]
     coords = " ".join(f"{x},{y}" for x, y in placed)
     markers = "".join(f'<circle cx="{x}" cy="{y}" r="3.5" fill="{colour}"/>' for x, y in placed)
     return (

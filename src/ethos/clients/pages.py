@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import DateTimeField, QuerySet, Value
 from django.template import Context, RequestContext
 from django.template.loader import get_template
 from django.utils import timezone
@@ -75,6 +75,20 @@ def day(value: datetime.date | datetime.datetime | None) -> str:
 def iso(value: datetime.datetime | None) -> str:
     """Write a time as `{{ value|date:"c" }}` does (ISO 8601, in the current time zone)."""
     return _local(value).isoformat() if value else ""
+
+
+_TIME = Value(None, output_field=DateTimeField())
+
+
+def moment(value) -> datetime.datetime | None:
+    """A time read by a prepared query (`ethos.prepared`), as the ORM would give it.
+
+    A timeline source that reads plain rows gets a time as the database driver hands it back
+    (SQLite: text); this applies the backend's own conversion, so it sorts and shows the same.
+    """
+    for convert in connection.ops.get_db_converters(_TIME):
+        value = convert(value, _TIME, connection)
+    return value
 
 
 @dataclass(frozen=True)

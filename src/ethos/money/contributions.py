@@ -22,7 +22,9 @@ def money_section(client: Client) -> dict:
 def money_entries(client: Client) -> list[TimelineEntry]:
     payments, charges = ledger_events(client)
     entries = [
-        TimelineEntry(p.created_at, "money", f"Payment recorded ({_PAYMENT_KINDS.get(p.kind, p.kind).lower()})")
+        TimelineEntry(
+            p.created_at, "money", f"Payment recorded ({_PAYMENT_KINDS.get(p.kind, p.kind).lower()})"
+        )
         for p in payments
     ]
     entries += [

@@ -166,7 +166,9 @@ def portal_for_client(client: Client) -> dict | None:
     # record can be many kilobytes) stay in the database.
     shares = list(Share.objects.filter(account=account).defer("box", "copy").order_by("-shared_at")[:20])
     replies = list(
-        Reply.objects.filter(account=account, handled_at__isnull=True).order_by("sent_at").values_list("pk", flat=True)
+        Reply.objects.filter(account=account, handled_at__isnull=True)
+        .order_by("sent_at")
+        .values_list("pk", flat=True)
     )
     return {"account": account, "shares": shares, "replies": replies}
 

@@ -169,6 +169,7 @@ def progress_chart(series: Sequence[Series], *, title: str, chart_id: str = "goa
         f'<svg class="chart" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc"'
         f' viewBox="0 0 {WIDTH} {round(height)}" width="{WIDTH}" height="{round(height)}"'
         ' xmlns="http://www.w3.org/2000/svg">'
-        f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(description)}</desc>'
+        f'<title id="{chart_id}-title">{escape(title)}</title>'
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
         f"{_axes(frame)}{lines}{_legend(frame, drawn)}</svg>"
     )

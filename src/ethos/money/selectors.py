@@ -243,7 +243,7 @@ class LedgerEvent:
 
 @once
 def ledger_events(client: Client) -> tuple[list[LedgerEvent], list[LedgerEvent]]:
-    """When the ledger's newest payments and charges were recorded, and their kinds (no amounts, nothing sealed).
+    """When the ledger's newest payments and charges were recorded, and their kinds (nothing sealed).
 
     The same rows the ledger lists, read as two plain columns for the client's timeline, by
     prepared queries (their SQL is built once per process).

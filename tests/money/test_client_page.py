@@ -145,3 +145,22 @@ def test_the_ledger_lines_say_what_the_template_filters_said(coach, coach_client
     invoiced = [line for line in written.charges if line.invoice_url]
     assert invoiced and all(line.invoice_label.startswith("INV-") for line in invoiced)
     assert "<td>Not yet</td>" in page  # the session held after the invoice
+
+
+def test_a_document_label_is_the_invoices_own(coach, history):
+    from ethos.money.models import Invoice
+
+    documents = list(Invoice.objects.filter(client=history))
+    assert {d.series for d in documents} == {"invoice", "receipt"}
+    assert all(lines.document_label(d.series, d.number) == d.label for d in documents)
+
+
+def test_the_ledger_page_costs_no_query_per_line(coach, coach_client, history):
+    url = reverse("money:ledger", args=[history.pk])
+    coach_client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        coach_client.get(url)
+    # Each kind of line is one read, its invoice's or receipt's number joined to it (no read of
+    # its own); the other read of charges and payments is the one prepared query of their sums.
+    assert len(_reads(captured, "money_invoice")) == 1  # the list of invoices
+    assert len(_reads(captured, "money_charge")) == 2 and len(_reads(captured, "money_payment")) == 2

@@ -17,7 +17,7 @@ from django.urls import reverse
 from ethos.clients.pages import day
 from ethos.practice.currencies import money
 
-from .models import Gift, Payment
+from .models import Gift, Invoice, Payment
 from .selectors import Ledger
 
 _PLACE = uuid.UUID(int=0)
@@ -29,6 +29,11 @@ _GIFT_OUTCOMES = dict(Gift.Outcome.choices)
 def _written(amount, currency: str) -> str:
     # As the `money` filter writes it: the practice's currency, or the default when none is set.
     return money(amount, currency) if currency else money(amount)
+
+
+def document_label(series: str, number: int) -> str:
+    """A document's number as printed (INV-000042), as `Invoice.label` writes it, without an Invoice."""
+    return f"{Invoice.PREFIX[series]}-{number:06d}"
 
 
 def document_link(client) -> Callable[[uuid.UUID], str]:
@@ -85,19 +90,21 @@ def ledger_lines(client, ledger: Ledger, currency: str) -> Lines:
     link = document_link(client)
     charges = []
     for charge in ledger.charges:
-        invoice = charge.invoice
+        invoiced = charge.invoice_id is not None
+        label = document_label(charge.invoice_series, charge.invoice_number) if invoiced else ""
         charges.append(
             ChargeLine(
                 day=day(charge.charged_on),
                 description=charge.description,
                 amount=_written(charge.amount, currency),
-                invoice_url=link(invoice.pk) if invoice else "",
-                invoice_label=invoice.label if invoice else "",
+                invoice_url=link(charge.invoice_id) if invoiced else "",
+                invoice_label=label,
             )
         )
     payments = []
     for payment in ledger.payments:
-        receipt = getattr(payment, "receipt", None)
+        receipted = payment.receipt_pk is not None
+        label = document_label(payment.receipt_series, payment.receipt_number) if receipted else ""
         payments.append(
             PaymentLine(
                 day=day(payment.paid_on),
@@ -105,8 +112,8 @@ def ledger_lines(client, ledger: Ledger, currency: str) -> Lines:
                 method=_PAYMENT_METHODS.get(payment.method, payment.method),
                 reference=payment.reference or "",
                 amount=_written(payment.amount, currency),
-                receipt_url=link(receipt.pk) if receipt else "",
-                receipt_label=receipt.label if receipt else "",
+                receipt_url=link(payment.receipt_pk) if receipted else "",
+                receipt_label=label,
             )
         )
     invoices = [

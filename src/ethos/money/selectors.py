@@ -98,7 +98,11 @@ class Balance:
 
 @dataclass(frozen=True)
 class Ledger(Balance):
-    """A client's money in a fixed number of queries, however long the history."""
+    """A client's money in a fixed number of queries, however long the history.
+
+    Each charge carries its invoice's `invoice_series` and `invoice_number` (None if not invoiced
+    yet), each payment its receipt's `receipt_pk`, `receipt_series` and `receipt_number`.
+    """
 
     charges: list[Charge] = field(default_factory=list)
     payments: list[Payment] = field(default_factory=list)
@@ -205,19 +209,18 @@ def _newest_payments(client: Client):
     return Payment.objects.filter(client=client).order_by("-paid_on", "-created_at")
 
 
-# The columns a ledger line shows, and its document's number: a line's other links (session,
-# agreement, package, coach) cost a conversion each on 150 rows and are not shown. A column left
-# out is still read if asked for (one query), and every sealed field is kept, as a sealed field
-# left out would read as empty.
-_DOCUMENT = ("id", "data_key_id", "series", "number", "client_name")
-_CHARGE_SHOWN = (
-    *("id", "data_key_id", "kind", "amount", "description", "charged_on", "created_at", "invoice"),
-    *(f"invoice__{name}" for name in _DOCUMENT),
-)
-_PAYMENT_SHOWN = (
-    *("id", "data_key_id", "kind", "amount", "method", "paid_on", "reference", "created_at"),
-    *(f"receipt__{name}" for name in (*_DOCUMENT, "receipt_for")),
-)
+# The columns a ledger line shows: a line's other links (session, agreement, package, coach) cost
+# a conversion each on 150 rows and are not shown. A column left out is still read if asked for
+# (one query), and every sealed field is kept, as a sealed field left out would read as empty.
+# Of its invoice or receipt a line shows the number only, read with it: not a second model a row.
+_CHARGE_SHOWN = ("id", "data_key_id", "kind", "amount", "description", "charged_on", "created_at", "invoice")
+_PAYMENT_SHOWN = ("id", "data_key_id", "kind", "amount", "method", "paid_on", "reference", "created_at")
+_INVOICE_NUMBER = {"invoice_series": F("invoice__series"), "invoice_number": F("invoice__number")}
+_RECEIPT_NUMBER = {
+    "receipt_pk": F("receipt__id"),
+    "receipt_series": F("receipt__series"),
+    "receipt_number": F("receipt__number"),
+}
 
 
 @once
@@ -227,7 +230,7 @@ def ledger_of(client: Client) -> Ledger:
     charges, invoices, payments, gifts = [], [], [], []
     if "charge" in kept:
         charges = list(
-            _newest_charges(client).select_related("invoice").only(*_CHARGE_SHOWN)[: LEDGER_SHOWN + 1]
+            _newest_charges(client).only(*_CHARGE_SHOWN).annotate(**_INVOICE_NUMBER)[: LEDGER_SHOWN + 1]
         )
         # An invoice is only ever issued for charges: without charges there is none to list.
         invoices = list(
@@ -237,7 +240,7 @@ def ledger_of(client: Client) -> Ledger:
         )
     if "payment" in kept:
         payments = list(
-            _newest_payments(client).select_related("receipt").only(*_PAYMENT_SHOWN)[:LEDGER_SHOWN]
+            _newest_payments(client).only(*_PAYMENT_SHOWN).annotate(**_RECEIPT_NUMBER)[:LEDGER_SHOWN]
         )
     if "gift" in kept:
         gifts = list(Gift.objects.filter(client=client).order_by("-offered_on")[:LEDGER_SHOWN])

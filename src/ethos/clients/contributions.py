@@ -11,7 +11,7 @@ from ethos.memo import once
 from . import endings, goals
 from .chart import progress_chart
 from .models import Client, ContactVersion, Ending, Goal, GoalProgress, Referral, SafetyCheck, SupervisionPlan
-from .pages import TimelineEntry, client_records, client_section, records_kept, timeline_source
+from .pages import TimelineEntry, client_records, client_section, day, records_kept, timeline_source
 
 # Every record of a client is sealed under the client's one data key, which the vault unwraps
 # once per request; the reads here do not join it to each row.
@@ -21,6 +21,15 @@ from .pages import TimelineEntry, client_records, client_section, records_kept, 
 class GoalItem:
     goal: Goal
     latest: GoalProgress | None
+
+    # The section's days, written as the page writes every day (pages.day), not by a filter each.
+    @property
+    def confirmed_on(self) -> str:
+        return day(self.goal.confirmed_at)
+
+    @property
+    def latest_on(self) -> str:
+        return day(self.latest.recorded_on) if self.latest else ""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from ethos.standards.services import action, enforce, open_items_resolve_for
 
 from .chart import Series
 from .models import Client, Goal, GoalProgress
+from .pages import day
 
 WORDS_MAX = 1000
 NOTE_MAX = 2000
@@ -306,6 +307,11 @@ class ProgressRow:
     recorded_on: datetime.date
     score: int
     note: str
+
+    @property
+    def day(self) -> str:
+        """The day as the page writes it (a table of dozens of rows: no date filter per row)."""
+        return day(self.recorded_on)
 
 
 def progress_rows(goals: list[Goal]) -> list[ProgressRow]:

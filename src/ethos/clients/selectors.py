@@ -11,6 +11,7 @@ from django.http import Http404
 from ethos.standards.models import OpenItem
 from ethos.standards.record_types import RecordType
 from ethos.standards.selectors import open_items_for
+from ethos.vault.context import vault_or_none
 
 from . import search
 from .models import Client, Goal, SafetyCheck
@@ -22,6 +23,16 @@ def get_client_for_coach(coach, pk) -> Client:
     client = Client.objects.select_related("data_key", "intake").filter(coach=coach, pk=pk).first()
     if client is None:
         raise Http404("No such client.")
+    # The client's coach is the coach who asked, whose row the caller already has: sections that
+    # read `client.coach` (the practice's currency, for one) would otherwise read it again.
+    client.coach = coach
+    # Every record of a client is sealed under the client's one data key, read here with the
+    # client: give it to the vault, so that the first of the client's records opened (a goal, a
+    # charge) does not make the vault read the same key again.
+    # (A key destroyed at the end of its retention is left alone: reading a record says so.)
+    vault, key = vault_or_none(), client.data_key
+    if vault is not None and key is not None and key.wrapped is not None and key.coach_id == vault.coach_id:
+        vault.field_key(key.pk, row=key)
     return client
 
 

@@ -7,20 +7,21 @@ invoices: sums are computed by the database, and lists show the newest rows only
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
 from ethos.clients.models import Client
-from ethos.clients.pages import client_records, records_kept
+from ethos.clients.pages import client_records, moment, records_kept
 from ethos.coaching.models import Session
 from ethos.memo import once
 from ethos.practice.selectors import profile_for
+from ethos.prepared import as_decimal, prepared
 
 from .models import Agreement, Charge, Gift, Invoice, Package, Payment
 from .services import Refund, refund_due
@@ -78,26 +79,36 @@ class NextCharge:
 
 
 @dataclass(frozen=True)
-class Ledger:
-    """A client's money in a fixed number of queries, however long the history."""
+class Balance:
+    """What the client owes, on what terms, and what their next session will cost: no ledger lines."""
 
     agreement: Agreement | None
     packages: list[OpenPackage]
     charged: Decimal
     paid: Decimal
     refunds: Decimal
-    charges: list[Charge]
-    payments: list[Payment]
-    invoices: list[Invoice]
-    gifts: list[Gift]
     uninvoiced: int
     next_charge: NextCharge | None
-    more: bool = False
 
     @property
     def balance(self) -> Decimal:
         """What the client owes now (below zero: what the practice owes them)."""
         return self.charged - self.paid
+
+
+@dataclass(frozen=True)
+class Ledger(Balance):
+    """A client's money in a fixed number of queries, however long the history.
+
+    Each charge carries its invoice's `invoice_series` and `invoice_number` (None if not invoiced
+    yet), each payment its receipt's `receipt_pk`, `receipt_series` and `receipt_number`.
+    """
+
+    charges: list[Charge] = field(default_factory=list)
+    payments: list[Payment] = field(default_factory=list)
+    invoices: list[Invoice] = field(default_factory=list)
+    gifts: list[Gift] = field(default_factory=list)
+    more: bool = False
 
 
 @client_records("fee_agreement")
@@ -126,8 +137,12 @@ def gift_rows(client_id):
 
 
 @once
-def ledger_of(client: Client) -> Ledger:
-    """The client's money, reading only the kinds of record the client has (most have few)."""
+def balance_of(client: Client) -> Balance:
+    """The client's balance, agreement, open packages and next charge, without reading ledger lines.
+
+    The client page shows only these; the ledger page adds the lines (`ledger_of`). Reads only the
+    kinds of record the client has (most have few).
+    """
     kept = records_kept(client)
     agreement = (
         Agreement.objects.filter(client=client).order_by("-created_at").first()
@@ -143,14 +158,79 @@ def ledger_of(client: Client) -> Ledger:
         if "prepaid_package" in kept
         else []
     )
-    if "charge" in kept:
-        totals = Charge.objects.filter(client=client).aggregate(
-            charged=_sum("amount"), uninvoiced=Count("pk", filter=Q(invoice__isnull=True))
+    charged = paid = refunds = ZERO
+    uninvoiced = 0
+    if "charge" in kept or "payment" in kept:
+        [(charged, uninvoiced, paid, refunds)] = _totals(client)
+        charged = as_decimal(charged, places=2) or ZERO
+        paid = as_decimal(paid, places=2) or ZERO
+        refunds = as_decimal(refunds, places=2) or ZERO
+    open_packages = [OpenPackage(p, refund_due(p, used=p.used)) for p in packages]
+    return Balance(
+        agreement=agreement,
+        packages=open_packages,
+        charged=charged,
+        paid=paid,
+        refunds=refunds,
+        uninvoiced=uninvoiced or 0,
+        next_charge=_next_charge(client, agreement, open_packages),
+    )
+
+
+@prepared
+def _totals(client: Client) -> list[tuple]:
+    """What was charged and paid, refunds, and lines not invoiced yet, in one prepared query.
+
+    Two aggregates through the ORM cost the client page more to build than to run; a sum over no
+    rows is None (read as zero).
+    """
+    charges = Charge.objects.filter(client=OuterRef("pk")).order_by().values("client")
+    payments = Payment.objects.filter(client=OuterRef("pk")).order_by().values("client")
+    return list(
+        Client.objects.filter(pk=client.pk)
+        .annotate(
+            charged=Subquery(charges.annotate(t=Sum("amount")).values("t")[:1], output_field=_money),
+            uninvoiced=Subquery(charges.filter(invoice__isnull=True).annotate(n=Count("pk")).values("n")[:1]),
+            paid=Subquery(payments.annotate(t=Sum(_PAID)).values("t")[:1], output_field=_money),
+            refunds=Subquery(
+                payments.filter(kind=Payment.Kind.REFUND).annotate(t=Sum("amount")).values("t")[:1],
+                output_field=_money,
+            ),
         )
+        .values_list("charged", "uninvoiced", "paid", "refunds")
+    )
+
+
+def _newest_charges(client: Client):
+    return Charge.objects.filter(client=client).order_by("-charged_on", "-created_at")
+
+
+def _newest_payments(client: Client):
+    return Payment.objects.filter(client=client).order_by("-paid_on", "-created_at")
+
+
+# The columns a ledger line shows: a line's other links (session, agreement, package, coach) cost
+# a conversion each on 150 rows and are not shown. A column left out is still read if asked for
+# (one query), and every sealed field is kept, as a sealed field left out would read as empty.
+# Of its invoice or receipt a line shows the number only, read with it: not a second model a row.
+_CHARGE_SHOWN = ("id", "data_key_id", "kind", "amount", "description", "charged_on", "created_at", "invoice")
+_PAYMENT_SHOWN = ("id", "data_key_id", "kind", "amount", "method", "paid_on", "reference", "created_at")
+_INVOICE_NUMBER = {"invoice_series": F("invoice__series"), "invoice_number": F("invoice__number")}
+_RECEIPT_NUMBER = {
+    "receipt_pk": F("receipt__id"),
+    "receipt_series": F("receipt__series"),
+    "receipt_number": F("receipt__number"),
+}
+
+
+@once
+def ledger_of(client: Client) -> Ledger:
+    """The client's balance (`balance_of`) and the newest lines of each kind of record they have."""
+    kept = records_kept(client)
+    charges, invoices, payments, gifts = [], [], [], []
+    if "charge" in kept:
         charges = list(
-            Charge.objects.filter(client=client)
-            .select_related("invoice")
-            .order_by("-charged_on", "-created_at")[: LEDGER_SHOWN + 1]
+            _newest_charges(client).only(*_CHARGE_SHOWN).annotate(**_INVOICE_NUMBER)[: LEDGER_SHOWN + 1]
         )
         # An invoice is only ever issued for charges: without charges there is none to list.
         invoices = list(
@@ -158,40 +238,55 @@ def ledger_of(client: Client) -> Ledger:
                 :LEDGER_SHOWN
             ]
         )
-    else:
-        totals, charges, invoices = {"charged": ZERO, "uninvoiced": 0}, [], []
     if "payment" in kept:
-        paid = Payment.objects.filter(client=client).aggregate(
-            paid=_sum(_PAID),
-            refunds=_sum(Case(When(kind=Payment.Kind.REFUND, then=F("amount")), default=Value(ZERO))),
-        )
         payments = list(
-            Payment.objects.filter(client=client)
-            .select_related("receipt")
-            .order_by("-paid_on", "-created_at")[:LEDGER_SHOWN]
+            _newest_payments(client).only(*_PAYMENT_SHOWN).annotate(**_RECEIPT_NUMBER)[:LEDGER_SHOWN]
         )
-    else:
-        paid, payments = {"paid": ZERO, "refunds": ZERO}, []
-    gifts = (
-        list(Gift.objects.filter(client=client).order_by("-offered_on")[:LEDGER_SHOWN])
-        if "gift" in kept
-        else []
-    )
-    open_packages = [OpenPackage(p, refund_due(p, used=p.used)) for p in packages]
+    if "gift" in kept:
+        gifts = list(Gift.objects.filter(client=client).order_by("-offered_on")[:LEDGER_SHOWN])
+    balance = balance_of(client)
     return Ledger(
-        agreement=agreement,
-        packages=open_packages,
-        charged=totals["charged"],
-        paid=paid["paid"],
-        refunds=paid["refunds"],
+        **{f.name: getattr(balance, f.name) for f in fields(Balance)},
         charges=charges[:LEDGER_SHOWN],
         payments=payments,
         invoices=invoices,
         gifts=gifts,
-        uninvoiced=totals["uninvoiced"],
-        next_charge=_next_charge(client, agreement, open_packages),
         more=len(charges) > LEDGER_SHOWN,
     )
+
+
+@dataclass(frozen=True)
+class LedgerEvent:
+    """A money record as the client's timeline tells it: when it was recorded and what it was."""
+
+    created_at: datetime.datetime
+    kind: str
+
+
+@once
+def ledger_events(client: Client) -> tuple[list[LedgerEvent], list[LedgerEvent]]:
+    """When the ledger's newest payments and charges were recorded, and their kinds (nothing sealed).
+
+    The same rows the ledger lists, read as two plain columns for the client's timeline, by
+    prepared queries (their SQL is built once per process).
+    """
+    kept = records_kept(client)
+    payments = _payment_events(client) if "payment" in kept else []
+    charges = _charge_events(client) if "charge" in kept else []
+    return (
+        [LedgerEvent(moment(created_at), kind) for created_at, kind in payments],
+        [LedgerEvent(moment(created_at), kind) for created_at, kind in charges],
+    )
+
+
+@prepared
+def _payment_events(client: Client) -> list[tuple]:
+    return list(_newest_payments(client).values_list("created_at", "kind")[:LEDGER_SHOWN])
+
+
+@prepared
+def _charge_events(client: Client) -> list[tuple]:
+    return list(_newest_charges(client).values_list("created_at", "kind")[:LEDGER_SHOWN])
 
 
 def _next_charge(

@@ -13,12 +13,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ethos import memo
 from ethos.clients.selectors import get_client_for_coach
 from ethos.standards.engine import ActionStopped
 from ethos.web import apply_errors
 
 from . import documents, selectors, services
 from .forms import AgreementForm, GiftForm, PackageForm, PaymentForm
+from .lines import ledger_lines
 from .models import Invoice
 
 AGREEMENT_SAVED = "The fee agreement is kept. The client can stop at any time (P12)."
@@ -67,10 +69,14 @@ def documents_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def ledger(request: HttpRequest, pk) -> HttpResponse:
     client = get_client_for_coach(request.user, pk)
+    currency = selectors.currency_of(request.user)
+    with memo.scope():  # the ledger's lines and its balance share one look at the kinds of record kept
+        ledger = selectors.ledger_of(client)
     context = {
         "client": client,
-        "ledger": selectors.ledger_of(client),
-        "currency": selectors.currency_of(request.user),
+        "ledger": ledger,
+        "lines": ledger_lines(client, ledger, currency),
+        "currency": currency,
         "section": {"key": "money", "title": "Balance and next charge"},
     }
     return render(request, "money/ledger.html", context)

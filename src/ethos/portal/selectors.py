@@ -162,8 +162,14 @@ def portal_for_client(client: Client) -> dict | None:
     )
     if account is None:
         return {"account": None}
-    shares = list(Share.objects.filter(account=account).order_by("-shared_at")[:20])
-    replies = list(Reply.objects.filter(account=account, handled_at__isnull=True).order_by("sent_at"))
+    # The section lists what was shared and counts the answers waiting: the sealed boxes (a shared
+    # record can be many kilobytes) stay in the database.
+    shares = list(Share.objects.filter(account=account).defer("box", "copy").order_by("-shared_at")[:20])
+    replies = list(
+        Reply.objects.filter(account=account, handled_at__isnull=True)
+        .order_by("sent_at")
+        .values_list("pk", flat=True)
+    )
     return {"account": account, "shares": shares, "replies": replies}
 
 

@@ -30,7 +30,11 @@ def _with(url: str, **params: str) -> str:
 @subject_describer("client")
 def describe_clients(coach, ids) -> dict[str, tuple[str, str]]:
     """Name the coach's clients (decrypted here, for this coach only): one query for the rows and keys."""
-    clients = Client.objects.filter(coach=coach, pk__in=uuids(ids)).prefetch_related("data_key")
+    clients = (
+        Client.objects.filter(coach=coach, pk__in=uuids(ids))
+        .select_related("data_key")
+        .only("name", "preferred_name", "data_key")  # what display_name reads, and the key that opens it
+    )
     return {str(c.pk): (c.display_name, reverse("clients:detail", args=[c.pk])) for c in clients}
 
 

@@ -43,7 +43,8 @@ def values() -> list:
 
 
 def test_the_templates_use_formats_the_cheap_filter_writes_itself():
-    assert Template("").engine.template_builtins[-1].filters["date"] is dates.date
+    libraries = Template("").engine.template_builtins
+    assert [library.filters["date"] for library in libraries if "date" in library.filters][-1] is dates.date
     formats = template_formats()
     assert "j M Y" in formats and "j F Y, H:i" in formats
     assert all(dates._plan(fmt) is not None for fmt in formats), [

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # The machines we build on have two cores; more workers only add start-up cost.
 PYTEST_WORKERS ?= 2
 
-.PHONY: run demo test test-fast lint bench eval-language train-language deploy-test load security faults clean
+.PHONY: run demo test test-fast e2e lint bench eval-language train-language deploy-test load security faults clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Ethos needs Python 3.11 or newer; set PYTHON=python3.11 or similar.")'
@@ -30,6 +30,11 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest -n $(PYTEST_WORKERS)
+
+# The browser journeys alone (tests/e2e; `make test` runs them too), each page checked with axe;
+# a screenshot of each journey's last page is kept under the test run's output folder.
+e2e: $(VENV)/.installed-test
+	$(PY) -m pytest -n $(PYTEST_WORKERS) tests/e2e
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check src tests bench deploy load

@@ -128,6 +128,8 @@ class Charge(VaultModel):
             models.Index(fields=["coach", "charged_on"], name="money_charge_coach"),
             # The compliance report's counts of charges by kind, from the index alone.
             models.Index(fields=["coach", "kind"], name="money_charge_kinds"),
+            # Every client's balance on the money page: the charges summed from the index alone.
+            models.Index(fields=["coach", "client", "amount"], name="money_charge_balances"),
         ]
         constraints = [
             # Only a refund owed to the client is negative; a line of no fee is exactly nothing.

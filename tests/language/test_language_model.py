@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -84,6 +86,29 @@ def test_it_scores_a_sentence_with_work_that_grows_linearly():
     assert large <= 4.2 * small
     # A word gives its stem, a bigram and at most three character n-grams per letter.
     assert steps(1) <= 60 * len("She was tired and we talked about her week at work. ")
+
+
+DEV = Path(__file__).resolve().parent / "corpus_dev.jsonl"
+
+
+def test_scores_are_the_weights_added_one_by_one_to_the_bit():
+    """The clause-by-clause sums in C give exactly what adding each weight in turn gives."""
+    from ethos.language.model import features
+    from ethos.language.rules import load_rules
+    from ethos.language.text import tokenize
+
+    model = load_model()
+    lines = [
+        json.loads(raw)["text"] for raw in DEV.read_text(encoding="utf-8").splitlines()[:400] if raw.strip()
+    ]
+    for line in lines:
+        feats = features(tokenize(line), None, load_rules(), model.config)
+        total = [0.0] * len(model.bias)
+        for f in feats:
+            for k, w in model.weights.get(f, ()):
+                total[k] += w
+        scale = 1 / math.sqrt(len(feats)) if feats else 0.0
+        assert model.scores(feats) == [b + t * scale for b, t in zip(model.bias, total, strict=True)], line
 
 
 BETTER = ["Sleep has been better.", "Has been better.", "He has been eating better.", "Mood has been better."]

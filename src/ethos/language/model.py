@@ -20,7 +20,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -125,21 +125,26 @@ class Model:
     cutoff: tuple[float, ...]
     weights: dict[str, tuple[tuple[int, float], ...]]
     config: FeatureConfig
+    # The same weights as a row of every clause's weight (0.0 where it has none), for `scores`.
+    rows: dict[str, tuple[float, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def scores(self, feats: Iterable[str]) -> list[float]:
         """Return the raw score (log-odds) of every clause for a sentence's features.
 
-        Each feature counts 1/sqrt(the number of features of the sentence), as in training.
+        Each feature counts 1/sqrt(the number of features of the sentence), as in training. The
+        rows of the features are summed clause by clause in C (`sum` over `zip`): the same
+        additions in the same order as adding each weight in turn, and the same result to the bit,
+        since adding 0.0 changes nothing.
         """
-        total = [0.0] * len(self.bias)
-        weights = self.weights
+        rows = self.rows
         count = 0
+        found = []
         for f in feats:
             count += 1
-            entry = weights.get(f)
-            if entry is not None:
-                for k, w in entry:
-                    total[k] += w
+            row = rows.get(f)
+            if row is not None:
+                found.append(row)
+        total = [sum(column) for column in zip(*found, strict=True)] if found else [0.0] * len(self.bias)
         scale = 1 / math.sqrt(count) if count else 0.0
         return [b + t * scale for b, t in zip(self.bias, total, strict=True)]
 
@@ -173,16 +178,25 @@ def from_data(data: dict) -> Model:
     """Build a model from the plain data of model.json."""
     clauses = tuple(data["clauses"])
     index = {c: i for i, c in enumerate(clauses)}
+    weights = {
+        f: tuple((index[c], w) for c, w in sorted(per.items(), key=lambda cw: index[cw[0]]))
+        for f, per in data["weights"].items()
+    }
     return Model(
         clauses=clauses,
         bias=tuple(data["bias"][c] for c in clauses),
         cutoff=tuple(logit(t) if 0 < (t := data["threshold"][c]) < 1 else math.inf for c in clauses),
-        weights={
-            f: tuple((index[c], w) for c, w in sorted(per.items(), key=lambda cw: index[cw[0]]))
-            for f, per in data["weights"].items()
-        },
+        weights=weights,
         config=FeatureConfig(**data["features"]),
+        rows={f: _row(entry, len(clauses)) for f, entry in weights.items()},
     )
+
+
+def _row(entry: tuple[tuple[int, float], ...], size: int) -> tuple[float, ...]:
+    row = [0.0] * size
+    for k, w in entry:
+        row[k] = w
+    return tuple(row)
 
 
 @cache

@@ -335,3 +335,18 @@ def test_the_search_page_reads_the_same_number_of_queries_at_1_and_50_matching_n
     with CaptureQueriesContext(connection) as fifty:
         assert len(found(browser, "swallow")) == 25
     assert len(fifty.captured_queries) == len(one.captured_queries)
+
+
+def test_the_open_items_panel_names_only_the_coachs_own_notes_and_sessions(coach, robin, other_coach):
+    """The describers look records up by id alone (for SQLite's sake) and keep the coach's own."""
+    from ethos.coaching.subjects import describe_notes, describe_sessions
+
+    mine = write_note(coach, robin, focus="Her own words.")
+    with unlocked(open_vault(other_coach)):
+        theirs = write_note(other_coach, active_client(other_coach, name="Sam Lee"), focus="Other words.")
+    both = [str(mine.pk), str(theirs.pk)]
+    assert list(describe_notes(coach, both)) == [str(mine.pk)]
+    sessions = [str(mine.session_id), str(theirs.session_id)]
+    assert list(describe_sessions(coach, sessions)) == [str(mine.session_id)]
+    with unlocked(open_vault(other_coach)):
+        assert list(describe_notes(other_coach, both)) == [str(theirs.pk)]

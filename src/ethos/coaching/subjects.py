@@ -10,26 +10,29 @@ from ethos.standards.subjects import resolving_page, subject_describer, uuids
 
 from .models import Session, SessionNote
 
+# The describers look records up by id alone and keep the coach's: with the coach in the query too,
+# SQLite read every one of the coach's notes or sessions through the coach's index (30 ms at 20,000
+# notes on the dashboard) instead of looking up the few ids.
+
 
 @subject_describer("session")
 def describe_sessions(coach, ids) -> dict[str, tuple[str, str]]:
     """Name a session by its client and day: one query for the sessions, their clients and keys."""
-    sessions = Session.objects.filter(coach=coach, pk__in=uuids(ids)).select_related(
-        "client", "client__data_key"
-    )
+    sessions = Session.objects.filter(pk__in=uuids(ids)).select_related("client", "client__data_key")
     return {
         str(s.pk): (
             f"Session with {s.client.display_name} on {timezone.localtime(s.starts_at):%d %b %Y}",
             reverse("coaching:detail", args=[s.pk]),
         )
         for s in sessions
+        if s.coach_id == coach.pk
     }
 
 
 @subject_describer("sessionnote")
 def describe_notes(coach, ids) -> dict[str, tuple[str, str]]:
     """Name a note by its session's client and day: one query for the notes, sessions, clients and keys."""
-    rows = SessionNote.objects.filter(coach=coach, pk__in=uuids(ids)).select_related(
+    rows = SessionNote.objects.filter(pk__in=uuids(ids)).select_related(
         "session", "client", "client__data_key"
     )
     return {
@@ -39,6 +42,7 @@ def describe_notes(coach, ids) -> dict[str, tuple[str, str]]:
             reverse("coaching:note", args=[n.session_id]),
         )
         for n in rows
+        if n.coach_id == coach.pk
     }
 
 

@@ -61,9 +61,12 @@ _KINDS = (uuid.UUID, int)
 
 
 def link(view_name: str, args: list, current_app: str | None = None) -> str:
-    """`reverse(view_name, args=args)`, quickly when every argument is a UUID or a whole number."""
+    """`reverse(view_name, args=args)`, quickly when every argument is a UUID or a whole number.
+
+    Also for a view name without arguments (a menu's links, a page's buttons).
+    """
     kinds = tuple(type(arg) for arg in args)
-    if args and all(kind in _KINDS for kind in kinds):
+    if all(kind in _KINDS for kind in kinds):  # no argument at all too: the URL is its own shape
         shape = _shape(view_name, kinds, current_app)
         if shape is not None:
             parts = [shape[0]]

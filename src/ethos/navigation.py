@@ -1,7 +1,8 @@
 """The main navigation: one list per role, so every page shows the same sections in the same order."""
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 
+from .links import link
 from .web import COACH, STAFF, role_of
 
 # The coach's work, in the order they meet it. A section whose app is not in this version has no
@@ -40,7 +41,7 @@ def navigation(request):
     items = []
     for label, name in sections:
         try:
-            url = reverse(name)
+            url = link(name, [])
         except NoReverseMatch:
             continue
         current = request.path == url if url == "/" else request.path.startswith(url)

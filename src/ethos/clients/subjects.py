@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.urls import reverse
-
+from ethos.links import link
 from ethos.standards.record_types import RecordType
 from ethos.standards.subjects import resolving_page, subject_describer, uuids
 
@@ -35,7 +34,7 @@ def describe_clients(coach, ids) -> dict[str, tuple[str, str]]:
         .select_related("data_key")
         .only("name", "preferred_name", "data_key")  # what display_name reads, and the key that opens it
     )
-    return {str(c.pk): (c.display_name, reverse("clients:detail", args=[c.pk])) for c in clients}
+    return {str(c.pk): (c.display_name, link("clients:detail", [c.pk])) for c in clients}
 
 
 @subject_describer("goal")
@@ -49,7 +48,7 @@ def describe_goals(coach, ids) -> dict[str, tuple[str, str]]:
     return {
         str(g.pk): (
             f"A goal of {g.client.display_name}",
-            reverse("clients:goal_detail", args=[g.client_id, g.pk]),
+            link("clients:goal_detail", [g.client_id, g.pk]),
         )
         for g in goals
     }
@@ -58,7 +57,7 @@ def describe_goals(coach, ids) -> dict[str, tuple[str, str]]:
 @subject_describer("practice")
 def describe_practice(coach, ids) -> dict[str, tuple[str, str]]:
     """The practice itself: closing it is done client by client on the closure page."""
-    return {subject_id: (PRACTICE_LABEL, reverse("clients:closure")) for subject_id in ids}
+    return {subject_id: (PRACTICE_LABEL, link("clients:closure", [])) for subject_id in ids}
 
 
 def _client_id(item) -> str | None:
@@ -69,14 +68,14 @@ def _client_id(item) -> str | None:
 def referral_page(item) -> str | None:
     """The referral form for the item's client, with a service of the fitting kind chosen."""
     if item.subject_type == "practice":
-        return reverse("clients:closure")
+        return link("clients:closure", [])
     client_id = _client_id(item)
     if client_id is None:
         return None
     records = [r for r in item.record_type_list if r in REFERRAL_RECORDS]
     # The narrowest record the item asks for picks the service; a plain referral fits any kind.
     record = next((r for r in records if r != RecordType.REFERRAL), records[0] if records else "")
-    url = reverse("clients:refer", args=[client_id])
+    url = link("clients:refer", [client_id])
     return _with(url, item=str(item.pk), record=record)
 
 
@@ -93,9 +92,9 @@ def safety_page(item) -> str | None:
         .first()
     )
     if waiting is not None:
-        url = reverse("clients:safety_follow_up", args=[client_id, waiting])
+        url = link("clients:safety_follow_up", [client_id, waiting])
     else:
-        url = reverse("clients:safety_check", args=[client_id])
+        url = link("clients:safety_check", [client_id])
     return _with(url, item=str(item.pk))
 
 
@@ -108,13 +107,13 @@ def goal_confirmation_page(item) -> str | None:
     if client_id is None:
         return None
     # The goal's page says how the client confirms it: in their own portal (P5).
-    return _with(reverse("clients:goal_detail", args=[client_id, item.subject_id]), item=str(item.pk))
+    return _with(link("clients:goal_detail", [client_id, item.subject_id]), item=str(item.pk))
 
 
 @resolving_page(RecordType.RELEASE_EXPLANATION, RecordType.CLIENT_RELEASE, RecordType.REFERRAL_OFFER)
 def ending_page(item) -> str | None:
     """Ending coaching with the client, or closing the practice client by client (P11)."""
     if item.subject_type == "practice":
-        return reverse("clients:closure")
+        return link("clients:closure", [])
     client_id = _client_id(item)
-    return _with(reverse("clients:end", args=[client_id]), item=str(item.pk)) if client_id else None
+    return _with(link("clients:end", [client_id]), item=str(item.pk)) if client_id else None

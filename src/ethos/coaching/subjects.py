@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils import timezone
 
+from ethos.links import link
 from ethos.standards.record_types import RecordType
 from ethos.standards.subjects import resolving_page, subject_describer, uuids
 
@@ -22,7 +22,7 @@ def describe_sessions(coach, ids) -> dict[str, tuple[str, str]]:
     return {
         str(s.pk): (
             f"Session with {s.client.display_name} on {timezone.localtime(s.starts_at):%d %b %Y}",
-            reverse("coaching:detail", args=[s.pk]),
+            link("coaching:detail", [s.pk]),
         )
         for s in sessions
         if s.coach_id == coach.pk
@@ -39,7 +39,7 @@ def describe_notes(coach, ids) -> dict[str, tuple[str, str]]:
         str(n.pk): (
             f"Note of the session with {n.client.display_name} "
             f"on {timezone.localtime(n.session.starts_at):%d %b %Y}",
-            reverse("coaching:note", args=[n.session_id]),
+            link("coaching:note", [n.session_id]),
         )
         for n in rows
         if n.coach_id == coach.pk
@@ -51,7 +51,7 @@ def safety_plan_page(item) -> str | None:
     """The session's own page, where the grounding and safety plan is recorded (P6)."""
     if item.subject_type != "session":
         return None
-    return reverse("coaching:detail", args=[item.subject_id])
+    return link("coaching:detail", [item.subject_id])
 
 
 @resolving_page(RecordType.INFLUENCE_FOLLOWUP)
@@ -59,4 +59,4 @@ def follow_up_page(item) -> str | None:
     """The session that could not go ahead: its page links to the client's next session (S3)."""
     if item.subject_type != "session":
         return None
-    return reverse("coaching:detail", args=[item.subject_id])
+    return link("coaching:detail", [item.subject_id])

@@ -6,6 +6,7 @@ Each journey asserts what the coach sees and what was stored, and keeps a screen
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -106,7 +107,11 @@ def test_c2_p6_note_autosave_sign_addendum_and_an_unsafe_close(live_server, brow
         expect(page.locator("#note-status")).to_contain_text("Saved at")
         expect(page.get_by_text("P7", exact=True)).to_be_visible()
         found += problems(page, "note with a finding")
+        # Leaving the field saves again (htmx swaps the findings): let that answer land before the
+        # link is followed, or a busy machine clicks a link that is being replaced.
+        page.wait_for_load_state("networkidle")
         page.get_by_role("link", name="Answer these on the note page").click()
+        expect(page).to_have_url(re.compile(r"/note/#findings-heading$"))
         page.get_by_label("What happened, and what you did").fill("I took the number back and restated it.")
         choose(page, "I restated the boundary with the client")
         page.get_by_role("button", name="Record the boundary review").click()

@@ -12,15 +12,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.urls import reverse
-
 from ethos.clients.pages import day
+from ethos.links import link
 from ethos.practice.currencies import money
 
 from .models import Gift, Invoice, Payment
 from .selectors import Ledger
 
-_PLACE = uuid.UUID(int=0)
 _PAYMENT_KINDS = dict(Payment.Kind.choices)
 _PAYMENT_METHODS = dict(Payment.Method.choices)
 _GIFT_OUTCOMES = dict(Gift.Outcome.choices)
@@ -31,15 +29,13 @@ def _written(amount, currency: str) -> str:
     return money(amount, currency) if currency else money(amount)
 
 
-def document_label(series: str, number: int) -> str:
-    """A document's number as printed (INV-000042), as `Invoice.label` writes it, without an Invoice."""
-    return f"{Invoice.PREFIX[series]}-{number:06d}"
+# A document's number as printed (INV-000042), from its series and number, without an Invoice.
+document_label = Invoice.label_for
 
 
 def document_link(client) -> Callable[[uuid.UUID], str]:
-    """The address of each of a client's invoices and receipts, from one `reverse` for all of them."""
-    before, after = reverse("money:document_pdf", args=[client.pk, _PLACE]).rsplit(str(_PLACE), 1)
-    return lambda pk: f"{before}{pk}{after}"
+    """The address of each of a client's invoices and receipts (`ethos.links`: one `reverse` for all)."""
+    return lambda pk: link("money:document_pdf", [client.pk, pk])
 
 
 @dataclass(frozen=True)

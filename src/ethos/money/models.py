@@ -273,7 +273,12 @@ class Invoice(VaultModel):
     @property
     def label(self) -> str:
         """The number as printed: INV-000042."""
-        return f"{self.PREFIX[self.series]}-{self.number:06d}"
+        return self.label_for(self.series, self.number)
+
+    @classmethod
+    def label_for(cls, series: str, number: int) -> str:
+        """The number of a document of `series` as printed, for a row read without its Invoice."""
+        return f"{cls.PREFIX[series]}-{number:06d}"
 
     @property
     def is_receipt(self) -> bool:

@@ -136,3 +136,27 @@ def test_the_writer_batches_are_recovered_from_the_commits_that_appended_them():
     assert list(batches) == ["b1-2222222", "b2-37718a4-s1s2", "b2-37718a4-p4p7p8"]
     assert batches["b1-2222222"] == ['{"text": "first writer", "labels": ["S1"]}']
     assert (len(batches["b2-37718a4-s1s2"]), len(batches["b2-37718a4-p4p7p8"])) == (487, 3)
+
+
+def test_the_checkers_path_scores_a_sentence_as_its_features_do():
+    """`sentence_scores` (per-word cache, names only) gives `scores(features(...))` to the bit."""
+    from ethos.language.context import Work, match_sentence
+    from ethos.language.model import features
+    from ethos.language.rules import load_rules
+    from ethos.language.text import split_sentences
+
+    model, rules = load_model(), load_rules()
+    lines = [
+        json.loads(raw)["text"] for raw in DEV.read_text(encoding="utf-8").splitlines()[-600:] if raw.strip()
+    ]
+    lines += ["", "...", "Client 42 said 'no'.", "She said: I can't go on like this, I've thought about how."]
+    model.words.clear()
+    for round_ in range(2):  # the second round reads every word from the cache
+        for line in lines:
+            for sentence in split_sentences(line) or []:
+                found = match_sentence(sentence.tokens, rules, Work())
+                feats = features(sentence.tokens, found, rules, model.config)
+                assert model.sentence_scores(sentence.tokens, found, rules) == (
+                    model.scores(feats),
+                    len(feats),
+                ), (round_, line)

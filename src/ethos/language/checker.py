@@ -150,14 +150,18 @@ def _model_findings(
     work: Work,
 ) -> list[Finding]:
     """Return the learned layer's findings for the clauses the rules left alone in a sentence."""
-    feats = features(sentence.tokens, found, rules, model.config)
-    work.steps += len(feats)
-    flagged = [c for c, _ in model.flagged(feats) if c not in done]
+    scores, count = model.sentence_scores(sentence.tokens, found, rules)
+    work.steps += count
+    flagged = [c for c, _ in model.passing(scores) if c not in done]
     if not flagged:
         return []
     if model.config.gate:
         seen = clauses_seen(found, rules)
         flagged = [c for c in flagged if c not in seen]
+    if not flagged:
+        return []
+    # Only a flagged sentence needs where its features are, for the finding's evidence span.
+    feats = features(sentence.tokens, found, rules, model.config)
     info = _clause_info(rules)
     kinds = tuple(sorted({k[2:] for k in feats if k.startswith("m:")}))
     out = []

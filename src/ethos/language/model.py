@@ -19,10 +19,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Sized
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
+from itertools import chain
 
 from ethos.language.context import SentenceMatches
 from ethos.language.rules import RuleSet
@@ -33,6 +34,8 @@ WORD_RE = re.compile(r"\w", re.ASCII)
 DIGITS_RE = re.compile(r"\d+")
 # Character n-grams are taken from words up to this length only, so the work per word is bounded.
 MAX_CHAR_WORD = 24
+# Words whose features the model keeps at hand (see `Model.sentence_scores`).
+WORD_CACHE_SIZE = 50_000
 
 
 def stem(word: str) -> str:
@@ -107,6 +110,37 @@ def features(
     return out
 
 
+@lru_cache(maxsize=1 << 15)
+def _word_features(norm: str, low: int, high: int) -> tuple[str, str, tuple[str, ...]]:
+    """Return a word's stem, its word feature and its character n-gram features, in order.
+
+    Notes repeat their words, so each word's share of `features` is worked out once per process.
+    """
+    s = stem(norm)
+    grams: tuple[str, ...] = ()
+    if high and len(norm) <= MAX_CHAR_WORD:
+        padded = f"<{DIGITS_RE.sub('0', norm)}>"
+        grams = tuple(
+            "c:" + padded[k : k + n] for n in range(low, high + 1) for k in range(len(padded) - n + 1)
+        )
+    return s, "w:" + s, grams
+
+
+def _rule_features(found: SentenceMatches, rules: RuleSet) -> list[str]:
+    out = []
+    matches = found.pending if found.pending is not None else [*found.targets, *found.modifiers]
+    for m in matches:
+        if m.is_target:
+            target = rules.targets[m.rule]
+            if not target.pseudo:
+                out.append("t:" + target.type)
+        else:
+            modifier = rules.modifiers[m.rule]
+            if modifier.direction not in ("pseudo", "terminate"):
+                out.append("m:" + modifier.kind)
+    return out
+
+
 def clauses_seen(found: SentenceMatches, rules: RuleSet) -> frozenset[str]:
     """Return the clauses for which the rules found a target in the sentence."""
     clauses: set[str] = set()
@@ -125,34 +159,100 @@ class Model:
     cutoff: tuple[float, ...]
     weights: dict[str, tuple[tuple[int, float], ...]]
     config: FeatureConfig
-    # The same weights as a row of every clause's weight (0.0 where it has none), for `scores`.
-    rows: dict[str, tuple[float, ...]] = field(default_factory=dict, repr=False, compare=False)
+    # The same weights as rows of every clause's weight (0.0 where it has none): row k+1 is
+    # feature k's, row 0 is all zeros for the features the model never saw; `index` gives a
+    # feature's row. Filled by `from_data`.
+    index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    rows: tuple[tuple[float, ...], ...] = field(default=(), repr=False, compare=False)
+
+    # Per word, its features and their rows (see `sentence_scores`); cleared when it gets large.
+    words: dict[str, tuple[str, str, int, tuple[str, ...], tuple[int, ...]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def _word(self, norm: str) -> tuple[str, str, int, tuple[str, ...], tuple[int, ...]]:
+        """Return a word's stem, word feature and its row, its character n-grams and their rows."""
+        entry = self.words.get(norm)
+        if entry is None:
+            config = self.config
+            s, word, grams = _word_features(norm, config.char_min, config.char_max)
+            get = self.index.get
+            entry = (s, word, get(word, 0), grams, tuple(k for g in grams if (k := get(g))))
+            if len(self.words) >= WORD_CACHE_SIZE:
+                self.words.clear()
+            self.words[norm] = entry
+        return entry
+
+    def sentence_scores(
+        self, tokens: Sequence[Token], found: SentenceMatches | None, rules: RuleSet | None
+    ) -> tuple[list[float], int]:
+        """Return the scores of a sentence and its number of features, as `scores(features(...))`.
+
+        The checker's path. Each word's features and their rows are looked up once per process;
+        a sentence then needs one `dict.fromkeys` over its feature names, for their number, and
+        one over the rows of the known ones, for which to add: the first occurrence of each, in
+        the order of the features, as `scores` adds them. A test holds the two paths equal.
+        """
+        config, get = self.config, self.index.get
+        names: list[Iterable[str]] = []
+        rows: list[Iterable[int]] = []
+        previous: str | None = None
+        for t in tokens:
+            norm = t.norm
+            if not WORD_RE.search(norm):
+                continue
+            s, word, word_row, grams, gram_rows = self._word(norm)
+            if config.bigrams:
+                bigram = "b:^ " + s if previous is None else f"b:{previous} {s}"
+                names.append((word, bigram))
+                rows.append((word_row, get(bigram, 0)))
+            else:
+                names.append((word,))
+                rows.append((word_row,))
+            previous = s
+            names.append(grams)
+            rows.append(gram_rows)
+        if config.rule_features and found is not None and rules is not None:
+            extra = _rule_features(found, rules)
+            names.append(extra)
+            rows.append([get(f, 0) for f in extra])
+        count = len(dict.fromkeys(chain.from_iterable(names)))
+        if not count:
+            return list(self.bias), 0
+        # Row 0 (an unknown feature) is zeros: dropping it changes no sum.
+        known = dict.fromkeys(chain.from_iterable(rows))
+        known.pop(0, None)
+        return self._scaled(map(self.rows.__getitem__, known), count), count
+
+    def _scaled(self, rows: Iterable[tuple[float, ...]], count: int) -> list[float]:
+        """Add the rows clause by clause in C (`sum` over `zip`, in their order) and scale them.
+
+        Each feature counts 1/sqrt(the number of features of the sentence), as in training.
+        """
+        total = [sum(column) for column in zip(*rows, strict=True)] or [0.0] * len(self.bias)
+        scale = 1 / math.sqrt(count) if count else 0.0
+        return [b + t * scale for b, t in zip(self.bias, total, strict=True)]
 
     def scores(self, feats: Iterable[str]) -> list[float]:
         """Return the raw score (log-odds) of every clause for a sentence's features.
 
-        Each feature counts 1/sqrt(the number of features of the sentence), as in training. The
-        rows of the features are summed clause by clause in C (`sum` over `zip`): the same
-        additions in the same order as adding each weight in turn, and the same result to the bit,
-        since adding 0.0 changes nothing.
+        The rows of the features are added in the order of the features: the same additions in
+        the same order as adding each weight in turn, and the same result to the bit, since adding
+        0.0 changes nothing.
         """
-        rows = self.rows
-        count = 0
-        found = []
-        for f in feats:
-            count += 1
-            row = rows.get(f)
-            if row is not None:
-                found.append(row)
-        total = [sum(column) for column in zip(*found, strict=True)] if found else [0.0] * len(self.bias)
-        scale = 1 / math.sqrt(count) if count else 0.0
-        return [b + t * scale for b, t in zip(self.bias, total, strict=True)]
+        names = feats if isinstance(feats, Sized) else tuple(feats)
+        get = self.index.get
+        return self._scaled((self.rows[k] for f in names if (k := get(f))), len(names))
 
     def flagged(self, feats: Iterable[str]) -> list[tuple[str, float]]:
         """Return (clause, probability) for the clauses whose score passes their threshold."""
+        return self.passing(self.scores(feats))
+
+    def passing(self, scores: Sequence[float]) -> list[tuple[str, float]]:
+        """Return (clause, probability) for the clauses whose score passes their threshold."""
         return [
             (clause, 1 / (1 + math.exp(-s)))
-            for clause, s, cut in zip(self.clauses, self.scores(feats), self.cutoff, strict=True)
+            for clause, s, cut in zip(self.clauses, scores, self.cutoff, strict=True)
             if s > cut
         ]
 
@@ -188,15 +288,20 @@ def from_data(data: dict) -> Model:
         cutoff=tuple(logit(t) if 0 < (t := data["threshold"][c]) < 1 else math.inf for c in clauses),
         weights=weights,
         config=FeatureConfig(**data["features"]),
-        rows={f: _row(entry, len(clauses)) for f, entry in weights.items()},
+        index={f: k for k, f in enumerate(weights, start=1)},
+        rows=_rows(weights.values(), len(clauses)),
     )
 
 
-def _row(entry: tuple[tuple[int, float], ...], size: int) -> tuple[float, ...]:
-    row = [0.0] * size
-    for k, w in entry:
-        row[k] = w
-    return tuple(row)
+def _rows(entries: Iterable[tuple[tuple[int, float], ...]], size: int) -> tuple[tuple[float, ...], ...]:
+    """Return the weights as rows after a first row of zeros (see `Model.index`)."""
+    rows = [(0.0,) * size]
+    for entry in entries:
+        row = [0.0] * size
+        for k, w in entry:
+            row[k] = w
+        rows.append(tuple(row))
+    return tuple(rows)
 
 
 @cache

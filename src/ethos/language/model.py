@@ -21,7 +21,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence, Sized
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from itertools import chain
 
@@ -110,11 +110,10 @@ def features(
     return out
 
 
-@lru_cache(maxsize=1 << 15)
 def _word_features(norm: str, low: int, high: int) -> tuple[str, str, tuple[str, ...]]:
     """Return a word's stem, its word feature and its character n-gram features, in order.
 
-    Notes repeat their words, so each word's share of `features` is worked out once per process.
+    `Model._word` keeps the answer per word: notes repeat their words.
     """
     s = stem(norm)
     grams: tuple[str, ...] = ()

@@ -16,6 +16,9 @@ text holds counts and dates, never a client's identity.
 
 An aggregate that several providers need (every intake, for S1, S2, S9 and P3) is written once
 and marked `@once_per_report`: while a report is built, every provider that asks shares one answer.
+An aggregate that reads only stored rows of tables with a coach_id (not the clock) is marked
+`@kept(Model, ...)` instead, naming every model it reads: it runs once per report too, and its
+answer is also kept between reports until one of those tables changes (standards/kept.py).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from ethos.audit.selectors import chain_head
 from ethos.memo import once, scope
 
 from .catalog import catalog
+from .kept import kept  # noqa: F401  (providers' aggregates are kept between reports: kept.py)
+from .models import Tally
 
 PROVIDER_UNKNOWN_CLAUSE = (
     "Evidence provider {name} is registered for clause {clause!r}, which is not in the catalog."
@@ -120,3 +125,9 @@ once_per_report = once
 report_scope = scope
 # The log's head, read once per report by the report itself and by any provider that cites it.
 report_chain_head = once(chain_head)
+
+
+@once
+def report_tallies(coach) -> dict[tuple[str, str], Tally]:
+    """The coach's tallies by (clause, point), read once per report by the report and its providers."""
+    return {(t.clause, t.point): t for t in Tally.objects.filter(coach=coach).order_by("clause", "point")}

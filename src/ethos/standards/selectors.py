@@ -12,10 +12,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from ethos.audit.selectors import ChainHead
+from ethos.prepared import as_datetime, prepared
 
 from .catalog import Clause, catalog
 from .engine import Subject
-from .evidence import Basis, Evidence, providers_for, report_chain_head, report_scope
+from .evidence import Basis, Evidence, providers_for, report_chain_head, report_scope, report_tallies
+from .kept import kept_counts
 from .models import OpenItem, Tally, WitnessCosignature
 from .points import Point
 
@@ -154,26 +156,36 @@ def _status(*, tracked: bool, open_items: int, attention: bool, standing: Basis)
     return Status.GOOD
 
 
+@prepared
+def _open_item_counts(coach) -> list[tuple]:
+    """(clause, open, resolved, oldest open) for each clause with open items, in one grouped query."""
+    return list(
+        OpenItem.objects.for_coach(coach)
+        .values_list("clause")
+        .annotate(
+            open=Count("id", filter=Q(resolved_at__isnull=True)),
+            resolved=Count("id", filter=Q(resolved_at__isnull=False)),
+            since=Min("opened_at", filter=Q(resolved_at__isnull=True)),
+        )
+        .values_list("clause", "open", "resolved", "since")
+        .order_by()
+    )
+
+
 def compliance_report(*, coach, now: datetime.datetime | None = None) -> ComplianceReport:
     """Build the report: every clause once, in catalog order, with its status and evidence."""
-    with report_scope():
+    with report_scope(), kept_counts(coach):
         return _report(coach=coach, now=now or timezone.now())
 
 
 def _report(*, coach, now: datetime.datetime) -> ComplianceReport:
     recent = now - datetime.timedelta(days=ATTENTION_DAYS)
     tallies: dict[str, list[Tally]] = {}
-    for tally in Tally.objects.filter(coach=coach).order_by("clause", "point"):
+    for tally in report_tallies(coach).values():
         tallies.setdefault(tally.clause, []).append(tally)
     items = {
-        row["clause"]: row
-        for row in OpenItem.objects.for_coach(coach)
-        .values("clause")
-        .annotate(
-            open=Count("id", filter=Q(resolved_at__isnull=True)),
-            resolved=Count("id", filter=Q(resolved_at__isnull=False)),
-            since=Min("opened_at", filter=Q(resolved_at__isnull=True)),
-        )
+        clause: {"open": open_, "resolved": resolved, "since": as_datetime(since)}
+        for clause, open_, resolved, since in _open_item_counts(coach)
     }
     rows = []
     for clause in catalog():

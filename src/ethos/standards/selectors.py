@@ -172,9 +172,16 @@ def _open_item_counts(coach) -> list[tuple]:
     )
 
 
-def compliance_report(*, coach, now: datetime.datetime | None = None) -> ComplianceReport:
-    """Build the report: every clause once, in catalog order, with its status and evidence."""
+def compliance_report(
+    *, coach, now: datetime.datetime | None = None, chain: ChainHead | None = None
+) -> ComplianceReport:
+    """Build the report: every clause once, in catalog order, with its status and evidence.
+
+    `chain` is the log's head when the caller has read it already (a page's request has).
+    """
     with report_scope(), kept_counts(coach):
+        if chain is not None:
+            report_chain_head.remember(coach, answer=chain)
         return _report(coach=coach, now=now or timezone.now())
 
 

@@ -16,9 +16,17 @@ from ethos.prepared import as_datetime, prepared
 
 from .catalog import Clause, catalog
 from .engine import Subject
-from .evidence import Basis, Evidence, providers_for, report_chain_head, report_scope, report_tallies
+from .evidence import (
+    Basis,
+    Evidence,
+    Tallied,
+    providers_for,
+    report_chain_head,
+    report_scope,
+    report_tallies,
+)
 from .kept import kept_counts
-from .models import OpenItem, Tally, WitnessCosignature
+from .models import OpenItem, WitnessCosignature
 from .points import Point
 
 # A warning within this many days marks its clause as needing attention in the report.
@@ -118,7 +126,7 @@ class ComplianceReport:
     rows: tuple[ReportRow, ...]
 
 
-def _tally_line(tally: Tally) -> str:
+def _tally_line(tally: Tallied) -> str:
     outcomes = [
         f"{words}: {count}"
         for count, words in (
@@ -187,7 +195,7 @@ def compliance_report(
 
 def _report(*, coach, now: datetime.datetime) -> ComplianceReport:
     recent = now - datetime.timedelta(days=ATTENTION_DAYS)
-    tallies: dict[str, list[Tally]] = {}
+    tallies: dict[str, list[Tallied]] = {}
     for tally in report_tallies(coach).values():
         tallies.setdefault(tally.clause, []).append(tally)
     items = {

@@ -120,6 +120,15 @@ def _code() -> str:
     return digest.hexdigest()[:16]
 
 
+_READ = "SELECT version, counts, counts_version FROM standards_reportcounts WHERE coach_id = %s"
+# Stored only if no write has moved the version since it was read (or, with no row, none was made).
+_STORE = (
+    "INSERT INTO standards_reportcounts (coach_id, version, counts, counts_version) VALUES (%s, %s, %s, %s) "
+    "ON CONFLICT (coach_id) DO UPDATE SET counts = excluded.counts, counts_version = excluded.counts_version "
+    "WHERE standards_reportcounts.version = excluded.counts_version"
+)
+
+
 @dataclass
 class _Store:
     coach_id: Any
@@ -138,13 +147,9 @@ class _Store:
 
     def _load(self) -> None:
         # The version is read before any count, so counts computed now are at least as new as it.
-        table = connection.ops.quote_name(ReportCounts._meta.db_table)
         coach_id = ReportCounts._meta.pk.get_db_prep_value(self.coach_id, connection)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT version, counts, counts_version FROM {table} WHERE coach_id = %s",  # noqa: S608
-                [coach_id],
-            )
+            cursor.execute(_READ, [coach_id])
             row = cursor.fetchone()
         self.loaded = True
         if row is None:
@@ -160,17 +165,10 @@ class _Store:
         """Store the answers at the version they were read at, unless a write has bumped it since."""
         if not self.changed:
             return
-        table = connection.ops.quote_name(ReportCounts._meta.db_table)
         coach_id = ReportCounts._meta.pk.get_db_prep_value(self.coach_id, connection)
         counts = json.dumps({"_code": _code(), **self.answers}, sort_keys=True)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (coach_id, version, counts, counts_version) "  # noqa: S608
-                "VALUES (%s, %s, %s, %s) ON CONFLICT (coach_id) DO UPDATE SET "
-                "counts = excluded.counts, counts_version = excluded.counts_version "
-                f"WHERE {table}.version = excluded.counts_version",
-                [coach_id, self.version, counts, self.version],
-            )
+            cursor.execute(_STORE, [coach_id, self.version, counts, self.version])
 
 
 _store: ContextVar[_Store | None] = ContextVar("ethos_kept_store", default=None)

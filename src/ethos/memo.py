@@ -57,4 +57,11 @@ def once(function: Callable[..., Any]) -> Callable[..., Any]:
             answers[key] = function(*args)
         return answers[key]
 
+    def remember(*args, answer) -> None:
+        """Give the scope an answer read already (by the request, say); outside a scope, nothing."""
+        answers = _answers.get()
+        if answers is not None:
+            answers[(function, *map(_key, args))] = answer
+
+    shared.remember = remember
     return shared

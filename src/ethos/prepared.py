@@ -128,6 +128,14 @@ def as_decimal(value: Any, *, places: int) -> decimal.Decimal | None:
     return decimal.Decimal(value).quantize(decimal.Decimal(1).scaleb(-places))
 
 
+def as_datetime(value: Any) -> datetime.datetime | None:
+    """Read a time from a prepared row as the ORM would: SQLite hands back text in UTC."""
+    convert = getattr(connection.ops, "convert_datetimefield_value", None)
+    if value is None or convert is None:
+        return value
+    return convert(value, None, connection)
+
+
 def prepared(function: Callable[..., Any]) -> Callable[..., Any]:
     """Build `function`'s one query once per database, then run its SQL with each call's arguments."""
     plans: dict[tuple, _Plan] = {}

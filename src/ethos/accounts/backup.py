@@ -60,8 +60,10 @@ UNSIGNED_MAGIC = "ETHOS-BACKUP 1"
 SIGNATURE_KEY_NAME = "ethos-backup"
 # Site-level tables: in a whole-site backup only, never in one coach's.
 SITE_ONLY = {"accounts.invitation"}
-# Short-lived bookkeeping that has no place in a copy of a practice: sign-in attempts by address.
-NOT_BACKED_UP = {"accounts.signinattempt"}
+# Short-lived bookkeeping that has no place in a copy of a practice: sign-in attempts by address,
+# and the compliance report's kept counts (derived from the rows a backup does carry; restored,
+# they could claim a version the restored database has not reached, so a restore recounts).
+NOT_BACKED_UP = {"accounts.signinattempt", "standards.reportcounts"}
 
 
 def backup_site_only(*labels: str) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from ethos.prepared import prepared
+from ethos.prepared import as_datetime, prepared
 from ethos.standards.evidence import Evidence, count, evidence_provider, report_chain_head
 from ethos.vault import crypto
 from ethos.vault.models import AccountKey, DataKey
@@ -21,12 +23,19 @@ def _client_keys(coach) -> dict[str, int]:
     )
 
 
+@prepared
+def _account_key(coach) -> list[tuple]:
+    """The key's derivation parameters and when the recovery kit was confirmed (one row or none)."""
+    return list(AccountKey.objects.filter(coach=coach).values_list("passphrase_kdf", "recovery_confirmed_at"))
+
+
 @evidence_provider("C2")
 def confidentiality_evidence(coach) -> list[Evidence]:
-    record = AccountKey.objects.filter(coach=coach).first()
-    if record is None:
+    record = _account_key(coach)
+    if not record:
         return [Evidence("No encryption keys exist for this account.", attention=True)]
-    params = crypto.KdfParams.from_dict(record.passphrase_kdf)
+    ((kdf, recovery_confirmed_at),) = record
+    params = crypto.KdfParams.from_dict(json.loads(kdf) if isinstance(kdf, str) else kdf)
     # One key per client record (purpose "client"); the directory and other scopes have their own.
     keys = _client_keys(coach)
     lines = [
@@ -40,8 +49,8 @@ def confidentiality_evidence(coach) -> list[Evidence]:
             f"{count(keys['destroyed'], 'client key')} destroyed at the end of retention."
         ),
     ]
-    if record.recovery_confirmed_at:
-        confirmed = timezone.localtime(record.recovery_confirmed_at)
+    if recovery_confirmed_at:
+        confirmed = timezone.localtime(as_datetime(recovery_confirmed_at))
         lines.append(Evidence(f"Recovery kit confirmed on {confirmed.day} {confirmed:%B %Y}."))
     else:
         lines.append(Evidence("The recovery kit has not been confirmed.", attention=True))

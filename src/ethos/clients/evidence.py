@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q
 
 from ethos.prepared import prepared
-from ethos.standards.evidence import Evidence, count, evidence_provider, once_per_report, times
+from ethos.standards.evidence import Evidence, count, evidence_provider, kept, times
 from ethos.standards.facts import DECLINE_REASONS
 
 from .models import Client, Ending, Goal, Intake, Referral, SafetyCheck
@@ -14,7 +14,7 @@ from .models import Client, Ending, Goal, Intake, Referral, SafetyCheck
 REENTRY_CLAUSES = ("S1", "S2", "S9")
 
 
-@once_per_report
+@kept(Intake)
 def _intakes(coach) -> dict[str, int]:
     """Count the coach's intakes by outcome, decline reason and re-entry, in two grouped queries."""
     counts = {"total": 0, "declined": 0, "crisis_shown": 0}
@@ -52,11 +52,13 @@ def _reentry_groups(coach) -> list[tuple]:
     )
 
 
+@kept(SafetyCheck)
 @prepared
 def _safety_checks(coach) -> int:
     return SafetyCheck.objects.filter(coach=coach).count()
 
 
+@kept(Goal)
 @prepared
 def _goals(coach) -> dict[str, int]:
     return Goal.objects.filter(coach=coach).aggregate(
@@ -64,16 +66,20 @@ def _goals(coach) -> dict[str, int]:
     )
 
 
+@kept(Client)
 @prepared
 def _ended(coach) -> int:
     return Client.objects.filter(coach=coach, status__in=[Client.Status.ENDED, Client.Status.PAUSED]).count()
 
 
+# A resource's kind decides whether a referral to it counts.
+@kept(Referral, Referral.resource.field.related_model)
 @prepared
 def _coaching_referrals(coach) -> int:
     return Referral.objects.filter(coach=coach, resource__kind="coaching").count()
 
 
+@kept(Ending)
 @prepared
 def _client_endings(coach) -> dict[str, int]:
     return Ending.objects.filter(coach=coach, initiated_by=Ending.InitiatedBy.CLIENT).aggregate(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from ethos.clients.models import Client
 from ethos.clients.pages import TimelineEntry, client_section, timeline_source
 from ethos.prepared import prepared
-from ethos.standards.evidence import Evidence, count, evidence_provider, once_per_report
+from ethos.standards.evidence import Evidence, count, evidence_provider, kept
 from ethos.standards.record_types import RecordType
 from ethos.standards.subjects import resolving_page, subject_describer, uuids
 
@@ -78,11 +78,13 @@ def boundary_review_page(item) -> str | None:
     return None
 
 
+@kept(BoundaryAgreement)
 @prepared
 def _agreements(coach) -> dict[str, int]:
     return BoundaryAgreement.objects.filter(coach=coach).aggregate(clients=Count("client", distinct=True))
 
 
+@kept(ContactLog)
 @prepared
 def _contacts(coach) -> dict[str, int]:
     return ContactLog.objects.filter(coach=coach).aggregate(
@@ -90,7 +92,7 @@ def _contacts(coach) -> dict[str, int]:
     )
 
 
-@once_per_report
+@kept(BoundaryReview)
 @prepared
 def _reviews(coach) -> dict[str, int]:
     """Boundary reviews kept, by clause: one query for the P7 and P8 rows."""
@@ -99,6 +101,7 @@ def _reviews(coach) -> dict[str, int]:
     )
 
 
+@kept(RelationshipDeclaration, Client)
 @prepared
 def _declared(coach) -> dict[str, int]:
     return RelationshipDeclaration.objects.filter(coach=coach).aggregate(

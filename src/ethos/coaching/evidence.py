@@ -6,7 +6,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from ethos.prepared import prepared
-from ethos.standards.evidence import Evidence, count, evidence_provider, once_per_report
+from ethos.standards.evidence import Evidence, count, evidence_provider, kept
 
 from .contributions import SIGN_WITHIN, unsigned_after
 from .models import (
@@ -22,7 +22,7 @@ from .models import (
 )
 
 
-@once_per_report
+@kept(Session)
 @prepared
 def _sessions(coach) -> dict[str, int]:
     """Count the coach's sessions by how they went, in one grouped query."""
@@ -46,7 +46,7 @@ def _sessions(coach) -> dict[str, int]:
     )
 
 
-@once_per_report
+@kept(StartCheck)
 @prepared
 def _start_checks(coach) -> dict[str, int]:
     return StartCheck.objects.filter(coach=coach).aggregate(
@@ -91,6 +91,7 @@ def fitness_attestations(coach) -> list[Evidence]:
     ]
 
 
+@kept(FollowUp)
 @prepared
 def _follow_ups(coach) -> dict[str, int]:
     return FollowUp.objects.filter(coach=coach).aggregate(
@@ -118,7 +119,7 @@ def presentation_checks(coach) -> list[Evidence]:
     ]
 
 
-@once_per_report
+@kept(CloseCheck)
 def _close_checks(coach) -> dict[str, int]:
     """Sessions closed with a check, by how the client was leaving and what was offered (P6, S4).
 
@@ -163,6 +164,7 @@ def _unclosed_checks(coach) -> dict[str, int]:
     )
 
 
+@kept(SafetyPlan)
 @prepared
 def _safety_plans(coach) -> int:
     return SafetyPlan.objects.filter(coach=coach).count()
@@ -198,6 +200,7 @@ def trauma_informed_reflections(coach) -> list[Evidence]:
 # -- Session notes (C2, and the checker's clauses) ----------------------------------------------
 
 
+@kept(SessionNote)
 @prepared
 def _notes(coach) -> dict[str, int]:
     return SessionNote.objects.filter(coach=coach).aggregate(
@@ -208,11 +211,13 @@ def _notes(coach) -> dict[str, int]:
     )
 
 
+@kept(NoteVersion)
 @prepared
 def _note_versions(coach) -> int:
     return NoteVersion.objects.filter(coach=coach).count()
 
 
+@kept(Addendum)
 @prepared
 def _addenda(coach) -> int:
     return Addendum.objects.filter(coach=coach).count()
@@ -249,6 +254,7 @@ def session_notes(coach) -> list[Evidence]:
     return rows
 
 
+@kept(NotApplicable)
 @prepared
 def _not_applicable(coach) -> list[tuple[str, int]]:
     return list(

@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q
 
 from ethos.prepared import prepared
-from ethos.standards.evidence import Evidence, count, evidence_provider, once_per_report
-from ethos.standards.models import Tally
+from ethos.standards.evidence import Evidence, count, evidence_provider, kept, report_tallies
 from ethos.standards.points import Point
 
 from .models import Agreement, Charge, Gift, Package, Payment
@@ -18,7 +17,8 @@ COACH_NO_FEE = (
 )
 
 
-@once_per_report
+# The no-fee lines join their sessions: a session marked no fee changes the count.
+@kept(Charge, Charge.session.field.related_model)
 def _charges(coach) -> dict[str, int]:
     return {**_charges_by_kind(coach), **_no_fee_sessions_charged(coach)}
 
@@ -40,11 +40,13 @@ def _no_fee_sessions_charged(coach) -> dict[str, int]:
     )
 
 
+@kept(Payment)
 @prepared
 def _payments(coach) -> int:
     return Payment.objects.filter(coach=coach).count()
 
 
+@kept(Gift)
 @prepared
 def _gifts(coach) -> dict[str, int]:
     return Gift.objects.filter(coach=coach).aggregate(
@@ -53,11 +55,13 @@ def _gifts(coach) -> dict[str, int]:
     )
 
 
+@kept(Agreement)
 @prepared
 def _agreements(coach) -> dict[str, int]:
     return Agreement.objects.filter(coach=coach).aggregate(clients=Count("client", distinct=True))
 
 
+@kept(Package)
 @prepared
 def _packages(coach) -> dict[str, int]:
     return Package.objects.filter(coach=coach).aggregate(
@@ -84,7 +88,7 @@ def no_fee_lines(coach) -> list[Evidence]:
 
 
 def _refused(coach, clause: str) -> int:
-    row = Tally.objects.filter(coach=coach, clause=clause, point=Point.PAYMENT_RECORD.value).first()
+    row = report_tallies(coach).get((clause, Point.PAYMENT_RECORD.value))
     return row.blocked if row else 0
 
 

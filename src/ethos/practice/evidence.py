@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import Count, Q
 
 from ethos.prepared import prepared
-from ethos.standards.evidence import Basis, Evidence, count, evidence_provider
+from ethos.standards.evidence import Basis, Evidence, count, evidence_provider, kept
 
 from .education import hours_label, progress_for
 from .models import CompetenceArea, Credential, Supervisor
@@ -21,11 +21,13 @@ def _areas(coach) -> int:
     return CompetenceArea.objects.filter(profile__coach=coach).count()
 
 
+@kept(Supervisor)
 @prepared
 def _supervisors(coach) -> int:
     return Supervisor.objects.filter(coach=coach).count()
 
 
+@kept(Credential)
 @prepared
 def _credentials(coach) -> dict[str, int]:
     return Credential.objects.for_coach(coach).aggregate(

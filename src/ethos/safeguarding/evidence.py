@@ -8,7 +8,7 @@ from django.utils import timezone
 from ethos.audit.actions import Action
 from ethos.audit.models import AuditEvent
 from ethos.prepared import prepared
-from ethos.standards.evidence import Evidence, count, evidence_provider
+from ethos.standards.evidence import Evidence, count, evidence_provider, kept
 
 from .models import (
     Consent,
@@ -42,12 +42,14 @@ OWN_COPIES = {
 }
 
 
+@kept(Disclosure)
 @prepared
 def _by_basis(coach) -> list[tuple[str, int]]:
     by_basis = Disclosure.objects.filter(coach=coach).order_by().values_list("basis")
     return list(by_basis.annotate(n=Count("pk")))
 
 
+@kept(Consent)
 @prepared
 def _consents(coach) -> dict[str, int]:
     return Consent.objects.filter(coach=coach).aggregate(
@@ -57,11 +59,13 @@ def _consents(coach) -> dict[str, int]:
     )
 
 
+@kept(CourtOrder)
 @prepared
 def _orders(coach) -> int:
     return CourtOrder.objects.filter(coach=coach).count()
 
 
+@kept(EmergencyReview)
 @prepared
 def _emergency_reviews(coach) -> int:
     return EmergencyReview.objects.filter(coach=coach).count()
@@ -77,6 +81,7 @@ def _own_copies(coach) -> list[tuple[str, int]]:
     )
 
 
+@kept(MandatoryReport)
 @prepared
 def _reports(coach) -> dict[str, int]:
     return MandatoryReport.objects.filter(coach=coach).aggregate(
@@ -91,6 +96,7 @@ def _open_tasks(coach, now) -> dict[str, int]:
     )
 
 
+@kept(FlagDismissal)
 @prepared
 def _dismissals(coach) -> int:
     return FlagDismissal.objects.filter(coach=coach).count()

@@ -1,6 +1,17 @@
 """The code of ethics as data, the rule engine that applies it, and the compliance report."""
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_kept_triggers(sender, using, **kwargs):
+    # After every migrate or flush, every table a kept count reads bumps its coach's version
+    # (a migration that rebuilds a table on SQLite drops the table's triggers with it).
+    from django.db import connections
+
+    from .kept import install_triggers
+
+    install_triggers(connections[using])
 
 
 class StandardsConfig(AppConfig):
@@ -16,3 +27,4 @@ class StandardsConfig(AppConfig):
 
         catalog.catalog()
         check_record_types()
+        post_migrate.connect(_ensure_kept_triggers, sender=self, dispatch_uid="ethos.standards.kept")

@@ -16,20 +16,28 @@ text holds counts and dates, never a client's identity.
 
 An aggregate that several providers need (every intake, for S1, S2, S9 and P3) is written once
 and marked `@once_per_report`: while a report is built, every provider that asks shares one answer.
+An aggregate that reads only stored rows of tables with a coach_id (not the clock) is marked
+`@kept(Model, ...)` instead, naming every model it reads: it runs once per report too, and its
+answer is also kept between reports until one of those tables changes (standards/kept.py).
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 
 from ethos.audit.selectors import chain_head
 from ethos.memo import once, scope
+from ethos.prepared import as_datetime, prepared
 
 from .catalog import catalog
+from .kept import kept  # noqa: F401  (providers' aggregates are kept between reports: kept.py)
+from .models import Tally
 
 PROVIDER_UNKNOWN_CLAUSE = (
     "Evidence provider {name} is registered for clause {clause!r}, which is not in the catalog."
@@ -120,3 +128,37 @@ once_per_report = once
 report_scope = scope
 # The log's head, read once per report by the report itself and by any provider that cites it.
 report_chain_head = once(chain_head)
+
+
+class Tallied(NamedTuple):
+    """One tally as the report reads it: how often a clause was checked at a point, and the outcomes."""
+
+    clause: str
+    point: str
+    checked: int
+    blocked: int
+    required: int
+    warned: int
+    recorded: int
+    last_warned_at: datetime.datetime | None
+
+
+_TALLIED = Tallied._fields
+
+
+@prepared
+def _tally_rows(coach) -> list[tuple]:
+    return list(Tally.objects.filter(coach=coach).order_by("clause", "point").values_list(*_TALLIED))
+
+
+@once
+def report_tallies(coach) -> dict[tuple[str, str], Tallied]:
+    """The coach's tallies by (clause, point), read once per report by the report and its providers.
+
+    Plain rows, not model instances: building thirty-odd Tally objects was a tenth of the report.
+    """
+    tallies = {}
+    for row in _tally_rows(coach):
+        tally = Tallied(*row[:-1], as_datetime(row[-1]))
+        tallies[(tally.clause, tally.point)] = tally
+    return tallies

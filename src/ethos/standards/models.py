@@ -136,3 +136,24 @@ class WitnessCosignature(models.Model):
 
     def __str__(self) -> str:
         return f"cosignature of {self.coach_id}'s log at {self.size}"
+
+
+class ReportCounts(models.Model):
+    """The counts a coach's compliance report last computed, and the data version they rest on.
+
+    Database triggers (standards/kept.py) bump `version` on every insert, update or delete in the
+    tables the kept counts read, so `counts` is reused only while `counts_version == version`.
+    One row per coach holds both, so a write takes one lock per coach whatever it touches, and
+    losing the row loses the counts with it (a counter that restarted could otherwise match old
+    counts). `counts` is plaintext JSON: numbers of records by kind and clause ids, never a
+    client's identity (docs/security.md). `coach_id` has no foreign key: the triggers write it
+    while a coach's rows are being deleted, and the counts are derived data no backup carries.
+    """
+
+    coach_id = models.UUIDField(primary_key=True)
+    version = models.PositiveBigIntegerField(default=0)
+    counts = models.TextField(blank=True)
+    counts_version = models.PositiveBigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"report counts of {self.coach_id} at version {self.version}"

@@ -12,11 +12,21 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from ethos.audit.selectors import ChainHead
+from ethos.prepared import as_datetime, prepared
 
 from .catalog import Clause, catalog
 from .engine import Subject
-from .evidence import Basis, Evidence, providers_for, report_chain_head, report_scope
-from .models import OpenItem, Tally, WitnessCosignature
+from .evidence import (
+    Basis,
+    Evidence,
+    Tallied,
+    providers_for,
+    report_chain_head,
+    report_scope,
+    report_tallies,
+)
+from .kept import kept_counts
+from .models import OpenItem, WitnessCosignature
 from .points import Point
 
 # A warning within this many days marks its clause as needing attention in the report.
@@ -116,7 +126,7 @@ class ComplianceReport:
     rows: tuple[ReportRow, ...]
 
 
-def _tally_line(tally: Tally) -> str:
+def _tally_line(tally: Tallied) -> str:
     outcomes = [
         f"{words}: {count}"
         for count, words in (
@@ -154,26 +164,43 @@ def _status(*, tracked: bool, open_items: int, attention: bool, standing: Basis)
     return Status.GOOD
 
 
-def compliance_report(*, coach, now: datetime.datetime | None = None) -> ComplianceReport:
-    """Build the report: every clause once, in catalog order, with its status and evidence."""
-    with report_scope():
-        return _report(coach=coach, now=now or timezone.now())
-
-
-def _report(*, coach, now: datetime.datetime) -> ComplianceReport:
-    recent = now - datetime.timedelta(days=ATTENTION_DAYS)
-    tallies: dict[str, list[Tally]] = {}
-    for tally in Tally.objects.filter(coach=coach).order_by("clause", "point"):
-        tallies.setdefault(tally.clause, []).append(tally)
-    items = {
-        row["clause"]: row
-        for row in OpenItem.objects.for_coach(coach)
-        .values("clause")
+@prepared
+def _open_item_counts(coach) -> list[tuple]:
+    """(clause, open, resolved, oldest open) for each clause with open items, in one grouped query."""
+    return list(
+        OpenItem.objects.for_coach(coach)
+        .values_list("clause")
         .annotate(
             open=Count("id", filter=Q(resolved_at__isnull=True)),
             resolved=Count("id", filter=Q(resolved_at__isnull=False)),
             since=Min("opened_at", filter=Q(resolved_at__isnull=True)),
         )
+        .values_list("clause", "open", "resolved", "since")
+        .order_by()
+    )
+
+
+def compliance_report(
+    *, coach, now: datetime.datetime | None = None, chain: ChainHead | None = None
+) -> ComplianceReport:
+    """Build the report: every clause once, in catalog order, with its status and evidence.
+
+    `chain` is the log's head when the caller has read it already (a page's request has).
+    """
+    with report_scope(), kept_counts(coach):
+        if chain is not None:
+            report_chain_head.remember(coach, answer=chain)
+        return _report(coach=coach, now=now or timezone.now())
+
+
+def _report(*, coach, now: datetime.datetime) -> ComplianceReport:
+    recent = now - datetime.timedelta(days=ATTENTION_DAYS)
+    tallies: dict[str, list[Tallied]] = {}
+    for tally in report_tallies(coach).values():
+        tallies.setdefault(tally.clause, []).append(tally)
+    items = {
+        clause: {"open": open_, "resolved": resolved, "since": as_datetime(since)}
+        for clause, open_, resolved, since in _open_item_counts(coach)
     }
     rows = []
     for clause in catalog():

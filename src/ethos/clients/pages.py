@@ -42,13 +42,14 @@ from dataclasses import dataclass
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import DateTimeField, QuerySet, Value
+from django.http import HttpResponse
 from django.template import Context, RequestContext
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from ethos.dates import date
-from ethos.memo import once
+from ethos.memo import once, scope
 
 SECTION_TWICE = "A client-page section named {key!r} is already registered (by {other})."
 
@@ -247,17 +248,21 @@ def unregister(item: str | TimelineSource) -> None:
         _timeline_sources.remove(item)
 
 
-def sections_for(client, *, page: str = "client", request=None) -> list[RenderedSection]:
+def sections_for(client, *, page: str = "client", request=None, context=None) -> list[RenderedSection]:
     """Render every registered section of a page (the client page, or "crisis") for this client, in order.
 
-    Pass the request: a section with a form needs it for its CSRF token.
+    Pass the request: a section with a form needs it for its CSRF token. Or pass the page's own
+    `context`, bound to the page's template already (`render_page` does): the sections are then
+    rendered in it and the context processors run once for the whole page.
     """
     registry = _crisis_sections if page == "crisis" else _sections
     sections = sorted(registry.values(), key=lambda s: (s.order, s.key))
     # One context for every section: the context processors (navigation, CSRF, the reports due)
     # run once for the page, not once per section, which they did when each section was rendered
     # on its own with the request.
-    shared = RequestContext(request) if request is not None else Context()
+    shared = context
+    if shared is None:
+        shared = RequestContext(request) if request is not None else Context()
     rendered = []
     with ExitStack() as bound:
         for section in sections:
@@ -271,6 +276,24 @@ def sections_for(client, *, page: str = "client", request=None) -> list[Rendered
                 html = template.render(shared)
             rendered.append(RenderedSection(key=section.key, title=section.title, html=html))
     return rendered
+
+
+def render_page(request, template_name: str, build: Callable[[RequestContext], dict]) -> HttpResponse:
+    """Render a page whose context `build(context)` makes with the sections rendered inside it.
+
+    The page's context is made and bound to its template first, so the context processors
+    (navigation, the audit watch, CSRF) run once for the page and its sections, not once for the
+    sections and again for the page; `build` runs inside one `ethos.memo.scope()`.
+    """
+    template = get_template(template_name).template
+    context = RequestContext(request)
+    with context.bind_template(template):
+        context.template_name = template.name
+        with scope():
+            values = build(context)
+        with context.push(values):
+            html = template.render(context)
+    return HttpResponse(html)
 
 
 def timeline_for(client) -> list[TimelineEntry]:

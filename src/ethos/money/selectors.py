@@ -21,6 +21,7 @@ from ethos.clients.pages import client_records, moment, records_kept
 from ethos.coaching.models import Session
 from ethos.coaching.selectors import next_session_of
 from ethos.memo import once
+from ethos.practice.models import PracticeProfile
 from ethos.practice.selectors import profile_for
 from ethos.prepared import as_decimal, prepared, prepared_records
 
@@ -59,7 +60,15 @@ def get_invoice_for_coach(coach, client: Client, pk) -> Invoice:
 
 
 def currency_of(coach) -> str:
-    return profile_for(coach).currency
+    found = _currency(coach)
+    # A coach without a practice profile yet gets one, with the default currency.
+    return found[0][0] if found else profile_for(coach).currency
+
+
+@prepared
+def _currency(coach) -> list[tuple]:
+    # Read on every client page: the SQL is built once per process (ethos.prepared).
+    return list(PracticeProfile.objects.filter(coach=coach).values_list("currency"))
 
 
 @dataclass(frozen=True)

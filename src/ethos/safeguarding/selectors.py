@@ -75,7 +75,7 @@ class Due:
 
 def reports_due(coach) -> Due | None:
     """One light query: the open tasks' ids and deadlines, soonest first."""
-    rows = list(ReportTask.objects.for_coach(coach).open().order_by("deadline").values_list("pk", "deadline"))
+    rows = [(task.pk, task.deadline) for task in _open_deadlines(coach)]
     if not rows:
         return None
     now = timezone.now()
@@ -85,6 +85,12 @@ def reports_due(coach) -> Due | None:
         soonest=rows[0][1],
         overdue=sum(1 for _, due in rows if due < now),
     )
+
+
+@prepared_records
+def _open_deadlines(coach):
+    # On every page of the coach's: the SQL is built once per process (ethos.prepared).
+    return ReportTask.objects.for_coach(coach).open().only("pk", "deadline").order_by("deadline")
 
 
 def open_tasks(coach) -> list[ReportTask]:

@@ -46,7 +46,8 @@ from django.http import HttpResponse
 from django.template import Context, RequestContext
 from django.template.loader import get_template
 from django.utils import timezone
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from ethos.dates import date
 from ethos.memo import once, scope
@@ -104,6 +105,22 @@ class TimelineEntry:
     @property
     def iso(self) -> str:
         return iso(self.when)
+
+
+# The timeline's row, as detail.html wrote it for each entry: fifty rows of four values each cost
+# the template engine more than the rest of the page, so the rows are written here, every value
+# escaped (the entries hold plain text).
+_TIMELINE_ROW = '<li class="timeline__item timeline__item--{}"><time datetime="{}">{}</time> {}</li>'
+
+
+def timeline_rows(entries: Iterable[TimelineEntry]) -> SafeString:
+    """The timeline's list items, each entry's kind, time, day and text escaped."""
+    return mark_safe(  # noqa: S308  # nosec B308 B703 - every value is escaped
+        "\n".join(
+            _TIMELINE_ROW.format(escape(entry.kind), escape(entry.iso), escape(entry.day), escape(entry.text))
+            for entry in entries
+        )
+    )
 
 
 SectionContext = Callable[..., dict | None]

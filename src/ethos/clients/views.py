@@ -285,6 +285,7 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
             "intake": getattr(client, "intake", None),
             "sections": pages.sections_for(client, context=context),
             "timeline": timeline,
+            "timeline_rows": pages.timeline_rows(timeline),
             "timeline_full": len(timeline) >= pages.TIMELINE_SHOWN,
             "open_items": subject_items,
             "needs_safety_check": any(

@@ -114,13 +114,25 @@ _TIMELINE_ROW = '<li class="timeline__item timeline__item--{}"><time datetime="{
 
 
 def timeline_rows(entries: Iterable[TimelineEntry]) -> SafeString:
-    """The timeline's list items, each entry's kind, time, day and text escaped."""
-    return mark_safe(  # noqa: S308  # nosec B308 B703 - every value is escaped
-        "\n".join(
-            _TIMELINE_ROW.format(escape(entry.kind), escape(entry.iso), escape(entry.day), escape(entry.text))
-            for entry in entries
+    """The timeline's list items, each entry's kind, time, day and text escaped.
+
+    Each time is made local once for its day and its ISO form (`day` and `iso` would each look up
+    the current zone and convert again).
+    """
+    zone = timezone.get_current_timezone()
+    rows = []
+    for entry in entries:
+        when = entry.when
+        if not when:
+            local_day = local_iso = ""
+        else:
+            if isinstance(when, datetime.datetime) and timezone.is_aware(when):
+                when = when.astimezone(zone)
+            local_day, local_iso = date(when, "j M Y"), when.isoformat()
+        rows.append(
+            _TIMELINE_ROW.format(escape(entry.kind), escape(local_iso), escape(local_day), escape(entry.text))
         )
-    )
+    return mark_safe("\n".join(rows))  # noqa: S308  # nosec B308 B703 - every value is escaped
 
 
 SectionContext = Callable[..., dict | None]

@@ -40,7 +40,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import DateTimeField, QuerySet, Value
 from django.http import HttpResponse
 from django.template import Context, RequestContext
@@ -88,6 +88,18 @@ def moment(value) -> datetime.datetime | None:
     for convert in connection.ops.get_db_converters(_TIME):
         value = convert(value, _TIME, connection)
     return value
+
+
+def moments(values: Iterable) -> list[datetime.datetime | None]:
+    """Many times read by a prepared query, each as `moment` gives it (the converters found once)."""
+    database = connections[connection.alias]
+    converters = database.ops.get_db_converters(_TIME)
+    converted = []
+    for value in values:
+        for convert in converters:
+            value = convert(value, _TIME, database)
+        converted.append(value)
+    return converted
 
 
 @dataclass(frozen=True)

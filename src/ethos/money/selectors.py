@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from ethos.clients.models import Client
-from ethos.clients.pages import client_records, moment, records_kept
+from ethos.clients.pages import client_records, moments, records_kept
 from ethos.coaching.models import Session
 from ethos.coaching.selectors import next_session_of
 from ethos.memo import once
@@ -287,8 +287,14 @@ def ledger_events(client: Client) -> tuple[list[LedgerEvent], list[LedgerEvent]]
     payments = _payment_events(client) if "payment" in kept else []
     charges = _charge_events(client) if "charge" in kept else []
     return (
-        [LedgerEvent(moment(created_at), kind) for created_at, kind in payments],
-        [LedgerEvent(moment(created_at), kind) for created_at, kind in charges],
+        [
+            LedgerEvent(when, kind)
+            for when, (_, kind) in zip(moments(p[0] for p in payments), payments, strict=True)
+        ],
+        [
+            LedgerEvent(when, kind)
+            for when, (_, kind) in zip(moments(c[0] for c in charges), charges, strict=True)
+        ],
     )
 
 

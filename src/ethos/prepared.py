@@ -134,20 +134,25 @@ def as_decimal(value: Any, *, places: int) -> decimal.Decimal | None:
     return decimal.Decimal(value).quantize(decimal.Decimal(1).scaleb(-places))
 
 
+def _execute(plans: dict, planner: Callable, function: Callable[..., Any], args: tuple) -> tuple[Any, list]:
+    """Plan `function` for this database and these kinds of argument once, then run its SQL."""
+    key = (connection.vendor, connection.alias, *(a.__class__ for a in args))
+    plan = plans.get(key)
+    if plan is None:
+        plan = plans[key] = planner(function, args)
+    params = [make(args[index]) if index is not None else make for index, make in plan.slots]
+    with connection.cursor() as cursor:
+        cursor.execute(plan.sql, params)
+        return plan, cursor.fetchall()
+
+
 def prepared(function: Callable[..., Any]) -> Callable[..., Any]:
     """Build `function`'s one query once per database, then run its SQL with each call's arguments."""
     plans: dict[tuple, _Plan] = {}
 
     @functools.wraps(function)
     def run(*args):
-        key = (connection.vendor, connection.alias, *(a.__class__ for a in args))
-        plan = plans.get(key)
-        if plan is None:
-            plan = plans[key] = _plan(function, args)
-        params = [make(args[index]) if index is not None else make for index, make in plan.slots]
-        with connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
-            rows = cursor.fetchall()
+        plan, rows = _execute(plans, _plan, function, args)
         if plan.shape == "dict":
             return dict(zip(plan.keys, rows[0], strict=True))
         if plan.shape == "int":
@@ -222,14 +227,7 @@ def prepared_records(function: Callable[..., Any]) -> Callable[..., list]:
 
     @functools.wraps(function)
     def run(*args) -> list:
-        key = (connection.vendor, connection.alias, *(a.__class__ for a in args))
-        plan = plans.get(key)
-        if plan is None:
-            plan = plans[key] = _plan_records(function, args)
-        params = [make(args[index]) if index is not None else make for index, make in plan.slots]
-        with connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
-            rows = cursor.fetchall()
+        plan, rows = _execute(plans, _plan_records, function, args)
         alias, from_db, attnames, start, end = (
             connection.alias,
             plan.model.from_db,

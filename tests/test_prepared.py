@@ -7,11 +7,12 @@ import datetime
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.test.utils import CaptureQueriesContext
 
 from ethos.coaching.models import Session
-from ethos.prepared import prepared
+from ethos.prepared import prepared, prepared_records
+from ethos.vault.fields import Sealed
 from tests.coaching.conftest import active_client, schedule, tomorrow_at
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +93,75 @@ def test_it_takes_one_query_of_counts_only(coach):
         total_minutes(coach)
     with pytest.raises(ImproperlyConfigured, match="records, ids, dates and times"):
         by_name("a room")
+
+
+# -- prepared records ------------------------------------------------------------------------
+
+records_built = []
+
+
+@prepared_records
+def sessions_from(client, since):
+    records_built.append(since)
+    return (
+        Session.objects.filter(client=client, starts_at__gte=since)
+        .select_related("client")
+        .annotate(minutes=F("duration_minutes") * 2)
+        .order_by("starts_at")
+    )
+
+
+def _fields(session: Session) -> tuple:
+    client = session.client
+    return (session.pk, session.starts_at, session.place, session.status, client.name, session.minutes)
+
+
+def test_prepared_records_are_the_orms_records_for_each_call_and_built_once(coach, other_coach, vault):
+    robin = active_client(coach)
+    sam = active_client(coach, name="Sam Other")
+    for hour in (9, 11, 15):
+        schedule(coach, robin, starts_at=tomorrow_at(hour))
+    schedule(coach, sam, starts_at=tomorrow_at(10))
+    records_built.clear()
+    for since in (tomorrow_at(0), tomorrow_at(10), tomorrow_at(16)):
+        found = sessions_from(robin, since)
+        assert [_fields(s) for s in found] == [_fields(s) for s in sessions_from.build(robin, since)]
+    assert [s.starts_at for s in sessions_from(robin, tomorrow_at(10))] == [tomorrow_at(11), tomorrow_at(15)]
+    assert [s.client_id for s in sessions_from(sam, tomorrow_at(0))] == [sam.pk]
+    # Built once through the ORM for the markers (the rest are the comparisons above).
+    assert len([s for s in records_built if s.year == 1901]) <= 1
+    with CaptureQueriesContext(connection) as ran:
+        found = sessions_from(robin, tomorrow_at(0))
+        # A sealed field stays sealed until read, then opens under the row's key, as the ORM's does.
+        assert isinstance(found[0].client.__dict__["name"], Sealed)
+        assert found[0].client.name == robin.name
+    assert len(ran.captured_queries) == 1
+
+
+def test_prepared_records_refuse_what_they_cannot_make_the_same(coach, vault):
+    robin = active_client(coach)
+
+    @prepared_records
+    def prefetched(client):
+        return Session.objects.filter(client=client).prefetch_related("rescheduled_to")
+
+    @prepared_records
+    def plain_values(client):
+        return Session.objects.filter(client=client).values("pk")
+
+    @prepared_records
+    def already_run(client):
+        return list(Session.objects.filter(client=client))
+
+    @prepared_records
+    def derived(client, since):
+        return Session.objects.filter(client=client, starts_at__gte=since - DAY)
+
+    with pytest.raises(ImproperlyConfigured, match="prefetch"):
+        prefetched(robin)
+    with pytest.raises(ImproperlyConfigured, match="values"):
+        plain_values(robin)
+    with pytest.raises(ImproperlyConfigured, match="not run it"):
+        already_run(robin)
+    with pytest.raises(ImproperlyConfigured, match="worked out"):
+        derived(robin, tomorrow_at(9))

@@ -91,6 +91,21 @@ def _plan(function: Callable[..., Any], args: tuple) -> _Plan:
         name = function.__qualname__
         raise ImproperlyConfigured(f"{name} must run exactly one query; it ran {len(captured)}.")
     sql, params = captured[0]
+    slots = _slots(function, markers, params)
+    if isinstance(result, dict):
+        if not all(isinstance(v, int) for v in result.values()):
+            raise ImproperlyConfigured(f"{function.__qualname__}: a prepared aggregate holds counts only.")
+        return _Plan(sql, slots, "dict", tuple(result))
+    if isinstance(result, int):
+        return _Plan(sql, slots, "int", ())
+    if isinstance(result, list):
+        return _Plan(sql, slots, "rows", ())
+    kind = type(result).__name__
+    raise ImproperlyConfigured(f"{function.__qualname__} returns {kind}, not counts or rows.")
+
+
+def _slots(function: Callable[..., Any], markers: list, params) -> tuple[tuple[int | None, Any], ...]:
+    """Where each marker went in the query's parameters (or the constant a parameter is)."""
     forms = [(index, adapted, make) for index, m in enumerate(markers) for adapted, make in _forms(m)]
     slots = []
     for param in params:
@@ -100,16 +115,7 @@ def _plan(function: Callable[..., Any], args: tuple) -> _Plan:
         if found is None and isinstance(param, str) and _LOOKS_TRACED.match(param):
             raise ImproperlyConfigured(f"{function.__qualname__} passes a value worked out from an argument.")
         slots.append(found if found is not None else (None, param))
-    if isinstance(result, dict):
-        if not all(isinstance(v, int) for v in result.values()):
-            raise ImproperlyConfigured(f"{function.__qualname__}: a prepared aggregate holds counts only.")
-        return _Plan(sql, tuple(slots), "dict", tuple(result))
-    if isinstance(result, int):
-        return _Plan(sql, tuple(slots), "int", ())
-    if isinstance(result, list):
-        return _Plan(sql, tuple(slots), "rows", ())
-    kind = type(result).__name__
-    raise ImproperlyConfigured(f"{function.__qualname__} returns {kind}, not counts or rows.")
+    return tuple(slots)
 
 
 def _same(param: Any, adapted: Any) -> bool:
@@ -136,25 +142,123 @@ def as_datetime(value: Any) -> datetime.datetime | None:
     return convert(value, None, connection)
 
 
+def _execute(plans: dict, planner: Callable, function: Callable[..., Any], args: tuple) -> tuple[Any, list]:
+    """Plan `function` for this database and these kinds of argument once, then run its SQL."""
+    key = (connection.vendor, connection.alias, *(a.__class__ for a in args))
+    plan = plans.get(key)
+    if plan is None:
+        plan = plans[key] = planner(function, args)
+    params = [make(args[index]) if index is not None else make for index, make in plan.slots]
+    with connection.cursor() as cursor:
+        cursor.execute(plan.sql, params)
+        return plan, cursor.fetchall()
+
+
 def prepared(function: Callable[..., Any]) -> Callable[..., Any]:
     """Build `function`'s one query once per database, then run its SQL with each call's arguments."""
     plans: dict[tuple, _Plan] = {}
 
     @functools.wraps(function)
     def run(*args):
-        key = (connection.vendor, connection.alias, *(a.__class__ for a in args))
-        plan = plans.get(key)
-        if plan is None:
-            plan = plans[key] = _plan(function, args)
-        params = [make(args[index]) if index is not None else make for index, make in plan.slots]
-        with connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
-            rows = cursor.fetchall()
+        plan, rows = _execute(plans, _plan, function, args)
         if plan.shape == "dict":
             return dict(zip(plan.keys, rows[0], strict=True))
         if plan.shape == "int":
             return rows[0][0]
         return [tuple(row) for row in rows]
+
+    run.build = function  # the ORM version, for tests that compare the two
+    return run
+
+
+@dataclass(frozen=True)
+class _RecordsPlan:
+    sql: str
+    slots: tuple[tuple[int | None, Any], ...]
+    model: type[Model]
+    # Where the model's own columns are in a row, and the attribute each one fills.
+    start: int
+    end: int
+    attnames: tuple[str, ...]
+    # (position, the backend's and the field's converters, the column), as the ORM applies them.
+    converters: tuple[tuple[int, tuple, Any], ...]
+    related: tuple  # select_related: the ORM's own populators, made once
+    annotations: tuple[tuple[str, int], ...]
+
+
+def _plan_records(function: Callable[..., Any], args: tuple) -> _RecordsPlan:
+    from django.db.models.query import ModelIterable, QuerySet, get_related_populators
+
+    markers = [_marker(index, value) for index, value in enumerate(args)]
+    queryset = function(*markers)
+    name = function.__qualname__
+    if not isinstance(queryset, QuerySet) or queryset._result_cache is not None:
+        raise ImproperlyConfigured(f"{name} must return a queryset of records, not run it.")
+    if (
+        queryset._prefetch_related_lookups
+        or queryset._known_related_objects
+        or queryset._iterable_class is not ModelIterable
+    ):
+        raise ImproperlyConfigured(f"{name}: prepared records have no prefetch, related manager or values().")
+    if queryset.db != connection.alias:
+        raise ImproperlyConfigured(f"{name} reads another database than the default one.")
+    compiler = queryset.query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    select, klass_info = compiler.select, compiler.klass_info
+    fields = klass_info["select_fields"]
+    start, end = fields[0], fields[-1] + 1
+    return _RecordsPlan(
+        sql=sql,
+        slots=_slots(function, markers, params),
+        model=klass_info["model"],
+        start=start,
+        end=end,
+        attnames=tuple(column[0].target.attname for column in select[start:end]),
+        converters=tuple(
+            (position, tuple(converters), column)
+            for position, (converters, column) in compiler.get_converters([c[0] for c in select]).items()
+        ),
+        related=tuple(get_related_populators(klass_info, select, connection.alias)),
+        annotations=tuple(compiler.annotation_col_map.items()),
+    )
+
+
+def prepared_records(function: Callable[..., Any]) -> Callable[..., list]:
+    """Build the SQL of `function`'s queryset once per database; each call returns its records.
+
+    `function(*args)` returns a queryset (not run) of one model, ordered and sliced as wanted,
+    with `select_related`, `only`/`defer` and annotations if need be, but no prefetch. The records
+    are made as the ORM makes them (its converters, `from_db`, its populators for related rows),
+    so sealed fields stay sealed until read. The arguments follow the rules of `prepared`.
+    """
+    plans: dict[tuple, _RecordsPlan] = {}
+
+    @functools.wraps(function)
+    def run(*args) -> list:
+        plan, rows = _execute(plans, _plan_records, function, args)
+        alias, from_db, attnames, start, end = (
+            connection.alias,
+            plan.model.from_db,
+            plan.attnames,
+            plan.start,
+            plan.end,
+        )
+        records = []
+        for row in rows:
+            if plan.converters:
+                row = list(row)
+                for position, converters, column in plan.converters:
+                    value = row[position]
+                    for convert in converters:
+                        value = convert(value, column, connection)
+                    row[position] = value
+            record = from_db(alias, attnames, row[start:end])
+            for populator in plan.related:
+                populator.populate(row, record)
+            for name, position in plan.annotations:
+                setattr(record, name, row[position])
+            records.append(record)
+        return records
 
     run.build = function  # the ORM version, for tests that compare the two
     return run

@@ -51,6 +51,18 @@ def request_chain_head(request) -> ChainHead:
     return head
 
 
+def chain_head_appended(request, event) -> ChainHead:
+    """Note the head that an append of this request just wrote, so the page does not read it again.
+
+    The event carries the size, root and signed checkpoint the append left on the head row: the
+    same as `chain_head` would read back once the change is committed.
+    """
+    head = request._ethos_chain_head = ChainHead(
+        size=event.seq, root_hex=bytes(event.root_after).hex(), checkpoint=event.checkpoint
+    )
+    return head
+
+
 def events_for(coach, *, action: str | Iterable[str] = "", since=None, until=None):
     """Return the coach's events, newest first; `action` is one action or a list of them."""
     events = AuditEvent.objects.filter(coach=coach).order_by("-seq")

@@ -18,6 +18,7 @@ from django.utils import timezone
 from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 from ethos.memo import once
+from ethos.prepared import prepared_records
 from ethos.standards.engine import Subject, Verdict
 from ethos.standards.facts import Facts
 from ethos.standards.points import Point
@@ -280,11 +281,39 @@ def _progress_prefetch() -> Prefetch:
 @once
 def goals_for_client(client: Client) -> list[Goal]:
     """Return the client's goals, oldest first, each with its progress in date order (two queries)."""
-    return list(
-        Goal.objects.filter(coach_id=client.coach_id, client=client)
-        .prefetch_related(_progress_prefetch())
-        .order_by("created_at", "id")
+    found = _goals_of(client.coach_id, client)
+    progress: dict = {goal.pk: [] for goal in found}
+    if found:
+        for entry in _progress_of(client.coach_id, client):
+            progress[entry.goal_id].append(entry)
+    for goal in found:
+        _give_progress(goal, progress[goal.pk])
+    return found
+
+
+# The client page reads these on every view: their SQL is built once per process (ethos.prepared),
+# and the progress is handed to each goal as a prefetch would, so `goal.progress.all()` reads nothing.
+@prepared_records
+def _goals_of(coach_id, client: Client):
+    return Goal.objects.filter(coach_id=coach_id, client=client).order_by("created_at", "id")
+
+
+@prepared_records
+def _progress_of(coach_id, client: Client):
+    return GoalProgress.objects.filter(goal__coach_id=coach_id, goal__client=client).order_by(
+        "recorded_on", "created_at"
     )
+
+
+_PROGRESS = Goal.progress.rel
+
+
+def _give_progress(goal: Goal, entries: list[GoalProgress]) -> None:
+    for entry in entries:
+        _PROGRESS.field.set_cached_value(entry, goal)
+    done = GoalProgress.objects.all()
+    done._result_cache, done._prefetch_done = entries, True
+    goal._prefetched_objects_cache = {_PROGRESS.cache_name: done}
 
 
 def progress_score(progress: GoalProgress) -> int:

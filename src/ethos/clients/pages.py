@@ -40,15 +40,17 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import DateTimeField, QuerySet, Value
+from django.http import HttpResponse
 from django.template import Context, RequestContext
 from django.template.loader import get_template
 from django.utils import timezone
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from ethos.dates import date
-from ethos.memo import once
+from ethos.memo import once, scope
 
 SECTION_TWICE = "A client-page section named {key!r} is already registered (by {other})."
 
@@ -88,6 +90,18 @@ def moment(value) -> datetime.datetime | None:
     return value
 
 
+def moments(values: Iterable) -> list[datetime.datetime | None]:
+    """Many times read by a prepared query, each as `moment` gives it (the converters found once)."""
+    database = connections[connection.alias]
+    converters = database.ops.get_db_converters(_TIME)
+    converted = []
+    for value in values:
+        for convert in converters:
+            value = convert(value, _TIME, database)
+        converted.append(value)
+    return converted
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     """One thing that happened with a client: when, what kind (a CSS modifier) and what."""
@@ -103,6 +117,34 @@ class TimelineEntry:
     @property
     def iso(self) -> str:
         return iso(self.when)
+
+
+# The timeline's row, as detail.html wrote it for each entry: fifty rows of four values each cost
+# the template engine more than the rest of the page, so the rows are written here, every value
+# escaped (the entries hold plain text).
+_TIMELINE_ROW = '<li class="timeline__item timeline__item--{}"><time datetime="{}">{}</time> {}</li>'
+
+
+def timeline_rows(entries: Iterable[TimelineEntry]) -> SafeString:
+    """The timeline's list items, each entry's kind, time, day and text escaped.
+
+    Each time is made local once for its day and its ISO form (`day` and `iso` would each look up
+    the current zone and convert again).
+    """
+    zone = timezone.get_current_timezone()
+    rows = []
+    for entry in entries:
+        when = entry.when
+        if not when:
+            local_day = local_iso = ""
+        else:
+            if isinstance(when, datetime.datetime) and timezone.is_aware(when):
+                when = when.astimezone(zone)
+            local_day, local_iso = date(when, "j M Y"), when.isoformat()
+        rows.append(
+            _TIMELINE_ROW.format(escape(entry.kind), escape(local_iso), escape(local_day), escape(entry.text))
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308  # nosec B308 B703 - every value is escaped
 
 
 SectionContext = Callable[..., dict | None]
@@ -247,17 +289,21 @@ def unregister(item: str | TimelineSource) -> None:
         _timeline_sources.remove(item)
 
 
-def sections_for(client, *, page: str = "client", request=None) -> list[RenderedSection]:
+def sections_for(client, *, page: str = "client", request=None, context=None) -> list[RenderedSection]:
     """Render every registered section of a page (the client page, or "crisis") for this client, in order.
 
-    Pass the request: a section with a form needs it for its CSRF token.
+    Pass the request: a section with a form needs it for its CSRF token. Or pass the page's own
+    `context`, bound to the page's template already (`render_page` does): the sections are then
+    rendered in it and the context processors run once for the whole page.
     """
     registry = _crisis_sections if page == "crisis" else _sections
     sections = sorted(registry.values(), key=lambda s: (s.order, s.key))
     # One context for every section: the context processors (navigation, CSRF, the reports due)
     # run once for the page, not once per section, which they did when each section was rendered
     # on its own with the request.
-    shared = RequestContext(request) if request is not None else Context()
+    shared = context
+    if shared is None:
+        shared = RequestContext(request) if request is not None else Context()
     rendered = []
     with ExitStack() as bound:
         for section in sections:
@@ -271,6 +317,24 @@ def sections_for(client, *, page: str = "client", request=None) -> list[Rendered
                 html = template.render(shared)
             rendered.append(RenderedSection(key=section.key, title=section.title, html=html))
     return rendered
+
+
+def render_page(request, template_name: str, build: Callable[[RequestContext], dict]) -> HttpResponse:
+    """Render a page whose context `build(context)` makes with the sections rendered inside it.
+
+    The page's context is made and bound to its template first, so the context processors
+    (navigation, the audit watch, CSRF) run once for the page and its sections, not once for the
+    sections and again for the page; `build` runs inside one `ethos.memo.scope()`.
+    """
+    template = get_template(template_name).template
+    context = RequestContext(request)
+    with context.bind_template(template):
+        context.template_name = template.name
+        with scope():
+            values = build(context)
+        with context.push(values):
+            html = template.render(context)
+    return HttpResponse(html)
 
 
 def timeline_for(client) -> list[TimelineEntry]:

@@ -8,6 +8,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from ethos.prepared import prepared_records
 from ethos.standards.models import OpenItem
 from ethos.standards.record_types import RecordType
 from ethos.standards.selectors import open_items_for
@@ -19,10 +20,15 @@ from .models import Client, Goal, SafetyCheck
 
 def get_client_for_coach(coach, pk) -> Client:
     """Return the coach's client with this id; another coach's client does not exist (404)."""
-    # The intake comes along: the client page and most forms read it (one to one, no extra rows).
-    client = Client.objects.select_related("data_key", "intake").filter(coach=coach, pk=pk).first()
-    if client is None:
+    if not isinstance(pk, uuid.UUID):
+        try:
+            pk = uuid.UUID(str(pk))
+        except ValueError:
+            raise Http404("No such client.") from None
+    found = _client_of(coach, pk)
+    if not found:
         raise Http404("No such client.")
+    client = found[0]
     # The client's coach is the coach who asked, whose row the caller already has: sections that
     # read `client.coach` (the practice's currency, for one) would otherwise read it again.
     client.coach = coach
@@ -34,6 +40,13 @@ def get_client_for_coach(coach, pk) -> Client:
     if vault is not None and key is not None and key.wrapped is not None and key.coach_id == vault.coach_id:
         vault.field_key(key.pk, row=key)
     return client
+
+
+@prepared_records
+def _client_of(coach, pk: uuid.UUID):
+    # Every page about a client starts here: the SQL is built once per process (ethos.prepared).
+    # The intake comes along: the client page and most forms read it (one to one, no extra rows).
+    return Client.objects.select_related("data_key", "intake").filter(coach=coach, pk=pk)[:1]
 
 
 def get_goal_for_coach(coach, client: Client, pk) -> Goal:

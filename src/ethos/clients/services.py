@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ethos.audit.actions import Action
+from ethos.audit.models import AuditEvent
 from ethos.audit.services import audit_append
 from ethos.practice.jurisdictions import COUNTRY_NAMES, is_known_region, legal_age_of_majority
 from ethos.practice.models import PracticeClosure
@@ -560,8 +561,10 @@ def supervision_plan_record(
     return record
 
 
-def client_viewed(*, coach, client: Client) -> None:
-    audit_append(coach=coach, action=Action.CLIENT_VIEWED, target_type="client", target_id=str(client.pk))
+def client_viewed(*, coach, client: Client) -> AuditEvent:
+    return audit_append(
+        coach=coach, action=Action.CLIENT_VIEWED, target_type="client", target_id=str(client.pk)
+    )
 
 
 def client_contact_update(

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ethos import memo
+from ethos.audit.selectors import chain_head_appended
 from ethos.practice.selectors import (
     COMPETENCE_AREAS,
     age_of_majority_for,
@@ -274,23 +274,27 @@ def safety_checks(request: HttpRequest) -> HttpResponse:
 
 def detail(request: HttpRequest, pk) -> HttpResponse:
     client = selectors.get_client_for_coach(request.user, pk)
-    services.client_viewed(coach=request.user, client=client)
+    # The page shows the chain head this read's own event left: no second read of the head row.
+    chain_head_appended(request, services.client_viewed(coach=request.user, client=client))
     subject_items = open_items_for(request.user, subject=Subject.of(client))
-    with memo.scope():
-        sections, timeline = pages.sections_for(client, request=request), pages.timeline_for(client)
-    context = {
-        "client": client,
-        "intake": getattr(client, "intake", None),
-        "sections": sections,
-        "timeline": timeline,
-        "timeline_full": len(timeline) >= pages.TIMELINE_SHOWN,
-        "open_items": subject_items,
-        "needs_safety_check": any(
-            RecordType.SAFETY_FOLLOW_UP in item.record_type_list for item in subject_items
-        ),
-        "area_label": area_label,
-    }
-    return render(request, "clients/detail.html", context)
+
+    def build(context) -> dict:
+        timeline = pages.timeline_for(client)
+        return {
+            "client": client,
+            "intake": getattr(client, "intake", None),
+            "sections": pages.sections_for(client, context=context),
+            "timeline": timeline,
+            "timeline_rows": pages.timeline_rows(timeline),
+            "timeline_full": len(timeline) >= pages.TIMELINE_SHOWN,
+            "open_items": subject_items,
+            "needs_safety_check": any(
+                RecordType.SAFETY_FOLLOW_UP in item.record_type_list for item in subject_items
+            ),
+            "area_label": area_label,
+        }
+
+    return pages.render_page(request, "clients/detail.html", build)
 
 
 @require_http_methods(["GET", "POST"])

@@ -131,11 +131,16 @@ def boundaries_of(client: Client) -> Boundaries:
         if "relationship_declaration" in kept
         else []
     )
-    waiting = set(
-        OpenItem.objects.for_coach(client.coach_id)
-        .open()
-        .filter(subject_type="contactlog", subject_id__in=[str(c.pk) for c in contacts])
-        .values_list("subject_id", flat=True)
+    # Most clients have no logged contact, and so nothing waiting for a review: no query to build.
+    waiting = (
+        set(
+            OpenItem.objects.for_coach(client.coach_id)
+            .open()
+            .filter(subject_type="contactlog", subject_id__in=[str(c.pk) for c in contacts])
+            .values_list("subject_id", flat=True)
+        )
+        if contacts
+        else set()
     )
     return Boundaries(agreement, contacts, reviews, declarations, waiting)
 

@@ -21,10 +21,7 @@ from ethos.clients.pages import (
 from ethos.prepared import prepared
 
 from .models import FollowUp, Session
-from .selectors import open_follow_ups_of
-
-# How many upcoming sessions the client page lists; the agenda has the rest.
-UPCOMING_SHOWN = 5
+from .selectors import UPCOMING_SHOWN, open_follow_ups_of, upcoming_of
 
 
 @client_records("follow_up")
@@ -45,18 +42,13 @@ def _session_counts(client: Client, now: datetime.datetime) -> dict[str, int]:
 @client_section("sessions", title="Sessions", template="coaching/_client_sessions.html", order=40)
 def sessions_section(client: Client) -> dict | None:
     """Upcoming sessions, counts of the past ones and open follow-ups, in three queries however many."""
-    now = timezone.now()
-    counts = _session_counts(client, now)
+    upcoming = upcoming_of(client)
+    counts = _session_counts(client, upcoming.now)
     follow_ups = open_follow_ups_of(client) if "follow_up" in records_kept(client) else []
     if not any(counts.values()) and client.status != Client.Status.ACTIVE:
         return None
-    upcoming = list(
-        Session.objects.filter(client=client, status=Session.Status.SCHEDULED, ends_at__gte=now).order_by(
-            "starts_at", "pk"
-        )[:UPCOMING_SHOWN]
-    )
     return {
-        "upcoming": upcoming,
+        "upcoming": upcoming.sessions,
         "more_upcoming": max(0, counts["upcoming"] - UPCOMING_SHOWN),
         "held": counts["held"],
         "cancelled": counts["cancelled"],

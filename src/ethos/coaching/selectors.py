@@ -14,6 +14,7 @@ from django.utils import timezone
 from ethos.clients.models import Client
 from ethos.links import link
 from ethos.memo import once
+from ethos.prepared import prepared_records
 
 from .models import CalendarFeed, FollowUp, Session, SessionNote
 
@@ -207,11 +208,46 @@ def open_follow_ups_of(client: Client) -> list[FollowUp]:
     return list(FollowUp.objects.filter(client=client, resolved_at=None).order_by("created_at"))
 
 
+# How many upcoming sessions the client page lists; the agenda has the rest.
+UPCOMING_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """The client's first UPCOMING_SHOWN scheduled sessions not over yet, as of `now`."""
+
+    now: datetime.datetime
+    sessions: list[Session]
+
+
+@once
+def upcoming_of(client: Client) -> Upcoming:
+    """The client's next sessions, read once for the parts of a page (sessions, the next charge)."""
+    now = timezone.now()
+    return Upcoming(now=now, sessions=_upcoming(client, now))
+
+
+@prepared_records
+def _upcoming(client: Client, now: datetime.datetime):
+    # Read on every client page: the SQL is built once per process (ethos.prepared).
+    return Session.objects.filter(client=client, status=Session.Status.SCHEDULED, ends_at__gte=now).order_by(
+        "starts_at", "pk"
+    )[:UPCOMING_SHOWN]
+
+
 def next_session_of(client: Client) -> Session | None:
-    """The client's next scheduled session: where open follow-ups go on the agenda."""
+    """The client's next scheduled session: where open follow-ups go on the agenda, what is charged next."""
+    upcoming = upcoming_of(client)
+    # The sessions not over yet, in order of start, hold the next one to start unless all of those
+    # read have started already (and there may be more).
+    for session in upcoming.sessions:
+        if session.starts_at >= upcoming.now:
+            return session
+    if len(upcoming.sessions) < UPCOMING_SHOWN:
+        return None
     return (
-        Session.objects.filter(client=client, status=Session.Status.SCHEDULED, starts_at__gte=timezone.now())
-        .order_by("starts_at")
+        Session.objects.filter(client=client, status=Session.Status.SCHEDULED, starts_at__gte=upcoming.now)
+        .order_by("starts_at", "pk")
         .first()
     )
 

@@ -17,11 +17,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from ethos.clients.models import Client
-from ethos.clients.pages import client_records, moment, records_kept
+from ethos.clients.pages import client_records, moments, records_kept
 from ethos.coaching.models import Session
+from ethos.coaching.selectors import next_session_of
 from ethos.memo import once
+from ethos.practice.models import PracticeProfile
 from ethos.practice.selectors import profile_for
-from ethos.prepared import as_decimal, prepared
+from ethos.prepared import as_decimal, prepared, prepared_records
 
 from .models import Agreement, Charge, Gift, Invoice, Package, Payment
 from .services import Refund, refund_due
@@ -58,7 +60,15 @@ def get_invoice_for_coach(coach, client: Client, pk) -> Invoice:
 
 
 def currency_of(coach) -> str:
-    return profile_for(coach).currency
+    found = _currency(coach)
+    # A coach without a practice profile yet gets one, with the default currency.
+    return found[0][0] if found else profile_for(coach).currency
+
+
+@prepared
+def _currency(coach) -> list[tuple]:
+    # Read on every client page: the SQL is built once per process (ethos.prepared).
+    return list(PracticeProfile.objects.filter(coach=coach).values_list("currency"))
 
 
 @dataclass(frozen=True)
@@ -144,20 +154,8 @@ def balance_of(client: Client) -> Balance:
     kinds of record the client has (most have few).
     """
     kept = records_kept(client)
-    agreement = (
-        Agreement.objects.filter(client=client).order_by("-created_at").first()
-        if "fee_agreement" in kept
-        else None
-    )
-    packages = (
-        list(
-            Package.objects.filter(client=client, status=Package.Status.OPEN)
-            .annotate(used=Count("charges", filter=Q(charges__kind=Charge.Kind.FROM_PACKAGE)))
-            .order_by("created_at")
-        )
-        if "prepaid_package" in kept
-        else []
-    )
+    agreement = next(iter(_agreement_of(client)), None) if "fee_agreement" in kept else None
+    packages = _open_packages_of(client) if "prepaid_package" in kept else []
     charged = paid = refunds = ZERO
     uninvoiced = 0
     if "charge" in kept or "payment" in kept:
@@ -174,6 +172,21 @@ def balance_of(client: Client) -> Balance:
         refunds=refunds,
         uninvoiced=uninvoiced or 0,
         next_charge=_next_charge(client, agreement, open_packages),
+    )
+
+
+# Read on every client page: their SQL is built once per process (ethos.prepared).
+@prepared_records
+def _agreement_of(client: Client):
+    return Agreement.objects.filter(client=client).order_by("-created_at")[:1]
+
+
+@prepared_records
+def _open_packages_of(client: Client):
+    return (
+        Package.objects.filter(client=client, status=Package.Status.OPEN)
+        .annotate(used=Count("charges", filter=Q(charges__kind=Charge.Kind.FROM_PACKAGE)))
+        .order_by("created_at")
     )
 
 
@@ -274,8 +287,14 @@ def ledger_events(client: Client) -> tuple[list[LedgerEvent], list[LedgerEvent]]
     payments = _payment_events(client) if "payment" in kept else []
     charges = _charge_events(client) if "charge" in kept else []
     return (
-        [LedgerEvent(moment(created_at), kind) for created_at, kind in payments],
-        [LedgerEvent(moment(created_at), kind) for created_at, kind in charges],
+        [
+            LedgerEvent(when, kind)
+            for when, (_, kind) in zip(moments(p[0] for p in payments), payments, strict=True)
+        ],
+        [
+            LedgerEvent(when, kind)
+            for when, (_, kind) in zip(moments(c[0] for c in charges), charges, strict=True)
+        ],
     )
 
 
@@ -292,11 +311,8 @@ def _charge_events(client: Client) -> list[tuple]:
 def _next_charge(
     client: Client, agreement: Agreement | None, packages: list[OpenPackage]
 ) -> NextCharge | None:
-    session = (
-        Session.objects.filter(client=client, status=Session.Status.SCHEDULED, starts_at__gte=timezone.now())
-        .order_by("starts_at")
-        .first()
-    )
+    # The sessions section has read the client's next sessions for the page already: no second read.
+    session = next_session_of(client)
     if session is None:
         return None
     left = any(p.refund.unused > 0 for p in packages)

@@ -7,6 +7,7 @@ from django.http import Http404
 from ethos.clients.models import Client, Goal
 from ethos.practice.jurisdictions import suggestion_for
 from ethos.practice.models import PracticeProfile
+from ethos.prepared import prepared_records
 
 from .models import ClientAccount, ConsentDraft, Invitation, Reply, Share, Upload
 
@@ -157,20 +158,31 @@ def open_invitations(coach) -> list[Invitation]:
 
 def portal_for_client(client: Client) -> dict | None:
     """The client-page section: their account, what is shared and what came back (few queries)."""
-    account = (
-        ClientAccount.objects.filter(coach_id=client.coach_id, client=client).select_related("user").first()
-    )
-    if account is None:
+    accounts = _account_of(client.coach_id, client)
+    if not accounts:
         return {"account": None}
+    account = accounts[0]
     # The section lists what was shared and counts the answers waiting: the sealed boxes (a shared
     # record can be many kilobytes) stay in the database.
-    shares = list(Share.objects.filter(account=account).defer("box", "copy").order_by("-shared_at")[:20])
-    replies = list(
-        Reply.objects.filter(account=account, handled_at__isnull=True)
-        .order_by("sent_at")
-        .values_list("pk", flat=True)
-    )
+    shares = _shares_of(account)
+    replies = [reply.pk for reply in _replies_waiting(account)]
     return {"account": account, "shares": shares, "replies": replies}
+
+
+# Read on every client page of a client in the portal: their SQL is built once per process.
+@prepared_records
+def _account_of(coach_id, client: Client):
+    return ClientAccount.objects.filter(coach_id=coach_id, client=client).select_related("user")[:1]
+
+
+@prepared_records
+def _shares_of(account: ClientAccount):
+    return Share.objects.filter(account=account).defer("box", "copy").order_by("-shared_at")[:20]
+
+
+@prepared_records
+def _replies_waiting(account: ClientAccount):
+    return Reply.objects.filter(account=account, handled_at__isnull=True).only("pk").order_by("sent_at")
 
 
 def get_upload_for_coach(coach, pk) -> Upload:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from ethos.clients.models import Client
 from ethos.clients.pages import client_records, records_kept
 from ethos.memo import once
+from ethos.prepared import prepared_records
 
 from .models import Consent, CourtOrder, Disclosure, DisclosureAnnotation, EmergencyReview, ReportTask
 
@@ -74,7 +75,7 @@ class Due:
 
 def reports_due(coach) -> Due | None:
     """One light query: the open tasks' ids and deadlines, soonest first."""
-    rows = list(ReportTask.objects.for_coach(coach).open().order_by("deadline").values_list("pk", "deadline"))
+    rows = [(task.pk, task.deadline) for task in _open_deadlines(coach)]
     if not rows:
         return None
     now = timezone.now()
@@ -84,6 +85,12 @@ def reports_due(coach) -> Due | None:
         soonest=rows[0][1],
         overdue=sum(1 for _, due in rows if due < now),
     )
+
+
+@prepared_records
+def _open_deadlines(coach):
+    # On every page of the coach's: the SQL is built once per process (ethos.prepared).
+    return ReportTask.objects.for_coach(coach).open().only("pk", "deadline").order_by("deadline")
 
 
 def open_tasks(coach) -> list[ReportTask]:
@@ -135,26 +142,39 @@ def records_of(client: Client) -> ClientRecords:
     unwraps once a request, so no row is joined to its key.
     """
     kept = records_kept(client)
-    tasks = (
-        list(ReportTask.objects.filter(client=client).order_by("-opened_at")) if "report_task" in kept else []
-    )
+    tasks = _tasks_of(client) if "report_task" in kept else []
     for task in tasks:
         task.client = client  # the page names each by this client: no query per task
     return ClientRecords(
         tasks=tasks,
-        consents=list(Consent.objects.filter(client=client).order_by("-recorded_at"))
-        if "consent" in kept
-        else [],
-        orders=list(CourtOrder.objects.filter(client=client).order_by("-recorded_at"))
-        if "court_order" in kept
-        else [],
-        disclosures=list(
-            Disclosure.objects.filter(client=client, disclosed_at__gte=accounting_since())
-            .defer("bundle")
-            .order_by("-disclosed_at")
-        )
-        if "disclosure" in kept
-        else [],
+        consents=_consents_of(client) if "consent" in kept else [],
+        orders=_orders_of(client) if "court_order" in kept else [],
+        disclosures=_disclosures_of(client, accounting_since()) if "disclosure" in kept else [],
+    )
+
+
+# Read on every client page: their SQL is built once per process (ethos.prepared).
+@prepared_records
+def _tasks_of(client: Client):
+    return ReportTask.objects.filter(client=client).order_by("-opened_at")
+
+
+@prepared_records
+def _consents_of(client: Client):
+    return Consent.objects.filter(client=client).order_by("-recorded_at")
+
+
+@prepared_records
+def _orders_of(client: Client):
+    return CourtOrder.objects.filter(client=client).order_by("-recorded_at")
+
+
+@prepared_records
+def _disclosures_of(client: Client, since: datetime.datetime):
+    return (
+        Disclosure.objects.filter(client=client, disclosed_at__gte=since)
+        .defer("bundle")
+        .order_by("-disclosed_at")
     )
 
 

@@ -92,3 +92,74 @@ def test_it_takes_one_query_of_counts_only(coach):
         total_minutes(coach)
     with pytest.raises(ImproperlyConfigured, match="records, ids, dates and times"):
         by_name("a room")
+
+
+@prepared
+def day_of(coach, start, end):
+    return (
+        Session.objects.filter(coach=coach, starts_at__gte=start, starts_at__lt=end)
+        .select_related("client", "client__data_key")
+        .annotate(n=Count("pk"))
+        .order_by("starts_at")
+    )
+
+
+@prepared
+def sessions_by_id(coach, ids):
+    return Session.objects.filter(coach=coach, pk__in=ids).select_related("client").order_by("starts_at")
+
+
+def _loaded(session: Session) -> tuple:
+    """What a page reads of a session: its own columns, and its client's, already in memory."""
+    row = {f.attname: getattr(session, f.attname) for f in Session._meta.concrete_fields}
+    return row, session.client.pk, session.client.display_name, session.n
+
+
+def test_a_queryset_of_records_comes_back_as_the_orm_makes_it_with_its_related_records(coach, vault):
+    robin, sam = active_client(coach, name="Robin Ash"), active_client(coach, name="Sam Birch")
+    booked = ((robin, 9), (sam, 11), (robin, 15))
+    sessions = [schedule(coach, who, starts_at=tomorrow_at(hour)) for who, hour in booked]
+    start, end = tomorrow_at(10), tomorrow_at(0) + DAY
+    prepared_rows = day_of(coach, start, end)
+    orm_rows = day_of.build(coach, start, end)
+    assert prepared_rows == orm_rows == sessions[1:]
+    with CaptureQueriesContext(connection) as ran:
+        seen = [_loaded(s) for s in prepared_rows]
+    assert len(ran.captured_queries) == 0  # the client and its key came with the row
+    assert seen == [_loaded(s) for s in orm_rows]
+    assert [name for _, _, name, _ in seen] == ["Sam Birch", "Robin Ash"]
+    assert day_of(coach, tomorrow_at(16), end) == []
+
+
+def test_a_list_of_ids_is_prepared_once_per_length_and_an_empty_one_runs_no_sql(coach, other_coach, vault):
+    robin = active_client(coach)
+    sessions = [schedule(coach, robin, starts_at=tomorrow_at(hour)) for hour in (9, 11, 15)]
+    ids = [s.pk for s in sessions]
+    assert sessions_by_id(coach, ids) == sessions_by_id.build(coach, ids) == sessions
+    assert sessions_by_id(coach, ids[::-1]) == sessions  # the order is the query's, not the list's
+    assert sessions_by_id(coach, ids[1:]) == sessions[1:]
+    assert sessions_by_id(other_coach, ids) == []
+    with CaptureQueriesContext(connection) as ran:
+        assert sessions_by_id(coach, []) == []
+    assert len(ran.captured_queries) == 0
+    with pytest.raises(ImproperlyConfigured, match="list of ids"):
+        sessions_by_id(coach, ["not an id"])
+
+
+def test_a_queryset_that_is_not_of_records_is_refused(coach):
+    @prepared
+    def modalities(coach):
+        return Session.objects.filter(coach=coach).values("modality")
+
+    @prepared
+    def with_notes(coach):
+        return Session.objects.filter(coach=coach).prefetch_related("note")
+
+    @prepared
+    def evaluated(coach):
+        return list(Session.objects.filter(coach=coach))
+
+    for function in (modalities, with_notes):
+        with pytest.raises(ImproperlyConfigured, match="records only"):
+            function(coach)
+    assert evaluated(coach) == []  # a list of records is value rows to it: read as the SQL's rows

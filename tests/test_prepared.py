@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.test.utils import CaptureQueriesContext
 
 from ethos.coaching.models import Session
@@ -159,7 +160,35 @@ def test_a_queryset_that_is_not_of_records_is_refused(coach):
     def evaluated(coach):
         return list(Session.objects.filter(coach=coach))
 
-    for function in (modalities, with_notes):
-        with pytest.raises(ImproperlyConfigured, match="records only"):
+    @prepared
+    def flat(coach):
+        return Session.objects.filter(coach=coach).values_list("pk", flat=True)
+
+    for function in (modalities, with_notes, flat):
+        with pytest.raises(ImproperlyConfigured, match="values_list\\(\\) rows only"):
             function(coach)
     assert evaluated(coach) == []  # a list of records is value rows to it: read as the SQL's rows
+
+
+@prepared
+def minutes_by_client(coach, since):
+    return (
+        Session.objects.filter(coach=coach, starts_at__gte=since)
+        .order_by()
+        .values("client")
+        .annotate(minutes=Sum("duration_minutes"), first=Min("starts_at"))
+        .values_list("client", "minutes", "first")
+        .order_by("first")
+    )
+
+
+def test_a_queryset_of_values_list_rows_comes_back_converted_as_the_orm_converts_it(coach, vault):
+    robin, sam = active_client(coach), active_client(coach)
+    for who, hour in ((robin, 9), (sam, 11), (robin, 15)):
+        schedule(coach, who, starts_at=tomorrow_at(hour))
+    rows = minutes_by_client(coach, tomorrow_at(0))
+    assert rows == minutes_by_client.build(coach, tomorrow_at(0))
+    [(first_client, minutes, first), _] = rows
+    assert first_client == robin.pk and isinstance(first_client, uuid.UUID)  # an id, not its column text
+    assert first == tomorrow_at(9) and minutes == 2 * Session.objects.first().duration_minutes
+    assert minutes_by_client(coach, tomorrow_at(16)) == []

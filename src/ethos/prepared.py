@@ -21,8 +21,9 @@ must go into the query as it is: a value worked out from one (`since - a day`) c
 so the first call refuses it rather than keep a stale constant.
 
 A function may instead return its query unevaluated, a QuerySet of records (with select_related
-and annotations, not values() or prefetch_related): each call then returns the list of records
-the QuerySet would, made as Django's ModelIterable makes them, from the kept SQL. A page that
+and annotations, not values() or prefetch_related) or of values_list() rows: each call then
+returns the list of records or tuples the QuerySet would, made from the kept SQL as Django's
+ModelIterable and ValuesListIterable make them (each value through the ORM's converters). A page that
 reads a few short lists of records with their clients and keys (the dashboard) spends more on
 building those queries than on running them.
 
@@ -45,7 +46,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
 # Markers live in 1901, and ids in a range of their own: no real row is ever of either.
 _MARKER_ID = 0xE7_5051_0000
@@ -66,9 +67,13 @@ class _Plan:
 
 @dataclass(frozen=True)
 class _Records:
-    """How to make records of a row: what ModelIterable works out from the compiler, kept."""
+    """How to make a QuerySet's rows what the ORM makes of them, worked out from its compiler once.
 
-    model: type[Model]
+    Records as ModelIterable makes them, or (when `model` is None) tuples of values as
+    ValuesListIterable does, each value through the same converters.
+    """
+
+    model: type[Model] | None
     start: int
     end: int
     init_list: tuple[str, ...]
@@ -76,7 +81,7 @@ class _Records:
     converters: tuple[tuple[int, tuple, Any], ...]
     annotations: tuple[tuple[str, int], ...]
 
-    def make(self, rows: list) -> list[Model]:
+    def make(self, rows: list) -> list:
         alias, found = connection.alias, []
         for row in rows:
             if self.converters:
@@ -86,6 +91,9 @@ class _Records:
                     for converter in converters:
                         value = converter(value, expression, connection)
                     row[position] = value
+            if self.model is None:
+                found.append(tuple(row))
+                continue
             record = self.model.from_db(alias, self.init_list, row[self.start : self.end])
             for populator in self.related:
                 populator.populate(row, record)
@@ -96,22 +104,31 @@ class _Records:
 
 
 def _compiled(function: Callable[..., Any], queryset: QuerySet) -> tuple[str, tuple, _Records]:
-    """The SQL of a QuerySet of records, and how to make its records, as ModelIterable would."""
+    """The SQL of a QuerySet, and how to make its records or value rows as its iterable would."""
     name = function.__qualname__
+    query = queryset.query
+    values = queryset._iterable_class is ValuesListIterable
     if (
-        queryset._iterable_class is not ModelIterable
+        queryset._iterable_class not in (ModelIterable, ValuesListIterable)
         or queryset._prefetch_related_lookups
         or queryset._known_related_objects
     ):
         raise ImproperlyConfigured(
-            f"{name} returns a QuerySet of records only: no values(), prefetch_related or related manager."
+            f"{name} returns a QuerySet of records or of values_list() rows only: "
+            "no values(), flat or named lists, prefetch_related or related manager."
         )
-    compiler = queryset.query.get_compiler(connection=connection)
+    compiler = query.get_compiler(connection=connection)
     sql, params = compiler.as_sql()
     select, klass_info = compiler.select, compiler.klass_info
     fields = [column[0] for column in select[0 : compiler.col_count]]
     if compiler.has_composite_fields(fields):
         raise ImproperlyConfigured(f"{name}: a prepared QuerySet has no composite fields.")
+    converters = tuple(
+        (position, tuple(converters), expression)
+        for position, (converters, expression) in compiler.get_converters(fields).items()
+    )
+    if values:
+        return sql, tuple(params), _Records(None, 0, 0, (), (), converters, ())
     start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
     records = _Records(
         model=klass_info["model"],
@@ -119,10 +136,7 @@ def _compiled(function: Callable[..., Any], queryset: QuerySet) -> tuple[str, tu
         end=end,
         init_list=tuple(column[0].target.attname for column in select[start:end]),
         related=tuple(get_related_populators(klass_info, select, connection.alias)),
-        converters=tuple(
-            (position, tuple(converters), expression)
-            for position, (converters, expression) in compiler.get_converters(fields).items()
-        ),
+        converters=converters,
         annotations=tuple(compiler.annotation_col_map.items()),
     )
     return sql, tuple(params), records

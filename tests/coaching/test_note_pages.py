@@ -106,7 +106,7 @@ def test_the_note_pages_prepared_reads_give_what_the_orm_gives(coach, started):
         (notes._note_with_session, (coach, started.pk)),
     ]
     for read, args in reads:
-        assert read(*args) == read.build(*args), read.__name__
+        assert read(*args) == read.build(*args), (read, args)
     assert notes.get_note_page_for_coach(coach, str(started.pk)) == (started, note)
     with pytest.raises(Http404):
         notes.get_note_page_for_coach(coach, "not an id")

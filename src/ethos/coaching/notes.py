@@ -358,24 +358,20 @@ def _versions_of(note_id: uuid.UUID):
     return NoteVersion.objects.filter(note_id=note_id).order_by("-number").values_list("number", "saved_at")
 
 
-@prepared
-def _addenda_of(note_id: uuid.UUID):
-    return Addendum.objects.filter(note_id=note_id).order_by("written_at")
+def _records_of_note(model, order: str):
+    """A prepared read of the note's records of one kind, in `order`."""
+
+    @prepared
+    def read(note_id: uuid.UUID):
+        return model.objects.filter(note_id=note_id).order_by(order)
+
+    return read
 
 
-@prepared
-def _not_applicable_of(note_id: uuid.UUID):
-    return NotApplicable.objects.filter(note_id=note_id).order_by("recorded_at")
-
-
-@prepared
-def _scope_reviews_of(note_id: uuid.UUID):
-    return ScopeReview.objects.filter(note_id=note_id).order_by("recorded_at")
-
-
-@prepared
-def _boundary_reviews_of(note_id: uuid.UUID):
-    return BoundaryReview.objects.filter(note_id=note_id).order_by("recorded_at")
+_addenda_of = _records_of_note(Addendum, "written_at")
+_not_applicable_of = _records_of_note(NotApplicable, "recorded_at")
+_scope_reviews_of = _records_of_note(ScopeReview, "recorded_at")
+_boundary_reviews_of = _records_of_note(BoundaryReview, "recorded_at")
 
 
 @prepared

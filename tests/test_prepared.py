@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.test.utils import CaptureQueriesContext
 
 from ethos.coaching.models import Session
-from ethos.prepared import prepared, prepared_records
+from ethos.prepared import prepared
 from ethos.vault.fields import Sealed
 from tests.coaching.conftest import active_client, schedule, tomorrow_at
 
@@ -95,12 +96,12 @@ def test_it_takes_one_query_of_counts_only(coach):
         by_name("a room")
 
 
-# -- prepared records ------------------------------------------------------------------------
+# -- prepared QuerySets: records ------------------------------------------------------------------------
 
 records_built = []
 
 
-@prepared_records
+@prepared
 def sessions_from(client, since):
     records_built.append(since)
     return (
@@ -116,7 +117,7 @@ def _fields(session: Session) -> tuple:
     return (session.pk, session.starts_at, session.place, session.status, client.name, session.minutes)
 
 
-def test_prepared_records_are_the_orms_records_for_each_call_and_built_once(coach, other_coach, vault):
+def test_prepared_are_the_orms_records_for_each_call_and_built_once(coach, other_coach, vault):
     robin = active_client(coach)
     sam = active_client(coach, name="Sam Other")
     for hour in (9, 11, 15):
@@ -138,22 +139,18 @@ def test_prepared_records_are_the_orms_records_for_each_call_and_built_once(coac
     assert len(ran.captured_queries) == 1
 
 
-def test_prepared_records_refuse_what_they_cannot_make_the_same(coach, vault):
+def test_prepared_refuse_what_they_cannot_make_the_same(coach, vault):
     robin = active_client(coach)
 
-    @prepared_records
+    @prepared
     def prefetched(client):
         return Session.objects.filter(client=client).prefetch_related("rescheduled_to")
 
-    @prepared_records
+    @prepared
     def plain_values(client):
         return Session.objects.filter(client=client).values("pk")
 
-    @prepared_records
-    def already_run(client):
-        return list(Session.objects.filter(client=client))
-
-    @prepared_records
+    @prepared
     def derived(client, since):
         return Session.objects.filter(client=client, starts_at__gte=since - DAY)
 
@@ -161,7 +158,104 @@ def test_prepared_records_refuse_what_they_cannot_make_the_same(coach, vault):
         prefetched(robin)
     with pytest.raises(ImproperlyConfigured, match="values"):
         plain_values(robin)
-    with pytest.raises(ImproperlyConfigured, match="not run it"):
-        already_run(robin)
     with pytest.raises(ImproperlyConfigured, match="worked out"):
         derived(robin, tomorrow_at(9))
+
+
+@prepared
+def day_of(coach, start, end):
+    return (
+        Session.objects.filter(coach=coach, starts_at__gte=start, starts_at__lt=end)
+        .select_related("client", "client__data_key")
+        .annotate(n=Count("pk"))
+        .order_by("starts_at")
+    )
+
+
+@prepared
+def sessions_by_id(coach, ids):
+    return Session.objects.filter(coach=coach, pk__in=ids).select_related("client").order_by("starts_at")
+
+
+def _loaded(session: Session) -> tuple:
+    """What a page reads of a session: its own columns, and its client's, already in memory."""
+    row = {f.attname: getattr(session, f.attname) for f in Session._meta.concrete_fields}
+    return row, session.client.pk, session.client.display_name, session.n
+
+
+def test_a_queryset_of_records_comes_back_as_the_orm_makes_it_with_its_related_records(coach, vault):
+    robin, sam = active_client(coach, name="Robin Ash"), active_client(coach, name="Sam Birch")
+    booked = ((robin, 9), (sam, 11), (robin, 15))
+    sessions = [schedule(coach, who, starts_at=tomorrow_at(hour)) for who, hour in booked]
+    start, end = tomorrow_at(10), tomorrow_at(0) + DAY
+    prepared_rows = day_of(coach, start, end)
+    orm_rows = day_of.build(coach, start, end)
+    assert prepared_rows == orm_rows == sessions[1:]
+    with CaptureQueriesContext(connection) as ran:
+        seen = [_loaded(s) for s in prepared_rows]
+    assert len(ran.captured_queries) == 0  # the client and its key came with the row
+    assert seen == [_loaded(s) for s in orm_rows]
+    assert [name for _, _, name, _ in seen] == ["Sam Birch", "Robin Ash"]
+    assert day_of(coach, tomorrow_at(16), end) == []
+
+
+def test_a_list_of_ids_is_prepared_once_per_length_and_an_empty_one_runs_no_sql(coach, other_coach, vault):
+    robin = active_client(coach)
+    sessions = [schedule(coach, robin, starts_at=tomorrow_at(hour)) for hour in (9, 11, 15)]
+    ids = [s.pk for s in sessions]
+    assert sessions_by_id(coach, ids) == sessions_by_id.build(coach, ids) == sessions
+    assert sessions_by_id(coach, ids[::-1]) == sessions  # the order is the query's, not the list's
+    assert sessions_by_id(coach, ids[1:]) == sessions[1:]
+    assert sessions_by_id(other_coach, ids) == []
+    with CaptureQueriesContext(connection) as ran:
+        assert sessions_by_id(coach, []) == []
+    assert len(ran.captured_queries) == 0
+    with pytest.raises(ImproperlyConfigured, match="list of ids"):
+        sessions_by_id(coach, ["not an id"])
+
+
+def test_a_queryset_that_is_not_of_records_is_refused(coach):
+    @prepared
+    def modalities(coach):
+        return Session.objects.filter(coach=coach).values("modality")
+
+    @prepared
+    def with_notes(coach):
+        return Session.objects.filter(coach=coach).prefetch_related("note")
+
+    @prepared
+    def evaluated(coach):
+        return list(Session.objects.filter(coach=coach))
+
+    @prepared
+    def flat(coach):
+        return Session.objects.filter(coach=coach).values_list("pk", flat=True)
+
+    for function in (modalities, with_notes, flat):
+        with pytest.raises(ImproperlyConfigured, match="values_list\\(\\) rows only"):
+            function(coach)
+    assert evaluated(coach) == []  # a list of records is value rows to it: read as the SQL's rows
+
+
+@prepared
+def minutes_by_client(coach, since):
+    return (
+        Session.objects.filter(coach=coach, starts_at__gte=since)
+        .order_by()
+        .values("client")
+        .annotate(minutes=Sum("duration_minutes"), first=Min("starts_at"))
+        .values_list("client", "minutes", "first")
+        .order_by("first")
+    )
+
+
+def test_a_queryset_of_values_list_rows_comes_back_converted_as_the_orm_converts_it(coach, vault):
+    robin, sam = active_client(coach), active_client(coach)
+    for who, hour in ((robin, 9), (sam, 11), (robin, 15)):
+        schedule(coach, who, starts_at=tomorrow_at(hour))
+    rows = minutes_by_client(coach, tomorrow_at(0))
+    assert rows == minutes_by_client.build(coach, tomorrow_at(0))
+    [(first_client, minutes, first), _] = rows
+    assert first_client == robin.pk and isinstance(first_client, uuid.UUID)  # an id, not its column text
+    assert first == tomorrow_at(9) and minutes == 2 * Session.objects.first().duration_minutes
+    assert minutes_by_client(coach, tomorrow_at(16)) == []

@@ -48,6 +48,8 @@ _DATE_PARTS = {
     "m": lambda d: f"{d.month:02d}",
     "n": lambda d: str(d.month),
     "Y": lambda d: f"{d.year:04d}",
+    # ISO 8601, as Django writes it: the value's own isoformat (a time's offset and microseconds too).
+    "c": lambda d: d.isoformat(),
 }
 _TIME_PARTS = {
     "H": lambda d: f"{d.hour:02d}",

@@ -19,6 +19,17 @@ real arguments. The function must run exactly one query, and may return what an 
 counts returns (a dict of ints), what `.count()` returns, or a list of value rows. An argument
 must go into the query as it is: a value worked out from one (`since - a day`) cannot be traced,
 so the first call refuses it rather than keep a stale constant.
+
+A function may instead return its query unevaluated, a QuerySet of records (with select_related
+and annotations, not values() or prefetch_related) or of values_list() rows: each call then
+returns the list of records or tuples the QuerySet would, made from the kept SQL as Django's
+ModelIterable and ValuesListIterable make them (each value through the ORM's converters). A page that
+reads a few short lists of records with their clients and keys (the dashboard) spends more on
+building those queries than on running them.
+
+An argument may also be a list of ids (`pk__in=ids`): its SQL has one parameter per id, so each
+length of list up to MAX_LIST is a plan of its own; an empty or a longer list is built through the
+ORM each time, as without `prepared`.
 """
 
 from __future__ import annotations
@@ -34,10 +45,13 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
 # Markers live in 1901, and ids in a range of their own: no real row is ever of either.
 _MARKER_ID = 0xE7_5051_0000
+# A list of ids longer than this is not prepared: each length of list is a plan of its own.
+MAX_LIST = 64
 _LOOKS_TRACED = re.compile(r"^(\d{4}-\d{2}-\d{2}([ T][\d:.]+)?([+-]\d{2}:?\d{2})?|[0-9a-f]{32})$")
 
 
@@ -48,9 +62,92 @@ class _Plan:
     slots: tuple[tuple[int | None, Any], ...]
     shape: str
     keys: tuple[str, ...]
+    records: _Records | None = None
+
+
+@dataclass(frozen=True)
+class _Records:
+    """How to make a QuerySet's rows what the ORM makes of them, worked out from its compiler once.
+
+    Records as ModelIterable makes them, or (when `model` is None) tuples of values as
+    ValuesListIterable does, each value through the same converters.
+    """
+
+    model: type[Model] | None
+    start: int
+    end: int
+    init_list: tuple[str, ...]
+    related: tuple[Any, ...]  # django's RelatedPopulator of each select_related record
+    converters: tuple[tuple[int, tuple, Any], ...]
+    annotations: tuple[tuple[str, int], ...]
+
+    def make(self, rows: list) -> list:
+        alias, found = connection.alias, []
+        for row in rows:
+            if self.converters:
+                row = list(row)
+                for position, converters, expression in self.converters:
+                    value = row[position]
+                    for converter in converters:
+                        value = converter(value, expression, connection)
+                    row[position] = value
+            if self.model is None:
+                found.append(tuple(row))
+                continue
+            record = self.model.from_db(alias, self.init_list, row[self.start : self.end])
+            for populator in self.related:
+                populator.populate(row, record)
+            for name, position in self.annotations:
+                setattr(record, name, row[position])
+            found.append(record)
+        return found
+
+
+def _compiled(function: Callable[..., Any], queryset: QuerySet) -> tuple[str, tuple, _Records]:
+    """The SQL of a QuerySet, and how to make its records or value rows as its iterable would."""
+    name = function.__qualname__
+    query = queryset.query
+    values = queryset._iterable_class is ValuesListIterable
+    if (
+        queryset._iterable_class not in (ModelIterable, ValuesListIterable)
+        or queryset._prefetch_related_lookups
+        or queryset._known_related_objects
+    ):
+        raise ImproperlyConfigured(
+            f"{name} returns a QuerySet of records or of values_list() rows only: "
+            "no values(), flat or named lists, prefetch_related or related manager."
+        )
+    compiler = query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    select, klass_info = compiler.select, compiler.klass_info
+    fields = [column[0] for column in select[0 : compiler.col_count]]
+    if compiler.has_composite_fields(fields):
+        raise ImproperlyConfigured(f"{name}: a prepared QuerySet has no composite fields.")
+    converters = tuple(
+        (position, tuple(converters), expression)
+        for position, (converters, expression) in compiler.get_converters(fields).items()
+    )
+    if values:
+        return sql, tuple(params), _Records(None, 0, 0, (), (), converters, ())
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    records = _Records(
+        model=klass_info["model"],
+        start=start,
+        end=end,
+        init_list=tuple(column[0].target.attname for column in select[start:end]),
+        related=tuple(get_related_populators(klass_info, select, connection.alias)),
+        converters=converters,
+        annotations=tuple(compiler.annotation_col_map.items()),
+    )
+    return sql, tuple(params), records
 
 
 def _marker(index: int, value: Any) -> Any:
+    if isinstance(value, list):
+        if not all(isinstance(item, uuid.UUID) for item in value):
+            raise ImproperlyConfigured("A prepared query takes a list of ids only (UUIDs).")
+        # Each list of its own range: none meets another argument's marker.
+        return [uuid.UUID(int=_MARKER_ID + ((index + 1) << 16) + n) for n in range(len(value))]
     if isinstance(value, Model):
         # `_meta.model`, not type(): a signed-in user arrives wrapped in a lazy object.
         return value._meta.model(pk=uuid.UUID(int=_MARKER_ID + index))
@@ -68,6 +165,13 @@ def _marker(index: int, value: Any) -> Any:
 def _forms(value: Any) -> list[tuple[Any, Callable[[Any], Any]]]:
     """Every form in which a backend may pass an argument as a parameter, with how to make it."""
     ops = connection.ops
+    if isinstance(value, list):
+        # An `__in` lookup passes each id of the list as a parameter of its own.
+        return [
+            (adapted, lambda v, n=n, make=make: make(v[n]))
+            for n, item in enumerate(value)
+            for adapted, make in _forms(item)
+        ]
     if isinstance(value, Model):
         return [(adapted, lambda v, make=make: make(v.pk)) for adapted, make in _forms(value.pk)]
     if isinstance(value, uuid.UUID):
@@ -87,25 +191,17 @@ def _plan(function: Callable[..., Any], args: tuple) -> _Plan:
 
     with connection.execute_wrapper(capture):
         result = function(*markers)
-    if len(captured) != 1:
+    records = None
+    if isinstance(result, QuerySet):
+        if captured:
+            name = function.__qualname__
+            raise ImproperlyConfigured(f"{name} returns its QuerySet unevaluated; it ran {len(captured)}.")
+        sql, params, records = _compiled(function, result)
+    elif len(captured) != 1:
         name = function.__qualname__
         raise ImproperlyConfigured(f"{name} must run exactly one query; it ran {len(captured)}.")
-    sql, params = captured[0]
-    slots = _slots(function, markers, params)
-    if isinstance(result, dict):
-        if not all(isinstance(v, int) for v in result.values()):
-            raise ImproperlyConfigured(f"{function.__qualname__}: a prepared aggregate holds counts only.")
-        return _Plan(sql, slots, "dict", tuple(result))
-    if isinstance(result, int):
-        return _Plan(sql, slots, "int", ())
-    if isinstance(result, list):
-        return _Plan(sql, slots, "rows", ())
-    kind = type(result).__name__
-    raise ImproperlyConfigured(f"{function.__qualname__} returns {kind}, not counts or rows.")
-
-
-def _slots(function: Callable[..., Any], markers: list, params) -> tuple[tuple[int | None, Any], ...]:
-    """Where each marker went in the query's parameters (or the constant a parameter is)."""
+    else:
+        sql, params = captured[0]
     forms = [(index, adapted, make) for index, m in enumerate(markers) for adapted, make in _forms(m)]
     slots = []
     for param in params:
@@ -115,7 +211,18 @@ def _slots(function: Callable[..., Any], markers: list, params) -> tuple[tuple[i
         if found is None and isinstance(param, str) and _LOOKS_TRACED.match(param):
             raise ImproperlyConfigured(f"{function.__qualname__} passes a value worked out from an argument.")
         slots.append(found if found is not None else (None, param))
-    return tuple(slots)
+    if records is not None:
+        return _Plan(sql, tuple(slots), "records", (), records)
+    if isinstance(result, dict):
+        if not all(isinstance(v, int) for v in result.values()):
+            raise ImproperlyConfigured(f"{function.__qualname__}: a prepared aggregate holds counts only.")
+        return _Plan(sql, tuple(slots), "dict", tuple(result))
+    if isinstance(result, int):
+        return _Plan(sql, tuple(slots), "int", ())
+    if isinstance(result, list):
+        return _Plan(sql, tuple(slots), "rows", ())
+    kind = type(result).__name__
+    raise ImproperlyConfigured(f"{function.__qualname__} returns {kind}, not counts or rows.")
 
 
 def _same(param: Any, adapted: Any) -> bool:
@@ -142,16 +249,13 @@ def as_datetime(value: Any) -> datetime.datetime | None:
     return convert(value, None, connection)
 
 
-def _execute(plans: dict, planner: Callable, function: Callable[..., Any], args: tuple) -> tuple[Any, list]:
-    """Plan `function` for this database and these kinds of argument once, then run its SQL."""
-    key = (connection.vendor, connection.alias, *(a.__class__ for a in args))
-    plan = plans.get(key)
-    if plan is None:
-        plan = plans[key] = planner(function, args)
-    params = [make(args[index]) if index is not None else make for index, make in plan.slots]
-    with connection.cursor() as cursor:
-        cursor.execute(plan.sql, params)
-        return plan, cursor.fetchall()
+def _kind(argument: Any) -> Any:
+    # A list of ids makes SQL with one parameter per id: one plan per length.
+    return (list, len(argument)) if isinstance(argument, list) else argument.__class__
+
+
+def _evaluated(result: Any) -> Any:
+    return list(result) if isinstance(result, QuerySet) else result
 
 
 def prepared(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -160,105 +264,26 @@ def prepared(function: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(function)
     def run(*args):
-        plan, rows = _execute(plans, _plan, function, args)
+        key = (connection.vendor, connection.alias, *(_kind(a) for a in args))
+        plan = plans.get(key)
+        if plan is None:
+            if any(isinstance(a, list) and not 0 < len(a) <= MAX_LIST for a in args):
+                # No SQL for an empty list (Django answers it without a query); a long one is
+                # built each time rather than kept, so the plans stay few.
+                return _evaluated(function(*args))
+            plan = plans[key] = _plan(function, args)
+        params = [make(args[index]) if index is not None else make for index, make in plan.slots]
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            rows = cursor.fetchall()
         if plan.shape == "dict":
             return dict(zip(plan.keys, rows[0], strict=True))
         if plan.shape == "int":
             return rows[0][0]
+        if plan.records is not None:
+            return plan.records.make(rows)
         return [tuple(row) for row in rows]
 
-    run.build = function  # the ORM version, for tests that compare the two
-    return run
-
-
-@dataclass(frozen=True)
-class _RecordsPlan:
-    sql: str
-    slots: tuple[tuple[int | None, Any], ...]
-    model: type[Model]
-    # Where the model's own columns are in a row, and the attribute each one fills.
-    start: int
-    end: int
-    attnames: tuple[str, ...]
-    # (position, the backend's and the field's converters, the column), as the ORM applies them.
-    converters: tuple[tuple[int, tuple, Any], ...]
-    related: tuple  # select_related: the ORM's own populators, made once
-    annotations: tuple[tuple[str, int], ...]
-
-
-def _plan_records(function: Callable[..., Any], args: tuple) -> _RecordsPlan:
-    from django.db.models.query import ModelIterable, QuerySet, get_related_populators
-
-    markers = [_marker(index, value) for index, value in enumerate(args)]
-    queryset = function(*markers)
-    name = function.__qualname__
-    if not isinstance(queryset, QuerySet) or queryset._result_cache is not None:
-        raise ImproperlyConfigured(f"{name} must return a queryset of records, not run it.")
-    if (
-        queryset._prefetch_related_lookups
-        or queryset._known_related_objects
-        or queryset._iterable_class is not ModelIterable
-    ):
-        raise ImproperlyConfigured(f"{name}: prepared records have no prefetch, related manager or values().")
-    if queryset.db != connection.alias:
-        raise ImproperlyConfigured(f"{name} reads another database than the default one.")
-    compiler = queryset.query.get_compiler(connection=connection)
-    sql, params = compiler.as_sql()
-    select, klass_info = compiler.select, compiler.klass_info
-    fields = klass_info["select_fields"]
-    start, end = fields[0], fields[-1] + 1
-    return _RecordsPlan(
-        sql=sql,
-        slots=_slots(function, markers, params),
-        model=klass_info["model"],
-        start=start,
-        end=end,
-        attnames=tuple(column[0].target.attname for column in select[start:end]),
-        converters=tuple(
-            (position, tuple(converters), column)
-            for position, (converters, column) in compiler.get_converters([c[0] for c in select]).items()
-        ),
-        related=tuple(get_related_populators(klass_info, select, connection.alias)),
-        annotations=tuple(compiler.annotation_col_map.items()),
-    )
-
-
-def prepared_records(function: Callable[..., Any]) -> Callable[..., list]:
-    """Build the SQL of `function`'s queryset once per database; each call returns its records.
-
-    `function(*args)` returns a queryset (not run) of one model, ordered and sliced as wanted,
-    with `select_related`, `only`/`defer` and annotations if need be, but no prefetch. The records
-    are made as the ORM makes them (its converters, `from_db`, its populators for related rows),
-    so sealed fields stay sealed until read. The arguments follow the rules of `prepared`.
-    """
-    plans: dict[tuple, _RecordsPlan] = {}
-
-    @functools.wraps(function)
-    def run(*args) -> list:
-        plan, rows = _execute(plans, _plan_records, function, args)
-        alias, from_db, attnames, start, end = (
-            connection.alias,
-            plan.model.from_db,
-            plan.attnames,
-            plan.start,
-            plan.end,
-        )
-        records = []
-        for row in rows:
-            if plan.converters:
-                row = list(row)
-                for position, converters, column in plan.converters:
-                    value = row[position]
-                    for convert in converters:
-                        value = convert(value, column, connection)
-                    row[position] = value
-            record = from_db(alias, attnames, row[start:end])
-            for populator in plan.related:
-                populator.populate(row, record)
-            for name, position in plan.annotations:
-                setattr(record, name, row[position])
-            records.append(record)
-        return records
-
-    run.build = function  # the ORM version, for tests that compare the two
+    # The ORM version, for tests that compare the two (a QuerySet is read as a list, as a call is).
+    run.build = lambda *args: _evaluated(function(*args))
     return run

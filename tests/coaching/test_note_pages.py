@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.http import Http404
 from django.urls import reverse
 
 from ethos.coaching import notes
@@ -78,3 +79,34 @@ def test_c2_the_session_page_leads_to_its_note_as_it_stands(coach, coach_client,
     notes.note_sign(coach=coach, note=note, version=note.version)
     body = coach_client.get(page).content.decode()
     assert "Read the signed note" in body and reverse("coaching:note", args=[session.pk]) in body
+
+
+def test_the_note_pages_prepared_reads_give_what_the_orm_gives(coach, started):
+    from tests.coaching.test_notes import DIAGNOSIS, SUICIDE
+
+    saved = save(coach, started, worked_on=f"{DIAGNOSIS} {SUICIDE}")
+    save(coach, started, version=1, worked_on=f"{DIAGNOSIS} {SUICIDE} ")
+    note = saved.note
+    notes.note_finding_not_applicable(
+        coach=coach, note=note, clause="S7", sentence=DIAGNOSIS, reason="The client's own words."
+    )
+    page = notes.note_page(note)
+    assert [number for number, _ in page.versions] == [2, 1]
+    assert [row.clause for row in page.not_applicable] == ["S7"]
+    assert "S2" in {item.clause for item in page.open_items}
+    reads = [
+        (notes._versions_of, (note.pk,)),
+        (notes._not_applicable_of, (note.pk,)),
+        (notes._open_items_of, (note.coach_id, note.pk)),
+        (notes._addenda_of, (note.pk,)),
+        (notes._scope_reviews_of, (note.pk,)),
+        (notes._boundary_reviews_of, (note.pk,)),
+        (notes._follow_ups_resolved_in, (note.session_id,)),
+        (notes._follow_ups_resolved_or_open, (note.session_id, note.client_id)),
+        (notes._note_with_session, (coach, started.pk)),
+    ]
+    for read, args in reads:
+        assert read(*args) == read.build(*args), (read, args)
+    assert notes.get_note_page_for_coach(coach, str(started.pk)) == (started, note)
+    with pytest.raises(Http404):
+        notes.get_note_page_for_coach(coach, "not an id")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from ethos.audit.actions import Action
 from ethos.audit.services import audit_append
 from ethos.memo import once
-from ethos.prepared import prepared_records
+from ethos.prepared import prepared
 from ethos.standards.engine import Subject, Verdict
 from ethos.standards.facts import Facts
 from ethos.standards.points import Point
@@ -293,12 +293,12 @@ def goals_for_client(client: Client) -> list[Goal]:
 
 # The client page reads these on every view: their SQL is built once per process (ethos.prepared),
 # and the progress is handed to each goal as a prefetch would, so `goal.progress.all()` reads nothing.
-@prepared_records
+@prepared
 def _goals_of(coach_id, client: Client):
     return Goal.objects.filter(coach_id=coach_id, client=client).order_by("created_at", "id")
 
 
-@prepared_records
+@prepared
 def _progress_of(coach_id, client: Client):
     return GoalProgress.objects.filter(goal__coach_id=coach_id, goal__client=client).order_by(
         "recorded_on", "created_at"

@@ -8,7 +8,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from ethos.prepared import prepared_records
+from ethos.prepared import prepared
 from ethos.standards.models import OpenItem
 from ethos.standards.record_types import RecordType
 from ethos.standards.selectors import open_items_for
@@ -42,7 +42,7 @@ def get_client_for_coach(coach, pk) -> Client:
     return client
 
 
-@prepared_records
+@prepared
 def _client_of(coach, pk: uuid.UUID):
     # Every page about a client starts here: the SQL is built once per process (ethos.prepared).
     # The intake comes along: the client page and most forms read it (one to one, no extra rows).

@@ -121,9 +121,12 @@ class CoachDay:
     more_unsigned: bool
 
 
-def unsigned_after(coach, *, now: datetime.datetime | None = None):
-    """Held sessions whose note is missing or unsigned 48 hours after the session ended (C2)."""
-    cutoff = (now or timezone.now()) - SIGN_WITHIN
+def unsigned_after(coach, *, now: datetime.datetime | None = None, cutoff: datetime.datetime | None = None):
+    """Held sessions whose note is missing or unsigned 48 hours after the session ended (C2).
+
+    `cutoff` is `now` less those 48 hours, when the caller worked it out (a prepared query's argument).
+    """
+    cutoff = cutoff or (now or timezone.now()) - SIGN_WITHIN
     return (
         Session.objects.for_coach(coach)
         .filter(note_owed=True)
@@ -131,29 +134,47 @@ def unsigned_after(coach, *, now: datetime.datetime | None = None):
     )
 
 
-def coach_day(coach, *, day: datetime.date | None = None) -> CoachDay:
-    """Read the coach's day in three queries, clients and their keys with the rows, however full."""
-    day = day or timezone.localdate()
-    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
-    sessions = (
+@prepared
+def _day_sessions(coach, start: datetime.datetime, end: datetime.datetime):
+    return (
         Session.objects.for_coach(coach)
         .live()
-        .filter(starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1))
+        .filter(starts_at__gte=start, starts_at__lt=end)
         .select_related("client", "client__data_key")
         .order_by("starts_at", "pk")
     )
-    follow_ups = list(
+
+
+@prepared
+def _day_follow_ups(coach):
+    return (
         FollowUp.objects.filter(coach=coach, resolved_at=None)
         .select_related("data_key", "client", "client__data_key")
         .order_by("created_at")[: FOLLOW_UPS_SHOWN + 1]
     )
-    unsigned = list(
-        unsigned_after(coach)
+
+
+@prepared
+def _day_unsigned(coach, cutoff: datetime.datetime):
+    return (
+        unsigned_after(coach, cutoff=cutoff)
         .select_related("client", "client__data_key")
         .order_by("starts_at", "pk")[: UNSIGNED_SHOWN + 1]
     )
+
+
+def coach_day(coach, *, day: datetime.date | None = None) -> CoachDay:
+    """Read the coach's day in three queries, clients and their keys with the rows, however full.
+
+    Their SQL is built once per process (ethos.prepared): building these three joins through the
+    ORM cost the dashboard more than running them.
+    """
+    day = day or timezone.localdate()
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+    follow_ups = _day_follow_ups(coach)
+    unsigned = _day_unsigned(coach, timezone.now() - SIGN_WITHIN)
     return CoachDay(
-        sessions=list(sessions),
+        sessions=_day_sessions(coach, start, start + datetime.timedelta(days=1)),
         follow_ups=follow_ups[:FOLLOW_UPS_SHOWN],
         more_follow_ups=len(follow_ups) > FOLLOW_UPS_SHOWN,
         unsigned=unsigned[:UNSIGNED_SHOWN],

@@ -14,7 +14,7 @@ from django.utils import timezone
 from ethos.clients.models import Client
 from ethos.links import link
 from ethos.memo import once
-from ethos.prepared import prepared_records
+from ethos.prepared import prepared
 
 from .models import CalendarFeed, FollowUp, Session, SessionNote
 
@@ -227,7 +227,7 @@ def upcoming_of(client: Client) -> Upcoming:
     return Upcoming(now=now, sessions=_upcoming(client, now))
 
 
-@prepared_records
+@prepared
 def _upcoming(client: Client, now: datetime.datetime):
     # Read on every client page: the SQL is built once per process (ethos.prepared).
     return Session.objects.filter(client=client, status=Session.Status.SCHEDULED, ends_at__gte=now).order_by(

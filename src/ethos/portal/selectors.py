@@ -7,7 +7,7 @@ from django.http import Http404
 from ethos.clients.models import Client, Goal
 from ethos.practice.jurisdictions import suggestion_for
 from ethos.practice.models import PracticeProfile
-from ethos.prepared import prepared_records
+from ethos.prepared import prepared
 
 from .models import ClientAccount, ConsentDraft, Invitation, Reply, Share, Upload
 
@@ -170,17 +170,17 @@ def portal_for_client(client: Client) -> dict | None:
 
 
 # Read on every client page of a client in the portal: their SQL is built once per process.
-@prepared_records
+@prepared
 def _account_of(coach_id, client: Client):
     return ClientAccount.objects.filter(coach_id=coach_id, client=client).select_related("user")[:1]
 
 
-@prepared_records
+@prepared
 def _shares_of(account: ClientAccount):
     return Share.objects.filter(account=account).defer("box", "copy").order_by("-shared_at")[:20]
 
 
-@prepared_records
+@prepared
 def _replies_waiting(account: ClientAccount):
     return Reply.objects.filter(account=account, handled_at__isnull=True).only("pk").order_by("sent_at")
 

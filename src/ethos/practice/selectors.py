@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
+from ethos.prepared import prepared
+
 from .areas import COMPETENCE_AREAS, area_label
 from .jurisdictions import (
     COUNTRIES,
@@ -40,8 +42,16 @@ __all__ = [
 ]
 
 
+@prepared
+def _profile_of(coach):
+    return PracticeProfile.objects.filter(coach=coach).order_by("pk")[:1]
+
+
 def profile_for(coach) -> PracticeProfile:
     """Return the coach's practice profile, created with the defaults if it does not exist yet."""
+    # Many pages read it (the money pages for the currency): the look-up's SQL is built once.
+    for profile in _profile_of(coach):
+        return profile
     profile, _ = PracticeProfile.objects.get_or_create(coach=coach)
     return profile
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from ethos.clients.models import Client
 from ethos.clients.pages import client_records, records_kept
 from ethos.memo import once
-from ethos.prepared import prepared_records
+from ethos.prepared import prepared
 
 from .models import Consent, CourtOrder, Disclosure, DisclosureAnnotation, EmergencyReview, ReportTask
 
@@ -87,7 +87,7 @@ def reports_due(coach) -> Due | None:
     )
 
 
-@prepared_records
+@prepared
 def _open_deadlines(coach):
     # On every page of the coach's: the SQL is built once per process (ethos.prepared).
     return ReportTask.objects.for_coach(coach).open().only("pk", "deadline").order_by("deadline")
@@ -154,22 +154,22 @@ def records_of(client: Client) -> ClientRecords:
 
 
 # Read on every client page: their SQL is built once per process (ethos.prepared).
-@prepared_records
+@prepared
 def _tasks_of(client: Client):
     return ReportTask.objects.filter(client=client).order_by("-opened_at")
 
 
-@prepared_records
+@prepared
 def _consents_of(client: Client):
     return Consent.objects.filter(client=client).order_by("-recorded_at")
 
 
-@prepared_records
+@prepared
 def _orders_of(client: Client):
     return CourtOrder.objects.filter(client=client).order_by("-recorded_at")
 
 
-@prepared_records
+@prepared
 def _disclosures_of(client: Client, since: datetime.datetime):
     return (
         Disclosure.objects.filter(client=client, disclosed_at__gte=since)

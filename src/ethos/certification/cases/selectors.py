@@ -14,6 +14,7 @@ from ethos.audit.models import AuditEvent
 from ethos.audit.selectors import SENTENCES
 from ethos.certification.log import ASSOCIATION_EMAIL, association_account
 from ethos.certification.models import Certification
+from ethos.prepared import prepared
 from ethos.web import STAFF
 
 from .models import Complaint, EthicsCase, Outcome, PanelSeat
@@ -41,10 +42,14 @@ def cases_for_coach(coach) -> list[EthicsCase]:
     return list(EthicsCase.objects.filter(certification__coach=coach).order_by("-opened_at"))
 
 
+@prepared
 def open_cases_for_coach(coach) -> list[EthicsCase]:
-    """The coach's cases not yet closed, soonest response first (one query): for the dashboard."""
+    """The coach's cases not yet closed, soonest response first (one query): for the dashboard.
+
+    Its SQL is built once per process (ethos.prepared): the dashboard asks on every visit.
+    """
     cases = EthicsCase.objects.filter(certification__coach=coach).exclude(stage=EthicsCase.Stage.CLOSED)
-    return list(cases.order_by("response_due", "opened_at"))
+    return cases.order_by("response_due", "opened_at")
 
 
 def complaints_to_screen() -> list[Complaint]:

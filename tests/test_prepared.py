@@ -85,15 +85,41 @@ def test_it_takes_one_query_of_counts_only(coach):
         return Session.objects.filter(coach=coach).aggregate(minutes=Sum("duration_minutes"))
 
     @prepared
-    def by_name(name):
-        return Session.objects.filter(place=name).count()
+    def longer_than(minutes):
+        return Session.objects.filter(duration_minutes__gt=minutes).count()
 
     with pytest.raises(ImproperlyConfigured, match="exactly one query"):
         two(coach)
     with pytest.raises(ImproperlyConfigured, match="counts only"):
         total_minutes(coach)
-    with pytest.raises(ImproperlyConfigured, match="records, ids, dates and times"):
-        by_name("a room")
+    with pytest.raises(ImproperlyConfigured, match="records, ids, dates, times and text"):
+        longer_than(50)
+
+
+@prepared
+def by_status(coach, status):
+    return Session.objects.filter(coach=coach, status=status).count()
+
+
+def test_it_takes_text_as_it_is_and_refuses_text_worked_out_from_an_argument(coach, other_coach, vault):
+    robin = active_client(coach)
+    schedule(coach, robin, starts_at=tomorrow_at(9))
+    for status in ("scheduled", "closed", "it's 100% _odd_"):
+        assert by_status(coach, status) == by_status.build(coach, status)
+    assert by_status(coach, Session.Status.SCHEDULED) == 1
+    assert by_status(other_coach, "scheduled") == 0
+
+    @prepared
+    def like(status):
+        return Session.objects.filter(status__contains=status).count()
+
+    @prepared
+    def lowered(status):
+        return Session.objects.filter(status=status.lower()).count()
+
+    for worked_out in (like, lowered):
+        with pytest.raises(ImproperlyConfigured, match="worked out"):
+            worked_out("scheduled")
 
 
 # -- prepared QuerySets: records ------------------------------------------------------------------------

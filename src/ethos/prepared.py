@@ -17,8 +17,8 @@ record, id, date or time of the same kind as each real one, which no real row ha
 SQL and notes where each argument went in its parameters; every call then runs that SQL with the
 real arguments. The function must run exactly one query, and may return what an aggregate of
 counts returns (a dict of ints), what `.count()` returns, or a list of value rows. An argument
-must go into the query as it is: a value worked out from one (`since - a day`) cannot be traced,
-so the first call refuses it rather than keep a stale constant.
+must go into the query as it is: a value worked out from one (`since - a day`, a text escaped for
+LIKE or lowered) cannot be traced, so the first call refuses it rather than keep a stale constant.
 
 A function may instead return its query unevaluated, a QuerySet of records (with select_related
 and annotations, not values() or prefetch_related) or of values_list() rows: each call then
@@ -53,6 +53,9 @@ _MARKER_ID = 0xE7_5051_0000
 # A list of ids longer than this is not prepared: each length of list is a plan of its own.
 MAX_LIST = 64
 _LOOKS_TRACED = re.compile(r"^(\d{4}-\d{2}-\d{2}([ T][\d:.]+)?([+-]\d{2}:?\d{2})?|[0-9a-f]{32})$")
+# A text marker: mixed case and LIKE's special characters, so a lowered or escaped copy differs from
+# it, and a word no real text has, so such a copy is still recognised (and refused).
+_TEXT_MARKER = "EthosPreparedMarker"
 
 
 @dataclass(frozen=True)
@@ -157,8 +160,10 @@ def _marker(index: int, value: Any) -> Any:
         return datetime.datetime(1901, 1, 1, 0, 0, index + 1, 123457, tzinfo=value.tzinfo)
     if isinstance(value, datetime.date):
         return datetime.date(1901, 1, index + 1)
+    if isinstance(value, str):
+        return f"{_TEXT_MARKER}_%{index}"
     raise ImproperlyConfigured(
-        f"A prepared query takes records, ids, dates and times; got {type(value).__name__}."
+        f"A prepared query takes records, ids, dates, times and text; got {type(value).__name__}."
     )
 
 
@@ -178,6 +183,8 @@ def _forms(value: Any) -> list[tuple[Any, Callable[[Any], Any]]]:
         return [(value, lambda v: v), (value.hex, lambda v: v.hex), (str(value), str)]
     if isinstance(value, datetime.datetime):
         return [(value, lambda v: v), (ops.adapt_datetimefield_value(value), ops.adapt_datetimefield_value)]
+    if isinstance(value, str):
+        return [(value, str)]
     return [(value, lambda v: v), (ops.adapt_datefield_value(value), ops.adapt_datefield_value)]
 
 
@@ -208,7 +215,11 @@ def _plan(function: Callable[..., Any], args: tuple) -> _Plan:
         found = next(((index, make) for index, adapted, make in forms if _same(param, adapted)), None)
         if found is None and isinstance(param, datetime.date | uuid.UUID | Model):
             raise ImproperlyConfigured(f"{function.__qualname__} passes a value worked out from an argument.")
-        if found is None and isinstance(param, str) and _LOOKS_TRACED.match(param):
+        if (
+            found is None
+            and isinstance(param, str)
+            and (_LOOKS_TRACED.match(param) or _TEXT_MARKER.lower() in param.lower())
+        ):
             raise ImproperlyConfigured(f"{function.__qualname__} passes a value worked out from an argument.")
         slots.append(found if found is not None else (None, param))
     if records is not None:

@@ -35,10 +35,21 @@ ATTENTION_DAYS = 90
 
 def open_items_for(coach, *, subject: Subject | None = None) -> list[OpenItem]:
     """Return the coach's unresolved open items, oldest first; only `subject`'s if given."""
+    if subject is None:
+        return _open_items(coach)
+    return _open_items_about(coach, subject.type, subject.id)
+
+
+# Read on every client page and dashboard: their SQL is built once per process (ethos.prepared).
+@prepared
+def _open_items(coach):
+    return OpenItem.objects.for_coach(coach).open().order_by("opened_at", "id")
+
+
+@prepared
+def _open_items_about(coach, subject_type: str, subject_id: str):
     items = OpenItem.objects.for_coach(coach).open()
-    if subject is not None:
-        items = items.filter(subject_type=subject.type, subject_id=subject.id)
-    return list(items.order_by("opened_at", "id"))
+    return items.filter(subject_type=subject_type, subject_id=subject_id).order_by("opened_at", "id")
 
 
 def get_open_item_for_coach(coach, pk) -> OpenItem:

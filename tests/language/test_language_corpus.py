@@ -168,7 +168,10 @@ def test_s1_meets_its_floors_on_the_third_split():
 # table once it meets its floor.
 # Adding ordinary note lines to dev (see PLAIN_SPLIT below) cost P8 two lines and P9 one on
 # this split (P8 15/21, P9 21/27), the fourth and last scoring of the test splits that day.
-TEST2_RECALL_REACHED = {"S1": 0.70, "S2": 0.80, "P8": 0.71, "P9": 0.77}
+# Two more blind dev batches (S1/S2 and P8/P9, 2026-12-03, see GUIDELINES.md) and rules for
+# their constructions brought S1 (25/31), P8 (18/21) and P9 (23/27) over their floors; S2 rose
+# from 58/72 to 60/72 and is held at that level.
+TEST2_RECALL_REACHED = {"S2": 0.83}
 
 
 @pytest.mark.parametrize("clause", CLAUSES)

@@ -29,3 +29,24 @@ errorlog = "-"
 # gunicorn 25+ opens a control socket in the home folder; two instances on one machine (a test
 # beside a real one) would fight over it, and Ethos needs none.
 control_socket_disable = True
+
+# Load Django and Ethos once, in the master, before the workers are forked: a worker that dies
+# (or is killed, as deploy/faults.py does every half second) is replaced by a fork that answers at
+# once, instead of one that first imports everything again. Loading opens no database connection
+# (Django connects on a request's first query), so none is shared across the fork.
+preload_app = True
+
+
+def when_ready(server):
+    """Load the note checker's rules and model in the master, before the first worker is forked.
+
+    Each worker then starts with them in memory (inherited at the fork) instead of reading and
+    building them on its first note. A worker that dies, or is killed as deploy/faults.py does
+    every half second, is replaced by one that answers the note page sooner. They need no
+    settings and open no database connection.
+    """
+    from ethos.language.model import load_model
+    from ethos.language.rules import load_rules
+
+    load_rules()
+    load_model()

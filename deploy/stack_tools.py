@@ -117,8 +117,11 @@ def wait(url: str, ca: str, seconds: str) -> None:
         try:
             with urllib.request.urlopen(url, timeout=5, context=context):  # noqa: S310 (our own proxy)
                 return
-        except urllib.error.HTTPError:
-            return  # it answered
+        except urllib.error.HTTPError as error:
+            if error.code not in (502, 503, 504):
+                return  # the application answered
+            # The proxy answered for an application that is not listening yet.
+            last = f"the proxy answered {error.code}"
         except OSError as error:
             last = str(error)
         time.sleep(0.2)

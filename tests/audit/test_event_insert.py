@@ -42,7 +42,8 @@ def insert_and_read(coach, write) -> tuple[list, dict, AuditEvent]:
 
     def capture(execute, sql, params, many, context):
         if sql.startswith("INSERT"):
-            ran.append((sql, list(params)))
+            # PostgreSQL's adapters (Jsonb, Binary) compare as objects: compare what they carry.
+            ran.append((sql, [getattr(p, "obj", p) for p in params]))
         return execute(sql, params, many, context)
 
     written = event(coach)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -92,6 +93,30 @@ def test_balances_income_and_refunds_add_up_in_decimal(coach, robin, settings):
     [month] = summary.months
     assert (month.income, month.refunds, month.net) == (Decimal("0.20"), Decimal("0.05"), Decimal("0.15"))
     assert [(o.client, o.balance) for o in summary.owed_to_you] == [(robin, Decimal("0.15"))]
+
+
+def test_the_money_summary_keeps_its_sums_until_the_ledger_changes(coach, robin, settings):
+    settings.ETHOS_LATE_START_MINUTES = 30
+    settings.ETHOS_CUT_SHORT_MINUTES = 120
+    agree(coach, robin, fee="40")
+    held(coach, robin)
+    services.charges_bring_up_to_date(coach=coach, client=robin)
+
+    def owed() -> list:
+        return [(o.client, o.balance) for o in selectors.summary(coach).owed_to_you]
+
+    assert owed() == [(robin, Decimal("40.00"))]
+    with CaptureQueriesContext(connection) as kept:
+        assert owed() == [(robin, Decimal("40.00"))]
+    # Kept: the sums over every charge and payment are not run again while nothing was written.
+    assert not any("GROUP BY" in q["sql"] for q in kept.captured_queries)
+    pay(coach, robin, amount="40")
+    assert owed() == []
+    # A write outside any service (a bulk update) counts as well: the triggers see every write.
+    Payment.objects.filter(coach=coach).update(amount=Decimal("25"))
+    assert owed() == [(robin, Decimal("15.00"))]
+    [month] = selectors.summary(coach).months
+    assert month.income == Decimal("25.00")
 
 
 # -- invoices and receipts -----------------------------------------------------------------------

@@ -7,6 +7,7 @@ invoices: sums are computed by the database, and lists show the newest rows only
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
@@ -24,6 +25,7 @@ from ethos.memo import once
 from ethos.practice.models import PracticeProfile
 from ethos.practice.selectors import profile_for
 from ethos.prepared import as_decimal, prepared
+from ethos.standards.kept import kept, kept_counts
 
 from .models import Agreement, Charge, Gift, Invoice, Package, Payment
 from .services import Refund, refund_due
@@ -371,10 +373,23 @@ class Summary:
         return sum((o.balance for o in self.owed_to_you), ZERO)
 
 
+# The money page's two aggregates read every payment and ledger line of the practice, so they are
+# kept between views like the compliance report's counts (ethos.standards.kept): computed again
+# only after a write to the tables they read. Neither reads the clock: every month is kept and the
+# page picks the last year's. The balances are client ids and amounts, which the ledger's own
+# tables hold in plaintext already (docs/security.md).
+@kept(Payment)
+def _months(coach) -> list[list[str]]:
+    """Income and refunds per month, every month with a payment, newest first (as strings)."""
+    return [
+        [month.isoformat(), str(income), str(refunds)] for month, income, refunds in _income_by_month(coach)
+    ]
+
+
 @prepared
-def _income_by_month(coach, since: datetime.date):
+def _income_by_month(coach):
     return (
-        Payment.objects.filter(coach=coach, paid_on__gte=since)
+        Payment.objects.filter(coach=coach)
         .annotate(month=TruncMonth("paid_on"))
         .order_by()
         .values("month")
@@ -385,6 +400,15 @@ def _income_by_month(coach, since: datetime.date):
         .order_by("-month")
         .values_list("month", "income", "refunds")
     )
+
+
+@kept(Charge, Payment)
+def _balances(coach) -> dict[str, str]:
+    """Every client's balance that is not zero: charged less paid (refunds paid back count against)."""
+    charged = dict(_charged_by_client(coach))
+    paid = dict(_paid_by_client(coach))
+    balances = {pk: charged.get(pk, ZERO) - paid.get(pk, ZERO) for pk in set(charged) | set(paid)}
+    return {str(pk): str(balance) for pk, balance in balances.items() if balance != 0}
 
 
 @prepared
@@ -415,21 +439,23 @@ def _clients_owing(coach, ids: list):
 
 
 def summary(coach, *, today: datetime.date | None = None) -> Summary:
-    """Income and refunds per month for a year, and every client's balance that is not zero: four queries.
+    """Income and refunds per month for a year, and every client's balance that is not zero.
 
-    Their SQL is built once per process (ethos.prepared): on the money page, building the four
-    queries through the ORM took longer than running them.
+    The two aggregates are kept between views (`_months`, `_balances`); what the page adds live is
+    one query for the names of the clients with a balance.
     """
     today = today or timezone.localdate()
     since = (today.replace(day=1) - datetime.timedelta(days=366)).replace(day=1)
-    rows = _income_by_month(coach, since)
-    months = [Month(month, income, refunds) for month, income, refunds in rows][:SUMMARY_MONTHS]
-    charged = dict(_charged_by_client(coach))
-    paid = dict(_paid_by_client(coach))
-    balances = {pk: charged.get(pk, ZERO) - paid.get(pk, ZERO) for pk in set(charged) | set(paid)}
-    balances = {pk: b for pk, b in balances.items() if b != 0}
-    clients = _clients_owing(coach, list(balances))
-    owed = sorted((Outstanding(c, balances[c.pk]) for c in clients), key=lambda o: -abs(o.balance))
+    with kept_counts(coach):
+        rows = _months(coach)
+        balances = {pk: Decimal(balance) for pk, balance in _balances(coach).items()}
+    months = [
+        Month(month, Decimal(income), Decimal(refunds))
+        for month, income, refunds in ((datetime.date.fromisoformat(m), i, r) for m, i, r in rows)
+        if month >= since
+    ][:SUMMARY_MONTHS]
+    clients = _clients_owing(coach, [uuid.UUID(pk) for pk in balances]) if balances else []
+    owed = sorted((Outstanding(c, balances[str(c.pk)]) for c in clients), key=lambda o: -abs(o.balance))
     return Summary(
         months=months,
         owed_to_you=[o for o in owed if o.balance > 0],

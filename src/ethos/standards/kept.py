@@ -18,7 +18,9 @@ Rules for a kept function:
   never on the clock (anything "overdue", "this year", "within 48 hours" stays live);
 - every declared table has a `coach_id` column, and a row counts only for that coach;
 - it returns plain JSON (dicts, lists, strings, numbers): counts and clause ids, never a client's
-  identity, as the counts are stored in plaintext. Tuples come back as lists, live or kept alike.
+  name or anything encrypted, as the answers are stored in plaintext; ids and amounts only where
+  the declared tables hold them in plaintext already (the money page's balances by client id).
+  Tuples come back as lists, live or kept alike.
 
 tests/standards/test_kept.py runs each kept function and checks that the tables in its SQL are
 the ones it declared. Outside a report (`kept_counts`) a kept function runs every time, so a

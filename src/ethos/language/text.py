@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -99,13 +100,14 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def split_sentences(text: str) -> list[Sentence]:
     """Return the sentences of text in order, each with its own tokens."""
     tokens = tokenize(text)
+    starts = [t[1] for t in tokens]
     sentences = []
-    i, count = 0, len(tokens)
+    i = 0
     for _, end in sentence_spans(text):
-        begin = i
-        while i < count and tokens[i].start < end:
-            i += 1
-        if i > begin:
-            chunk = tuple(tokens[begin:i])
+        # The tokens that start before the sentence ends (and after the last one) are its own.
+        j = bisect_left(starts, end, i)
+        if j > i:
+            chunk = tuple(tokens[i:j])
             sentences.append(Sentence(chunk[0].start, chunk[-1].end, chunk))
+            i = j
     return sentences

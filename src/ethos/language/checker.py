@@ -173,7 +173,9 @@ def _model_findings(
     """Return the learned layer's findings for the clauses the rules left alone in a sentence."""
     scores, count = model.sentence_scores(sentence.tokens, found, rules)
     work.steps += count
-    flagged = [c for c, _ in model.passing(scores) if c not in done]
+    flagged = [
+        c for c, s, cut in zip(model.clauses, scores, model.cutoff, strict=True) if s > cut and c not in done
+    ]
     if not flagged:
         return []
     if model.config.gate:

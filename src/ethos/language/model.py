@@ -20,12 +20,11 @@ import json
 import math
 import re
 import struct
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
-from itertools import chain, repeat
+from itertools import repeat
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -158,30 +157,47 @@ def clauses_seen(found: SentenceMatches, rules: RuleSet) -> frozenset[str]:
 
 
 class _Words(dict):
-    """Per word, its stem and its word and character n-gram features with their packed weights
-    (0 for one the model does not know); () for a token with no word character. Filled on
-    demand, and cleared when it gets large.
+    """Per word, its stem, its word and character n-gram features with their packed weights (0 for
+    one the model does not know), and its bigrams by the stem before it (see `_bigram`); () for a
+    token with no word character. Filled on demand, and cleared when it gets large.
     """
 
     __slots__ = ("high", "low", "packed")
 
-    def __init__(self, low: int, high: int, packed: dict[object, int]) -> None:
+    def __init__(self, low: int, high: int, packed: dict[str, int]) -> None:
         super().__init__()
         self.low, self.high, self.packed = low, high, packed
 
-    def __missing__(self, norm: str) -> tuple[str, dict[object, int]] | tuple[()]:
-        entry: tuple[str, dict[object, int]] | tuple[()] = ()
+    def __missing__(self, norm: str) -> WordEntry | tuple[()]:
+        entry: WordEntry | tuple[()] = ()
         if WORD_RE.search(norm):
             s, word, grams = _word_features(norm, self.low, self.high)
             get = self.packed.get
-            entry = (s, {f: get(f, 0) for f in (word, *grams)})
+            entry = (s, {f: get(f, 0) for f in (word, *grams)}, {})
         if len(self) >= WORD_CACHE_SIZE:
             self.clear()
         self[norm] = entry
         return entry
 
 
-_NORM, _STEM, _FEATURES = itemgetter(0), itemgetter(0), itemgetter(1)
+# A word's stem, features and bigrams by the stem before it (see `_Words`).
+WordEntry = tuple[str, dict[str, int], dict[str, tuple[str, int]]]
+# A word keeps at most this many bigrams (by the stem before it) at hand.
+BIGRAMS_PER_WORD = 1_000
+
+
+def _bigram(
+    bigrams: dict[str, tuple[str, int]], previous: str, s: str, get: Callable[[str, int], int]
+) -> tuple[str, int]:
+    """Return and keep a word's bigram after `previous` (a stem, or "^"): its name and packed weights."""
+    name = f"b:{previous} {s}"
+    if len(bigrams) >= BIGRAMS_PER_WORD:
+        bigrams.clear()
+    bigrams[previous] = entry = (name, get(name, 0))
+    return entry
+
+
+_NORM = itemgetter(0)
 
 
 class Packing(NamedTuple):
@@ -217,9 +233,8 @@ class Model:
     # Every weight in model.json is a whole number of 1/UNITS (train.py rounds them so), and a
     # feature's weights, as integers of those units, are packed into one integer: clause k's in
     # bits [k * width, (k + 1) * width). Adding the packed integers of a sentence's features adds
-    # the weights of every clause at once, exactly, in any order. Keys are the feature names and,
-    # for the checker's path, each bigram also as its pair of stems. Filled by `from_data`.
-    packed: dict[object, int] = field(repr=False, compare=False)
+    # the weights of every clause at once, exactly, in any order. Filled by `from_data`.
+    packed: dict[str, int] = field(repr=False, compare=False)
     packing: Packing = field(repr=False, compare=False)
     # Per clause, the word, bigram and character n-gram features that weigh for it (see `evidence`).
     positive: tuple[dict[str, float], ...] = field(repr=False, compare=False)
@@ -234,21 +249,27 @@ class Model:
     ) -> tuple[list[float], int]:
         """Return the scores of a sentence and its number of features, as `scores(features(...))`.
 
-        The checker's path. Each word's features and their packed weights are worked out once per
-        process (see `_Words`); a sentence then gathers its words' features, its bigrams as pairs
-        of stems and what the rules found, each once, and adds their packed weights. A test holds
+        The checker's path. Each word's features and bigrams, with their packed weights, are worked
+        out once per process (see `_Words`); a sentence then gathers its words' features, their
+        bigrams and what the rules found, each once, and adds their packed weights. A test holds
         the two paths equal.
         """
         config, get = self.config, self.packed.get
-        entries = [e for e in map(self.words.__getitem__, map(_NORM, tokens)) if e]
         # Each feature once, with its packed weights: a dict update per word, not per feature.
-        feats: dict[object, int] = {}
-        deque(map(feats.update, map(_FEATURES, entries)), 0)
-        if config.bigrams and entries:
-            stems = list(map(_STEM, entries))
-            # Each stem with the one before it ("^" for the first): the first list is one longer.
-            pairs = list(zip(chain(("^",), stems), stems, strict=False))
-            feats.update(zip(pairs, map(get, pairs, repeat(0)), strict=True))
+        feats: dict[str, int] = {}
+        update = feats.update
+        previous = "^"
+        for entry in map(self.words.__getitem__, map(_NORM, tokens)):
+            if not entry:
+                continue
+            s, own, bigrams = entry
+            update(own)
+            if config.bigrams:
+                bigram = bigrams.get(previous)
+                if bigram is None:
+                    bigram = _bigram(bigrams, previous, s, get)
+                feats[bigram[0]] = bigram[1]
+            previous = s
         if config.rule_features and found is not None and rules is not None:
             extra = rule_features(found, rules)
             feats.update(zip(extra, map(get, extra, repeat(0)), strict=True))
@@ -316,12 +337,7 @@ def from_data(data: dict) -> Model:
     units = {f: [(k, _units(f, w)) for k, w in entry] for f, entry in weights.items()}
     bound = max(sum(abs(u) for entry in units.values() for k, u in entry if k == j) for j in index.values())
     pack = packing(bound, len(clauses))
-    packed: dict[object, int] = {}
-    for f, entry in units.items():
-        packed[f] = value = sum(u << (pack.width * k) for k, u in entry)
-        if f.startswith("b:"):
-            previous, _, s = f[2:].partition(" ")
-            packed[previous, s] = value
+    packed = {f: sum(u << (pack.width * k) for k, u in entry) for f, entry in units.items()}
     return Model(
         clauses=clauses,
         bias=tuple(data["bias"][c] for c in clauses),

@@ -40,6 +40,7 @@ class Sentence:
 
 
 _new = tuple.__new__
+_SPAN = re.Match.span
 RIGHT_QUOTE = "\u2019"  # typographic apostrophe, as in "don\u2019t"
 
 
@@ -50,7 +51,7 @@ def normalise(word: str) -> str:
 
 def tokenize(text: str) -> list[Token]:
     """Return the tokens of text with their offsets."""
-    spans = [m.span() for m in TOKEN_RE.finditer(text)]
+    spans = map(_SPAN, TOKEN_RE.finditer(text))
     lowered = normalise(text)
     if len(lowered) != len(text):
         # A few characters grow when lower-cased ("İ"); offsets then need per-token work.

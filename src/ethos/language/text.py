@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass
 from typing import NamedTuple
 
 # A token is a word (word characters joined by single apostrophes, hyphens or dots:
@@ -30,8 +29,7 @@ class Token(NamedTuple):
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
+class Sentence(NamedTuple):
     """A sentence: its character span and its tokens."""
 
     start: int
@@ -72,14 +70,17 @@ def _closes_abbreviation(text: str, mark_start: int) -> bool:
 
 def _is_boundary(text: str, m: re.Match[str]) -> bool:
     """Tell whether a candidate (marks and the space after, or a line break) ends a sentence."""
-    space = m.group("space") if m.group("mark") else m.group("newline")
-    following = text[m.end()] if m.end() < len(text) else ""
-    if space.count("\n") > 1 or not following:
+    mark, space, newline = m.groups()
+    if not mark:
+        space = newline
+    end = m.end()
+    following = text[end] if end < len(text) else ""
+    if not following or space.count("\n") > 1:
         return True  # a blank line, or the end of the text
-    if m.group("mark"):
+    if mark:
         if not space:
             return False  # inside a token such as "F43.10", or a run such as "?)"
-        if m.group("mark") == "." and _closes_abbreviation(text, m.start()):
+        if mark == "." and _closes_abbreviation(text, m.start()):
             return False
     # A wrapped line or a sentence going on in lower case is the same sentence.
     return not following.islower()
@@ -109,6 +110,6 @@ def split_sentences(text: str) -> list[Sentence]:
         j = bisect_left(starts, end, i)
         if j > i:
             chunk = tuple(tokens[i:j])
-            sentences.append(Sentence(chunk[0].start, chunk[-1].end, chunk))
+            sentences.append(_new(Sentence, (chunk[0].start, chunk[-1].end, chunk)))
             i = j
     return sentences

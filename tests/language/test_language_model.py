@@ -150,7 +150,7 @@ def test_the_writer_batches_are_recovered_from_the_commits_that_appended_them():
 
 
 def test_the_checkers_path_scores_a_sentence_as_its_features_do():
-    """`sentence_scores` (per-word cache, names only) gives `scores(features(...))` to the bit."""
+    """`sentence_scores` (per-word features and bigrams kept) gives `scores(features(...))` to the bit."""
     from ethos.language.context import Work, match_sentence
     from ethos.language.model import features
     from ethos.language.rules import load_rules
@@ -171,3 +171,11 @@ def test_the_checkers_path_scores_a_sentence_as_its_features_do():
                     model.scores(feats),
                     len(feats),
                 ), (round_, line)
+
+
+def test_the_model_adds_weights_in_the_units_training_rounds_them_to():
+    # from_data refuses a weight that is not a whole number of these units, so the two must agree.
+    from ethos.language.model import WEIGHT_DIGITS
+    from ethos.language.train import DIGITS
+
+    assert WEIGHT_DIGITS == DIGITS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
@@ -91,8 +92,12 @@ def test_it_scores_a_sentence_with_work_that_grows_linearly():
 DEV = Path(__file__).resolve().parent / "corpus_dev.jsonl"
 
 
-def test_scores_are_the_weights_added_one_by_one_to_the_bit():
-    """The clause-by-clause sums in C give exactly what adding each weight in turn gives."""
+def test_scores_are_the_weights_as_written_added_exactly():
+    """Each clause's score is the exact sum of its weights as model.json writes them, scaled once.
+
+    Adding the weights one by one in floating point gives the same score but for rounding (a
+    few units in the last place), and never a different decision on these lines.
+    """
     from ethos.language.model import features
     from ethos.language.rules import load_rules
     from ethos.language.text import tokenize
@@ -103,12 +108,18 @@ def test_scores_are_the_weights_added_one_by_one_to_the_bit():
     ]
     for line in lines:
         feats = features(tokenize(line), None, load_rules(), model.config)
-        total = [0.0] * len(model.bias)
+        exact = [Decimal(0)] * len(model.bias)
+        one_by_one = [0.0] * len(model.bias)
         for f in feats:
             for k, w in model.weights.get(f, ()):
-                total[k] += w
+                exact[k] += Decimal(repr(w))
+                one_by_one[k] += w
         scale = 1 / math.sqrt(len(feats)) if feats else 0.0
-        assert model.scores(feats) == [b + t * scale for b, t in zip(model.bias, total, strict=True)], line
+        scores = model.scores(feats)
+        assert scores == [b + float(t) * scale for b, t in zip(model.bias, exact, strict=True)], line
+        floating = [b + t * scale for b, t in zip(model.bias, one_by_one, strict=True)]
+        assert scores == pytest.approx(floating, rel=0, abs=1e-12), line
+        assert [c for c, _ in model.passing(scores)] == [c for c, _ in model.passing(floating)], line
 
 
 BETTER = ["Sleep has been better.", "Has been better.", "He has been eating better.", "Mood has been better."]
@@ -139,7 +150,7 @@ def test_the_writer_batches_are_recovered_from_the_commits_that_appended_them():
 
 
 def test_the_checkers_path_scores_a_sentence_as_its_features_do():
-    """`sentence_scores` (per-word cache, names only) gives `scores(features(...))` to the bit."""
+    """`sentence_scores` (per-word features and bigrams kept) gives `scores(features(...))` to the bit."""
     from ethos.language.context import Work, match_sentence
     from ethos.language.model import features
     from ethos.language.rules import load_rules
@@ -160,3 +171,11 @@ def test_the_checkers_path_scores_a_sentence_as_its_features_do():
                     model.scores(feats),
                     len(feats),
                 ), (round_, line)
+
+
+def test_the_model_adds_weights_in_the_units_training_rounds_them_to():
+    # from_data refuses a weight that is not a whole number of these units, so the two must agree.
+    from ethos.language.model import WEIGHT_DIGITS
+    from ethos.language.train import DIGITS
+
+    assert WEIGHT_DIGITS == DIGITS

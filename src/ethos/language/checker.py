@@ -10,16 +10,17 @@ where a missed case costs most.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from ethos.language.context import (
     Applied,
+    Match,
     SentenceMatches,
     Work,
     applied_modifiers,
     match_sentence,
 )
-from ethos.language.model import Model, clauses_seen, features, load_model
+from ethos.language.model import Model, clauses_seen, features, load_model, rule_features
 from ethos.language.rules import SEVERITIES, DecisionRule, RuleSet, load_rules
 from ethos.language.text import Sentence, split_sentences, tokenize
 
@@ -63,29 +64,51 @@ def decide(rule: DecisionRule, kinds: frozenset[str]) -> tuple[str, str] | None:
     return rule.severity, rule.reason
 
 
+@lru_cache(maxsize=4096)
+def _verdicts(
+    rules: RuleSet, target_type: str, kinds: frozenset[str]
+) -> tuple[tuple[DecisionRule, str, int, str], ...]:
+    """Return (rule, severity, its rank, reason) for each rule that flags a target of this type
+    with these modifiers: a property of the rules alone, so it is kept per type and kinds.
+    """
+    out = []
+    for rule in rules.by_target_type[target_type]:
+        verdict = decide(rule, kinds)
+        if verdict is not None:
+            severity, reason = verdict
+            out.append((rule, severity, SEVERITIES.index(severity), reason))
+    return tuple(out)
+
+
 def _sentence_findings(
     text: str, sentence: Sentence, found: SentenceMatches, rules: RuleSet, work: Work
 ) -> list[Finding]:
     """Return the findings of one sentence, at most one per clause (the most severe)."""
-    best: dict[str, Finding] = {}
-    tokens = sentence.tokens
+    # Per clause, the first of its most severe verdicts: (rank, rule, severity, reason, target, kinds).
+    best: dict[str, tuple[int, DecisionRule, str, str, Match, frozenset[str]]] = {}
+    targets, by_target_type = rules.targets, rules.by_target_type
     for target in found.targets:
-        target_type = rules.targets[target.rule].type
-        decisions = rules.by_target_type[target_type]
-        if not decisions:
+        target_type = targets[target.rule].type
+        if not by_target_type[target_type]:
             continue
         applied = applied_modifiers(found, target.start, target.end, target_type, rules, work)
         kinds = frozenset(a.kind for a in applied)
-        for rule in decisions:
-            verdict = decide(rule, kinds)
-            if verdict is None:
-                continue
-            severity, reason = verdict
-            start, end = tokens[target.start].start, tokens[target.end - 1].end
-            finding = Finding(
+        for rule, severity, rank, reason in _verdicts(rules, target_type, kinds):
+            current = best.get(rule.clause)
+            if current is None or rank > current[0]:
+                best[rule.clause] = (rank, rule, severity, reason, target, kinds)
+    if not best:
+        return []
+    tokens = sentence.tokens
+    text_of_sentence = text[sentence.start : sentence.end]
+    out = []
+    for _, rule, severity, reason, target, kinds in best.values():
+        start, end = tokens[target.start].start, tokens[target.end - 1].end
+        out.append(
+            Finding(
                 clause=rule.clause,
                 category=rule.category,
-                sentence=text[sentence.start : sentence.end],
+                sentence=text_of_sentence,
                 start=start,
                 end=end,
                 evidence=text[start:end],
@@ -94,10 +117,8 @@ def _sentence_findings(
                 severity=severity,
                 reason=reason,
             )
-            current = best.get(rule.clause)
-            if current is None or SEVERITIES.index(severity) > SEVERITIES.index(current.severity):
-                best[rule.clause] = finding
-    return list(best.values())
+        )
+    return out
 
 
 # What the learned layer says the sentence reads like, and what the coach should check.
@@ -152,7 +173,9 @@ def _model_findings(
     """Return the learned layer's findings for the clauses the rules left alone in a sentence."""
     scores, count = model.sentence_scores(sentence.tokens, found, rules)
     work.steps += count
-    flagged = [c for c, _ in model.passing(scores) if c not in done]
+    flagged = [
+        c for c, s, cut in zip(model.clauses, scores, model.cutoff, strict=True) if s > cut and c not in done
+    ]
     if not flagged:
         return []
     if model.config.gate:
@@ -163,7 +186,12 @@ def _model_findings(
     # Only a flagged sentence needs where its features are, for the finding's evidence span.
     feats = features(sentence.tokens, found, rules, model.config)
     info = _clause_info(rules)
-    kinds = tuple(sorted({k[2:] for k in feats if k.startswith("m:")}))
+    # The modifier kinds among its features ("m:" + kind).
+    kinds = (
+        tuple(sorted({f[2:] for f in rule_features(found, rules) if f.startswith("m:")}))
+        if model.config.rule_features
+        else ()
+    )
     out = []
     for clause in flagged:
         category, severity = info[clause]

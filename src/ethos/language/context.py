@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import NamedTuple
 
-from ethos.language.rules import MAX_CLASSIFIED_TOKEN, ModifierRule, RuleSet, TrieNode
+from ethos.language.rules import MAX_CLASSIFIED_TOKEN, START, ModifierRule, RuleSet
 from ethos.language.text import Token
 
 ALL = "*"
@@ -42,6 +43,9 @@ class Match(NamedTuple):
     end: int
     rule: int
     is_target: bool
+
+
+_START, _IS_TARGET = itemgetter(0), itemgetter(3)
 
 
 class Applied(NamedTuple):
@@ -73,13 +77,20 @@ class SentenceMatches:
     by_type: dict[str, tuple[list[Match], list[int]]] = field(default_factory=dict)
 
 
-# Notes reuse a small vocabulary, so the keys of a word (and the trie nodes it can start a
-# phrase from) are cached on the rule set; the cache is cleared when it gets large.
+# Notes reuse a small vocabulary, so what a word does in the trie is cached on the rule set;
+# the caches are cleared when they get large.
 TOKEN_CACHE_SIZE = 50_000
+# The trie walk as an automaton built as it is used (rules.Automaton): kept up to this many moves.
+AUTOMATON_SIZE = 200_000
 
 
-def token_entry(norm: str, rules: RuleSet) -> tuple[list[str], list[TrieNode]]:
-    """Return a word's walk keys (itself, its token classes, the wildcard) and start nodes."""
+def token_entry(norm: str, rules: RuleSet) -> int:
+    """Return the kind of a word for the trie walk (see `_find`): which phrases it may begin or continue.
+
+    A word's keys are itself, its token classes and the wildcard; it starts a phrase from the
+    root on every key, but continues one (or starts an anchored one) only on `walk_keys`. Words
+    with the same keys there are the same kind, so most words share a few kinds.
+    """
     entry = rules.token_cache.get(norm)
     if entry is None:
         keys = [norm]
@@ -87,57 +98,54 @@ def token_entry(norm: str, rules: RuleSet) -> tuple[list[str], list[TrieNode]]:
             keys.extend(f"<{name}>" for name, rx in rules.token_classes if rx.fullmatch(norm))
         keys.append("*")
         root = rules.root.children
-        # Start nodes use every key; the walk only the keys that can continue a phrase.
-        entry = [key for key in keys if key in rules.walk_keys], [root[key] for key in keys if key in root]
+        signature = (tuple(k for k in keys if k in rules.walk_keys), tuple(k for k in keys if k in root))
+        entry = rules.automaton.kind(signature)
         if len(rules.token_cache) >= TOKEN_CACHE_SIZE:
             rules.token_cache.clear()
         rules.token_cache[norm] = entry
     return entry
 
 
-def _find(entries: list[tuple[list[str], list[TrieNode]]], rules: RuleSet, work: Work) -> list[Match]:
-    """Return every phrase of the trie found in a sentence, walking at most max_phrase deep."""
+def _find(kinds: list[int], rules: RuleSet, work: Work) -> list[Match]:
+    """Return every phrase of the trie found in a sentence, in order of start, then of end.
+
+    The automaton reads each word once (see `rules.Automaton`). Phrases ending on a word come
+    in order of start, so a stable sort by start gives the order in which walking the trie from
+    each token in turn finds them, the order `_resolve` keeps equal spans in.
+    """
+    automaton = rules.automaton
+    if automaton.size >= AUTOMATON_SIZE:
+        automaton.clear()
+    moves = automaton.moves
     found: list[Match] = []
     append = found.append
-    count, depth = len(entries), rules.max_phrase
-    steps = count
-    anchored = rules.anchored_root.children
-    for i in range(count):
-        first_keys, frontier = entries[i]
-        if i == 0:
-            frontier = frontier + [anchored[key] for key in first_keys if key in anchored]
-        if not frontier:
-            continue
-        last = min(count, i + depth)
-        j = i + 1
-        while True:
-            for node in frontier:
-                for is_target, rule in node.out:
-                    append(_new(Match, (i, j, rule, is_target)))
-            if j >= last:
-                break
-            token_keys = entries[j][0]
-            steps += len(frontier) * len(token_keys)
-            frontier = [
-                children[key]
-                for node in frontier
-                if (children := node.children)
-                for key in token_keys
-                if key in children
-            ]
-            if not frontier:
-                break
-            j += 1
+    state, steps = START, len(kinds)
+    for end, kind in enumerate(kinds, start=1):
+        move = moves[state].get(kind)
+        if move is None:
+            move = automaton.move(state, kind, rules.root, rules.anchored_root)
+        state, ended, cost = move
+        steps += cost
+        for length, is_target, rule in ended:
+            append(_new(Match, (end - length, end, rule, is_target)))
     work.steps += steps
+    found.sort(key=_START)
     return found
 
 
 def _resolve(matches: list[Match], rules: RuleSet) -> list[Match]:
     """Keep the leftmost-longest matches of each group; equal spans are all kept."""
+    target_groups, modifier_groups = rules.target_groups, rules.modifier_groups
     by_group: dict[str, list[Match]] = {}
     for m in matches:
-        group = rules.target_groups[m.rule] if m.is_target else rules.modifier_groups[m.rule]
-        by_group.setdefault(group, []).append(m)
+        group = target_groups[m[2]] if m[3] else modifier_groups[m[2]]
+        same = by_group.get(group)
+        if same is None:
+            by_group[group] = [m]
+        else:
+            same.append(m)
+    if len(by_group) == len(matches):
+        return matches  # one match per group, in the order of their groups
     kept: list[Match] = []
     for group_matches in by_group.values():
         if len(group_matches) == 1:
@@ -156,11 +164,11 @@ def _resolve(matches: list[Match], rules: RuleSet) -> list[Match]:
 
 def match_sentence(tokens: tuple[Token, ...], rules: RuleSet, work: Work) -> SentenceMatches:
     """Find and resolve all targets, modifiers and terminators in a sentence."""
-    cache = rules.token_cache
-    entries = [cache.get(t.norm) or token_entry(t.norm, rules) for t in tokens]
+    get = rules.token_cache.get
+    kinds = [kind if (kind := get(t[0])) is not None else token_entry(t[0], rules) for t in tokens]
     work.steps += len(tokens)
-    found = _find(entries, rules, work)
-    if not any(m.is_target for m in found):
+    found = _find(kinds, rules, work)
+    if not any(map(_IS_TARGET, found)):
         # Nothing for the checker to decide on: resolve the modifiers only if someone asks.
         return SentenceMatches([], [], [], {}, pending=found)
     matches = SentenceMatches([], [], [], {})
@@ -170,23 +178,26 @@ def match_sentence(tokens: tuple[Token, ...], rules: RuleSet, work: Work) -> Sen
 
 def _settle(matches: SentenceMatches, kept: list[Match], rules: RuleSet) -> None:
     """Sort resolved matches into the sentence's targets, modifiers and terminators."""
-    matches.targets = sorted(
-        (m for m in kept if m.is_target and not rules.targets[m.rule].pseudo),
-        key=lambda m: m.start,
-    )
+    target_rules, modifier_rules = rules.targets, rules.modifiers
+    targets: list[Match] = []
     modifiers: list[Match] = []
     stops_at: dict[int, frozenset[str]] = {}
     for m in kept:
-        if m.is_target:
+        if m[3]:
+            if not target_rules[m[2]].pseudo:
+                targets.append(m)
             continue
-        rule = rules.modifiers[m.rule]
-        if rule.direction == "terminate":
-            stops_at[m.start] = stops_at.get(m.start, frozenset()) | rule.stops
-        elif rule.direction != "pseudo":
+        rule = modifier_rules[m[2]]
+        direction = rule.direction
+        if direction == "terminate":
+            stops_at[m[0]] = stops_at.get(m[0], frozenset()) | rule.stops
+        elif direction != "pseudo":
             modifiers.append(m)
-    modifiers.sort(key=lambda m: m.start)
+    targets.sort(key=_START)
+    modifiers.sort(key=_START)
+    matches.targets = targets
     matches.modifiers = modifiers
-    matches.modifier_starts = [m.start for m in modifiers]
+    matches.modifier_starts = list(map(_START, modifiers))
     matches.stops_at = stops_at
     matches.stop_starts = sorted(stops_at)
     matches.by_type = {}

@@ -19,11 +19,14 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence, Sized
+import struct
+from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
-from itertools import chain
+from itertools import repeat
+from operator import itemgetter
+from typing import NamedTuple
 
 from ethos.language.context import SentenceMatches
 from ethos.language.rules import RuleSet
@@ -36,6 +39,10 @@ DIGITS_RE = re.compile(r"\d+")
 MAX_CHAR_WORD = 24
 # Words whose features the model keeps at hand (see `Model.sentence_scores`).
 WORD_CACHE_SIZE = 50_000
+# The weights of model.json are rounded to this many decimals (train.DIGITS), so the model adds
+# them as whole numbers of 1/UNITS (see `Model.packed`).
+WEIGHT_DIGITS = 3
+UNITS = 10**WEIGHT_DIGITS
 
 
 def stem(word: str) -> str:
@@ -79,23 +86,21 @@ def features(
 ) -> dict[str, tuple[int, int]]:
     """Return the features of a sentence, each with the token span of its first occurrence."""
     out: dict[str, tuple[int, int]] = {}
-    words = [(i, t.norm) for i, t in enumerate(tokens) if WORD_RE.search(t.norm)]
     previous: tuple[int, str] | None = None
     low, high = config.char_min, config.char_max
-    for i, norm in words:
-        s = stem(norm)
-        out.setdefault("w:" + s, (i, i + 1))
+    for i, t in enumerate(tokens):
+        if not WORD_RE.search(t.norm):
+            continue
+        s, word, grams = _word_features(t.norm, low, high)
+        out.setdefault(word, (i, i + 1))
         if config.bigrams:
             if previous is None:
                 out.setdefault("b:^ " + s, (i, i + 1))
             else:
                 out.setdefault(f"b:{previous[1]} {s}", (previous[0], i + 1))
         previous = (i, s)
-        if high and len(norm) <= MAX_CHAR_WORD:
-            padded = f"<{DIGITS_RE.sub('0', norm)}>"
-            for n in range(low, high + 1):
-                for k in range(len(padded) - n + 1):
-                    out.setdefault("c:" + padded[k : k + n], (i, i + 1))
+        for gram in grams:
+            out.setdefault(gram, (i, i + 1))
     if config.rule_features and found is not None and rules is not None:
         matches = found.pending if found.pending is not None else [*found.targets, *found.modifiers]
         for m in matches:
@@ -110,10 +115,11 @@ def features(
     return out
 
 
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def _word_features(norm: str, low: int, high: int) -> tuple[str, str, tuple[str, ...]]:
     """Return a word's stem, its word feature and its character n-gram features, in order.
 
-    `Model._word` keeps the answer per word: notes repeat their words.
+    Kept per word: notes repeat their words.
     """
     s = stem(norm)
     grams: tuple[str, ...] = ()
@@ -125,7 +131,8 @@ def _word_features(norm: str, low: int, high: int) -> tuple[str, str, tuple[str,
     return s, "w:" + s, grams
 
 
-def _rule_features(found: SentenceMatches, rules: RuleSet) -> list[str]:
+def rule_features(found: SentenceMatches, rules: RuleSet) -> list[str]:
+    """Return the names of what the rules found in a sentence: target types and modifier kinds."""
     out = []
     matches = found.pending if found.pending is not None else [*found.targets, *found.modifiers]
     for m in matches:
@@ -149,6 +156,71 @@ def clauses_seen(found: SentenceMatches, rules: RuleSet) -> frozenset[str]:
     return frozenset(clauses)
 
 
+class _Words(dict):
+    """Per word, its stem, its word and character n-gram features with their packed weights (0 for
+    one the model does not know), and its bigrams by the stem before it (see `_bigram`); () for a
+    token with no word character. Filled on demand, and cleared when it gets large.
+    """
+
+    __slots__ = ("high", "low", "packed")
+
+    def __init__(self, low: int, high: int, packed: dict[str, int]) -> None:
+        super().__init__()
+        self.low, self.high, self.packed = low, high, packed
+
+    def __missing__(self, norm: str) -> WordEntry | tuple[()]:
+        entry: WordEntry | tuple[()] = ()
+        if WORD_RE.search(norm):
+            s, word, grams = _word_features(norm, self.low, self.high)
+            get = self.packed.get
+            entry = (s, {f: get(f, 0) for f in (word, *grams)}, {})
+        if len(self) >= WORD_CACHE_SIZE:
+            self.clear()
+        self[norm] = entry
+        return entry
+
+
+# A word's stem, features and bigrams by the stem before it (see `_Words`).
+WordEntry = tuple[str, dict[str, int], dict[str, tuple[str, int]]]
+# A word keeps at most this many bigrams (by the stem before it) at hand.
+BIGRAMS_PER_WORD = 1_000
+
+
+def _bigram(
+    bigrams: dict[str, tuple[str, int]], previous: str, s: str, get: Callable[[str, int], int]
+) -> tuple[str, int]:
+    """Return and keep a word's bigram after `previous` (a stem, or "^"): its name and packed weights."""
+    name = f"b:{previous} {s}"
+    if len(bigrams) >= BIGRAMS_PER_WORD:
+        bigrams.clear()
+    bigrams[previous] = entry = (name, get(name, 0))
+    return entry
+
+
+_NORM = itemgetter(0)
+
+
+class Packing(NamedTuple):
+    """How a feature's weights for every clause are packed into one integer (see `Model.packed`)."""
+
+    width: int  # bits per clause
+    offset: int  # half of a field's range in every field: it makes every field non-negative
+    half: int
+    unpack: Callable[[bytes], tuple[int, ...]]
+    size: int  # bytes for all the fields
+
+
+def packing(bound: int, clauses: int) -> Packing:
+    """Return the packing for clauses whose sums of weights (in units) stay within +-bound."""
+    width = 32 if bound < 2**31 else 64
+    if bound >= 2**63:
+        raise ValueError("model weights too large to pack")
+    half = 1 << (width - 1)
+    offset = sum(half << (width * k) for k in range(clauses))
+    code = "I" if width == 32 else "Q"
+    return Packing(width, offset, half, struct.Struct(f"<{clauses}{code}").unpack, width // 8 * clauses)
+
+
 @dataclass(frozen=True, slots=True)
 class Model:
     """Weights per feature, and a bias and a threshold (as a score) per clause."""
@@ -158,90 +230,73 @@ class Model:
     cutoff: tuple[float, ...]
     weights: dict[str, tuple[tuple[int, float], ...]]
     config: FeatureConfig
-    # The same weights as rows of every clause's weight (0.0 where it has none): row k+1 is
-    # feature k's, row 0 is all zeros for the features the model never saw; `index` gives a
-    # feature's row. Filled by `from_data`.
-    index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
-    rows: tuple[tuple[float, ...], ...] = field(default=(), repr=False, compare=False)
+    # Every weight in model.json is a whole number of 1/UNITS (train.py rounds them so), and a
+    # feature's weights, as integers of those units, are packed into one integer: clause k's in
+    # bits [k * width, (k + 1) * width). Adding the packed integers of a sentence's features adds
+    # the weights of every clause at once, exactly, in any order. Filled by `from_data`.
+    packed: dict[str, int] = field(repr=False, compare=False)
+    packing: Packing = field(repr=False, compare=False)
+    # Per clause, the word, bigram and character n-gram features that weigh for it (see `evidence`).
+    positive: tuple[dict[str, float], ...] = field(repr=False, compare=False)
+    # Per word, its stem and feature names (see `sentence_scores`).
+    words: _Words = field(init=False, repr=False, compare=False)
 
-    # Per word, its features and their rows (see `sentence_scores`); cleared when it gets large.
-    words: dict[str, tuple[str, str, int, tuple[str, ...], tuple[int, ...]]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
-
-    def _word(self, norm: str) -> tuple[str, str, int, tuple[str, ...], tuple[int, ...]]:
-        """Return a word's stem, word feature and its row, its character n-grams and their rows."""
-        entry = self.words.get(norm)
-        if entry is None:
-            config = self.config
-            s, word, grams = _word_features(norm, config.char_min, config.char_max)
-            get = self.index.get
-            entry = (s, word, get(word, 0), grams, tuple(k for g in grams if (k := get(g))))
-            if len(self.words) >= WORD_CACHE_SIZE:
-                self.words.clear()
-            self.words[norm] = entry
-        return entry
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "words", _Words(self.config.char_min, self.config.char_max, self.packed))
 
     def sentence_scores(
         self, tokens: Sequence[Token], found: SentenceMatches | None, rules: RuleSet | None
     ) -> tuple[list[float], int]:
         """Return the scores of a sentence and its number of features, as `scores(features(...))`.
 
-        The checker's path. Each word's features and their rows are looked up once per process;
-        a sentence then needs one `dict.fromkeys` over its feature names, for their number, and
-        one over the rows of the known ones, for which to add: the first occurrence of each, in
-        the order of the features, as `scores` adds them. A test holds the two paths equal.
+        The checker's path. Each word's features and bigrams, with their packed weights, are worked
+        out once per process (see `_Words`); a sentence then gathers its words' features, their
+        bigrams and what the rules found, each once, and adds their packed weights. A test holds
+        the two paths equal.
         """
-        config, get = self.config, self.index.get
-        names: list[Iterable[str]] = []
-        rows: list[Iterable[int]] = []
-        previous: str | None = None
-        for t in tokens:
-            norm = t.norm
-            if not WORD_RE.search(norm):
+        config, get = self.config, self.packed.get
+        # Each feature once, with its packed weights: a dict update per word, not per feature.
+        feats: dict[str, int] = {}
+        update = feats.update
+        previous = "^"
+        for entry in map(self.words.__getitem__, map(_NORM, tokens)):
+            if not entry:
                 continue
-            s, word, word_row, grams, gram_rows = self._word(norm)
+            s, own, bigrams = entry
+            update(own)
             if config.bigrams:
-                bigram = "b:^ " + s if previous is None else f"b:{previous} {s}"
-                names.append((word, bigram))
-                rows.append((word_row, get(bigram, 0)))
-            else:
-                names.append((word,))
-                rows.append((word_row,))
+                bigram = bigrams.get(previous)
+                if bigram is None:
+                    bigram = _bigram(bigrams, previous, s, get)
+                feats[bigram[0]] = bigram[1]
             previous = s
-            names.append(grams)
-            rows.append(gram_rows)
         if config.rule_features and found is not None and rules is not None:
-            extra = _rule_features(found, rules)
-            names.append(extra)
-            rows.append([get(f, 0) for f in extra])
-        count = len(dict.fromkeys(chain.from_iterable(names)))
-        if not count:
-            return list(self.bias), 0
-        # Row 0 (an unknown feature) is zeros: dropping it changes no sum.
-        known = dict.fromkeys(chain.from_iterable(rows))
-        known.pop(0, None)
-        return self._scaled(map(self.rows.__getitem__, known), count), count
+            extra = rule_features(found, rules)
+            feats.update(zip(extra, map(get, extra, repeat(0)), strict=True))
+        count = len(feats)
+        return self._scaled(sum(feats.values()), count), count
 
-    def _scaled(self, rows: Iterable[tuple[float, ...]], count: int) -> list[float]:
-        """Add the rows clause by clause in C (`sum` over `zip`, in their order) and scale them.
+    def _scaled(self, total: int, count: int) -> list[float]:
+        """Unpack the summed weights per clause and scale them.
 
         Each feature counts 1/sqrt(the number of features of the sentence), as in training.
         """
-        total = [sum(column) for column in zip(*rows, strict=True)] or [0.0] * len(self.bias)
-        scale = 1 / math.sqrt(count) if count else 0.0
-        return [b + t * scale for b, t in zip(self.bias, total, strict=True)]
+        if not count:
+            return list(self.bias)
+        packing = self.packing
+        half = packing.half
+        fields = packing.unpack((total + packing.offset).to_bytes(packing.size, "little"))
+        scale = 1 / math.sqrt(count)
+        return [b + (f - half) / UNITS * scale for b, f in zip(self.bias, fields, strict=True)]
 
     def scores(self, feats: Iterable[str]) -> list[float]:
-        """Return the raw score (log-odds) of every clause for a sentence's features.
+        """Return the raw score (log-odds) of every clause for a sentence's (distinct) features.
 
-        The rows of the features are added in the order of the features: the same additions in
-        the same order as adding each weight in turn, and the same result to the bit, since adding
-        0.0 changes nothing.
+        Each clause's weights are added exactly, as integers of 1/UNITS (see `packed`): the sum
+        of the weights as written in model.json, rounded once when it is scaled.
         """
         names = feats if isinstance(feats, Sized) else tuple(feats)
-        get = self.index.get
-        return self._scaled((self.rows[k] for f in names if (k := get(f))), len(names))
+        return self._scaled(sum(filter(None, map(self.packed.get, names))), len(names))
 
     def flagged(self, feats: Iterable[str]) -> list[tuple[str, float]]:
         """Return (clause, probability) for the clauses whose score passes their threshold."""
@@ -257,14 +312,12 @@ class Model:
 
     def evidence(self, feats: dict[str, tuple[int, int]], clause: str) -> tuple[int, int] | None:
         """Return the token span of the word feature that weighs most for a clause, if any."""
-        k = self.clauses.index(clause)
+        get = self.positive[self.clauses.index(clause)].get
         best, span = 0.0, None
         for f, where in feats.items():
-            if f[0] not in "wbc":
-                continue
-            for j, w in self.weights.get(f, ()):
-                if j == k and w > best:
-                    best, span = w, where
+            w = get(f)
+            if w is not None and w > best:
+                best, span = w, where
         return span
 
 
@@ -281,26 +334,31 @@ def from_data(data: dict) -> Model:
         f: tuple((index[c], w) for c, w in sorted(per.items(), key=lambda cw: index[cw[0]]))
         for f, per in data["weights"].items()
     }
+    units = {f: [(k, _units(f, w)) for k, w in entry] for f, entry in weights.items()}
+    bound = max(sum(abs(u) for entry in units.values() for k, u in entry if k == j) for j in index.values())
+    pack = packing(bound, len(clauses))
+    packed = {f: sum(u << (pack.width * k) for k, u in entry) for f, entry in units.items()}
     return Model(
         clauses=clauses,
         bias=tuple(data["bias"][c] for c in clauses),
         cutoff=tuple(logit(t) if 0 < (t := data["threshold"][c]) < 1 else math.inf for c in clauses),
         weights=weights,
         config=FeatureConfig(**data["features"]),
-        index={f: k for k, f in enumerate(weights, start=1)},
-        rows=_rows(weights.values(), len(clauses)),
+        packed=packed,
+        packing=pack,
+        positive=tuple(
+            {f: w for f, entry in weights.items() if f[0] in "wbc" for j, w in entry if j == k and w > 0}
+            for k in range(len(clauses))
+        ),
     )
 
 
-def _rows(entries: Iterable[tuple[tuple[int, float], ...]], size: int) -> tuple[tuple[float, ...], ...]:
-    """Return the weights as rows after a first row of zeros (see `Model.index`)."""
-    rows = [(0.0,) * size]
-    for entry in entries:
-        row = [0.0] * size
-        for k, w in entry:
-            row[k] = w
-        rows.append(tuple(row))
-    return tuple(rows)
+def _units(feature: str, weight: float) -> int:
+    """Return a weight as a whole number of 1/UNITS, refusing one that is not."""
+    units = round(weight * UNITS)
+    if units / UNITS != weight:
+        raise ValueError(f"{feature}: weight {weight} is not a multiple of 1/{UNITS}")
+    return units
 
 
 @cache

@@ -18,6 +18,9 @@ SEVERITIES = ("low", "medium", "high")
 # Token classes are only tried on tokens up to this length, so classifying a token costs a
 # bounded amount of work whatever the regex and however long the token.
 MAX_CLASSIFIED_TOKEN = 32
+# The automaton's first state (see Automaton): the start of a sentence, where anchored phrases
+# may begin.
+START = 0
 # Endings a "word~" stem may take in the rule file.
 STEM_ENDINGS = ("", "s", "es", "ed", "d", "ing")
 
@@ -72,6 +75,70 @@ class TrieNode:
     out: list[tuple[bool, int]] = field(default_factory=list)
 
 
+class Automaton:
+    """The phrase trie walked from every token at once, as states and moves made on demand.
+
+    A state is the list of (depth, node) of every phrase under way, oldest start first; a move
+    on a kind of word (its keys that continue a phrase, and those that start one) gives the next
+    state and the phrases that end on that word, as (length, is_target, rule). Reading a word is
+    then one look-up whatever the number of phrases under way; the first time a move is made it
+    costs what walking the trie from every start costs. States and moves are a property of the
+    rules and of the kinds of word seen, not of any note.
+    """
+
+    __slots__ = ("_ids", "kinds", "moves", "signatures", "size", "states")
+
+    def __init__(self) -> None:
+        self.kinds: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
+        self.signatures: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every state but START and the empty state (1), and every move."""
+        self.states: list[tuple[tuple[int, TrieNode], ...]] = [(), ()]
+        self.moves: list[dict[int, tuple[int, tuple[tuple[int, bool, int], ...], int]]] = [{}, {}]
+        # A state's number by its nodes (depth and id: the trie keeps the nodes alive).
+        self._ids: dict[tuple[tuple[int, int], ...], int] = {(): 1}
+        self.size = 0
+
+    def kind(self, signature: tuple[tuple[str, ...], tuple[str, ...]]) -> int:
+        """Return the number of a kind of word, given its walk keys and its start keys."""
+        kind = self.kinds.get(signature)
+        if kind is None:
+            kind = self.kinds[signature] = len(self.signatures)
+            self.signatures.append(signature)
+        return kind
+
+    def move(
+        self, state: int, kind: int, root: TrieNode, anchored_root: TrieNode
+    ) -> tuple[int, tuple[tuple[int, bool, int], ...], int]:
+        """Make and keep the move from a state on a kind of word: (next state, phrases ended, steps)."""
+        walk, start = self.signatures[kind]
+        under_way = self.states[state]
+        frontier = [
+            (depth + 1, child)
+            for depth, node in under_way
+            for key in walk
+            if (child := node.children.get(key))
+        ]
+        frontier.extend((1, root.children[key]) for key in start)
+        if state == START:
+            anchored = anchored_root.children
+            frontier.extend((1, anchored[key]) for key in walk if key in anchored)
+        ended = tuple((depth, is_target, rule) for depth, node in frontier for is_target, rule in node.out)
+        following = tuple((depth, node) for depth, node in frontier if node.children)
+        key = tuple((depth, id(node)) for depth, node in following)
+        target = self._ids.get(key)
+        if target is None:
+            target = self._ids[key] = len(self.states)
+            self.states.append(following)
+            self.moves.append({})
+        result = (target, ended, len(under_way) * len(walk))
+        self.moves[state][kind] = result
+        self.size += 1
+        return result
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class RuleSet:
     """The compiled rule file."""
@@ -91,8 +158,9 @@ class RuleSet:
     # Keys that continue a phrase (below the root) or start an anchored one: a word's other
     # keys can only start phrases, so the walk never needs to try them.
     walk_keys: frozenset[str]
-    # Per word: its trie keys and the trie nodes it starts from (see context.token_entry).
-    token_cache: dict[str, tuple[list[str], list[TrieNode]]] = field(default_factory=dict)
+    # Per word: its kind for the automaton (see context.token_entry).
+    token_cache: dict[str, int] = field(default_factory=dict)
+    automaton: Automaton = field(default_factory=Automaton)
 
 
 def _element_variants(element: str, classes: Mapping[str, object]) -> list[tuple[str, ...]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_left
 from typing import NamedTuple
 
 # A token is a word (word characters joined by single apostrophes, hyphens or dots:
@@ -29,8 +29,7 @@ class Token(NamedTuple):
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class Sentence:
+class Sentence(NamedTuple):
     """A sentence: its character span and its tokens."""
 
     start: int
@@ -39,6 +38,7 @@ class Sentence:
 
 
 _new = tuple.__new__
+_SPAN = re.Match.span
 RIGHT_QUOTE = "\u2019"  # typographic apostrophe, as in "don\u2019t"
 
 
@@ -49,7 +49,7 @@ def normalise(word: str) -> str:
 
 def tokenize(text: str) -> list[Token]:
     """Return the tokens of text with their offsets."""
-    spans = [m.span() for m in TOKEN_RE.finditer(text)]
+    spans = map(_SPAN, TOKEN_RE.finditer(text))
     lowered = normalise(text)
     if len(lowered) != len(text):
         # A few characters grow when lower-cased ("İ"); offsets then need per-token work.
@@ -70,14 +70,17 @@ def _closes_abbreviation(text: str, mark_start: int) -> bool:
 
 def _is_boundary(text: str, m: re.Match[str]) -> bool:
     """Tell whether a candidate (marks and the space after, or a line break) ends a sentence."""
-    space = m.group("space") if m.group("mark") else m.group("newline")
-    following = text[m.end()] if m.end() < len(text) else ""
-    if space.count("\n") > 1 or not following:
+    mark, space, newline = m.groups()
+    if not mark:
+        space = newline
+    end = m.end()
+    following = text[end] if end < len(text) else ""
+    if not following or space.count("\n") > 1:
         return True  # a blank line, or the end of the text
-    if m.group("mark"):
+    if mark:
         if not space:
             return False  # inside a token such as "F43.10", or a run such as "?)"
-        if m.group("mark") == "." and _closes_abbreviation(text, m.start()):
+        if mark == "." and _closes_abbreviation(text, m.start()):
             return False
     # A wrapped line or a sentence going on in lower case is the same sentence.
     return not following.islower()
@@ -99,13 +102,14 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def split_sentences(text: str) -> list[Sentence]:
     """Return the sentences of text in order, each with its own tokens."""
     tokens = tokenize(text)
+    starts = [t[1] for t in tokens]
     sentences = []
-    i, count = 0, len(tokens)
+    i = 0
     for _, end in sentence_spans(text):
-        begin = i
-        while i < count and tokens[i].start < end:
-            i += 1
-        if i > begin:
-            chunk = tuple(tokens[begin:i])
-            sentences.append(Sentence(chunk[0].start, chunk[-1].end, chunk))
+        # The tokens that start before the sentence ends (and after the last one) are its own.
+        j = bisect_left(starts, end, i)
+        if j > i:
+            chunk = tuple(tokens[i:j])
+            sentences.append(_new(Sentence, (chunk[0].start, chunk[-1].end, chunk)))
+            i = j
     return sentences

@@ -170,8 +170,9 @@ def test_s1_meets_its_floors_on_the_third_split():
 # this split (P8 15/21, P9 21/27), the fourth and last scoring of the test splits that day.
 # Two more blind dev batches (S1/S2 and P8/P9, 2026-12-03, see GUIDELINES.md) and rules for
 # their constructions brought S1 (25/31), P8 (18/21) and P9 (23/27) over their floors; S2 rose
-# from 58/72 to 60/72 and is held at that level.
-TEST2_RECALL_REACHED = {"S2": 0.83}
+# from 58/72 to 60/72 and is held at that level. A third blind S2 batch (381 lines, 2026-12-03)
+# and rules for its constructions raised it to 61/72, held here at 0.84.
+TEST2_RECALL_REACHED = {"S2": 0.84}
 
 
 @pytest.mark.parametrize("clause", CLAUSES)

@@ -276,6 +276,8 @@ def _as_fpdf_would(build, monkeypatch) -> bytes:
         patch.setattr(pdf, "SLACK", float("inf"))  # no line taken whole, in paragraph() either
         patch.setattr(pdf._Font, "units", lambda font, text: sum(font.cw[ord(char)] for char in text))
         patch.setattr(pdf._Fragment, "render_pdf_text_ttf", Fragment.render_pdf_text_ttf)
+        patch.setattr(pdf.Document, "_plain", lambda document: None)  # every line drawn by fpdf's cell
+        patch.setattr(pdf.Document, "_static_lines", pdf.Document.lines)  # no lines kept from before
         document = build()
         return bytes(document.output(output_producer_class=OutputProducer))  # fpdf's _add_fonts
 
@@ -454,5 +456,100 @@ def test_paragraphs_wrap_where_fpdf_alone_would_wrap_them(seed, monkeypatch):
             width = rng.choice([0, 20, 47.3, 80, 123.45])
             pdf.multi_cell(width, 5, text, align=rng.choice(["J", "L", "R"]), new_x="LMARGIN", new_y="NEXT")
         return pdf
+
+    assert bytes(build().output()) == _as_fpdf_would(build, monkeypatch)
+
+
+# -- paragraphs drawn without fpdf's cell, static lines kept (issue: the compliance PDF) -----------
+
+
+class _Stamped(Document):
+    """A document whose header and footer draw paragraphs and change the font, as record bundles do."""
+
+    def header(self) -> None:
+        self.set_font(SANS, "B", 9)
+        self.paragraph("Copy (for the association) \\ page {nb}", height=4.5)
+        self.paragraph(f"Held by {NAME}", height=4.5)
+        self.set_font(MONO, "", 8)
+
+    def footer(self) -> None:
+        self.set_y(-20)
+        self.set_font(SANS, "", 7.5)
+        self.paragraph(f"Page {self.page_no()} of {{nb}}.", height=3.8)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_paragraphs_drawn_directly_are_what_fpdf_cell_would_draw(seed, monkeypatch):
+    import random
+
+    words = [*NAME.split(), GREEK, CYRILLIC, "(a)", "b\\c", "中文", "f3a9" * 12, "\u20ac80.00", "{nb}"]
+
+    def build():
+        rng = random.Random(seed)
+        pdf = _Stamped(title="Direct")
+        pdf.set_creation_date(datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC))
+        pdf.set_auto_page_break(auto=True, margin=24)
+        pdf.add_page()
+        for number in range(160):
+            pdf.set_font(rng.choice([SANS, MONO]), rng.choice(["", "B"]), rng.choice([7, 9, 12]))
+            if number % 23 == 5:
+                pdf.set_text_color(200, 0, 0)  # drawn by cell, with its colour
+            elif number % 23 == 9:
+                pdf.set_text_color(0)
+            text = " ".join(rng.choice(words) for _ in range(rng.randrange(0, 40)))
+            height = rng.choice([0, 3.5, 5, 9])
+            pdf.paragraph(text, height=height, indent=rng.choice([0, 8]), static=rng.random() < 0.5)
+            if number % 31 == 0:
+                pdf.cell(30, 5, "\u20ac80.00", align="R", new_x="LMARGIN", new_y="NEXT")
+        return pdf
+
+    ours = bytes(build().output())
+    assert len(PdfReader(io.BytesIO(ours)).pages) >= 4
+    assert ours == _as_fpdf_would(build, monkeypatch)
+    assert MISSING_GLYPH in pdf_text(ours) and "b\\c" in pdf_text(ours)
+
+
+@pytest.fixture
+def no_static_lines(monkeypatch):
+    """Start with no static lines kept, and put back what was kept afterwards."""
+    from collections import OrderedDict
+
+    from ethos import pdf
+
+    monkeypatch.setattr(pdf, "_STATIC", OrderedDict())
+    return pdf
+
+
+def test_static_paragraphs_keep_their_lines_and_nothing_else_is_kept(no_static_lines, monkeypatch):
+    monkeypatch.setattr(no_static_lines, "STATIC_LINES", 2)
+    pdf = _document()
+    pdf.paragraph(f"Dear {NAME}, " * 20, height=5)
+    assert not no_static_lines._STATIC  # a letter's text is never kept
+
+    wording = "The coach neither takes on nor goes on coaching anyone whose behaviour endangers them. " * 3
+    pdf.paragraph(wording, height=5, static=True)
+    assert list(no_static_lines._STATIC.values()) == [tuple(pdf.lines(wording, pdf.epw))]
+    pdf.paragraph(wording, height=5, static=True)  # found, not broken again
+    assert len(no_static_lines._STATIC) == 1
+    pdf.set_font(SANS, size=12)
+    pdf.paragraph(wording, height=5, indent=10, static=True)  # another size and width: its own lines
+    assert list(no_static_lines._STATIC.values())[-1] == tuple(pdf.lines(wording, pdf.epw - 10))
+    pdf.paragraph("Section", height=5, static=True)
+    assert len(no_static_lines._STATIC) == 2  # bounded: the oldest went
+
+    text = pdf_text(bytes(pdf.output()))
+    assert " ".join(text.split()).count(" ".join(wording.split())) == 3
+
+
+@pytest.mark.django_db
+def test_the_compliance_report_is_byte_for_byte_what_fpdf_alone_would_print(monkeypatch):
+    from ethos.standards.export import report_document
+
+    report = compliance_report(coach=make_coach(name=f"{NAME} {GREEK} (Ltd) \\ 中文"))
+
+    def build():
+        document = report_document(report)
+        document.set_creation_date(datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC))
+        return document
 
     assert bytes(build().output()) == _as_fpdf_would(build, monkeypatch)

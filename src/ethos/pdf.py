@@ -15,11 +15,15 @@ draws, and cuts each face with fontTools for every document. Here:
   to subset codes (`_Fragment`);
 - a text that plainly fits its line is taken whole, and a wrapped one broken in one pass where
   fpdf's loop would break it (`_LineBreak`, `Document.multi_cell`, `Document.lines`);
+- a paragraph's line of plain text is written as the one text object fpdf's `cell` would write,
+  without the fragment and the walk through every option a line may have (`Document._plain_line`);
+  and the lines of a paragraph marked `static` (a catalog's wording) are kept per process;
 - the subset a face is cut down to is kept per set of glyphs, with its compressed file, in a small
   per-process LRU (`_cut`), as is its compressed glyph map (`_glyph_map`), and embedded as fpdf
   would embed it (`_Output`): a document drawing the same glyphs as a recent one embeds the same
   bytes without cutting the face again.
-Nothing of a document's text is kept: only what is cut from a face, keyed by the glyphs it draws.
+Nothing of a document's text is kept but the lines of what its caller marks static: otherwise only
+what is cut from a face, keyed by the glyphs it draws.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from fontTools import subset as ftsubset
 from fontTools import ttLib
 from fontTools.ttLib.tables._g_l_y_f import Glyph
 from fpdf import FPDF
-from fpdf.enums import Align, CharVPos, TextEmphasis, WrapMode, XPos, YPos
+from fpdf.enums import Align, CharVPos, TextEmphasis, TextMode, WrapMode, XPos, YPos
 from fpdf.fonts import SubsetMap, TTFFont
 from fpdf.line_break import (
     BREAKING_SPACE_SYMBOLS_STR,
@@ -687,6 +691,14 @@ def _stand_in(char: str) -> str:
     return MISSING_GLYPH
 
 
+# The lines of paragraphs that are the same in every document (the compliance report's catalog
+# wording), by face, size, width and text: breaking them again was a fifth of the report's build.
+# Only text a caller marks `static` is kept, so nothing a document says about a person is.
+STATIC_LINES = 1024  # paragraphs kept, per process
+_STATIC: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
+_STATIC_LOCK = threading.Lock()
+
+
 class Document(FPDF):
     """An A4 PDF whose text is drawn in DejaVu (regular, bold, mono), embedded as a subset."""
 
@@ -825,21 +837,113 @@ class Document(FPDF):
             for char in text
         )
 
-    def paragraph(self, text: str, *, height: float, indent: float = 0) -> None:
+    def paragraph(self, text: str, *, height: float, indent: float = 0, static: bool = False) -> None:
         """Write `text` left-aligned from the left margin plus `indent` to the right margin.
 
         fpdf's multi_cell measures a line again for every character it adds, which made a
         two-page report take a third of a second; this measures each word once. A word longer
         than a line is cut where it reaches the edge; line breaks in `text` are kept.
+
+        `static` says the text is the same in every document (a catalog's wording, never anything
+        about a person): its lines are then kept per process, by face, size and width.
         """
         width = self.epw - indent
-        for line in self.lines(self.normalize_text(text), width):
+        plain = self._plain()
+        text = self.normalize_text(text)
+        for line in self._static_lines(text, width) if static else self.lines(text, width):
             self.set_x(self.l_margin + indent)
-            self.cell(width, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            if plain is None or not self._plain_line(plain, height, line):
+                self.cell(width, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                plain = self._plain()  # a page break ran the header and footer, which may change it
+
+    def _plain(self) -> _Font | None:
+        """The current face, if a line drawn now is plain text in the document's default state.
+
+        That is: one of our faces, unshaped, with no fallback faces, in the fill colour, without
+        underline, spacing, stretching, rise or a rendering mode. None otherwise.
+        """
+        font = self.current_font
+        if (
+            not self.page
+            or not isinstance(font, _Font)
+            or font.is_symbol
+            or self.text_shaping
+            or self._fallback_font_ids
+            or self._record_text_quad_points
+            or self.underline
+            or self.strikethrough
+            or self.char_spacing
+            or self.font_stretching != 100
+            or self.char_vpos != CharVPos.LINE
+            or self.text_mode != TextMode.FILL
+            or self.text_color != self.fill_color
+        ):
+            return None
+        return font
+
+    def _plain_line(self, font: _Font, height: float, text: str) -> bool:
+        """Draw `text` as `cell(w, height, text, new_x=LMARGIN, new_y=NEXT)` draws it, byte for byte.
+
+        fpdf's cell makes a fragment with a copy of the graphics state and walks every option a line
+        may have (colour, spacing, rise, underline, links, borders): most of a long document's build
+        time. A line of plain text (`_plain`) in `font`, the current face, needs none of it: this
+        writes its one text object directly. A line that starts a new page, holds the page count's
+        alias or a character the face does not draw is left to `cell`: False, having drawn nothing.
+        """
+        text = self.normalize_text(text)
+        alias = self.str_alias_nb_pages
+        if (
+            not text
+            or not font.drawn.issuperset(text)
+            or not KEEP.isdisjoint(text)
+            or (alias and alias in text)
+            or self.will_page_break(height)
+        ):
+            return False
+        size = self.font_size_pt
+        if not self.current_font_is_set_on_page:
+            self._out(self._set_font_for_page(font, size))
+        if size > font.biggest_size_pt:
+            font.biggest_size_pt = size
+        codes = font.codes
+        if not codes.keys() >= set(text):
+            pick = font.subset.pick
+            for char in text:
+                if char not in codes:
+                    mapped_char = pick(ord(char))
+                    codes[char] = chr(mapped_char) if mapped_char else ""
+        k = self.k
+        self._out(
+            f"BT {(self.x + self.c_margin) * k:.2f} "
+            f"{(self.h - self.y - 0.5 * height - 0.3 * self.font_size) * k:.2f} Td "
+            f"({font.escape_text(''.join(map(codes.__getitem__, text)))}) Tj ET"
+        )
+        self._lasth = height or self.font_size
+        self.x = self.l_margin
+        self.y += height
+        return True
+
+    def _static_lines(self, text: str, width: float) -> tuple[str, ...]:
+        """`lines(text, width)` for text that is the same in every document, kept per process."""
+        font = self.current_font
+        if not isinstance(font, _Font):
+            return tuple(self.lines(text, width))
+        key = (str(font.ttffile), font.collection_font_number, self.font_size_pt, self.k, width, text)
+        with _STATIC_LOCK:
+            lines = _STATIC.get(key)
+            if lines is not None:
+                _STATIC.move_to_end(key)
+                return lines
+        lines = tuple(self.lines(text, width))
+        with _STATIC_LOCK:
+            _STATIC[key] = lines
+            while len(_STATIC) > STATIC_LINES:
+                _STATIC.popitem(last=False)
+        return lines
 
     def lines(self, text: str, width: float) -> list[str]:
         """Break `text` into lines that fit `width` in the current font, at spaces where possible."""
-        measure = self._width
+        measure = self._measure()
         space = measure(" ")
         lines: list[str] = []
         for source in text.split("\n"):
@@ -847,22 +951,22 @@ class Document(FPDF):
             if measure(source) <= width - SLACK and source == indent + " ".join(source.split()):
                 lines.append(source)  # fits as it is: the words below would make this very line
                 continue
-            line, used = indent, measure(indent)
+            # `filled` says whether the line holds a word yet (a word never holds a space).
+            line, used, filled = indent, measure(indent), False
             for word in source.split():
                 size = measure(word)
-                gap = space if line.strip() else 0
+                gap = space if filled else 0
                 if used + gap + size <= width:
-                    line, used = (f"{line} {word}" if gap else line + word), used + gap + size
+                    line, used, filled = (f"{line} {word}" if gap else line + word), used + gap + size, True
                     continue
-                if line.strip():
+                if filled:
                     lines.append(line)
-                line, used = "", 0.0
                 while size > width:  # a hash or an address with no space in it
                     cut = self._fitting(word, width)
                     lines.append(word[:cut])
                     word = word[cut:]
                     size = measure(word)
-                line, used = word, size
+                line, used, filled = word, size, bool(word)
             lines.append(line)
         return lines
 
@@ -879,7 +983,13 @@ class Document(FPDF):
 
     def _width(self, text: str) -> float:
         """The width of already normalised `text` in the current font, in page units."""
-        font = self.current_font
+        return self._measure()(text)
+
+    def _measure(self):
+        """A function giving the width of already normalised text in the current font, in page units."""
+        font, size, k = self.current_font, self.font_size_pt, self.k
         if isinstance(font, _Font):
-            return font.units(text) * self.font_size_pt * 0.001 / self.k
-        return sum(font.cw[ord(char)] for char in text) * self.font_size_pt * 0.001 / self.k
+            units = font.units
+            return lambda text: units(text) * size * 0.001 / k
+        widths = font.cw
+        return lambda text: sum(widths[ord(char)] for char in text) * size * 0.001 / k

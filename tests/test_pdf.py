@@ -276,7 +276,7 @@ def _as_fpdf_would(build, monkeypatch) -> bytes:
         patch.setattr(pdf, "SLACK", float("inf"))  # no line taken whole, in paragraph() either
         patch.setattr(pdf._Font, "units", lambda font, text: sum(font.cw[ord(char)] for char in text))
         patch.setattr(pdf._Fragment, "render_pdf_text_ttf", Fragment.render_pdf_text_ttf)
-        patch.setattr(pdf.Document, "_plain", lambda document: None)  # every line drawn by fpdf's cell
+        patch.setattr(pdf.Document, "_plain", lambda document, text: None)  # every line drawn by fpdf's cell
         patch.setattr(pdf.Document, "_static_lines", pdf.Document.lines)  # no lines kept from before
         document = build()
         return bytes(document.output(output_producer_class=OutputProducer))  # fpdf's _add_fonts

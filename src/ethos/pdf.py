@@ -212,7 +212,7 @@ class _Font(TTFFont):
     string one character longer than one it knows by adding that character's width.
     """
 
-    __slots__ = ("_measured", "codes", "drawn", "opener")
+    __slots__ = ("_measured", "codes", "drawn", "escaped", "opener")
 
     @property
     def ttfont(self) -> ttLib.TTFont:
@@ -428,6 +428,7 @@ def _fresh_font(path: Path, *, fontkey: str, style: str, number: int) -> TTFFont
     font = _Font.__new__(_Font)
     font._measured = {}
     font.codes = {}
+    font.escaped = {}
     font.drawn = parsed.drawn
     for slot in TTFFont.__slots__:
         if hasattr(face, slot):
@@ -848,23 +849,28 @@ class Document(FPDF):
         about a person): its lines are then kept per process, by face, size and width.
         """
         width = self.epw - indent
-        plain = self._plain()
         text = self.normalize_text(text)
+        plain = self._plain(text)
         for line in self._static_lines(text, width) if static else self.lines(text, width):
             self.set_x(self.l_margin + indent)
             if plain is None or not self._plain_line(plain, height, line):
                 self.cell(width, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-                plain = self._plain()  # a page break ran the header and footer, which may change it
+                plain = self._plain(text)  # a page break ran the header and footer, which may change it
 
-    def _plain(self) -> _Font | None:
-        """The current face, if a line drawn now is plain text in the document's default state.
+    def _plain(self, text: str) -> _Font | None:
+        """The current face, if the lines of `text` drawn now are plain text in the document's default state.
 
-        That is: one of our faces, unshaped, with no fallback faces, in the fill colour, without
+        That is: one of our faces, which draws every character of `text` (no tab, no carriage
+        return, no page count alias), unshaped, with no fallback faces, in the fill colour, without
         underline, spacing, stretching, rise or a rendering mode. None otherwise.
         """
         font = self.current_font
+        alias = self.str_alias_nb_pages
         if (
             not self.page
+            or (alias and alias in text)
+            or "\t" in text
+            or "\r" in text
             or not isinstance(font, _Font)
             or font.is_symbol
             or self.text_shaping
@@ -877,6 +883,7 @@ class Document(FPDF):
             or self.char_vpos != CharVPos.LINE
             or self.text_mode != TextMode.FILL
             or self.text_color != self.fill_color
+            or not font.drawn.issuperset(text)
         ):
             return None
         return font
@@ -886,37 +893,35 @@ class Document(FPDF):
 
         fpdf's cell makes a fragment with a copy of the graphics state and walks every option a line
         may have (colour, spacing, rise, underline, links, borders): most of a long document's build
-        time. A line of plain text (`_plain`) in `font`, the current face, needs none of it: this
-        writes its one text object directly. A line that starts a new page, holds the page count's
-        alias or a character the face does not draw is left to `cell`: False, having drawn nothing.
+        time. A line of a paragraph of plain text (`_plain`) in `font`, the current face, needs
+        none of it: this writes its one text object directly. A line that starts a new page, or is
+        not as cell would normalise it, is left to `cell`: False, having drawn nothing.
         """
-        text = self.normalize_text(text)
-        alias = self.str_alias_nb_pages
-        if (
-            not text
-            or not font.drawn.issuperset(text)
-            or not KEEP.isdisjoint(text)
-            or (alias and alias in text)
-            or self.will_page_break(height)
-        ):
+        if not text or not unicodedata.is_normalized("NFC", text) or self.will_page_break(height):
             return False
         size = self.font_size_pt
         if not self.current_font_is_set_on_page:
             self._out(self._set_font_for_page(font, size))
         if size > font.biggest_size_pt:
             font.biggest_size_pt = size
-        codes = font.codes
-        if not codes.keys() >= set(text):
-            pick = font.subset.pick
+        # Each character as fpdf writes it: its code in the subset (picked in the order the
+        # document first draws it), in UTF-16 with parentheses and backslashes escaped.
+        escaped = font.escaped
+        try:
+            drawn = "".join(map(escaped.__getitem__, text))
+        except KeyError:
+            codes, pick = font.codes, font.subset.pick
             for char in text:
-                if char not in codes:
-                    mapped_char = pick(ord(char))
-                    codes[char] = chr(mapped_char) if mapped_char else ""
+                if char not in escaped:
+                    if char not in codes:
+                        mapped_char = pick(ord(char))
+                        codes[char] = chr(mapped_char) if mapped_char else ""
+                    escaped[char] = font.escape_text(codes[char])
+            drawn = "".join(map(escaped.__getitem__, text))
         k = self.k
         self._out(
             f"BT {(self.x + self.c_margin) * k:.2f} "
-            f"{(self.h - self.y - 0.5 * height - 0.3 * self.font_size) * k:.2f} Td "
-            f"({font.escape_text(''.join(map(codes.__getitem__, text)))}) Tj ET"
+            f"{(self.h - self.y - 0.5 * height - 0.3 * self.font_size) * k:.2f} Td ({drawn}) Tj ET"
         )
         self._lasth = height or self.font_size
         self.x = self.l_margin

@@ -553,3 +553,46 @@ def test_the_compliance_report_is_byte_for_byte_what_fpdf_alone_would_print(monk
         return document
 
     assert bytes(build().output()) == _as_fpdf_would(build, monkeypatch)
+
+
+def test_documents_that_embed_the_same_characters_embed_one_subset_cut_once(empty_caches, monkeypatch):
+    cut = []
+    subset = empty_caches.ftsubset.Subsetter.subset
+    monkeypatch.setattr(
+        empty_caches.ftsubset.Subsetter, "subset", lambda self, font: cut.append(1) or subset(self, font)
+    )
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= \u2014\u4e2d"
+
+    def signed(signature: str) -> bytes:
+        pdf = Document(title="Signed")
+        pdf.add_page()
+        pdf.set_font(MONO, size=7)
+        pdf.embed_glyphs(alphabet)  # 中 is not in the face: left out, never logged as missing
+        pdf.paragraph(f"\u2014 origin {signature}", height=3.5)
+        return bytes(pdf.output())
+
+    first, second = signed("Qm9va3M+/w=="), signed("c2lnbmVkIGFnYWlu")
+
+    assert len(cut) == 2  # the body face (nothing drawn in it) and the mono face, for the first only
+    assert embedded_fonts(first) == embedded_fonts(second)
+    assert {ord(char) for char in alphabet[:-1]} <= glyphs_of(embedded_fonts(second)["DejaVuSansMonoBook"])
+    assert pdf_text(second).split() == ["\u2014", "origin", "c2lnbmVkIGFnYWlu"]
+
+
+@pytest.mark.django_db
+def test_reports_with_another_chain_head_embed_the_same_subsets(empty_caches):
+    import dataclasses
+
+    from ethos.standards.export import report_pdf
+
+    report = compliance_report(coach=make_coach(name=NAME))
+    first = report_pdf(report)
+    kept = dict(empty_caches._SUBSETS)
+    head = "ethos/audit/x\n7\nqrs+TUV/0129=\n\n\u2014 ethos/audit/x XYZxyz+/0345678==\n"
+    chain = dataclasses.replace(report.chain, root_hex="9f" * 32, checkpoint=head)
+    later = dataclasses.replace(report, chain=chain)
+    second = report_pdf(later)
+
+    assert dict(empty_caches._SUBSETS) == kept  # nothing cut again
+    assert embedded_fonts(first) == embedded_fonts(second)
+    assert "\u2014 ethos/audit/x XYZxyz+/0345678==" in pdf_text(second)

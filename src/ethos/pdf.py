@@ -778,6 +778,23 @@ class Document(FPDF):
         if font.is_cff and font.is_cid_keyed:
             self._set_min_pdf_version("1.6")  # as add_font does for a CID-keyed CFF face (Noto CJK)
 
+    def embed_glyphs(self, characters: str) -> None:
+        """Embed the current face's glyphs for `characters`, whether or not the document draws them.
+
+        A face is embedded cut down to the glyphs a document draws, and a cut is kept per set of
+        glyphs (`_cut`): a document that draws a signature, a hash or the time draws a different
+        set each time, and had its face cut again (tens of milliseconds). Called before drawing in
+        the face, with every character such text may hold, it makes these documents embed the same
+        subset, in the same order, cut once per process. Characters the face does not draw are left out.
+        """
+        font = self.current_font
+        if not isinstance(font, TTFFont):
+            return
+        pick, cmap = font.subset.pick, font.cmap
+        for char in unicodedata.normalize("NFC", characters):
+            if ord(char) in cmap:
+                pick(ord(char))
+
     def cover(self, *texts: str) -> None:
         """Read the fallback faces that `texts` need (a name in Arabic, Hindi or Chinese) before drawing them.
 

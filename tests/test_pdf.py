@@ -360,6 +360,7 @@ def empty_caches(monkeypatch):
 
     monkeypatch.setattr(pdf, "_SUBSETS", OrderedDict())
     monkeypatch.setattr(pdf, "_GLYPH_MAPS", OrderedDict())
+    monkeypatch.setattr(pdf, "_FONT_TABLES", OrderedDict())
     return pdf
 
 
@@ -395,6 +396,7 @@ def test_a_document_with_new_characters_gets_a_subset_with_them(empty_caches):
 def test_the_subsets_and_glyph_maps_kept_are_bounded(empty_caches, monkeypatch):
     monkeypatch.setattr(empty_caches, "SUBSETS", 4)
     monkeypatch.setattr(empty_caches, "GLYPH_MAPS", 4)
+    monkeypatch.setattr(empty_caches, "FONT_TABLES", 4)
     letters = "abcdefghijklmnopqrstuvwxyz"
     for index in range(8):
         data = bytes(_letter(f"Dear {letters[index : index + 6]}").output())
@@ -402,6 +404,7 @@ def test_the_subsets_and_glyph_maps_kept_are_bounded(empty_caches, monkeypatch):
 
     assert len(empty_caches._SUBSETS) == 4
     assert len(empty_caches._GLYPH_MAPS) == 4
+    assert len(empty_caches._FONT_TABLES) == 4
     # The most recent survive: printing the last letter again cuts nothing.
     kept = dict(empty_caches._SUBSETS)
     bytes(_letter(f"Dear {letters[7:13]}").output())
@@ -587,12 +590,13 @@ def test_reports_with_another_chain_head_embed_the_same_subsets(empty_caches):
 
     report = compliance_report(coach=make_coach(name=NAME))
     first = report_pdf(report)
-    kept = dict(empty_caches._SUBSETS)
+    kept, tables = dict(empty_caches._SUBSETS), dict(empty_caches._FONT_TABLES)
     head = "ethos/audit/x\n7\nqrs+TUV/0129=\n\n\u2014 ethos/audit/x XYZxyz+/0345678==\n"
     chain = dataclasses.replace(report.chain, root_hex="9f" * 32, checkpoint=head)
     later = dataclasses.replace(report, chain=chain)
     second = report_pdf(later)
 
     assert dict(empty_caches._SUBSETS) == kept  # nothing cut again
+    assert dict(empty_caches._FONT_TABLES) == tables  # the same glyphs in the same order
     assert embedded_fonts(first) == embedded_fonts(second)
     assert "\u2014 ethos/audit/x XYZxyz+/0345678==" in pdf_text(second)

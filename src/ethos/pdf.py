@@ -21,7 +21,9 @@ draws, and cuts each face with fontTools for every document. Here:
 - the subset a face is cut down to is kept per set of glyphs, with its compressed file, in a small
   per-process LRU (`_cut`), as is its compressed glyph map (`_glyph_map`), and embedded as fpdf
   would embed it (`_Output`): a document drawing the same glyphs as a recent one embeds the same
-  bytes without cutting the face again.
+  bytes without cutting the face again; one drawing them in the same order also finds its widths
+  and map back to Unicode kept (`_font_tables`). `Document.embed_glyphs` makes documents whose
+  changing text (a signature, a hash, the time) would draw other glyphs each time draw the same.
 Nothing of a document's text is kept but the lines of what its caller marks static: otherwise only
 what is cut from a face, keyed by the glyphs it draws.
 """
@@ -603,53 +605,15 @@ class _Output(OutputProducer):
                 msg += f", ... (and {len(font.missing_glyphs) - 10} others)"
             LOGGER.warning("Font %s is missing the following glyphs: %s", fontname, msg)
         subset = _settle(font)
-        code_to_glyph = {
-            char_id: subset.glyph_ids[glyph.glyph_name]
-            for glyph, char_id in font.subset.items()
-            if glyph is not None
-        }
+        tables = _font_tables(font, subset)
         composite_font_obj = PDFFont(subtype="Type0", base_font=fontname, encoding="Identity-H")
         self._add_pdf_obj(composite_font_obj, "fonts")
         cid_font_obj = PDFFont(
-            subtype="CIDFontType2", base_font=fontname, d_w=font.desc.missing_width, w=_tt_font_widths(font)
+            subtype="CIDFontType2", base_font=fontname, d_w=font.desc.missing_width, w=tables.widths
         )
         self._add_pdf_obj(cid_font_obj, "fonts")
         composite_font_obj.descendant_fonts = PDFArray([cid_font_obj])
-
-        def format_code(unicode: int) -> str:
-            if unicode > 0xFFFF:
-                code_high = 0xD800 | (unicode - 0x10000) >> 10
-                code_low = 0xDC00 | (unicode & 0x3FF)
-                return f"{code_high:04X}{code_low:04X}"
-            return f"{unicode:04X}"
-
-        bf_char = [
-            f"<{code_mapped:04X}> <{''.join(format_code(code) for code in glyph.unicode)}>\n"
-            for glyph, code_mapped in font.subset.items()
-            if glyph is not None and isinstance(glyph.unicode, tuple) and len(glyph.unicode) > 0
-        ]
-        to_unicode_obj = PDFContentStream(
-            (
-                "/CIDInit /ProcSet findresource begin\n"
-                "12 dict begin\n"
-                "begincmap\n"
-                "/CIDSystemInfo\n"
-                "<</Registry (Adobe)\n"
-                "/Ordering (UCS)\n"
-                "/Supplement 0\n"
-                ">> def\n"
-                "/CMapName /Adobe-Identity-UCS def\n"
-                "/CMapType 2 def\n"
-                "1 begincodespacerange\n"
-                "<0000> <FFFF>\n"
-                "endcodespacerange\n"
-                f"{_build_cmap_blocks(bf_char, 'bfchar')}"
-                "endcmap\n"
-                "CMapName currentdict /CMap defineresource pop\n"
-                "end\n"
-                "end"
-            ).encode("latin-1")
-        )
+        to_unicode_obj = PDFContentStream(tables.to_unicode)
         self._add_pdf_obj(to_unicode_obj, "fonts")
         composite_font_obj.to_unicode = to_unicode_obj
         cid_system_info_obj = CIDSystemInfo()
@@ -659,7 +623,7 @@ class _Output(OutputProducer):
         font_descriptor_obj.font_name = Name(fontname)
         self._add_pdf_obj(font_descriptor_obj, "fonts")
         cid_font_obj.font_descriptor = font_descriptor_obj
-        cid_to_gid_map_obj = _packed(PDFContentStream(b""), _glyph_map(code_to_glyph))
+        cid_to_gid_map_obj = _packed(PDFContentStream(b""), tables.glyph_map)
         self._add_pdf_obj(cid_to_gid_map_obj, "fonts")
         cid_font_obj.c_i_d_to_g_i_d_map = cid_to_gid_map_obj
         font_file_cs_obj = _packed(PDFFontStream(b""), subset.packed)
@@ -670,6 +634,79 @@ class _Output(OutputProducer):
         font.subset.get_glyph.cache_clear()
         font.close()
         return composite_font_obj
+
+
+# What a face's embedding says of the glyphs a document used, in the order it used them: the widths,
+# the map back to Unicode (for copying and search) and the glyph map. A report drawing the same
+# glyphs as the one before, in the same order (ethos.standards.export embeds its glyphs up front),
+# embeds the same tables: they are kept for the most recent orders, per process.
+FONT_TABLES = 64  # orders of glyphs kept, per process
+_FONT_TABLES: OrderedDict[tuple, _Tables] = OrderedDict()
+
+
+@dataclass(frozen=True)
+class _Tables:
+    widths: str
+    to_unicode: bytes
+    glyph_map: bytes  # compressed
+
+
+def _font_tables(font: _Font, subset: _Subset) -> _Tables:
+    """Return the tables fpdf's `_add_fonts` writes for `font`, the glyphs it used in `subset`."""
+    used = [(glyph, char_id) for glyph, char_id in font.subset.items() if glyph is not None]
+    key = (
+        str(font.ttffile),
+        font.collection_font_number,
+        tuple(
+            (glyph.glyph_id, glyph.glyph_name, glyph.unicode, glyph.glyph_width, char_id)
+            for glyph, char_id in used
+        ),
+    )
+    with _SUBSETS_LOCK:
+        tables = _FONT_TABLES.get(key)
+        if tables is not None:
+            _FONT_TABLES.move_to_end(key)
+            return tables
+    code_to_glyph = {char_id: subset.glyph_ids[glyph.glyph_name] for glyph, char_id in used}
+
+    def format_code(unicode: int) -> str:
+        if unicode > 0xFFFF:
+            code_high = 0xD800 | (unicode - 0x10000) >> 10
+            code_low = 0xDC00 | (unicode & 0x3FF)
+            return f"{code_high:04X}{code_low:04X}"
+        return f"{unicode:04X}"
+
+    bf_char = [
+        f"<{code_mapped:04X}> <{''.join(format_code(code) for code in glyph.unicode)}>\n"
+        for glyph, code_mapped in used
+        if isinstance(glyph.unicode, tuple) and len(glyph.unicode) > 0
+    ]
+    to_unicode = (
+        "/CIDInit /ProcSet findresource begin\n"
+        "12 dict begin\n"
+        "begincmap\n"
+        "/CIDSystemInfo\n"
+        "<</Registry (Adobe)\n"
+        "/Ordering (UCS)\n"
+        "/Supplement 0\n"
+        ">> def\n"
+        "/CMapName /Adobe-Identity-UCS def\n"
+        "/CMapType 2 def\n"
+        "1 begincodespacerange\n"
+        "<0000> <FFFF>\n"
+        "endcodespacerange\n"
+        f"{_build_cmap_blocks(bf_char, 'bfchar')}"
+        "endcmap\n"
+        "CMapName currentdict /CMap defineresource pop\n"
+        "end\n"
+        "end"
+    ).encode("latin-1")
+    tables = _Tables(_tt_font_widths(font), to_unicode, _glyph_map(code_to_glyph))
+    with _SUBSETS_LOCK:
+        _FONT_TABLES[key] = tables
+        while len(_FONT_TABLES) > FONT_TABLES:
+            _FONT_TABLES.popitem(last=False)
+    return tables
 
 
 def _settle(font: _Font) -> _Subset:
@@ -868,8 +905,9 @@ class Document(FPDF):
         width = self.epw - indent
         text = self.normalize_text(text)
         plain = self._plain(text)
+        left = self.l_margin + indent
         for line in self._static_lines(text, width) if static else self.lines(text, width):
-            self.set_x(self.l_margin + indent)
+            self.set_x(left)
             if plain is None or not self._plain_line(plain, height, line):
                 self.cell(width, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
                 plain = self._plain(text)  # a page break ran the header and footer, which may change it
@@ -936,11 +974,18 @@ class Document(FPDF):
                     escaped[char] = font.escape_text(codes[char])
             drawn = "".join(map(escaped.__getitem__, text))
         k = self.k
-        self._out(
+        font_size = size / k  # fpdf's font_size
+        line = (
             f"BT {(self.x + self.c_margin) * k:.2f} "
-            f"{(self.h - self.y - 0.5 * height - 0.3 * self.font_size) * k:.2f} Td ({drawn}) Tj ET"
-        )
-        self._lasth = height or self.font_size
+            f"{(self.h - self.y - 0.5 * height - 0.3 * font_size) * k:.2f} Td ({drawn}) Tj ET"
+        ).encode("latin-1")
+        contents = self.pages[self.page].contents
+        if self.buffer or not isinstance(contents, bytearray):
+            self._out(line)
+        else:  # what _out does
+            contents += line
+            contents.append(0x0A)
+        self._lasth = height or font_size
         self.x = self.l_margin
         self.y += height
         return True

@@ -482,14 +482,15 @@ class _Stamped(Document):
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_paragraphs_drawn_directly_are_what_fpdf_cell_would_draw(seed, monkeypatch):
+@pytest.mark.parametrize("document", [Document, _Stamped])  # pages broken directly, or by cell
+def test_paragraphs_drawn_directly_are_what_fpdf_cell_would_draw(document, seed, monkeypatch):
     import random
 
     words = [*NAME.split(), GREEK, CYRILLIC, "(a)", "b\\c", "中文", "f3a9" * 12, "\u20ac80.00", "{nb}"]
 
     def build():
         rng = random.Random(seed)
-        pdf = _Stamped(title="Direct")
+        pdf = document(title="Direct")
         pdf.set_creation_date(datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC))
         pdf.set_auto_page_break(auto=True, margin=24)
         pdf.add_page()

@@ -949,11 +949,16 @@ class Document(FPDF):
         fpdf's cell makes a fragment with a copy of the graphics state and walks every option a line
         may have (colour, spacing, rise, underline, links, borders): most of a long document's build
         time. A line of a paragraph of plain text (`_plain`) in `font`, the current face, needs
-        none of it: this writes its one text object directly. A line that starts a new page, or is
-        not as cell would normalise it, is left to `cell`: False, having drawn nothing.
+        none of it: this writes its one text object directly, after a page break if it needs one. A
+        line that is not as cell would normalise it, or starts a page with a header or footer of the
+        document's own, is left to `cell`: False, having drawn nothing.
         """
-        if not text or not unicodedata.is_normalized("NFC", text) or self.will_page_break(height):
+        if not text or not unicodedata.is_normalized("NFC", text):
             return False
+        if self.will_page_break(height):
+            if type(self).header is not FPDF.header or type(self).footer is not FPDF.footer:
+                return False  # they may change the face before the line is drawn: cell draws it as fpdf would
+            self._perform_page_break_if_need_be(height)  # as cell breaks: the new page has the same state
         size = self.font_size_pt
         if not self.current_font_is_set_on_page:
             self._out(self._set_font_for_page(font, size))

@@ -601,3 +601,36 @@ def test_reports_with_another_chain_head_embed_the_same_subsets(empty_caches):
     assert dict(empty_caches._FONT_TABLES) == tables  # the same glyphs in the same order
     assert embedded_fonts(first) == embedded_fonts(second)
     assert "\u2014 ethos/audit/x XYZxyz+/0345678==" in pdf_text(second)
+
+
+@pytest.mark.django_db
+def test_the_compliance_report_prints_the_coach_name_in_any_script():
+    from ethos.standards.export import report_pdf
+    from tests.money.test_ledger import needs_fallback_face
+
+    name = "محمد العلي 李雷"
+    needs_fallback_face(name)
+
+    text = pdf_text(report_pdf(compliance_report(coach=make_coach(name=name)))).replace("\x00", "")
+
+    for word in name.split():
+        assert word in text
+    assert MISSING_GLYPH not in text and "Audit chain head" in text
+
+
+def test_uncover_draws_what_follows_in_the_body_faces_and_keeps_what_was_covered():
+    from tests.money.test_ledger import needs_fallback_face
+
+    arabic = "محمد العلي"
+    needs_fallback_face(arabic)
+    pdf = _document()
+    pdf.cover(arabic)
+    pdf.multi_cell(0, 6, f"Coach: {arabic}", new_x="LMARGIN", new_y="NEXT")
+    pdf.uncover()
+
+    assert not pdf.text_shaping and pdf._plain("Dear Zoe") is pdf.current_font
+    pdf.paragraph(f"Dear {NAME}", height=5)
+    data = bytes(pdf.output())
+    assert sorted(embedded_fonts(data)) == ["DejaVuSansBook", "NotoSansArabic"]
+    text = pdf_text(data).replace("\x00", "")
+    assert all(word in text for word in arabic.split()) and f"Dear {NAME}" in text

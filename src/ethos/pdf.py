@@ -856,6 +856,21 @@ class Document(FPDF):
                 # Arabic joins its letters and runs right to left; Devanagari moves and stacks its
                 # vowel signs: only a shaping engine (HarfBuzz) draws them as they are written.
                 self.set_text_shaping(use_shaping_engine=True)
+                self._shaped_by_cover = True
+
+    def uncover(self) -> None:
+        """Draw what follows in the document's own faces again, unshaped, as before `cover`.
+
+        What was drawn from the fallback faces stays as it is, and they stay embedded. A long
+        document that names a person once (the compliance report's coach) covers that line only:
+        shaping every line of it took the report from about 15 ms to over half a second.
+        """
+        if getattr(self, "_fallbacks", None):
+            self.set_fallback_fonts([])
+            self._fallbacks = []
+        if getattr(self, "_shaped_by_cover", False):
+            self.set_text_shaping(use_shaping_engine=False)
+            self._shaped_by_cover = False
 
     def _render_styled_text_line(self, *args, **kwargs):
         result = super()._render_styled_text_line(*args, **kwargs)

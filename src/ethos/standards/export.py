@@ -99,7 +99,9 @@ def report_document(report: ComplianceReport) -> Document:
         pdf.paragraph(text, height=height, static=static)
 
     line(REPORT_TITLE, size=16, style="B", height=9, static=True)
+    pdf.cover(data["coach"])  # a name in Arabic, Hindi or Chinese prints as written, shaped
     line(f"Coach: {data['coach']}")
+    pdf.uncover()  # the rest is the catalog's wording and counts, in the body faces
     line(f"Generated: {when(report.generated_at)}")
     line(REPORT_INTRO, size=9, static=True)
     pdf.ln(3)

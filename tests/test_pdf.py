@@ -554,6 +554,7 @@ def test_the_compliance_report_is_byte_for_byte_what_fpdf_alone_would_print(monk
     def build():
         document = report_document(report)
         document.set_creation_date(datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC))
+        document.compression_level = None  # as fpdf packs pages (the level has its own test)
         return document
 
     assert bytes(build().output()) == _as_fpdf_would(build, monkeypatch)
@@ -634,3 +635,23 @@ def test_uncover_draws_what_follows_in_the_body_faces_and_keeps_what_was_covered
     assert sorted(embedded_fonts(data)) == ["DejaVuSansBook", "NotoSansArabic"]
     text = pdf_text(data).replace("\x00", "")
     assert all(word in text for word in arabic.split()) and f"Dear {NAME}" in text
+
+
+def test_a_documents_own_compression_level_changes_only_how_its_pages_are_packed():
+    import zlib
+
+    def build(level) -> bytes:
+        pdf = _letter(TEXTS[0] * 4)
+        pdf.compression_level = level
+        return bytes(pdf.output())
+
+    def streams(data: bytes):
+        return [page["/Contents"].get_object() for page in PdfReader(io.BytesIO(data)).pages]
+
+    default, quick = build(None), build(1)
+
+    contents = [stream.get_data() for stream in streams(default)]
+    assert [stream.get_data() for stream in streams(quick)] == contents
+    assert all(stream._data == zlib.compress(stream.get_data(), 1) for stream in streams(quick))
+    assert all(stream._data == zlib.compress(stream.get_data()) for stream in streams(default))
+    assert pdf_text(quick) == pdf_text(default)

@@ -66,9 +66,11 @@ from fpdf.output import (
     PDFFont,
     PDFFontStream,
     _build_cmap_blocks,
+    _dimensions_to_mediabox,
     _tt_font_widths,
 )
 from fpdf.syntax import Name, PDFArray, PDFContentStream
+from fpdf.syntax import create_dictionary_string as pdf_dict
 from fpdf.util import FloatTolerance
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
@@ -582,6 +584,28 @@ class _Output(OutputProducer):
     here all the same.
     """
 
+    def _add_pages(self, _slice: slice = slice(0, None)):
+        """fpdf 2.8's `_add_pages`, with the pages compressed at the document's `compression_level`."""
+        fpdf = self.fpdf
+        level = getattr(fpdf, "compression_level", None)
+        if level is None or not fpdf.compress:
+            return super()._add_pages(_slice)
+        page_objs = []
+        for page_obj in list(self._iter_pages_in_order())[_slice]:
+            if fpdf.pdf_version > "1.3" and fpdf.allow_images_transparency:
+                page_obj.group = pdf_dict(
+                    {"/Type": "/Group", "/S": "/Transparency", "/CS": "/DeviceRGB"}, field_join=" "
+                )
+            if page_obj.dimensions() != fpdf.default_page_dimensions:
+                page_obj.media_box = _dimensions_to_mediabox(page_obj.dimensions())
+            self._add_pdf_obj(page_obj, "pages")
+            page_objs.append(page_obj)
+            contents = zlib.compress(page_obj.contents, level=level)
+            cs_obj = _packed(PDFContentStream(b""), contents)
+            self._add_pdf_obj(cs_obj, "pages")
+            page_obj.contents = cs_obj
+        return page_objs
+
     def _add_fonts(self, *args, **kwargs):
         fonts = sorted(self.fpdf.fonts.values(), key=lambda font: font.i)
         compliance = self.fpdf._compliance
@@ -739,6 +763,10 @@ _STATIC_LOCK = threading.Lock()
 
 class Document(FPDF):
     """An A4 PDF whose text is drawn in DejaVu (regular, bold, mono), embedded as a subset."""
+
+    # zlib's level for the pages' contents; None is fpdf's (zlib's default, 6). A long document
+    # printed on every download (the compliance report) trades a few kilobytes for time with 1.
+    compression_level: int | None = None
 
     def __init__(self, *, title: str, compress: bool = True) -> None:
         super().__init__(format="A4")

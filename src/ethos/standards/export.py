@@ -83,6 +83,7 @@ def report_document(report: ComplianceReport) -> Document:
     """Lay the report out as a document, ready to print."""
     data = report_data(report)
     pdf = Document(title=REPORT_TITLE)
+    pdf.compression_level = 1  # six pages on every download: a few kilobytes more, a millisecond less
     for style in ("B", ""):
         pdf.set_font(SANS, style=style)
         pdf.embed_glyphs(PRINTABLE)

@@ -276,6 +276,8 @@ def _as_fpdf_would(build, monkeypatch) -> bytes:
         patch.setattr(pdf, "SLACK", float("inf"))  # no line taken whole, in paragraph() either
         patch.setattr(pdf._Font, "units", lambda font, text: sum(font.cw[ord(char)] for char in text))
         patch.setattr(pdf._Fragment, "render_pdf_text_ttf", Fragment.render_pdf_text_ttf)
+        patch.setattr(pdf.Document, "_plain", lambda document, text: None)  # every line drawn by fpdf's cell
+        patch.setattr(pdf.Document, "_static_lines", pdf.Document.lines)  # no lines kept from before
         document = build()
         return bytes(document.output(output_producer_class=OutputProducer))  # fpdf's _add_fonts
 
@@ -358,6 +360,7 @@ def empty_caches(monkeypatch):
 
     monkeypatch.setattr(pdf, "_SUBSETS", OrderedDict())
     monkeypatch.setattr(pdf, "_GLYPH_MAPS", OrderedDict())
+    monkeypatch.setattr(pdf, "_FONT_TABLES", OrderedDict())
     return pdf
 
 
@@ -393,6 +396,7 @@ def test_a_document_with_new_characters_gets_a_subset_with_them(empty_caches):
 def test_the_subsets_and_glyph_maps_kept_are_bounded(empty_caches, monkeypatch):
     monkeypatch.setattr(empty_caches, "SUBSETS", 4)
     monkeypatch.setattr(empty_caches, "GLYPH_MAPS", 4)
+    monkeypatch.setattr(empty_caches, "FONT_TABLES", 4)
     letters = "abcdefghijklmnopqrstuvwxyz"
     for index in range(8):
         data = bytes(_letter(f"Dear {letters[index : index + 6]}").output())
@@ -400,6 +404,7 @@ def test_the_subsets_and_glyph_maps_kept_are_bounded(empty_caches, monkeypatch):
 
     assert len(empty_caches._SUBSETS) == 4
     assert len(empty_caches._GLYPH_MAPS) == 4
+    assert len(empty_caches._FONT_TABLES) == 4
     # The most recent survive: printing the last letter again cuts nothing.
     kept = dict(empty_caches._SUBSETS)
     bytes(_letter(f"Dear {letters[7:13]}").output())
@@ -456,3 +461,197 @@ def test_paragraphs_wrap_where_fpdf_alone_would_wrap_them(seed, monkeypatch):
         return pdf
 
     assert bytes(build().output()) == _as_fpdf_would(build, monkeypatch)
+
+
+# -- paragraphs drawn without fpdf's cell, static lines kept (issue: the compliance PDF) -----------
+
+
+class _Stamped(Document):
+    """A document whose header and footer draw paragraphs and change the font, as record bundles do."""
+
+    def header(self) -> None:
+        self.set_font(SANS, "B", 9)
+        self.paragraph("Copy (for the association) \\ page {nb}", height=4.5)
+        self.paragraph(f"Held by {NAME}", height=4.5)
+        self.set_font(MONO, "", 8)
+
+    def footer(self) -> None:
+        self.set_y(-20)
+        self.set_font(SANS, "", 7.5)
+        self.paragraph(f"Page {self.page_no()} of {{nb}}.", height=3.8)
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("document", [Document, _Stamped])  # pages broken directly, or by cell
+def test_paragraphs_drawn_directly_are_what_fpdf_cell_would_draw(document, seed, monkeypatch):
+    import random
+
+    words = [*NAME.split(), GREEK, CYRILLIC, "(a)", "b\\c", "中文", "f3a9" * 12, "\u20ac80.00", "{nb}"]
+
+    def build():
+        rng = random.Random(seed)
+        pdf = document(title="Direct")
+        pdf.set_creation_date(datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC))
+        pdf.set_auto_page_break(auto=True, margin=24)
+        pdf.add_page()
+        for number in range(160):
+            pdf.set_font(rng.choice([SANS, MONO]), rng.choice(["", "B"]), rng.choice([7, 9, 12]))
+            if number % 23 == 5:
+                pdf.set_text_color(200, 0, 0)  # drawn by cell, with its colour
+            elif number % 23 == 9:
+                pdf.set_text_color(0)
+            text = " ".join(rng.choice(words) for _ in range(rng.randrange(0, 40)))
+            height = rng.choice([0, 3.5, 5, 9])
+            pdf.paragraph(text, height=height, indent=rng.choice([0, 8]), static=rng.random() < 0.5)
+            if number % 31 == 0:
+                pdf.cell(30, 5, "\u20ac80.00", align="R", new_x="LMARGIN", new_y="NEXT")
+        return pdf
+
+    ours = bytes(build().output())
+    assert len(PdfReader(io.BytesIO(ours)).pages) >= 4
+    assert ours == _as_fpdf_would(build, monkeypatch)
+    assert MISSING_GLYPH in pdf_text(ours) and "b\\c" in pdf_text(ours)
+
+
+@pytest.fixture
+def no_static_lines(monkeypatch):
+    """Start with no static lines kept, and put back what was kept afterwards."""
+    from collections import OrderedDict
+
+    from ethos import pdf
+
+    monkeypatch.setattr(pdf, "_STATIC", OrderedDict())
+    return pdf
+
+
+def test_static_paragraphs_keep_their_lines_and_nothing_else_is_kept(no_static_lines, monkeypatch):
+    monkeypatch.setattr(no_static_lines, "STATIC_LINES", 2)
+    pdf = _document()
+    pdf.paragraph(f"Dear {NAME}, " * 20, height=5)
+    assert not no_static_lines._STATIC  # a letter's text is never kept
+
+    wording = "The coach neither takes on nor goes on coaching anyone whose behaviour endangers them. " * 3
+    pdf.paragraph(wording, height=5, static=True)
+    assert list(no_static_lines._STATIC.values()) == [tuple(pdf.lines(wording, pdf.epw))]
+    pdf.paragraph(wording, height=5, static=True)  # found, not broken again
+    assert len(no_static_lines._STATIC) == 1
+    pdf.set_font(SANS, size=12)
+    pdf.paragraph(wording, height=5, indent=10, static=True)  # another size and width: its own lines
+    assert list(no_static_lines._STATIC.values())[-1] == tuple(pdf.lines(wording, pdf.epw - 10))
+    pdf.paragraph("Section", height=5, static=True)
+    assert len(no_static_lines._STATIC) == 2  # bounded: the oldest went
+
+    text = pdf_text(bytes(pdf.output()))
+    assert " ".join(text.split()).count(" ".join(wording.split())) == 3
+
+
+@pytest.mark.django_db
+def test_the_compliance_report_is_byte_for_byte_what_fpdf_alone_would_print(monkeypatch):
+    from ethos.standards.export import report_document
+
+    report = compliance_report(coach=make_coach(name=f"{NAME} {GREEK} (Ltd) \\ 中文"))
+
+    def build():
+        document = report_document(report)
+        document.set_creation_date(datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC))
+        document.compression_level = None  # as fpdf packs pages (the level has its own test)
+        return document
+
+    assert bytes(build().output()) == _as_fpdf_would(build, monkeypatch)
+
+
+def test_documents_that_embed_the_same_characters_embed_one_subset_cut_once(empty_caches, monkeypatch):
+    cut = []
+    subset = empty_caches.ftsubset.Subsetter.subset
+    monkeypatch.setattr(
+        empty_caches.ftsubset.Subsetter, "subset", lambda self, font: cut.append(1) or subset(self, font)
+    )
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= \u2014\u4e2d"
+
+    def signed(signature: str) -> bytes:
+        pdf = Document(title="Signed")
+        pdf.add_page()
+        pdf.set_font(MONO, size=7)
+        pdf.embed_glyphs(alphabet)  # 中 is not in the face: left out, never logged as missing
+        pdf.paragraph(f"\u2014 origin {signature}", height=3.5)
+        return bytes(pdf.output())
+
+    first, second = signed("Qm9va3M+/w=="), signed("c2lnbmVkIGFnYWlu")
+
+    assert len(cut) == 2  # the body face (nothing drawn in it) and the mono face, for the first only
+    assert embedded_fonts(first) == embedded_fonts(second)
+    assert {ord(char) for char in alphabet[:-1]} <= glyphs_of(embedded_fonts(second)["DejaVuSansMonoBook"])
+    assert pdf_text(second).split() == ["\u2014", "origin", "c2lnbmVkIGFnYWlu"]
+
+
+@pytest.mark.django_db
+def test_reports_with_another_chain_head_embed_the_same_subsets(empty_caches):
+    import dataclasses
+
+    from ethos.standards.export import report_pdf
+
+    report = compliance_report(coach=make_coach(name=NAME))
+    first = report_pdf(report)
+    kept, tables = dict(empty_caches._SUBSETS), dict(empty_caches._FONT_TABLES)
+    head = "ethos/audit/x\n7\nqrs+TUV/0129=\n\n\u2014 ethos/audit/x XYZxyz+/0345678==\n"
+    chain = dataclasses.replace(report.chain, root_hex="9f" * 32, checkpoint=head)
+    later = dataclasses.replace(report, chain=chain)
+    second = report_pdf(later)
+
+    assert dict(empty_caches._SUBSETS) == kept  # nothing cut again
+    assert dict(empty_caches._FONT_TABLES) == tables  # the same glyphs in the same order
+    assert embedded_fonts(first) == embedded_fonts(second)
+    assert "\u2014 ethos/audit/x XYZxyz+/0345678==" in pdf_text(second)
+
+
+@pytest.mark.django_db
+def test_the_compliance_report_prints_the_coach_name_in_any_script():
+    from ethos.standards.export import report_pdf
+    from tests.money.test_ledger import needs_fallback_face
+
+    name = "محمد العلي 李雷"
+    needs_fallback_face(name)
+
+    text = pdf_text(report_pdf(compliance_report(coach=make_coach(name=name)))).replace("\x00", "")
+
+    for word in name.split():
+        assert word in text
+    assert MISSING_GLYPH not in text and "Audit chain head" in text
+
+
+def test_uncover_draws_what_follows_in_the_body_faces_and_keeps_what_was_covered():
+    from tests.money.test_ledger import needs_fallback_face
+
+    arabic = "محمد العلي"
+    needs_fallback_face(arabic)
+    pdf = _document()
+    pdf.cover(arabic)
+    pdf.multi_cell(0, 6, f"Coach: {arabic}", new_x="LMARGIN", new_y="NEXT")
+    pdf.uncover()
+
+    assert not pdf.text_shaping and pdf._plain("Dear Zoe") is pdf.current_font
+    pdf.paragraph(f"Dear {NAME}", height=5)
+    data = bytes(pdf.output())
+    assert sorted(embedded_fonts(data)) == ["DejaVuSansBook", "NotoSansArabic"]
+    text = pdf_text(data).replace("\x00", "")
+    assert all(word in text for word in arabic.split()) and f"Dear {NAME}" in text
+
+
+def test_a_documents_own_compression_level_changes_only_how_its_pages_are_packed():
+    import zlib
+
+    def build(level) -> bytes:
+        pdf = _letter(TEXTS[0] * 4)
+        pdf.compression_level = level
+        return bytes(pdf.output())
+
+    def streams(data: bytes):
+        return [page["/Contents"].get_object() for page in PdfReader(io.BytesIO(data)).pages]
+
+    default, quick = build(None), build(1)
+
+    contents = [stream.get_data() for stream in streams(default)]
+    assert [stream.get_data() for stream in streams(quick)] == contents
+    assert all(stream._data == zlib.compress(stream.get_data(), 1) for stream in streams(quick))
+    assert all(stream._data == zlib.compress(stream.get_data()) for stream in streams(default))
+    assert pdf_text(quick) == pdf_text(default)

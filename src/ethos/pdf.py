@@ -15,11 +15,17 @@ draws, and cuts each face with fontTools for every document. Here:
   to subset codes (`_Fragment`);
 - a text that plainly fits its line is taken whole, and a wrapped one broken in one pass where
   fpdf's loop would break it (`_LineBreak`, `Document.multi_cell`, `Document.lines`);
+- a paragraph's line of plain text is written as the one text object fpdf's `cell` would write,
+  without the fragment and the walk through every option a line may have (`Document._plain_line`);
+  and the lines of a paragraph marked `static` (a catalog's wording) are kept per process;
 - the subset a face is cut down to is kept per set of glyphs, with its compressed file, in a small
   per-process LRU (`_cut`), as is its compressed glyph map (`_glyph_map`), and embedded as fpdf
   would embed it (`_Output`): a document drawing the same glyphs as a recent one embeds the same
-  bytes without cutting the face again.
-Nothing of a document's text is kept: only what is cut from a face, keyed by the glyphs it draws.
+  bytes without cutting the face again; one drawing them in the same order also finds its widths
+  and map back to Unicode kept (`_font_tables`). `Document.embed_glyphs` makes documents whose
+  changing text (a signature, a hash, the time) would draw other glyphs each time draw the same.
+Nothing of a document's text is kept but the lines of what its caller marks static: otherwise only
+what is cut from a face, keyed by the glyphs it draws.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ from fontTools import subset as ftsubset
 from fontTools import ttLib
 from fontTools.ttLib.tables._g_l_y_f import Glyph
 from fpdf import FPDF
-from fpdf.enums import Align, CharVPos, TextEmphasis, WrapMode, XPos, YPos
+from fpdf.enums import Align, CharVPos, TextEmphasis, TextMode, WrapMode, XPos, YPos
 from fpdf.fonts import SubsetMap, TTFFont
 from fpdf.line_break import (
     BREAKING_SPACE_SYMBOLS_STR,
@@ -60,9 +66,11 @@ from fpdf.output import (
     PDFFont,
     PDFFontStream,
     _build_cmap_blocks,
+    _dimensions_to_mediabox,
     _tt_font_widths,
 )
 from fpdf.syntax import Name, PDFArray, PDFContentStream
+from fpdf.syntax import create_dictionary_string as pdf_dict
 from fpdf.util import FloatTolerance
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
@@ -208,7 +216,7 @@ class _Font(TTFFont):
     string one character longer than one it knows by adding that character's width.
     """
 
-    __slots__ = ("_measured", "codes", "drawn", "opener")
+    __slots__ = ("_measured", "codes", "drawn", "escaped", "opener")
 
     @property
     def ttfont(self) -> ttLib.TTFont:
@@ -424,6 +432,7 @@ def _fresh_font(path: Path, *, fontkey: str, style: str, number: int) -> TTFFont
     font = _Font.__new__(_Font)
     font._measured = {}
     font.codes = {}
+    font.escaped = {}
     font.drawn = parsed.drawn
     for slot in TTFFont.__slots__:
         if hasattr(face, slot):
@@ -575,6 +584,28 @@ class _Output(OutputProducer):
     here all the same.
     """
 
+    def _add_pages(self, _slice: slice = slice(0, None)):
+        """fpdf 2.8's `_add_pages`, with the pages compressed at the document's `compression_level`."""
+        fpdf = self.fpdf
+        level = getattr(fpdf, "compression_level", None)
+        if level is None or not fpdf.compress:
+            return super()._add_pages(_slice)
+        page_objs = []
+        for page_obj in list(self._iter_pages_in_order())[_slice]:
+            if fpdf.pdf_version > "1.3" and fpdf.allow_images_transparency:
+                page_obj.group = pdf_dict(
+                    {"/Type": "/Group", "/S": "/Transparency", "/CS": "/DeviceRGB"}, field_join=" "
+                )
+            if page_obj.dimensions() != fpdf.default_page_dimensions:
+                page_obj.media_box = _dimensions_to_mediabox(page_obj.dimensions())
+            self._add_pdf_obj(page_obj, "pages")
+            page_objs.append(page_obj)
+            contents = zlib.compress(page_obj.contents, level=level)
+            cs_obj = _packed(PDFContentStream(b""), contents)
+            self._add_pdf_obj(cs_obj, "pages")
+            page_obj.contents = cs_obj
+        return page_objs
+
     def _add_fonts(self, *args, **kwargs):
         fonts = sorted(self.fpdf.fonts.values(), key=lambda font: font.i)
         compliance = self.fpdf._compliance
@@ -598,53 +629,15 @@ class _Output(OutputProducer):
                 msg += f", ... (and {len(font.missing_glyphs) - 10} others)"
             LOGGER.warning("Font %s is missing the following glyphs: %s", fontname, msg)
         subset = _settle(font)
-        code_to_glyph = {
-            char_id: subset.glyph_ids[glyph.glyph_name]
-            for glyph, char_id in font.subset.items()
-            if glyph is not None
-        }
+        tables = _font_tables(font, subset)
         composite_font_obj = PDFFont(subtype="Type0", base_font=fontname, encoding="Identity-H")
         self._add_pdf_obj(composite_font_obj, "fonts")
         cid_font_obj = PDFFont(
-            subtype="CIDFontType2", base_font=fontname, d_w=font.desc.missing_width, w=_tt_font_widths(font)
+            subtype="CIDFontType2", base_font=fontname, d_w=font.desc.missing_width, w=tables.widths
         )
         self._add_pdf_obj(cid_font_obj, "fonts")
         composite_font_obj.descendant_fonts = PDFArray([cid_font_obj])
-
-        def format_code(unicode: int) -> str:
-            if unicode > 0xFFFF:
-                code_high = 0xD800 | (unicode - 0x10000) >> 10
-                code_low = 0xDC00 | (unicode & 0x3FF)
-                return f"{code_high:04X}{code_low:04X}"
-            return f"{unicode:04X}"
-
-        bf_char = [
-            f"<{code_mapped:04X}> <{''.join(format_code(code) for code in glyph.unicode)}>\n"
-            for glyph, code_mapped in font.subset.items()
-            if glyph is not None and isinstance(glyph.unicode, tuple) and len(glyph.unicode) > 0
-        ]
-        to_unicode_obj = PDFContentStream(
-            (
-                "/CIDInit /ProcSet findresource begin\n"
-                "12 dict begin\n"
-                "begincmap\n"
-                "/CIDSystemInfo\n"
-                "<</Registry (Adobe)\n"
-                "/Ordering (UCS)\n"
-                "/Supplement 0\n"
-                ">> def\n"
-                "/CMapName /Adobe-Identity-UCS def\n"
-                "/CMapType 2 def\n"
-                "1 begincodespacerange\n"
-                "<0000> <FFFF>\n"
-                "endcodespacerange\n"
-                f"{_build_cmap_blocks(bf_char, 'bfchar')}"
-                "endcmap\n"
-                "CMapName currentdict /CMap defineresource pop\n"
-                "end\n"
-                "end"
-            ).encode("latin-1")
-        )
+        to_unicode_obj = PDFContentStream(tables.to_unicode)
         self._add_pdf_obj(to_unicode_obj, "fonts")
         composite_font_obj.to_unicode = to_unicode_obj
         cid_system_info_obj = CIDSystemInfo()
@@ -654,7 +647,7 @@ class _Output(OutputProducer):
         font_descriptor_obj.font_name = Name(fontname)
         self._add_pdf_obj(font_descriptor_obj, "fonts")
         cid_font_obj.font_descriptor = font_descriptor_obj
-        cid_to_gid_map_obj = _packed(PDFContentStream(b""), _glyph_map(code_to_glyph))
+        cid_to_gid_map_obj = _packed(PDFContentStream(b""), tables.glyph_map)
         self._add_pdf_obj(cid_to_gid_map_obj, "fonts")
         cid_font_obj.c_i_d_to_g_i_d_map = cid_to_gid_map_obj
         font_file_cs_obj = _packed(PDFFontStream(b""), subset.packed)
@@ -665,6 +658,79 @@ class _Output(OutputProducer):
         font.subset.get_glyph.cache_clear()
         font.close()
         return composite_font_obj
+
+
+# What a face's embedding says of the glyphs a document used, in the order it used them: the widths,
+# the map back to Unicode (for copying and search) and the glyph map. A report drawing the same
+# glyphs as the one before, in the same order (ethos.standards.export embeds its glyphs up front),
+# embeds the same tables: they are kept for the most recent orders, per process.
+FONT_TABLES = 64  # orders of glyphs kept, per process
+_FONT_TABLES: OrderedDict[tuple, _Tables] = OrderedDict()
+
+
+@dataclass(frozen=True)
+class _Tables:
+    widths: str
+    to_unicode: bytes
+    glyph_map: bytes  # compressed
+
+
+def _font_tables(font: _Font, subset: _Subset) -> _Tables:
+    """Return the tables fpdf's `_add_fonts` writes for `font`, the glyphs it used in `subset`."""
+    used = [(glyph, char_id) for glyph, char_id in font.subset.items() if glyph is not None]
+    key = (
+        str(font.ttffile),
+        font.collection_font_number,
+        tuple(
+            (glyph.glyph_id, glyph.glyph_name, glyph.unicode, glyph.glyph_width, char_id)
+            for glyph, char_id in used
+        ),
+    )
+    with _SUBSETS_LOCK:
+        tables = _FONT_TABLES.get(key)
+        if tables is not None:
+            _FONT_TABLES.move_to_end(key)
+            return tables
+    code_to_glyph = {char_id: subset.glyph_ids[glyph.glyph_name] for glyph, char_id in used}
+
+    def format_code(unicode: int) -> str:
+        if unicode > 0xFFFF:
+            code_high = 0xD800 | (unicode - 0x10000) >> 10
+            code_low = 0xDC00 | (unicode & 0x3FF)
+            return f"{code_high:04X}{code_low:04X}"
+        return f"{unicode:04X}"
+
+    bf_char = [
+        f"<{code_mapped:04X}> <{''.join(format_code(code) for code in glyph.unicode)}>\n"
+        for glyph, code_mapped in used
+        if isinstance(glyph.unicode, tuple) and len(glyph.unicode) > 0
+    ]
+    to_unicode = (
+        "/CIDInit /ProcSet findresource begin\n"
+        "12 dict begin\n"
+        "begincmap\n"
+        "/CIDSystemInfo\n"
+        "<</Registry (Adobe)\n"
+        "/Ordering (UCS)\n"
+        "/Supplement 0\n"
+        ">> def\n"
+        "/CMapName /Adobe-Identity-UCS def\n"
+        "/CMapType 2 def\n"
+        "1 begincodespacerange\n"
+        "<0000> <FFFF>\n"
+        "endcodespacerange\n"
+        f"{_build_cmap_blocks(bf_char, 'bfchar')}"
+        "endcmap\n"
+        "CMapName currentdict /CMap defineresource pop\n"
+        "end\n"
+        "end"
+    ).encode("latin-1")
+    tables = _Tables(_tt_font_widths(font), to_unicode, _glyph_map(code_to_glyph))
+    with _SUBSETS_LOCK:
+        _FONT_TABLES[key] = tables
+        while len(_FONT_TABLES) > FONT_TABLES:
+            _FONT_TABLES.popitem(last=False)
+    return tables
 
 
 def _settle(font: _Font) -> _Subset:
@@ -687,8 +753,20 @@ def _stand_in(char: str) -> str:
     return MISSING_GLYPH
 
 
+# The lines of paragraphs that are the same in every document (the compliance report's catalog
+# wording), by face, size, width and text: breaking them again was a fifth of the report's build.
+# Only text a caller marks `static` is kept, so nothing a document says about a person is.
+STATIC_LINES = 1024  # paragraphs kept, per process
+_STATIC: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
+_STATIC_LOCK = threading.Lock()
+
+
 class Document(FPDF):
     """An A4 PDF whose text is drawn in DejaVu (regular, bold, mono), embedded as a subset."""
+
+    # zlib's level for the pages' contents; None is fpdf's (zlib's default, 6). A long document
+    # printed on every download (the compliance report) trades a few kilobytes for time with 1.
+    compression_level: int | None = None
 
     def __init__(self, *, title: str, compress: bool = True) -> None:
         super().__init__(format="A4")
@@ -765,6 +843,23 @@ class Document(FPDF):
         if font.is_cff and font.is_cid_keyed:
             self._set_min_pdf_version("1.6")  # as add_font does for a CID-keyed CFF face (Noto CJK)
 
+    def embed_glyphs(self, characters: str) -> None:
+        """Embed the current face's glyphs for `characters`, whether or not the document draws them.
+
+        A face is embedded cut down to the glyphs a document draws, and a cut is kept per set of
+        glyphs (`_cut`): a document that draws a signature, a hash or the time draws a different
+        set each time, and had its face cut again (tens of milliseconds). Called before drawing in
+        the face, with every character such text may hold, it makes these documents embed the same
+        subset, in the same order, cut once per process. Characters the face does not draw are left out.
+        """
+        font = self.current_font
+        if not isinstance(font, TTFFont):
+            return
+        pick, cmap = font.subset.pick, font.cmap
+        for char in unicodedata.normalize("NFC", characters):
+            if ord(char) in cmap:
+                pick(ord(char))
+
     def cover(self, *texts: str) -> None:
         """Read the fallback faces that `texts` need (a name in Arabic, Hindi or Chinese) before drawing them.
 
@@ -789,6 +884,21 @@ class Document(FPDF):
                 # Arabic joins its letters and runs right to left; Devanagari moves and stacks its
                 # vowel signs: only a shaping engine (HarfBuzz) draws them as they are written.
                 self.set_text_shaping(use_shaping_engine=True)
+                self._shaped_by_cover = True
+
+    def uncover(self) -> None:
+        """Draw what follows in the document's own faces again, unshaped, as before `cover`.
+
+        What was drawn from the fallback faces stays as it is, and they stay embedded. A long
+        document that names a person once (the compliance report's coach) covers that line only:
+        shaping every line of it took the report from about 15 ms to over half a second.
+        """
+        if getattr(self, "_fallbacks", None):
+            self.set_fallback_fonts([])
+            self._fallbacks = []
+        if getattr(self, "_shaped_by_cover", False):
+            self.set_text_shaping(use_shaping_engine=False)
+            self._shaped_by_cover = False
 
     def _render_styled_text_line(self, *args, **kwargs):
         result = super()._render_styled_text_line(*args, **kwargs)
@@ -825,21 +935,130 @@ class Document(FPDF):
             for char in text
         )
 
-    def paragraph(self, text: str, *, height: float, indent: float = 0) -> None:
+    def paragraph(self, text: str, *, height: float, indent: float = 0, static: bool = False) -> None:
         """Write `text` left-aligned from the left margin plus `indent` to the right margin.
 
         fpdf's multi_cell measures a line again for every character it adds, which made a
         two-page report take a third of a second; this measures each word once. A word longer
         than a line is cut where it reaches the edge; line breaks in `text` are kept.
+
+        `static` says the text is the same in every document (a catalog's wording, never anything
+        about a person): its lines are then kept per process, by face, size and width.
         """
         width = self.epw - indent
-        for line in self.lines(self.normalize_text(text), width):
-            self.set_x(self.l_margin + indent)
-            self.cell(width, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        text = self.normalize_text(text)
+        plain = self._plain(text)
+        left = self.l_margin + indent
+        for line in self._static_lines(text, width) if static else self.lines(text, width):
+            self.set_x(left)
+            if plain is None or not self._plain_line(plain, height, line):
+                self.cell(width, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                plain = self._plain(text)  # a page break ran the header and footer, which may change it
+
+    def _plain(self, text: str) -> _Font | None:
+        """The current face, if the lines of `text` drawn now are plain text in the document's default state.
+
+        That is: one of our faces, which draws every character of `text` (no tab, no carriage
+        return, no page count alias), unshaped, with no fallback faces, in the fill colour, without
+        underline, spacing, stretching, rise or a rendering mode. None otherwise.
+        """
+        font = self.current_font
+        alias = self.str_alias_nb_pages
+        if (
+            not self.page
+            or (alias and alias in text)
+            or "\t" in text
+            or "\r" in text
+            or not isinstance(font, _Font)
+            or font.is_symbol
+            or self.text_shaping
+            or self._fallback_font_ids
+            or self._record_text_quad_points
+            or self.underline
+            or self.strikethrough
+            or self.char_spacing
+            or self.font_stretching != 100
+            or self.char_vpos != CharVPos.LINE
+            or self.text_mode != TextMode.FILL
+            or self.text_color != self.fill_color
+            or not font.drawn.issuperset(text)
+        ):
+            return None
+        return font
+
+    def _plain_line(self, font: _Font, height: float, text: str) -> bool:
+        """Draw `text` as `cell(w, height, text, new_x=LMARGIN, new_y=NEXT)` draws it, byte for byte.
+
+        fpdf's cell makes a fragment with a copy of the graphics state and walks every option a line
+        may have (colour, spacing, rise, underline, links, borders): most of a long document's build
+        time. A line of a paragraph of plain text (`_plain`) in `font`, the current face, needs
+        none of it: this writes its one text object directly, after a page break if it needs one. A
+        line that is not as cell would normalise it, or starts a page with a header or footer of the
+        document's own, is left to `cell`: False, having drawn nothing.
+        """
+        if not text or not unicodedata.is_normalized("NFC", text):
+            return False
+        if self.will_page_break(height):
+            if type(self).header is not FPDF.header or type(self).footer is not FPDF.footer:
+                return False  # they may change the face before the line is drawn: cell draws it as fpdf would
+            self._perform_page_break_if_need_be(height)  # as cell breaks: the new page has the same state
+        size = self.font_size_pt
+        if not self.current_font_is_set_on_page:
+            self._out(self._set_font_for_page(font, size))
+        if size > font.biggest_size_pt:
+            font.biggest_size_pt = size
+        # Each character as fpdf writes it: its code in the subset (picked in the order the
+        # document first draws it), in UTF-16 with parentheses and backslashes escaped.
+        escaped = font.escaped
+        try:
+            drawn = "".join(map(escaped.__getitem__, text))
+        except KeyError:
+            codes, pick = font.codes, font.subset.pick
+            for char in text:
+                if char not in escaped:
+                    if char not in codes:
+                        mapped_char = pick(ord(char))
+                        codes[char] = chr(mapped_char) if mapped_char else ""
+                    escaped[char] = font.escape_text(codes[char])
+            drawn = "".join(map(escaped.__getitem__, text))
+        k = self.k
+        font_size = size / k  # fpdf's font_size
+        line = (
+            f"BT {(self.x + self.c_margin) * k:.2f} "
+            f"{(self.h - self.y - 0.5 * height - 0.3 * font_size) * k:.2f} Td ({drawn}) Tj ET"
+        ).encode("latin-1")
+        contents = self.pages[self.page].contents
+        if self.buffer or not isinstance(contents, bytearray):
+            self._out(line)
+        else:  # what _out does
+            contents += line
+            contents.append(0x0A)
+        self._lasth = height or font_size
+        self.x = self.l_margin
+        self.y += height
+        return True
+
+    def _static_lines(self, text: str, width: float) -> tuple[str, ...]:
+        """`lines(text, width)` for text that is the same in every document, kept per process."""
+        font = self.current_font
+        if not isinstance(font, _Font):
+            return tuple(self.lines(text, width))
+        key = (str(font.ttffile), font.collection_font_number, self.font_size_pt, self.k, width, text)
+        with _STATIC_LOCK:
+            lines = _STATIC.get(key)
+            if lines is not None:
+                _STATIC.move_to_end(key)
+                return lines
+        lines = tuple(self.lines(text, width))
+        with _STATIC_LOCK:
+            _STATIC[key] = lines
+            while len(_STATIC) > STATIC_LINES:
+                _STATIC.popitem(last=False)
+        return lines
 
     def lines(self, text: str, width: float) -> list[str]:
         """Break `text` into lines that fit `width` in the current font, at spaces where possible."""
-        measure = self._width
+        measure = self._measure()
         space = measure(" ")
         lines: list[str] = []
         for source in text.split("\n"):
@@ -847,22 +1066,22 @@ class Document(FPDF):
             if measure(source) <= width - SLACK and source == indent + " ".join(source.split()):
                 lines.append(source)  # fits as it is: the words below would make this very line
                 continue
-            line, used = indent, measure(indent)
+            # `filled` says whether the line holds a word yet (a word never holds a space).
+            line, used, filled = indent, measure(indent), False
             for word in source.split():
                 size = measure(word)
-                gap = space if line.strip() else 0
+                gap = space if filled else 0
                 if used + gap + size <= width:
-                    line, used = (f"{line} {word}" if gap else line + word), used + gap + size
+                    line, used, filled = (f"{line} {word}" if gap else line + word), used + gap + size, True
                     continue
-                if line.strip():
+                if filled:
                     lines.append(line)
-                line, used = "", 0.0
                 while size > width:  # a hash or an address with no space in it
                     cut = self._fitting(word, width)
                     lines.append(word[:cut])
                     word = word[cut:]
                     size = measure(word)
-                line, used = word, size
+                line, used, filled = word, size, bool(word)
             lines.append(line)
         return lines
 
@@ -879,7 +1098,13 @@ class Document(FPDF):
 
     def _width(self, text: str) -> float:
         """The width of already normalised `text` in the current font, in page units."""
-        font = self.current_font
+        return self._measure()(text)
+
+    def _measure(self):
+        """A function giving the width of already normalised text in the current font, in page units."""
+        font, size, k = self.current_font, self.font_size_pt, self.k
         if isinstance(font, _Font):
-            return font.units(text) * self.font_size_pt * 0.001 / self.k
-        return sum(font.cw[ord(char)] for char in text) * self.font_size_pt * 0.001 / self.k
+            units = font.units
+            return lambda text: units(text) * size * 0.001 / k
+        widths = font.cw
+        return lambda text: sum(widths[ord(char)] for char in text) * size * 0.001 / k

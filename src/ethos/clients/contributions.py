@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from ethos.links import link
 from ethos.memo import once
+from ethos.prepared import prepared
 
 from . import endings, goals
 from .chart import Series, progress_chart
@@ -189,9 +190,14 @@ def referral_entries(client: Client) -> list[TimelineEntry]:
     if "referral" not in records_kept(client):
         return []
     return [
-        TimelineEntry(referral.made_at, "referral", f"Referred to {referral.resource.name}")
-        for referral in client.referrals.select_related("resource").all()
+        TimelineEntry(made_at, "referral", f"Referred to {name}") for made_at, name in _referrals_of(client)
     ]
+
+
+@prepared
+def _referrals_of(client: Client):
+    # When and to whom (the directory's names are not sealed): two columns, SQL built once per process.
+    return Referral.objects.filter(client=client).values_list("made_at", "resource__name")
 
 
 @timeline_source

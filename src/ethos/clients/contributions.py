@@ -125,12 +125,16 @@ def goals_section(client: Client) -> dict:
     """
     found = goals.goals_for_client(client)
     series, items, rows = [], [], []
+    days: dict = {}  # progress is often recorded on the same days for every goal: each written once
     for goal in found:
         points = tuple((entry.recorded_on, goals.progress_score(entry)) for entry in goal.progress.all())
         series.append(Series(label=goal.words, points=points))
         items.append(_goal_item(client, goal, points[-1] if points else None))
         words = escape(goal.words)
-        rows += [_PROGRESS_ROW.format(words, escape(day(when)), score) for when, score in points]
+        for when, score in points:
+            if when not in days:
+                days[when] = escape(day(when))
+            rows.append(_PROGRESS_ROW.format(words, days[when], score))
     chart = progress_chart(
         series, title=f"Progress on {client.display_name}'s goals", chart_id=f"goals-{client.pk}"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -16,7 +17,7 @@ from .services import uploads_for_coach
 
 # How many of the newest things shared the section lists.
 SHARES_SHOWN = 20
-_SHARE_KINDS = dict(Share.Kind.choices)
+_SHARE_KINDS = {kind: escape(label) for kind, label in Share.Kind.choices}
 # One line of the "Shared" list, as the section's template wrote it for each share: a client in
 # the portal for long has a full list, so the lines are written here, every value escaped.
 _SHARE_LINE = "<li>{}, version {}, {}: {}</li>"
@@ -59,19 +60,24 @@ def portal_section(client):
 
 def _share_lines(rows: list[tuple]) -> SafeString:
     """The "Shared" list's items: what, which version, when shared, and answered, replaced or waiting."""
+    days: dict = {}  # things are often shared and answered on the same day: each day written once
+
+    def on(when) -> str:
+        local = timezone.localtime(when).date()
+        if local not in days:
+            days[local] = escape(day(local))
+        return days[local]
+
     lines = []
     for kind, version, shared_at, answered_at, withdrawn_at in rows:
         if answered_at is not None:
-            state = f"answered {day(answered_at)}"
+            state = f"answered {on(answered_at)}"
         elif withdrawn_at is not None:
             state = "replaced"
         else:
             state = "waiting"
-        lines.append(
-            _SHARE_LINE.format(
-                escape(_SHARE_KINDS.get(kind, kind)), escape(version), escape(day(shared_at)), escape(state)
-            )
-        )
+        kind_label = _SHARE_KINDS.get(kind) or escape(kind)
+        lines.append(_SHARE_LINE.format(kind_label, int(version), on(shared_at), state))
     return mark_safe("\n".join(lines))  # noqa: S308  # nosec B308 B703 - every value is escaped
 
 

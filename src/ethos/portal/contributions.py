@@ -7,12 +7,12 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from ethos.clients.goals import goals_for_client
-from ethos.clients.models import Client, Ending, Goal
+from ethos.clients.models import Ending, Goal
 from ethos.clients.pages import client_records, client_section, day, records_kept
 from ethos.prepared import prepared
 
 from .models import ClientAccount, Reply, Share, Upload
-from .selectors import uploads_for_client
+from .selectors import _account_of, uploads_for_client
 from .services import uploads_for_coach
 
 # How many of the newest things shared the section lists.
@@ -81,13 +81,9 @@ def _share_lines(rows: list[tuple]) -> SafeString:
     return mark_safe("\n".join(lines))  # noqa: S308  # nosec B308 B703 - every value is escaped
 
 
-# Read on every client page of a client in the portal: their SQL is built once per process, and
-# the shares and answers as plain columns and a count (the sealed boxes stay in the database).
-@prepared
-def _account_of(coach_id, client: Client):
-    return ClientAccount.objects.filter(coach_id=coach_id, client=client).select_related("user")[:1]
-
-
+# Read on every client page of a client in the portal (with the account, selectors._account_of):
+# their SQL is built once per process, the shares and answers as plain columns and a count (the
+# sealed boxes stay in the database).
 @prepared
 def _shares_of(account: ClientAccount):
     # Rows as the ORM makes them: times through the backend's converters.

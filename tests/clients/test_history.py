@@ -88,7 +88,7 @@ def test_a_page_number_that_is_not_one_shows_the_newest_and_one_past_the_end_say
 ):
     robin = intake(coach).client
     url = reverse("clients:history", args=[robin.pk])
-    for wrong in ("x", "-1", "0", ""):
+    for wrong in ("x", "-1", "0", "", "\u00b2", "1.5"):
         assert "Event number 0<" in coach_client.get(url, {"page": wrong}).content.decode()
     past = coach_client.get(url, {"page": 9}).content.decode()
     assert "No events this far back" in past and "Event number" not in _timeline(past)

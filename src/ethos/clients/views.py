@@ -328,7 +328,8 @@ def history(request: HttpRequest, pk) -> HttpResponse:
 def _history_page_number(value: str) -> int:
     """The page of the history asked for: 1 for anything that is not a page number."""
     # Each page reads every newer event again, so an address cannot ask for an unbounded read.
-    number = int(value) if value.isdigit() else 1
+    # (ASCII digits only: "²" is a digit to str.isdigit, and not a number to int.)
+    number = int(value) if value.isascii() and value.isdigit() else 1
     return min(max(number, 1), HISTORY_PAGES_MOST)
 
 

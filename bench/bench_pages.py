@@ -205,7 +205,7 @@ PAGES = (
     Page("client list", target=10.0, flat=True),
     Page("client search", target=10.0, flat=True),
     Page("client page", target=5.0),
-    Page("client history", note="every event with the client, the newest 50: the client page shows 10"),
+    Page("client history", note="every event with the client, the newest 25: the client page shows 10"),
     Page("goal page"),
     Page("safety checks due"),
     Page("closing the practice", target=10.0, flat=True),

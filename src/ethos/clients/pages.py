@@ -198,8 +198,9 @@ _PROBE_CLIENT = uuid.UUID(int=0)
 # whether there is more to link to.
 TIMELINE_SHOWN = 10
 TIMELINE_READ = TIMELINE_SHOWN + 1
-# How many events a page of the client's history shows.
-HISTORY_PAGE = 50
+# How many events a page of the client's history shows, and what its first page asks each source for.
+HISTORY_PAGE = 25
+HISTORY_READ = HISTORY_PAGE + 1
 
 
 def client_section(

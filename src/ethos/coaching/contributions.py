@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ethos.clients.models import Client
 from ethos.clients.pages import (
+    HISTORY_READ,
     TIMELINE_READ,
     TIMELINE_SHOWN,
     TimelineEntry,
@@ -63,8 +64,14 @@ _NO_FEE_REASONS = dict(Session.NoFee.choices)
 @timeline_source
 def session_entries(client: Client, limit: int = TIMELINE_SHOWN) -> list[TimelineEntry]:
     """The client's newest `limit` session events (held, cancelled, stopped at the checks)."""
-    # The client page's few by SQL built once per process; a page of the history through the ORM.
-    rows = _session_events(client) if limit <= TIMELINE_READ else list(_session_event_rows(client)[:limit])
+    # The client page's few and the history's first page by SQL built once per process; a later
+    # page of the history through the ORM.
+    if limit <= TIMELINE_READ:
+        rows = _session_events(client)
+    elif limit <= HISTORY_READ:
+        rows = _session_events_page(client)
+    else:
+        rows = list(_session_event_rows(client)[:limit])
     entries = []
     for status, closed_at, cancelled_at, cancelled_by, no_fee, starts_at, no_fee_reason in rows[:limit]:
         if status == Session.Status.CLOSED:
@@ -103,6 +110,11 @@ def _session_event_rows(client: Client):
 def _session_events(client: Client):
     # The rows come back as the ORM makes them (times through the backend's converters).
     return _session_event_rows(client)[:TIMELINE_READ]
+
+
+@prepared
+def _session_events_page(client: Client):
+    return _session_event_rows(client)[:HISTORY_READ]
 
 
 # -- The coach's day on the dashboard (read by ethos.views) -------------------------------------

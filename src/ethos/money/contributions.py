@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ethos.clients.models import Client
 from ethos.clients.pages import (
+    HISTORY_READ,
     TIMELINE_READ,
     TIMELINE_SHOWN,
     TimelineEntry,
@@ -30,13 +33,12 @@ def money_section(client: Client) -> dict:
 def money_entries(client: Client, limit: int = TIMELINE_SHOWN) -> list[TimelineEntry]:
     """When payments, late cancellation charges and the agreement were recorded: the newest `limit`."""
     kept = records_kept(client)
-    short = limit <= TIMELINE_READ
     payments = charges = []
     if "payment" in kept:
-        payments = _payment_times(client) if short else list(_payment_time_rows(client)[:limit])
+        payments = _newest(limit, _payment_times, _payment_times_page, _payment_time_rows, client)
     if "charge" in kept:
         # Only late cancellations are told: the other charges are the sessions the timeline has.
-        charges = _late_cancel_times(client) if short else list(_late_cancel_time_rows(client)[:limit])
+        charges = _newest(limit, _late_cancel_times, _late_cancel_times_page, _late_cancel_time_rows, client)
     entries = [
         TimelineEntry(when, "money", f"Payment recorded ({_PAYMENT_KINDS.get(kind, kind).lower()})")
         for when, kind in payments[:limit]
@@ -67,6 +69,16 @@ def _late_cancel_time_rows(client: Client):
     )
 
 
+def _newest(limit: int, page: Callable, history: Callable, rows: Callable, client: Client) -> list:
+    # The client page's few and the history's first page by SQL built once per process; a later
+    # page of the history through the ORM.
+    if limit <= TIMELINE_READ:
+        return page(client)
+    if limit <= HISTORY_READ:
+        return history(client)
+    return list(rows(client)[:limit])
+
+
 @prepared
 def _payment_times(client: Client):
     return _payment_time_rows(client)[:TIMELINE_READ]
@@ -75,3 +87,13 @@ def _payment_times(client: Client):
 @prepared
 def _late_cancel_times(client: Client):
     return _late_cancel_time_rows(client)[:TIMELINE_READ]
+
+
+@prepared
+def _payment_times_page(client: Client):
+    return _payment_time_rows(client)[:HISTORY_READ]
+
+
+@prepared
+def _late_cancel_times_page(client: Client):
+    return _late_cancel_time_rows(client)[:HISTORY_READ]

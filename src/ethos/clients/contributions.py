@@ -7,52 +7,68 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from ethos.links import link
 from ethos.memo import once
+from ethos.prepared import prepared
 
 from . import endings, goals
-from .chart import progress_chart
-from .models import Client, ContactVersion, Ending, Goal, GoalProgress, Referral, SafetyCheck, SupervisionPlan
+from .chart import Series, progress_chart
+from .models import Client, ContactVersion, Ending, Goal, Referral, SafetyCheck, SupervisionPlan
 from .pages import TimelineEntry, client_records, client_section, day, records_kept, timeline_source
 
 # Every record of a client is sealed under the client's one data key, which the vault unwraps
 # once per request; the reads here do not join it to each row.
 
 
-@dataclass(frozen=True)
-class GoalItem:
-    goal: Goal
-    latest: GoalProgress | None
-
-    # The section's days, written as the page writes every day (pages.day), not by a filter each.
-    @property
-    def confirmed_on(self) -> str:
-        return day(self.goal.confirmed_at)
-
-    @property
-    def latest_on(self) -> str:
-        return day(self.latest.recorded_on) if self.latest else ""
-
-
-# A row of the table that gives the chart's data to those who cannot see it, as _goals.html wrote
-# it for each: dozens of rows of four values cost the template engine more than the rest of the
-# section, so they are written here, every value escaped.
-_PROGRESS_ROW = "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"
+# The goals section's list and the table of the chart's data, as _goals.html wrote them for each
+# goal and each progress entry: the template engine cost more for these rows than the rest of the
+# section, so they are written here, every value from a person escaped.
+_GOAL_ITEM = (
+    '<li class="goal goal--{status}">\n<p class="goal__words">\u201c{words}\u201d</p>\n'
+    '<p class="goal__meta"><span class="badge badge--goal-{status}">{label}</span>{meta}</p>\n'
+    '<p class="goal__actions"><a href="{url}">Open<span class="visually-hidden"> this goal</span></a>'
+    "{actions}</p>\n</li>"
+)
+_GOAL_CONFIRMED = ' <span class="muted">Confirmed {day}, {how}</span>'
+_GOAL_LATEST = ' <span class="muted">Latest: {score} out of 10 on {day}</span>'
+_GOAL_AWAITING = ' <span class="muted">Waiting for the client to confirm it in their portal</span>'
+_GOAL_PROGRESS = ' <a href="{url}">Record progress</a>'
+_PROGRESS_ROW = "<tr><td>{}</td><td>{}</td><td>{}</td></tr>"
+_GOAL_STATUSES = dict(Goal.Status.choices)
+_CONFIRMED_HOW = dict(Goal.Confirmation.choices)
 
 
 @dataclass(frozen=True)
 class GoalsSection:
-    items: list[GoalItem]
-    chart: SafeString
-    rows: list[goals.ProgressRow]
+    """The goals as list items, the chart and the rows of its table of data, written once."""
 
-    @property
-    def table_rows(self) -> SafeString:
-        return mark_safe(  # noqa: S308  # nosec B308 B703 - every value is escaped
-            "\n".join(
-                _PROGRESS_ROW.format(escape(row.goal), escape(row.day), escape(row.score), escape(row.note))
-                for row in self.rows
-            )
-        )
+    items: SafeString
+    chart: SafeString
+    table_rows: SafeString
+
+
+def _goal_item(client: Client, goal: Goal, latest: tuple | None) -> str:
+    status = escape(goal.status)
+    meta = ""
+    if goal.confirmed_at:
+        how = _CONFIRMED_HOW.get(goal.confirmed_how, goal.confirmed_how).lower()
+        meta += _GOAL_CONFIRMED.format(day=escape(day(goal.confirmed_at)), how=escape(how))
+    if latest is not None:
+        meta += _GOAL_LATEST.format(score=escape(latest[1]), day=escape(day(latest[0])))
+    actions = ""
+    if client.status == Client.Status.ACTIVE:
+        if goal.status == Goal.Status.AWAITING:
+            actions = _GOAL_AWAITING
+        elif goal.status == Goal.Status.ACTIVE:
+            actions = _GOAL_PROGRESS.format(url=link("clients:goal_progress", [client.pk, goal.pk]))
+    return _GOAL_ITEM.format(
+        status=status,
+        words=escape(goal.words),
+        label=escape(_GOAL_STATUSES.get(goal.status, goal.status)),
+        meta=meta,
+        url=link("clients:goal_detail", [client.pk, goal.pk]),
+        actions=actions,
+    )
 
 
 @client_records("safety_check")
@@ -102,15 +118,35 @@ def safety_checks_section(client: Client) -> dict | None:
 
 @client_section("goals", title="Goals, in the client's own words", template="clients/_goals.html", order=20)
 def goals_section(client: Client) -> dict:
-    """The client's goals with progress, the chart and its table: two queries for any number."""
+    """The client's goals with their latest scores, the chart and its table: two queries for any number.
+
+    Each score is read once for the chart, the table and the latest; the words the client gave
+    with each score are on the goal's own page, so the notes stay sealed here.
+    """
     found = goals.goals_for_client(client)
+    series, items, rows = [], [], []
+    days: dict = {}  # progress is often recorded on the same days for every goal: each written once
+    for goal in found:
+        points = tuple((entry.recorded_on, goals.progress_score(entry)) for entry in goal.progress.all())
+        series.append(Series(label=goal.words, points=points))
+        items.append(_goal_item(client, goal, points[-1] if points else None))
+        words = escape(goal.words)
+        for when, score in points:
+            if when not in days:
+                days[when] = escape(day(when))
+            rows.append(_PROGRESS_ROW.format(words, days[when], score))
     chart = progress_chart(
-        goals.chart_series(found),
-        title=f"Progress on {client.display_name}'s goals",
-        chart_id=f"goals-{client.pk}",
+        series, title=f"Progress on {client.display_name}'s goals", chart_id=f"goals-{client.pk}"
     )
-    items = [GoalItem(goal=goal, latest=(list(goal.progress.all()) or [None])[-1]) for goal in found]
-    return {"goals": GoalsSection(items=items, chart=chart, rows=goals.progress_rows(found))}
+    return {
+        "goals": GoalsSection(
+            items=mark_safe("\n".join(items)),  # noqa: S308  # nosec B308 B703 - every value is escaped
+            chart=chart,
+            table_rows=mark_safe("\n".join(rows)),  # noqa: S308  # nosec B308 B703 - every value is escaped
+        )
+        if found
+        else None
+    }
 
 
 @client_section("endings", title="Ending or pausing coaching", template="clients/_endings.html", order=90)
@@ -158,9 +194,14 @@ def referral_entries(client: Client) -> list[TimelineEntry]:
     if "referral" not in records_kept(client):
         return []
     return [
-        TimelineEntry(referral.made_at, "referral", f"Referred to {referral.resource.name}")
-        for referral in client.referrals.select_related("resource").all()
+        TimelineEntry(made_at, "referral", f"Referred to {name}") for made_at, name in _referrals_of(client)
     ]
+
+
+@prepared
+def _referrals_of(client: Client):
+    # When and to whom (the directory's names are not sealed): two columns, SQL built once per process.
+    return Referral.objects.filter(client=client).values_list("made_at", "resource__name")
 
 
 @timeline_source

@@ -7,7 +7,6 @@ details carry ids and statuses only, never the client's words or scores. Selecto
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,7 +26,6 @@ from ethos.standards.services import action, enforce, open_items_resolve_for
 
 from .chart import Series
 from .models import Client, Goal, GoalProgress
-from .pages import day
 
 WORDS_MAX = 1000
 NOTE_MAX = 2000
@@ -327,26 +325,4 @@ def chart_series(goals: list[Goal]) -> list[Series]:
             label=goal.words, points=tuple((p.recorded_on, progress_score(p)) for p in goal.progress.all())
         )
         for goal in goals
-    ]
-
-
-@dataclass(frozen=True)
-class ProgressRow:
-    goal: str
-    recorded_on: datetime.date
-    score: int
-    note: str
-
-    @property
-    def day(self) -> str:
-        """The day as the page writes it (a table of dozens of rows: no date filter per row)."""
-        return day(self.recorded_on)
-
-
-def progress_rows(goals: list[Goal]) -> list[ProgressRow]:
-    """The chart's data as table rows, for readers who cannot see the chart."""
-    return [
-        ProgressRow(goal=goal.words, recorded_on=p.recorded_on, score=progress_score(p), note=p.note or "")
-        for goal in goals
-        for p in goal.progress.all()
     ]

@@ -15,10 +15,20 @@ AppConfig.ready():
 
 A section's template is rendered with `client`, `section` (its key and title) and what its
 function returned. Each function must read in a bounded number of queries, whatever the number of
-records, and a timeline source returns at most its newest TIMELINE_SHOWN entries. Sections
-appear in `order`; the timeline is newest first. The page is built inside one
-`ethos.memo.scope()`, so a section and a timeline source that need the same rows share one read by
-calling a function marked `@once` (as goals and endings do).
+records. Sections appear in `order`; the timeline is newest first.
+
+The client page shows the newest TIMELINE_SHOWN events and links to the client's history page,
+which shows every event, HISTORY_PAGE at a time. A source that can hold many entries (sessions,
+payments) takes `limit` as well and returns at most its newest `limit`:
+
+    @timeline_source
+    def session_entries(client, limit=TIMELINE_SHOWN):
+        return [TimelineEntry(...) for s in held_for(client)[:limit]]
+
+A source without `limit` returns all its entries (keep those to kinds a client has few of).
+
+The page is built inside one `ethos.memo.scope()`, so a section and a timeline source that need
+the same rows share one read by calling a function marked `@once` (as goals and endings do).
 
 Most clients have no record of most kinds (no contact outside sessions, no court order), and each
 empty read still costs a query. An app registers each kind it keeps with `client_records`:
@@ -34,6 +44,7 @@ section reads only the kinds that are there.
 from __future__ import annotations
 
 import datetime
+import inspect
 import uuid
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
@@ -175,13 +186,21 @@ class RenderedSection:
 _sections: dict[str, Section] = {}
 _crisis_sections: dict[str, Section] = {}
 _timeline_sources: list[TimelineSource] = []
+# The sources that take `limit` (found from their signature once, when they register).
+_limited_sources: set[TimelineSource] = set()
 _record_kinds: dict[str, RecordProbe] = {}
 # The SQL that asks which kinds a client has, made once per database and set of kinds: the ORM's
 # work to build a query costs more than running it, and this one has the same shape every time.
 _presence_sql: dict[tuple, tuple[str, list, object]] = {}
 _PROBE_CLIENT = uuid.UUID(int=0)
-# How many events the client page's timeline shows; each source returns at most this many, newest.
-TIMELINE_SHOWN = 50
+# How many events the client page's timeline shows: the newest part of a long history, with a link
+# to the history page for the rest. The page asks each source for one more (TIMELINE_READ), to know
+# whether there is more to link to.
+TIMELINE_SHOWN = 10
+TIMELINE_READ = TIMELINE_SHOWN + 1
+# How many events a page of the client's history shows, and what its first page asks each source for.
+HISTORY_PAGE = 25
+HISTORY_READ = HISTORY_PAGE + 1
 
 
 def client_section(
@@ -273,9 +292,11 @@ def records_kept(client) -> RecordsKept:
 
 
 def timeline_source(function: TimelineSource) -> TimelineSource:
-    """Register `function(client) -> Iterable[TimelineEntry]` as a source of the client's timeline."""
+    """Register `function(client[, limit]) -> Iterable[TimelineEntry]` as a source of the timeline."""
     if function not in _timeline_sources:
         _timeline_sources.append(function)
+        if "limit" in inspect.signature(function).parameters:
+            _limited_sources.add(function)
     return function
 
 
@@ -287,6 +308,7 @@ def unregister(item: str | TimelineSource) -> None:
             _presence_sql.clear()
     elif item in _timeline_sources:
         _timeline_sources.remove(item)
+        _limited_sources.discard(item)
 
 
 def sections_for(client, *, page: str = "client", request=None, context=None) -> list[RenderedSection]:
@@ -337,11 +359,15 @@ def render_page(request, template_name: str, build: Callable[[RequestContext], d
     return HttpResponse(html)
 
 
-def timeline_for(client) -> list[TimelineEntry]:
-    """The newest TIMELINE_SHOWN events the registered sources report for the client, newest first.
+def timeline_for(client, *, limit: int = TIMELINE_SHOWN) -> list[TimelineEntry]:
+    """The newest `limit` events the registered sources report for the client, newest first.
 
-    A source reads at most its own newest TIMELINE_SHOWN entries, so the page costs the same for a
-    client of ten sessions and of a thousand.
+    A source that takes `limit` reads at most its own newest `limit` entries, so the client page
+    costs the same for a client of ten sessions and of a thousand.
     """
-    entries = [entry for source in _timeline_sources for entry in source(client)]
-    return sorted(entries, key=lambda entry: entry.when, reverse=True)[:TIMELINE_SHOWN]
+    entries = [
+        entry
+        for source in _timeline_sources
+        for entry in (source(client, limit=limit) if source in _limited_sources else source(client))
+    ]
+    return sorted(entries, key=lambda entry: entry.when, reverse=True)[:limit]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("clients/", views.client_list, name="list"),
     path("clients/intake/", views.intake, name="intake"),
     path("clients/<uuid:pk>/", views.detail, name="detail"),
+    path("clients/<uuid:pk>/history/", views.history, name="history"),
     path("clients/<uuid:pk>/intake/declined/", views.intake_declined, name="intake_declined"),
     path("clients/<uuid:pk>/resume/", views.client_resume, name="resume"),
     path("clients/<uuid:pk>/crisis/", views.crisis, name="crisis"),

@@ -66,6 +66,9 @@ SUPERVISION_SAVED = "Supervision plan recorded."
 CRISIS_RECORDED = "Recorded: you went through the crisis protocol with {name}."
 SAFETY_CHECK_SAVED = "Safety check recorded. The follow-up is on {day}; record it here once it has happened."
 SAFETY_FOLLOWED_UP = "Follow-up recorded."
+# The deepest page of a client's history that is read (each page reads every newer event again):
+# 10,000 events, more than a lifetime of weekly sessions.
+HISTORY_PAGES_MOST = 200
 # Set once the client list has indexed any names from before the name search (search.py).
 NAME_INDEX_CHECKED = "ethos_name_index_checked"
 
@@ -279,14 +282,16 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
     subject_items = open_items_for(request.user, subject=Subject.of(client))
 
     def build(context) -> dict:
-        timeline = pages.timeline_for(client)
+        # One more than is shown, to know whether to say the history page has more.
+        timeline = pages.timeline_for(client, limit=pages.TIMELINE_READ)
+        shown = timeline[: pages.TIMELINE_SHOWN]
         return {
             "client": client,
             "intake": getattr(client, "intake", None),
             "sections": pages.sections_for(client, context=context),
-            "timeline": timeline,
-            "timeline_rows": pages.timeline_rows(timeline),
-            "timeline_full": len(timeline) >= pages.TIMELINE_SHOWN,
+            "timeline": shown,
+            "timeline_rows": pages.timeline_rows(shown),
+            "timeline_more": len(timeline) > len(shown),
             "open_items": subject_items,
             "needs_safety_check": any(
                 RecordType.SAFETY_FOLLOW_UP in item.record_type_list for item in subject_items
@@ -295,6 +300,37 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
         }
 
     return pages.render_page(request, "clients/detail.html", build)
+
+
+def history(request: HttpRequest, pk) -> HttpResponse:
+    """Every event of the client's timeline, newest first, HISTORY_PAGE at a time."""
+    client = selectors.get_client_for_coach(request.user, pk)
+    number = _history_page_number(request.GET.get("page", ""))
+    chain_head_appended(request, services.client_viewed(coach=request.user, client=client))
+
+    def build(context) -> dict:
+        start = (number - 1) * pages.HISTORY_PAGE
+        # Each source reads its newest events down to this page's end, and one more to know of the next.
+        found = pages.timeline_for(client, limit=start + pages.HISTORY_PAGE + 1)
+        shown = found[start : start + pages.HISTORY_PAGE]
+        return {
+            "client": client,
+            "number": number,
+            "timeline": shown,
+            "timeline_rows": pages.timeline_rows(shown),
+            "newer": number - 1 if number > 1 else None,
+            "older": number + 1 if len(found) > start + pages.HISTORY_PAGE else None,
+        }
+
+    return pages.render_page(request, "clients/history.html", build)
+
+
+def _history_page_number(value: str) -> int:
+    """The page of the history asked for: 1 for anything that is not a page number."""
+    # Each page reads every newer event again, so an address cannot ask for an unbounded read.
+    # (ASCII digits only: "²" is a digit to str.isdigit, and not a number to int.)
+    number = int(value) if value.isascii() and value.isdigit() else 1
+    return min(max(number, 1), HISTORY_PAGES_MOST)
 
 
 @require_http_methods(["GET", "POST"])

@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from ethos.clients.models import Client
 from ethos.clients.pages import (
+    HISTORY_READ,
+    TIMELINE_READ,
     TIMELINE_SHOWN,
     TimelineEntry,
     client_records,
     client_section,
-    moment,
     records_kept,
     timeline_source,
 )
@@ -61,22 +62,28 @@ _NO_FEE_REASONS = dict(Session.NoFee.choices)
 
 
 @timeline_source
-def session_entries(client: Client) -> list[TimelineEntry]:
-    """The client's newest session events (held, cancelled, stopped at the checks), at most a page."""
+def session_entries(client: Client, limit: int = TIMELINE_SHOWN) -> list[TimelineEntry]:
+    """The client's newest `limit` session events (held, cancelled, stopped at the checks)."""
+    # The client page's few and the history's first page by SQL built once per process; a later
+    # page of the history through the ORM.
+    if limit <= TIMELINE_READ:
+        rows = _session_events(client)
+    elif limit <= HISTORY_READ:
+        rows = _session_events_page(client)
+    else:
+        rows = list(_session_event_rows(client)[:limit])
     entries = []
-    for status, closed_at, cancelled_at, cancelled_by, no_fee, starts_at, no_fee_reason in _session_events(
-        client
-    ):
+    for status, closed_at, cancelled_at, cancelled_by, no_fee, starts_at, no_fee_reason in rows[:limit]:
         if status == Session.Status.CLOSED:
-            entries.append(TimelineEntry(moment(closed_at), "session", "Session held"))
+            entries.append(TimelineEntry(closed_at, "session", "Session held"))
         elif status == Session.Status.CANCELLED:
             by = "you" if cancelled_by == Session.CancelledBy.COACH else "the client"
             fee = ", without charge" if no_fee else ""
-            entries.append(TimelineEntry(moment(cancelled_at), "session", f"Session cancelled by {by}{fee}"))
+            entries.append(TimelineEntry(cancelled_at, "session", f"Session cancelled by {by}{fee}"))
         else:
             entries.append(
                 TimelineEntry(
-                    moment(starts_at),
+                    starts_at,
                     "session",
                     f"Session could not start: {_NO_FEE_REASONS.get(no_fee_reason, no_fee_reason)}",
                 )
@@ -84,11 +91,9 @@ def session_entries(client: Client) -> list[TimelineEntry]:
     return entries
 
 
-@prepared
-def _session_events(client: Client) -> list[tuple]:
-    # Only when and how each session went is told: plain columns, no session built and nothing
-    # sealed, from SQL built once per process.
-    return list(
+def _session_event_rows(client: Client):
+    # Only when and how each session went is told: plain columns, no session built and nothing sealed.
+    return (
         Session.objects.filter(client=client)
         .filter(
             Q(status__in=(Session.Status.CLOSED, Session.Status.CANCELLED))
@@ -97,8 +102,19 @@ def _session_events(client: Client) -> list[tuple]:
         .order_by("-starts_at")
         .values_list(
             "status", "closed_at", "cancelled_at", "cancelled_by", "no_fee", "starts_at", "no_fee_reason"
-        )[:TIMELINE_SHOWN]
+        )
     )
+
+
+@prepared
+def _session_events(client: Client):
+    # The rows come back as the ORM makes them (times through the backend's converters).
+    return _session_event_rows(client)[:TIMELINE_READ]
+
+
+@prepared
+def _session_events_page(client: Client):
+    return _session_event_rows(client)[:HISTORY_READ]
 
 
 # -- The coach's day on the dashboard (read by ethos.views) -------------------------------------

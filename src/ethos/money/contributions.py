@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ethos.clients.models import Client
-from ethos.clients.pages import TIMELINE_SHOWN, TimelineEntry, client_section, timeline_source
+from ethos.clients.pages import (
+    HISTORY_READ,
+    TIMELINE_READ,
+    TIMELINE_SHOWN,
+    TimelineEntry,
+    client_section,
+    records_kept,
+    timeline_source,
+)
+from ethos.prepared import prepared
 
 from .models import Charge, Payment
-from .selectors import balance_of, currency_of, ledger_events
+from .selectors import balance_of, currency_of
 
 _PAYMENT_KINDS = dict(Payment.Kind.choices)
 
@@ -19,20 +30,70 @@ def money_section(client: Client) -> dict:
 
 
 @timeline_source
-def money_entries(client: Client) -> list[TimelineEntry]:
-    payments, charges = ledger_events(client)
+def money_entries(client: Client, limit: int = TIMELINE_SHOWN) -> list[TimelineEntry]:
+    """When payments, late cancellation charges and the agreement were recorded: the newest `limit`."""
+    kept = records_kept(client)
+    payments = charges = []
+    if "payment" in kept:
+        payments = _newest(limit, _payment_times, _payment_times_page, _payment_time_rows, client)
+    if "charge" in kept:
+        # Only late cancellations are told: the other charges are the sessions the timeline has.
+        charges = _newest(limit, _late_cancel_times, _late_cancel_times_page, _late_cancel_time_rows, client)
     entries = [
-        TimelineEntry(
-            p.created_at, "money", f"Payment recorded ({_PAYMENT_KINDS.get(p.kind, p.kind).lower()})"
-        )
-        for p in payments
+        TimelineEntry(when, "money", f"Payment recorded ({_PAYMENT_KINDS.get(kind, kind).lower()})")
+        for when, kind in payments[:limit]
     ]
     entries += [
-        TimelineEntry(c.created_at, "money", "Late cancellation charged under the agreement")
-        for c in charges
-        if c.kind == Charge.Kind.LATE_CANCEL
+        TimelineEntry(when, "money", "Late cancellation charged under the agreement")
+        for (when,) in charges[:limit]
     ]
     agreement = balance_of(client).agreement
     if agreement is not None:
         entries.append(TimelineEntry(agreement.created_at, "money", "Fee agreement made"))
-    return sorted(entries, key=lambda e: e.when, reverse=True)[:TIMELINE_SHOWN]
+    return sorted(entries, key=lambda e: e.when, reverse=True)[:limit]
+
+
+# Two plain columns of the newest rows by when they were recorded (nothing sealed is read), the
+# client page's few from SQL built once per process.
+def _payment_time_rows(client: Client):
+    return (
+        Payment.objects.filter(client=client).order_by("-created_at", "-id").values_list("created_at", "kind")
+    )
+
+
+def _late_cancel_time_rows(client: Client):
+    return (
+        Charge.objects.filter(client=client, kind=Charge.Kind.LATE_CANCEL)
+        .order_by("-created_at", "-id")
+        .values_list("created_at")
+    )
+
+
+def _newest(limit: int, page: Callable, history: Callable, rows: Callable, client: Client) -> list:
+    # The client page's few and the history's first page by SQL built once per process; a later
+    # page of the history through the ORM.
+    if limit <= TIMELINE_READ:
+        return page(client)
+    if limit <= HISTORY_READ:
+        return history(client)
+    return list(rows(client)[:limit])
+
+
+@prepared
+def _payment_times(client: Client):
+    return _payment_time_rows(client)[:TIMELINE_READ]
+
+
+@prepared
+def _late_cancel_times(client: Client):
+    return _late_cancel_time_rows(client)[:TIMELINE_READ]
+
+
+@prepared
+def _payment_times_page(client: Client):
+    return _payment_time_rows(client)[:HISTORY_READ]
+
+
+@prepared
+def _late_cancel_times_page(client: Client):
+    return _late_cancel_time_rows(client)[:HISTORY_READ]

@@ -18,7 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from ethos.clients.models import Client
-from ethos.clients.pages import client_records, moments, records_kept
+from ethos.clients.pages import client_records, records_kept
 from ethos.coaching.models import Session
 from ethos.coaching.selectors import next_session_of
 from ethos.memo import once
@@ -268,46 +268,6 @@ def ledger_of(client: Client) -> Ledger:
         gifts=gifts,
         more=len(charges) > LEDGER_SHOWN,
     )
-
-
-@dataclass(frozen=True)
-class LedgerEvent:
-    """A money record as the client's timeline tells it: when it was recorded and what it was."""
-
-    created_at: datetime.datetime
-    kind: str
-
-
-@once
-def ledger_events(client: Client) -> tuple[list[LedgerEvent], list[LedgerEvent]]:
-    """When the ledger's newest payments and charges were recorded, and their kinds (nothing sealed).
-
-    The same rows the ledger lists, read as two plain columns for the client's timeline, by
-    prepared queries (their SQL is built once per process).
-    """
-    kept = records_kept(client)
-    payments = _payment_events(client) if "payment" in kept else []
-    charges = _charge_events(client) if "charge" in kept else []
-    return (
-        [
-            LedgerEvent(when, kind)
-            for when, (_, kind) in zip(moments(p[0] for p in payments), payments, strict=True)
-        ],
-        [
-            LedgerEvent(when, kind)
-            for when, (_, kind) in zip(moments(c[0] for c in charges), charges, strict=True)
-        ],
-    )
-
-
-@prepared
-def _payment_events(client: Client) -> list[tuple]:
-    return list(_newest_payments(client).values_list("created_at", "kind")[:LEDGER_SHOWN])
-
-
-@prepared
-def _charge_events(client: Client) -> list[tuple]:
-    return list(_newest_charges(client).values_list("created_at", "kind")[:LEDGER_SHOWN])
 
 
 def _next_charge(

@@ -156,19 +156,6 @@ def open_invitations(coach) -> list[Invitation]:
     )
 
 
-def portal_for_client(client: Client) -> dict | None:
-    """The client-page section: their account, what is shared and what came back (few queries)."""
-    accounts = _account_of(client.coach_id, client)
-    if not accounts:
-        return {"account": None}
-    account = accounts[0]
-    # The section lists what was shared and counts the answers waiting: the sealed boxes (a shared
-    # record can be many kilobytes) stay in the database.
-    shares = _shares_of(account)
-    replies = [reply.pk for reply in _replies_waiting(account)]
-    return {"account": account, "shares": shares, "replies": replies}
-
-
 # Read on every client page of a client in the portal: their SQL is built once per process.
 @prepared
 def _account_of(coach_id, client: Client):

@@ -190,3 +190,15 @@ def test_it_lowers_severity_for_a_downgrading_modifier_and_honours_unless():
     assert decide(rule, frozenset({"POSSIBLE"}))[0] == "medium"
     assert decide(rule, frozenset({"HISTORICAL"})) is None
     assert decide(rule, frozenset({"HISTORICAL", "CURRENT"}))[0] == "high"
+
+
+@pytest.mark.parametrize("fragment", ["Words.", "Note.", "Notes.", "Plans", "Fine, thanks."])
+def test_the_learned_layer_leaves_fragments_of_one_or_two_words_to_the_rules(fragment):
+    # Scaled by so few features, one word's weights once flagged a clause on their own ("Words."
+    # read as S2, so a note holding only that could not be signed).
+    assert [f.clause for f in check(fragment)] == []
+
+
+@pytest.mark.parametrize(("fragment", "clause"), [("Suicidal.", "S2"), ("Drunk.", "S3")])
+def test_the_rules_still_flag_a_fragment(fragment, clause):
+    assert clause in {f.clause for f in check(fragment)}

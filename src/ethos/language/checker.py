@@ -20,7 +20,7 @@ from ethos.language.context import (
     applied_modifiers,
     match_sentence,
 )
-from ethos.language.model import Model, clauses_seen, features, load_model, rule_features
+from ethos.language.model import WORD_RE, Model, clauses_seen, features, load_model, rule_features
 from ethos.language.rules import SEVERITIES, DecisionRule, RuleSet, load_rules
 from ethos.language.text import Sentence, split_sentences, tokenize
 
@@ -148,6 +148,11 @@ MODEL_REASONS = {
 }
 # The model keeps the full severity of these clauses: a missed case costs more than a prompt.
 MODEL_FULL_SEVERITY = frozenset({"S2", "C3"})
+# The learned layer reads sentences of at least this many words. Its weights are scaled by the
+# number of a sentence's features, so in a fragment of one or two words a single word weighs
+# enough to flag a clause on its own ("Words." read as S2); what a fragment that short says
+# about a clause ("Suicidal.") is the rules' to find.
+MODEL_MIN_WORDS = 3
 
 
 @cache
@@ -171,6 +176,8 @@ def _model_findings(
     work: Work,
 ) -> list[Finding]:
     """Return the learned layer's findings for the clauses the rules left alone in a sentence."""
+    if sum(1 for t in sentence.tokens if WORD_RE.search(t.norm)) < MODEL_MIN_WORDS:
+        return []
     scores, count = model.sentence_scores(sentence.tokens, found, rules)
     work.steps += count
     flagged = [

@@ -248,6 +248,16 @@ def test_the_week_has_seven_days_and_a_session_links_to_its_page(coach, robin, c
     assert reverse("coaching:detail", args=[session.pk]) in page and CANARY in page
 
 
+def test_the_week_writes_a_hostile_name_escaped(coach, vault, coach_client):
+    # The week's rows are written in Python (WeekEntry.html), not by the template's escaping.
+    hostile = active_client(coach, name=PAYLOAD)
+    schedule(coach, hostile, starts_at=tomorrow_at(14))
+    page = coach_client.get(reverse("coaching:week") + f"?start={tomorrow_at(1).date()}").content.decode()
+    assert "<script>alert" not in page
+    escaped = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; Robert&#x27;); DROP TABLE"
+    assert escaped in page
+
+
 def test_a_closed_session_shows_its_checks(coach, session, coach_client):
     start(coach, session)
     services.session_close(coach=coach, session=session, leaving="settled", reflection=REFLECTED)

@@ -49,6 +49,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, connections
@@ -62,6 +63,10 @@ from django.utils.safestring import SafeString, mark_safe
 
 from ethos.dates import date
 from ethos.memo import once, scope
+from ethos.prepared import prepared
+
+if TYPE_CHECKING:
+    from .models import Client
 
 SECTION_TWICE = "A client-page section named {key!r} is already registered (by {other})."
 
@@ -201,6 +206,25 @@ TIMELINE_READ = TIMELINE_SHOWN + 1
 # How many events a page of the client's history shows, and what its first page asks each source for.
 HISTORY_PAGE = 25
 HISTORY_READ = HISTORY_PAGE + 1
+
+
+def newest_rows(rows: Callable[[Client], QuerySet]) -> Callable[[Client, int], list]:
+    """Read the first `limit` rows of `rows(client)` (newest first) for a timeline source.
+
+    The client page's few and the history's first page by SQL built once per process
+    (`ethos.prepared`); a later page of the history through the ORM.
+    """
+    page = prepared(lambda client: rows(client)[:TIMELINE_READ])
+    history = prepared(lambda client: rows(client)[:HISTORY_READ])
+
+    def read(client: Client, limit: int) -> list:
+        if limit <= TIMELINE_READ:
+            return page(client)
+        if limit <= HISTORY_READ:
+            return history(client)
+        return list(rows(client)[:limit])
+
+    return read
 
 
 def client_section(

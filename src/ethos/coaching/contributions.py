@@ -10,12 +10,11 @@ from django.utils import timezone
 
 from ethos.clients.models import Client
 from ethos.clients.pages import (
-    HISTORY_READ,
-    TIMELINE_READ,
     TIMELINE_SHOWN,
     TimelineEntry,
     client_records,
     client_section,
+    newest_rows,
     records_kept,
     timeline_source,
 )
@@ -64,15 +63,8 @@ _NO_FEE_REASONS = dict(Session.NoFee.choices)
 @timeline_source
 def session_entries(client: Client, limit: int = TIMELINE_SHOWN) -> list[TimelineEntry]:
     """The client's newest `limit` session events (held, cancelled, stopped at the checks)."""
-    # The client page's few and the history's first page by SQL built once per process; a later
-    # page of the history through the ORM.
-    if limit <= TIMELINE_READ:
-        rows = _session_events(client)
-    elif limit <= HISTORY_READ:
-        rows = _session_events_page(client)
-    else:
-        rows = list(_session_event_rows(client)[:limit])
     entries = []
+    rows = _newest_session_events(client, limit)
     for status, closed_at, cancelled_at, cancelled_by, no_fee, starts_at, no_fee_reason in rows[:limit]:
         if status == Session.Status.CLOSED:
             entries.append(TimelineEntry(closed_at, "session", "Session held"))
@@ -106,15 +98,8 @@ def _session_event_rows(client: Client):
     )
 
 
-@prepared
-def _session_events(client: Client):
-    # The rows come back as the ORM makes them (times through the backend's converters).
-    return _session_event_rows(client)[:TIMELINE_READ]
-
-
-@prepared
-def _session_events_page(client: Client):
-    return _session_event_rows(client)[:HISTORY_READ]
+# Only when and how each session went is read, by SQL built once per process (`newest_rows`).
+_newest_session_events = newest_rows(_session_event_rows)
 
 
 # -- The coach's day on the dashboard (read by ethos.views) -------------------------------------

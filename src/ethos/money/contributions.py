@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ethos.clients.models import Client
 from ethos.clients.pages import (
-    HISTORY_READ,
-    TIMELINE_READ,
     TIMELINE_SHOWN,
     TimelineEntry,
     client_section,
+    newest_rows,
     records_kept,
     timeline_source,
 )
-from ethos.prepared import prepared
 
 from .models import Charge, Payment
 from .selectors import balance_of, currency_of
@@ -35,10 +31,10 @@ def money_entries(client: Client, limit: int = TIMELINE_SHOWN) -> list[TimelineE
     kept = records_kept(client)
     payments = charges = []
     if "payment" in kept:
-        payments = _newest(limit, _payment_times, _payment_times_page, _payment_time_rows, client)
+        payments = _newest_payments(client, limit)
     if "charge" in kept:
         # Only late cancellations are told: the other charges are the sessions the timeline has.
-        charges = _newest(limit, _late_cancel_times, _late_cancel_times_page, _late_cancel_time_rows, client)
+        charges = _newest_late_cancels(client, limit)
     entries = [
         TimelineEntry(when, "money", f"Payment recorded ({_PAYMENT_KINDS.get(kind, kind).lower()})")
         for when, kind in payments[:limit]
@@ -54,7 +50,7 @@ def money_entries(client: Client, limit: int = TIMELINE_SHOWN) -> list[TimelineE
 
 
 # Two plain columns of the newest rows by when they were recorded (nothing sealed is read), the
-# client page's few from SQL built once per process.
+# client page's few from SQL built once per process (`newest_rows`).
 def _payment_time_rows(client: Client):
     return (
         Payment.objects.filter(client=client).order_by("-created_at", "-id").values_list("created_at", "kind")
@@ -69,31 +65,5 @@ def _late_cancel_time_rows(client: Client):
     )
 
 
-def _newest(limit: int, page: Callable, history: Callable, rows: Callable, client: Client) -> list:
-    # The client page's few and the history's first page by SQL built once per process; a later
-    # page of the history through the ORM.
-    if limit <= TIMELINE_READ:
-        return page(client)
-    if limit <= HISTORY_READ:
-        return history(client)
-    return list(rows(client)[:limit])
-
-
-@prepared
-def _payment_times(client: Client):
-    return _payment_time_rows(client)[:TIMELINE_READ]
-
-
-@prepared
-def _late_cancel_times(client: Client):
-    return _late_cancel_time_rows(client)[:TIMELINE_READ]
-
-
-@prepared
-def _payment_times_page(client: Client):
-    return _payment_time_rows(client)[:HISTORY_READ]
-
-
-@prepared
-def _late_cancel_times_page(client: Client):
-    return _late_cancel_time_rows(client)[:HISTORY_READ]
+_newest_payments = newest_rows(_payment_time_rows)
+_newest_late_cancels = newest_rows(_late_cancel_time_rows)

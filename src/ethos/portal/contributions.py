@@ -12,7 +12,7 @@ from ethos.clients.pages import client_records, client_section, day, records_kep
 from ethos.prepared import prepared
 
 from .models import ClientAccount, Reply, Share, Upload
-from .selectors import _account_of, uploads_for_client
+from .selectors import client_page_account, uploads_for_client
 from .services import uploads_for_coach
 
 # How many of the newest things shared the section lists.
@@ -38,7 +38,7 @@ def portal_section(client):
     # Most clients have no portal account: the page's one presence query says so, at no cost here.
     if "portal_account" not in records_kept(client):
         return {"account": None}
-    accounts = _account_of(client.coach_id, client)
+    accounts = client_page_account(client.coach_id, client)
     if not accounts:
         return {"account": None}
     account = accounts[0]
@@ -81,7 +81,7 @@ def _share_lines(rows: list[tuple]) -> SafeString:
     return mark_safe("\n".join(lines))  # noqa: S308  # nosec B308 B703 - every value is escaped
 
 
-# Read on every client page of a client in the portal (with the account, selectors._account_of):
+# Read on every client page of a client in the portal (with the account, selectors.client_page_account):
 # their SQL is built once per process, the shares and answers as plain columns and a count (the
 # sealed boxes stay in the database).
 @prepared

@@ -156,20 +156,11 @@ def open_invitations(coach) -> list[Invitation]:
     )
 
 
-# Read on every client page of a client in the portal: their SQL is built once per process.
+# Read on every client page of a client in the portal (its section in contributions.py): SQL built once
+# per process.
 @prepared
-def _account_of(coach_id, client: Client):
+def client_page_account(coach_id, client: Client):
     return ClientAccount.objects.filter(coach_id=coach_id, client=client).select_related("user")[:1]
-
-
-@prepared
-def _shares_of(account: ClientAccount):
-    return Share.objects.filter(account=account).defer("box", "copy").order_by("-shared_at")[:20]
-
-
-@prepared
-def _replies_waiting(account: ClientAccount):
-    return Reply.objects.filter(account=account, handled_at__isnull=True).only("pk").order_by("sent_at")
 
 
 def get_upload_for_coach(coach, pk) -> Upload:

@@ -160,10 +160,15 @@ def journey(browser: Browser) -> str:
 
     step("the same session, answered by several worker processes")
     pages = [client_page, "/", "/clients/", location] * 8
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        bodies = list(pool.map(browser.get, pages))
-    check(all("Sign in" not in b[:2000] for b in bodies), "a page asked to sign in again")
-    check(CLIENT in bodies[0], "the client page lost the client's name")
+    # Which worker accepts a connection is the kernel's choice, so a round whose 32 answers all
+    # came from one worker is tried again, up to three rounds, before the smoke fails.
+    for _ in range(3):
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            bodies = list(pool.map(browser.get, pages))
+        check(all("Sign in" not in b[:2000] for b in bodies), "a page asked to sign in again")
+        check(CLIENT in bodies[0], "the client page lost the client's name")
+        if len(browser.workers) >= 2:
+            break
     check(len(browser.workers) >= 2, f"every answer came from one worker: {sorted(browser.workers)}")
     print(f"smoke: answered by workers {', '.join(sorted(browser.workers))}", flush=True)
     return session.group(1)

@@ -21,7 +21,7 @@ from ethos.language.context import (
     applied_modifiers,
     match_sentence,
 )
-from ethos.language.model import WORD_RE, Model, clauses_seen, features, load_model, rule_features
+from ethos.language.model import Model, clauses_seen, features, load_model, rule_features
 from ethos.language.rules import SEVERITIES, DecisionRule, RuleSet, load_rules
 from ethos.language.text import Sentence, split_sentences, tokenize
 
@@ -177,9 +177,10 @@ def _model_findings(
     work: Work,
 ) -> list[Finding]:
     """Return the learned layer's findings for the clauses the rules left alone in a sentence."""
-    if sum(1 for t in sentence.tokens if WORD_RE.search(t.norm)) < MODEL_MIN_WORDS:
+    packed, words = model.sentence_features(sentence.tokens, found, rules)
+    if words < MODEL_MIN_WORDS:
         return []
-    scores, count = model.sentence_scores(sentence.tokens, found, rules)
+    scores, count = model.packed_scores(packed)
     work.steps += count
     flagged = [
         c for c, s, cut in zip(model.clauses, scores, model.cutoff, strict=True) if s > cut and c not in done

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ethos.language import Work, check
+from ethos.language import Work, check, checker
 from ethos.language.checker import decide
 from ethos.language.rules import RuleFileError, compile_rules, load_rules
 from ethos.language.text import BOUNDARY_RE, LAST_WORD_RE, TOKEN_RE, split_sentences, tokenize
@@ -202,3 +202,60 @@ def test_the_learned_layer_leaves_fragments_of_one_or_two_words_to_the_rules(fra
 @pytest.mark.parametrize(("fragment", "clause"), [("Suicidal.", "S2"), ("Drunk.", "S3")])
 def test_the_rules_still_flag_a_fragment(fragment, clause):
     assert clause in {f.clause for f in check(fragment)}
+
+
+def _fresh_sentence_caches():
+    """Forget every sentence the checker has kept."""
+    checker._sentence_caches.clear()
+
+
+@given(
+    st.lists(st.sampled_from([*NOTE_PIECES, "She is suicidal. ", "I lent her money. "]), max_size=80).map(
+        "".join
+    )
+)
+@settings(max_examples=100, deadline=None)
+def test_a_kept_sentence_gives_the_findings_and_steps_of_checking_it_anew(text):
+    kept_work, new_work = Work(), Work()
+    check(text + " " + text)  # every sentence of text is now kept
+    kept = check(text, work=kept_work)
+    _fresh_sentence_caches()
+    assert kept == check(text, work=new_work)
+    assert kept_work.steps == new_work.steps
+
+
+def test_a_repeated_sentence_is_found_again_at_its_own_offsets():
+    _fresh_sentence_caches()
+    sentence = "She told me she wants to kill herself."
+    text = f"{sentence} We talked about work. {sentence}"
+    first, second = check(text)
+    assert (first.clause, first.rule_id, first.evidence) == (second.clause, second.rule_id, second.evidence)
+    assert second.start == first.start + text.rindex(sentence)
+    assert text[second.start : second.end] == second.evidence
+
+
+def test_it_keeps_a_bounded_number_of_sentences(monkeypatch):
+    _fresh_sentence_caches()
+    monkeypatch.setattr(checker, "SENTENCE_CACHE_SIZE", 5)
+    text = " ".join(f"We met on day {n} and she was suicidal." for n in range(20))
+    findings = check(text)
+    assert [f.clause for f in findings] == ["S2"] * 20
+    [(_, _, cache)] = [entry for entry in checker._sentence_caches.values() if entry[1] is not None]
+    assert len(cache) == 5
+    assert "We met on day 19 and she was suicidal." in cache
+
+
+def test_a_sentence_whose_words_depend_on_the_note_is_kept_by_its_words_too():
+    # Lower-casing a whole note gives a final sigma (\u03c2) after an alpha and a colon; a note
+    # with a character that grows when lower-cased ("İ") is lower-cased token by token, and the
+    # sigma on its own is an ordinary one (\u03c3).
+    _fresh_sentence_caches()
+    sentence = "\u0391:\u03a3 was said."
+    check(sentence)
+    check("İ. " + sentence)
+    [(_, _, cache)] = [entry for entry in checker._sentence_caches.values() if entry[1] is not None]
+    norms = {key[1] for key in cache if isinstance(key, tuple) and key[0] == sentence}
+    assert norms == {
+        ("\u03b1", ":", "\u03c2", "was", "said", "."),
+        ("\u03b1", ":", "\u03c3", "was", "said", "."),
+    }

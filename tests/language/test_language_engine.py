@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from re import _constants as sre_constants
 from re import _parser as sre_parse
 
@@ -11,6 +14,7 @@ from hypothesis import strategies as st
 
 from ethos.language import Work, check, checker
 from ethos.language.checker import decide
+from ethos.language.context import token_classes_of
 from ethos.language.rules import RuleFileError, compile_rules, load_rules
 from ethos.language.text import BOUNDARY_RE, LAST_WORD_RE, TOKEN_RE, split_sentences, tokenize
 
@@ -182,6 +186,38 @@ def test_it_refuses_a_malformed_rule_file(section, change, message):
     data[section][0].update(change)
     with pytest.raises(RuleFileError, match=message):
         compile_rules(data)
+
+
+CLASSES = {"digits": r"\d{1,3}", "either": "ab|abc", "short": "[a-z]{1,3}", "not_ab": "(?!ab)[a-z]+"}
+
+
+@pytest.mark.parametrize(
+    ("classes", "joined"),
+    [(CLASSES, True), ({**CLASSES, "pair": r"(a)\1"}, False), ({"one": "abc"}, False)],
+)
+def test_the_token_classes_a_word_matches_are_those_that_match_it_whole(classes, joined):
+    # Joined into one pattern where they can be; a class with a group of its own is tried alone.
+    rules = compile_rules({**MINIMAL, "token_classes": classes})
+    assert (rules.classifier is not None) == joined
+    compiled = {name: re.compile(rx) for name, rx in classes.items()}
+    for word in ["abc", "ab", "a", "aa", "abcd", "x", "12", "1234", "12a", "", "ab'c"]:
+        expected = [f"<{name}>" for name, rx in compiled.items() if rx.fullmatch(word)]
+        assert token_classes_of(word, rules) == expected, word
+
+
+def test_the_rule_files_classes_match_each_corpus_word_as_they_do_one_by_one():
+    rules = load_rules()
+    assert rules.classifier is not None
+    words = {
+        token.norm
+        for path in sorted(Path(__file__).parent.glob("corpus_*.jsonl"))
+        for raw in path.read_text(encoding="utf-8").splitlines()
+        if raw.strip()
+        for token in tokenize(json.loads(raw)["text"])
+    }
+    for word in words:
+        expected = [f"<{name}>" for name, rx in rules.token_classes if rx.fullmatch(word)]
+        assert token_classes_of(word, rules) == expected, word
 
 
 def test_it_lowers_severity_for_a_downgrading_modifier_and_honours_unless():

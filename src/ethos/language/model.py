@@ -126,7 +126,7 @@ def _word_features(norm: str, low: int, high: int) -> tuple[str, str, tuple[str,
     if high and len(norm) <= MAX_CHAR_WORD:
         padded = f"<{DIGITS_RE.sub('0', norm)}>"
         grams = tuple(
-            "c:" + padded[k : k + n] for n in range(low, high + 1) for k in range(len(padded) - n + 1)
+            ["c:" + padded[k : k + n] for n in range(low, high + 1) for k in range(len(padded) - n + 1)]
         )
     return s, "w:" + s, grams
 
@@ -173,7 +173,8 @@ class _Words(dict):
         if WORD_RE.search(norm):
             s, word, grams = _word_features(norm, self.low, self.high)
             get = self.packed.get
-            entry = (s, {f: get(f, 0) for f in (word, *grams)}, {})
+            names = (word, *grams)
+            entry = (s, dict(zip(names, map(get, names, repeat(0)), strict=True)), {})
         if len(self) >= WORD_CACHE_SIZE:
             self.clear()
         self[norm] = entry

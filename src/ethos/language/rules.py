@@ -121,13 +121,18 @@ class Automaton:
             for key in walk
             if (child := node.children.get(key))
         ]
-        frontier.extend((1, root.children[key]) for key in start)
+        if start:
+            children = root.children
+            frontier += [(1, children[key]) for key in start]
         if state == START:
             anchored = anchored_root.children
             frontier.extend((1, anchored[key]) for key in walk if key in anchored)
-        ended = tuple((depth, is_target, rule) for depth, node in frontier for is_target, rule in node.out)
-        following = tuple((depth, node) for depth, node in frontier if node.children)
-        key = tuple((depth, id(node)) for depth, node in following)
+        # (Lists made into tuples: a comprehension is quicker than a generator here.)
+        ended = tuple(
+            [(depth, is_target, rule) for depth, node in frontier if node.out for is_target, rule in node.out]
+        )
+        following = tuple([(depth, node) for depth, node in frontier if node.children])
+        key = tuple([(depth, id(node)) for depth, node in following])
         target = self._ids.get(key)
         if target is None:
             target = self._ids[key] = len(self.states)

@@ -16,7 +16,16 @@ from ethos.language import Work, check, checker
 from ethos.language.checker import decide
 from ethos.language.context import token_classes_of
 from ethos.language.rules import RuleFileError, compile_rules, load_rules
-from ethos.language.text import BOUNDARY_RE, LAST_WORD_RE, TOKEN_RE, split_sentences, tokenize
+from ethos.language.text import (
+    BOUNDARY_RE,
+    LAST_WORD_RE,
+    TOKEN_RE,
+    note_lowered,
+    sentence_at,
+    sentence_bounds,
+    split_sentences,
+    tokenize,
+)
 
 REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT)
 
@@ -57,6 +66,20 @@ def test_it_tokenizes_any_text_into_ordered_spans(text):
         assert not text[previous_end : token.start].strip()
         previous_end = token.end
     assert not text[previous_end:].strip()
+
+
+# White space of every sort, letters that lower-case by context or grow, abbreviations.
+SPLIT_PIECES = [
+    *"aI .!?\n\t\u2029\u3000'\u2019-", "Dr. ", "\u0130", "\u0391:\u03a3", "\u03a3 ", "F43.10", "e.g. ",
+]  # fmt: skip
+
+
+@given(st.one_of(st.text(max_size=200), st.lists(st.sampled_from(SPLIT_PIECES), max_size=60).map("".join)))
+@settings(max_examples=300, deadline=None)
+def test_it_finds_each_sentence_and_its_tokens_on_demand_as_splitting_gives_them(text):
+    lowered = note_lowered(text)
+    found = [sentence_at(text, start, end, lowered) for start, end in sentence_bounds(text)]
+    assert found == split_sentences(text)
 
 
 NOTE_PIECES = [*"abI .,;!?\n-'$", "her ", "no ", "she ", "son ", "suicidal ", "if ", "Xanax "]

@@ -23,7 +23,7 @@ from ethos.language.context import (
 )
 from ethos.language.model import Model, clauses_seen, features, load_model, rule_features
 from ethos.language.rules import SEVERITIES, DecisionRule, RuleSet, load_rules
-from ethos.language.text import Sentence, split_sentences, tokenize
+from ethos.language.text import Sentence, note_lowered, sentence_at, sentence_bounds, tokenize
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,14 +280,22 @@ def check(text: str, *, work: Work | None = None, use_model: bool = True) -> lis
     cache = _sentence_cache(rules, model)
     findings: list[Finding] = []
     append = findings.append
-    for sentence in split_sentences(text):
-        s0, s1, tokens = sentence
+    lowered = note_lowered(text)
+    # A sentence's tokens are only made when it is not kept already.
+    for s0, s1 in sentence_bounds(text):
         body = text[s0:s1]
-        # An ASCII sentence's text fixes its tokens' normal forms; another's may depend on the
-        # note around it (see text.tokenize), so they are part of its key.
-        key = body if body.isascii() else (body, tuple(map(_NORM, tokens)))
+        sentence = None
+        if body.isascii():
+            key: object = body
+        else:
+            # An ASCII sentence's text fixes its tokens' normal forms; another's may depend on
+            # the note around it (see text.tokenize), so they are part of its key.
+            sentence = sentence_at(text, s0, s1, lowered)
+            key = (body, tuple(map(_NORM, sentence.tokens)))
         checked = cache.get(key)
         if checked is None:
+            if sentence is None:
+                sentence = sentence_at(text, s0, s1, lowered)
             before = work.steps
             found = _check_sentence(text, sentence, rules, model, work)
             findings.extend(found)

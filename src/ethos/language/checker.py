@@ -236,7 +236,7 @@ def _model_findings(
 # lines, "Client arrived on time."), and a sentence's findings and steps depend on its own text
 # alone (its tokens are the same wherever it stands in a note). The key is a sentence of a coach's
 # confidential note, so the cache lives in this process's memory only, is never written anywhere,
-# holds at most SENTENCE_CACHE_SIZE sentences and drops the oldest first.
+# holds at most SENTENCE_CACHE_SIZE sentences: it is emptied when full, like the word caches.
 SENTENCE_CACHE_SIZE = 4096
 # A sentence's findings with offsets from its start: (clause, category, start, end, modifiers,
 # rule id, severity, reason), and the steps checking it took.
@@ -300,7 +300,7 @@ def check(text: str, *, work: Work | None = None, use_model: bool = True) -> lis
             found = _check_sentence(text, sentence, rules, model, work)
             findings.extend(found)
             if len(cache) >= SENTENCE_CACHE_SIZE:
-                del cache[next(iter(cache))]
+                cache.clear()  # (one call: safe with threads checking notes at once)
             cache[key] = (
                 tuple(
                     (

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from re import _constants as sre_constants
 from re import _parser as sre_parse
 
@@ -9,10 +12,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ethos.language import Work, check
+from ethos.language import Work, check, checker
 from ethos.language.checker import decide
+from ethos.language.context import token_classes_of
 from ethos.language.rules import RuleFileError, compile_rules, load_rules
-from ethos.language.text import BOUNDARY_RE, LAST_WORD_RE, TOKEN_RE, split_sentences, tokenize
+from ethos.language.text import (
+    BOUNDARY_RE,
+    LAST_WORD_RE,
+    TOKEN_RE,
+    note_lowered,
+    sentence_at,
+    sentence_bounds,
+    split_sentences,
+    tokenize,
+)
 
 REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT)
 
@@ -53,6 +66,20 @@ def test_it_tokenizes_any_text_into_ordered_spans(text):
         assert not text[previous_end : token.start].strip()
         previous_end = token.end
     assert not text[previous_end:].strip()
+
+
+# White space of every sort, letters that lower-case by context or grow, abbreviations.
+SPLIT_PIECES = [
+    *"aI .!?\n\t\u2029\u3000'\u2019-", "Dr. ", "\u0130", "\u0391:\u03a3", "\u03a3 ", "F43.10", "e.g. ",
+]  # fmt: skip
+
+
+@given(st.one_of(st.text(max_size=200), st.lists(st.sampled_from(SPLIT_PIECES), max_size=60).map("".join)))
+@settings(max_examples=300, deadline=None)
+def test_it_finds_each_sentence_and_its_tokens_on_demand_as_splitting_gives_them(text):
+    lowered = note_lowered(text)
+    found = [sentence_at(text, start, end, lowered) for start, end in sentence_bounds(text)]
+    assert found == split_sentences(text)
 
 
 NOTE_PIECES = [*"abI .,;!?\n-'$", "her ", "no ", "she ", "son ", "suicidal ", "if ", "Xanax "]
@@ -184,6 +211,38 @@ def test_it_refuses_a_malformed_rule_file(section, change, message):
         compile_rules(data)
 
 
+CLASSES = {"digits": r"\d{1,3}", "either": "ab|abc", "short": "[a-z]{1,3}", "not_ab": "(?!ab)[a-z]+"}
+
+
+@pytest.mark.parametrize(
+    ("classes", "joined"),
+    [(CLASSES, True), ({**CLASSES, "pair": r"(a)\1"}, False), ({"one": "abc"}, False)],
+)
+def test_the_token_classes_a_word_matches_are_those_that_match_it_whole(classes, joined):
+    # Joined into one pattern where they can be; a class with a group of its own is tried alone.
+    rules = compile_rules({**MINIMAL, "token_classes": classes})
+    assert (rules.classifier is not None) == joined
+    compiled = {name: re.compile(rx) for name, rx in classes.items()}
+    for word in ["abc", "ab", "a", "aa", "abcd", "x", "12", "1234", "12a", "", "ab'c"]:
+        expected = [f"<{name}>" for name, rx in compiled.items() if rx.fullmatch(word)]
+        assert token_classes_of(word, rules) == expected, word
+
+
+def test_the_rule_files_classes_match_each_corpus_word_as_they_do_one_by_one():
+    rules = load_rules()
+    assert rules.classifier is not None
+    words = {
+        token.norm
+        for path in sorted(Path(__file__).parent.glob("corpus_*.jsonl"))
+        for raw in path.read_text(encoding="utf-8").splitlines()
+        if raw.strip()
+        for token in tokenize(json.loads(raw)["text"])
+    }
+    for word in words:
+        expected = [f"<{name}>" for name, rx in rules.token_classes if rx.fullmatch(word)]
+        assert token_classes_of(word, rules) == expected, word
+
+
 def test_it_lowers_severity_for_a_downgrading_modifier_and_honours_unless():
     rule = load_rules().by_target_type["suicide"][0]
     assert decide(rule, frozenset())[0] == "high"
@@ -202,3 +261,60 @@ def test_the_learned_layer_leaves_fragments_of_one_or_two_words_to_the_rules(fra
 @pytest.mark.parametrize(("fragment", "clause"), [("Suicidal.", "S2"), ("Drunk.", "S3")])
 def test_the_rules_still_flag_a_fragment(fragment, clause):
     assert clause in {f.clause for f in check(fragment)}
+
+
+def _fresh_sentence_caches():
+    """Forget every sentence the checker has kept."""
+    checker._sentence_caches.clear()
+
+
+@given(
+    st.lists(st.sampled_from([*NOTE_PIECES, "She is suicidal. ", "I lent her money. "]), max_size=80).map(
+        "".join
+    )
+)
+@settings(max_examples=100, deadline=None)
+def test_a_kept_sentence_gives_the_findings_and_steps_of_checking_it_anew(text):
+    kept_work, new_work = Work(), Work()
+    check(text + " " + text)  # every sentence of text is now kept
+    kept = check(text, work=kept_work)
+    _fresh_sentence_caches()
+    assert kept == check(text, work=new_work)
+    assert kept_work.steps == new_work.steps
+
+
+def test_a_repeated_sentence_is_found_again_at_its_own_offsets():
+    _fresh_sentence_caches()
+    sentence = "She told me she wants to kill herself."
+    text = f"{sentence} We talked about work. {sentence}"
+    first, second = check(text)
+    assert (first.clause, first.rule_id, first.evidence) == (second.clause, second.rule_id, second.evidence)
+    assert second.start == first.start + text.rindex(sentence)
+    assert text[second.start : second.end] == second.evidence
+
+
+def test_it_keeps_a_bounded_number_of_sentences(monkeypatch):
+    _fresh_sentence_caches()
+    monkeypatch.setattr(checker, "SENTENCE_CACHE_SIZE", 5)
+    text = " ".join(f"We met on day {n} and she was suicidal." for n in range(20))
+    findings = check(text)
+    assert [f.clause for f in findings] == ["S2"] * 20
+    [(_, _, cache)] = [entry for entry in checker._sentence_caches.values() if entry[1] is not None]
+    assert len(cache) == 5
+    assert "We met on day 19 and she was suicidal." in cache
+
+
+def test_a_sentence_whose_words_depend_on_the_note_is_kept_by_its_words_too():
+    # Lower-casing a whole note gives a final sigma (\u03c2) after an alpha and a colon; a note
+    # with a character that grows when lower-cased ("İ") is lower-cased token by token, and the
+    # sigma on its own is an ordinary one (\u03c3).
+    _fresh_sentence_caches()
+    sentence = "\u0391:\u03a3 was said."
+    check(sentence)
+    check("İ. " + sentence)
+    [(_, _, cache)] = [entry for entry in checker._sentence_caches.values() if entry[1] is not None]
+    norms = {key[1] for key in cache if isinstance(key, tuple) and key[0] == sentence}
+    assert norms == {
+        ("\u03b1", ":", "\u03c2", "was", "said", "."),
+        ("\u03b1", ":", "\u03c3", "was", "said", "."),
+    }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from functools import cache, lru_cache
+from operator import itemgetter
 
 from ethos.language.context import (
     Applied,
@@ -20,9 +21,9 @@ from ethos.language.context import (
     applied_modifiers,
     match_sentence,
 )
-from ethos.language.model import WORD_RE, Model, clauses_seen, features, load_model, rule_features
+from ethos.language.model import Model, clauses_seen, features, load_model, rule_features
 from ethos.language.rules import SEVERITIES, DecisionRule, RuleSet, load_rules
-from ethos.language.text import Sentence, split_sentences, tokenize
+from ethos.language.text import Sentence, note_lowered, sentence_at, sentence_bounds, tokenize
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,9 +177,10 @@ def _model_findings(
     work: Work,
 ) -> list[Finding]:
     """Return the learned layer's findings for the clauses the rules left alone in a sentence."""
-    if sum(1 for t in sentence.tokens if WORD_RE.search(t.norm)) < MODEL_MIN_WORDS:
+    packed, words = model.sentence_features(sentence.tokens, found, rules)
+    if words < MODEL_MIN_WORDS:
         return []
-    scores, count = model.sentence_scores(sentence.tokens, found, rules)
+    scores, count = model.packed_scores(packed)
     work.steps += count
     flagged = [
         c for c, s, cut in zip(model.clauses, scores, model.cutoff, strict=True) if s > cut and c not in done
@@ -230,6 +232,43 @@ def _model_findings(
     return out
 
 
+# What checking a sentence gives, kept per sentence: notes repeat whole sentences (a template's
+# lines, "Client arrived on time."), and a sentence's findings and steps depend on its own text
+# alone (its tokens are the same wherever it stands in a note). The key is a sentence of a coach's
+# confidential note, so the cache lives in this process's memory only, is never written anywhere,
+# holds at most SENTENCE_CACHE_SIZE sentences: it is emptied when full, like the word caches.
+SENTENCE_CACHE_SIZE = 4096
+# A sentence's findings with offsets from its start: (clause, category, start, end, modifiers,
+# rule id, severity, reason), and the steps checking it took.
+Checked = tuple[tuple[tuple[str, str, int, int, tuple[str, ...], str, str, str], ...], int]
+# The sentence caches, per (rules, model) they were filled with (the objects are kept, so their
+# ids are not reused while the cache is).
+_sentence_caches: dict[tuple[int, int], tuple[RuleSet, Model | None, dict[object, Checked]]] = {}
+_NORM = itemgetter(0)
+
+
+def _sentence_cache(rules: RuleSet, model: Model | None) -> dict[object, Checked]:
+    """Return the sentence cache of these rules and this model (with or without the model)."""
+    entry = _sentence_caches.get((id(rules), id(model)))
+    if entry is None:
+        if len(_sentence_caches) >= 2:
+            _sentence_caches.clear()
+        entry = _sentence_caches[(id(rules), id(model))] = (rules, model, {})
+    return entry[2]
+
+
+def _check_sentence(
+    text: str, sentence: Sentence, rules: RuleSet, model: Model | None, work: Work
+) -> list[Finding]:
+    """Return the findings of one sentence: the rules', then the learned layer's."""
+    found = match_sentence(sentence.tokens, rules, work)
+    findings = _sentence_findings(text, sentence, found, rules, work) if found.targets else []
+    if model is not None:
+        done = {f.clause for f in findings}
+        findings.extend(_model_findings(text, sentence, found, rules, model, done, work))
+    return findings
+
+
 def check(text: str, *, work: Work | None = None, use_model: bool = True) -> list[Finding]:
     """Return the findings for a note, in the order of the text.
 
@@ -238,14 +277,64 @@ def check(text: str, *, work: Work | None = None, use_model: bool = True) -> lis
     rules = load_rules()
     model = load_model() if use_model else None
     work = work if work is not None else Work()
+    cache = _sentence_cache(rules, model)
     findings: list[Finding] = []
-    for sentence in split_sentences(text):
-        found = match_sentence(sentence.tokens, rules, work)
-        from_rules = _sentence_findings(text, sentence, found, rules, work) if found.targets else []
-        findings.extend(from_rules)
-        if model is not None:
-            done = {f.clause for f in from_rules}
-            findings.extend(_model_findings(text, sentence, found, rules, model, done, work))
+    append = findings.append
+    lowered = note_lowered(text)
+    # A sentence's tokens are only made when it is not kept already.
+    for s0, s1 in sentence_bounds(text):
+        body = text[s0:s1]
+        sentence = None
+        if body.isascii():
+            key: object = body
+        else:
+            # An ASCII sentence's text fixes its tokens' normal forms; another's may depend on
+            # the note around it (see text.tokenize), so they are part of its key.
+            sentence = sentence_at(text, s0, s1, lowered)
+            key = (body, tuple(map(_NORM, sentence.tokens)))
+        checked = cache.get(key)
+        if checked is None:
+            if sentence is None:
+                sentence = sentence_at(text, s0, s1, lowered)
+            before = work.steps
+            found = _check_sentence(text, sentence, rules, model, work)
+            findings.extend(found)
+            if len(cache) >= SENTENCE_CACHE_SIZE:
+                cache.clear()  # (one call: safe with threads checking notes at once)
+            cache[key] = (
+                tuple(
+                    (
+                        f.clause,
+                        f.category,
+                        f.start - s0,
+                        f.end - s0,
+                        f.modifiers,
+                        f.rule_id,
+                        f.severity,
+                        f.reason,
+                    )
+                    for f in found
+                ),
+                work.steps - before,
+            )
+            continue
+        relative, steps = checked
+        work.steps += steps
+        for clause, category, start, end, modifiers, rule_id, severity, reason in relative:
+            append(
+                Finding(
+                    clause,
+                    category,
+                    body,
+                    s0 + start,
+                    s0 + end,
+                    body[start:end],
+                    modifiers,
+                    rule_id,
+                    severity,
+                    reason,
+                )
+            )
     return sorted(findings, key=lambda f: (f.start, f.clause))
 
 

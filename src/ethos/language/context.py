@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from functools import cache
+from itertools import compress
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -84,6 +86,20 @@ TOKEN_CACHE_SIZE = 50_000
 AUTOMATON_SIZE = 200_000
 
 
+@cache
+def _class_groups(count: int) -> tuple[str, ...]:
+    """Return the names of the groups of `rules.classifier` for this many classes."""
+    return tuple(f"c{k}" for k in range(count))
+
+
+def token_classes_of(norm: str, rules: RuleSet) -> list[str]:
+    """Return the keys ("<name>") of the token classes a word matches as a whole, in rule file order."""
+    pattern = rules.classifier
+    if pattern is None or not norm:  # (an empty group would read as no match)
+        return [f"<{name}>" for name, rx in rules.token_classes if rx.fullmatch(norm)]
+    return list(compress(rules.class_keys, pattern.match(norm).group(*_class_groups(len(rules.class_keys)))))
+
+
 def token_entry(norm: str, rules: RuleSet) -> int:
     """Return the kind of a word for the trie walk (see `_find`): which phrases it may begin or continue.
 
@@ -95,7 +111,7 @@ def token_entry(norm: str, rules: RuleSet) -> int:
     if entry is None:
         keys = [norm]
         if len(norm) <= MAX_CLASSIFIED_TOKEN:
-            keys.extend(f"<{name}>" for name, rx in rules.token_classes if rx.fullmatch(norm))
+            keys.extend(token_classes_of(norm, rules))
         keys.append("*")
         root = rules.root.children
         signature = (tuple(k for k in keys if k in rules.walk_keys), tuple(k for k in keys if k in root))

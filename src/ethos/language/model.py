@@ -126,7 +126,7 @@ def _word_features(norm: str, low: int, high: int) -> tuple[str, str, tuple[str,
     if high and len(norm) <= MAX_CHAR_WORD:
         padded = f"<{DIGITS_RE.sub('0', norm)}>"
         grams = tuple(
-            "c:" + padded[k : k + n] for n in range(low, high + 1) for k in range(len(padded) - n + 1)
+            ["c:" + padded[k : k + n] for n in range(low, high + 1) for k in range(len(padded) - n + 1)]
         )
     return s, "w:" + s, grams
 
@@ -173,7 +173,8 @@ class _Words(dict):
         if WORD_RE.search(norm):
             s, word, grams = _word_features(norm, self.low, self.high)
             get = self.packed.get
-            entry = (s, {f: get(f, 0) for f in (word, *grams)}, {})
+            names = (word, *grams)
+            entry = (s, dict(zip(names, map(get, names, repeat(0)), strict=True)), {})
         if len(self) >= WORD_CACHE_SIZE:
             self.clear()
         self[norm] = entry
@@ -249,19 +250,33 @@ class Model:
     ) -> tuple[list[float], int]:
         """Return the scores of a sentence and its number of features, as `scores(features(...))`.
 
-        The checker's path. Each word's features and bigrams, with their packed weights, are worked
-        out once per process (see `_Words`); a sentence then gathers its words' features, their
-        bigrams and what the rules found, each once, and adds their packed weights. A test holds
-        the two paths equal.
+        The checker's path (through `sentence_features`). Each word's features and bigrams, with
+        their packed weights, are worked out once per process (see `_Words`); a sentence then
+        gathers its words' features, their bigrams and what the rules found, each once, and adds
+        their packed weights. A test holds the two paths equal.
         """
+        feats, _ = self.sentence_features(tokens, found, rules)
+        return self.packed_scores(feats)
+
+    def packed_scores(self, feats: dict[str, int]) -> tuple[list[float], int]:
+        """Return the scores of a sentence's features given with their packed weights, and their number."""
+        count = len(feats)
+        return self._scaled(sum(feats.values()), count), count
+
+    def sentence_features(
+        self, tokens: Sequence[Token], found: SentenceMatches | None, rules: RuleSet | None
+    ) -> tuple[dict[str, int], int]:
+        """Return a sentence's features, each once with its packed weights, and its number of words."""
         config, get = self.config, self.packed.get
         # Each feature once, with its packed weights: a dict update per word, not per feature.
         feats: dict[str, int] = {}
         update = feats.update
         previous = "^"
+        words = 0
         for entry in map(self.words.__getitem__, map(_NORM, tokens)):
             if not entry:
                 continue
+            words += 1
             s, own, bigrams = entry
             update(own)
             if config.bigrams:
@@ -273,8 +288,7 @@ class Model:
         if config.rule_features and found is not None and rules is not None:
             extra = rule_features(found, rules)
             feats.update(zip(extra, map(get, extra, repeat(0)), strict=True))
-        count = len(feats)
-        return self._scaled(sum(feats.values()), count), count
+        return feats, words
 
     def _scaled(self, total: int, count: int) -> list[float]:
         """Unpack the summed weights per clause and scale them.

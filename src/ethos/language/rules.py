@@ -121,13 +121,18 @@ class Automaton:
             for key in walk
             if (child := node.children.get(key))
         ]
-        frontier.extend((1, root.children[key]) for key in start)
+        if start:
+            children = root.children
+            frontier += [(1, children[key]) for key in start]
         if state == START:
             anchored = anchored_root.children
             frontier.extend((1, anchored[key]) for key in walk if key in anchored)
-        ended = tuple((depth, is_target, rule) for depth, node in frontier for is_target, rule in node.out)
-        following = tuple((depth, node) for depth, node in frontier if node.children)
-        key = tuple((depth, id(node)) for depth, node in following)
+        # (Lists made into tuples: a comprehension is quicker than a generator here.)
+        ended = tuple(
+            [(depth, is_target, rule) for depth, node in frontier if node.out for is_target, rule in node.out]
+        )
+        following = tuple([(depth, node) for depth, node in frontier if node.children])
+        key = tuple([(depth, id(node)) for depth, node in following])
         target = self._ids.get(key)
         if target is None:
             target = self._ids[key] = len(self.states)
@@ -158,6 +163,10 @@ class RuleSet:
     # Keys that continue a phrase (below the root) or start an anchored one: a word's other
     # keys can only start phrases, so the walk never needs to try them.
     walk_keys: frozenset[str]
+    # Every token class in one pattern, with the class keys ("<name>") in the same order: see
+    # `classifier`. None when the classes cannot be joined (then each is tried on its own).
+    classifier: re.Pattern[str] | None = None
+    class_keys: tuple[str, ...] = ()
     # Per word: its kind for the automaton (see context.token_entry).
     token_cache: dict[str, int] = field(default_factory=dict)
     automaton: Automaton = field(default_factory=Automaton)
@@ -255,6 +264,25 @@ def _decision(entry: Mapping) -> DecisionRule:
     )
 
 
+def classifier(classes: Mapping[str, re.Pattern[str]]) -> re.Pattern[str] | None:
+    """Return one pattern that tells at once which token classes a whole token matches.
+
+    Class k is tried at the start as a look-ahead that must reach the end of the token, which is
+    what `fullmatch` asks; its named group "c<k>" holds the token if it does and None if not, and
+    the pattern as a whole always matches. Classifying a word is then one call instead of one per
+    class. Classes with groups of their own (a back-reference would change meaning once renumbered)
+    or flags of their own are left to be tried one by one: None.
+    """
+    if len(classes) < 2 or any(rx.groups or rx.flags != re.UNICODE for rx in classes.values()):
+        return None
+    try:
+        return re.compile(
+            "".join(f"(?=(?P<c{k}>(?:{rx.pattern})\\Z))?" for k, rx in enumerate(classes.values()))
+        )
+    except re.error:
+        return None
+
+
 def compile_rules(data: Mapping) -> RuleSet:
     """Compile the parsed rule file into a RuleSet."""
     classes = {name: re.compile(rx) for name, rx in data.get("token_classes", {}).items()}
@@ -287,6 +315,8 @@ def compile_rules(data: Mapping) -> RuleSet:
     return RuleSet(
         version=str(data.get("meta", {}).get("version", "0")),
         token_classes=tuple(classes.items()),
+        classifier=classifier(classes),
+        class_keys=tuple(f"<{name}>" for name in classes),
         targets=targets,
         modifiers=modifiers,
         decisions=decisions,

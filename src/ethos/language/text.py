@@ -99,6 +99,43 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """Return where the sentences of text are, as `split_sentences` gives them, without their tokens.
+
+    Every character but white space belongs to a token, so a sentence runs from its span's first
+    character that is not white space to its last one (`str.strip` and the regexes' `\\s` agree on
+    white space); a span of white space alone holds no sentence.
+    """
+    bounds = []
+    for begin, cut in sentence_spans(text):
+        chunk = text[begin:cut]
+        body = chunk.strip()
+        if body:
+            start = begin + len(chunk) - len(chunk.lstrip())
+            bounds.append((start, start + len(body)))
+    return bounds
+
+
+def note_lowered(text: str) -> str | None:
+    """Return the note lower-cased for `sentence_at`, or None where tokens are lower-cased one by one."""
+    lowered = normalise(text)
+    return lowered if len(lowered) == len(text) else None
+
+
+def sentence_at(text: str, start: int, end: int, lowered: str | None) -> Sentence:
+    """Return the sentence at (start, end) of text, one of `sentence_bounds`, with its tokens.
+
+    `lowered` is `note_lowered(text)`: the tokens are those `tokenize(text)` gives there (no token
+    crosses a sentence's bounds, and the regex looks neither behind nor ahead of a token).
+    """
+    spans = map(_SPAN, TOKEN_RE.finditer(text, start, end))
+    if lowered is None:
+        tokens = tuple([Token(normalise(text[a:b]), a, b) for a, b in spans])
+    else:
+        tokens = tuple([_new(Token, (lowered[a:b], a, b)) for a, b in spans])
+    return _new(Sentence, (start, end, tokens))
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """Return the sentences of text in order, each with its own tokens."""
     tokens = tokenize(text)

@@ -265,7 +265,20 @@ def test_the_rules_still_flag_a_fragment(fragment, clause):
 
 def _fresh_sentence_caches():
     """Forget every sentence the checker has kept."""
-    checker._sentence_caches.clear()
+    checker.forget_sentences()
+
+
+def test_forgetting_sentences_makes_the_next_note_check_every_sentence_anew():
+    text = "We talked about work. She told me she wants to kill herself."
+    check(text)
+    kept = Work()
+    check(text, work=kept)
+    checker.forget_sentences()
+    assert checker._sentence_caches == {}
+    anew = Work()
+    check(text, work=anew)
+    assert kept.steps == anew.steps > 0
+    assert any(cache for _, _, cache in checker._sentence_caches.values())
 
 
 @given(

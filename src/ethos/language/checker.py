@@ -247,6 +247,15 @@ _sentence_caches: dict[tuple[int, int], tuple[RuleSet, Model | None, dict[object
 _NORM = itemgetter(0)
 
 
+def forget_sentences() -> None:
+    """Empty the sentence caches: the next note is checked as if no sentence had been seen.
+
+    `bench/bench_language.py` measures a coach's new note this way, since the bench's notes are
+    built from a few thousand corpus lines and would otherwise be mostly cache hits.
+    """
+    _sentence_caches.clear()
+
+
 def _sentence_cache(rules: RuleSet, model: Model | None) -> dict[object, Checked]:
     """Return the sentence cache of these rules and this model (with or without the model)."""
     entry = _sentence_caches.get((id(rules), id(model)))

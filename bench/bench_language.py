@@ -89,7 +89,7 @@ def main() -> int:
     forget_sentences()
     for note in notes:
         check(note)
-    drafts = [f"{note} The client chose step {number} for the coming week." for number, note in enumerate(notes)]
+    drafts = [f"{note} The client chose step {n} for the coming week." for n, note in enumerate(notes)]
     started = time.process_time()
     for draft in drafts:
         check(draft)

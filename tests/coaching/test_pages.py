@@ -215,20 +215,41 @@ def test_session_pages_read_the_same_number_of_queries_for_1_and_50_sessions(
     assert "Client 2" in body or "Session" in body
 
 
-def test_the_week_decrypts_each_client_once_and_says_how_a_session_went(coach, robin, coach_client):
+def test_the_week_decrypts_each_client_once_and_says_how_a_session_went(coach, robin, monkeypatch):
     from ethos.coaching import selectors
+    from ethos.vault.fields import EncryptedField
 
     first = start(coach, schedule(coach, robin))
     second = schedule(coach, robin, starts_at=timezone.now() + datetime.timedelta(hours=2))
-    mondays = {selectors.week_start(timezone.localdate(s.starts_at)) for s in (first, second)}
-    days = [day for monday in sorted(mondays) for day in selectors.week(coach, monday=monday)]
-    entries = {entry.url: entry for day in days for entry in day.entries}
-    sessions = [session for day in days for session in day.sessions]
-    assert {s.pk for s in sessions} >= {first.pk, second.pk}
-    assert len({id(s.client) for s in sessions if s.client_id == robin.pk}) == 1
+    # Two more on one day, so the client has several sessions in one week whatever today is.
+    morning = schedule(coach, robin, starts_at=tomorrow_at(10))
+    afternoon = schedule(coach, robin, starts_at=tomorrow_at(14), modality=Session.Modality.PHONE)
+    opened = []
+    real_open = EncryptedField.open
+
+    def counting_open(field, instance, sealed):
+        opened.append((type(instance).__name__, instance.pk, field.name))
+        return real_open(field, instance, sealed)
+
+    monkeypatch.setattr(EncryptedField, "open", counting_open)
+    mondays = {selectors.week_start(timezone.localdate(s.starts_at)) for s in (first, second, morning)}
+    entries = {}
+    for monday in sorted(mondays):
+        opened.clear()
+        days = selectors.week(coach, monday=monday)
+        assert [day.date for day in days] == [monday + datetime.timedelta(days=n) for n in range(7)]
+        entries |= {entry.url: entry for day in days for entry in day.entries}
+        # Only the client's name is opened, once for the week however many sessions they have.
+        assert opened and len(opened) == len(set(opened))
+        assert {(model, pk) for model, pk, _ in opened} == {("Client", robin.pk)}
+    assert {reverse("coaching:detail", args=[s.pk]) for s in (first, second, morning, afternoon)} <= set(
+        entries
+    )
     started = entries[reverse("coaching:detail", args=[first.pk])]
     assert (started.name, started.status_label) == (CANARY, "under way")
     assert entries[reverse("coaching:detail", args=[second.pk])].status_label == ""
+    later = entries[reverse("coaching:detail", args=[afternoon.pk])]
+    assert (later.starts, later.ends, later.modality) == ("14:00", "15:00", "Phone call")
 
 
 def test_the_page_of_a_session_that_never_started_asks_for_no_close_check_plan_or_note(

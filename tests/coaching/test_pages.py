@@ -252,6 +252,29 @@ def test_the_week_decrypts_each_client_once_and_says_how_a_session_went(coach, r
     assert (later.starts, later.ends, later.modality) == ("14:00", "15:00", "Phone call")
 
 
+def test_the_weeks_prepared_reads_match_the_orm_and_leave_out_cancelled_sessions_and_other_weeks(
+    coach, robin
+):
+    from ethos.coaching import selectors
+
+    kept = schedule(coach, robin, starts_at=tomorrow_at(10))
+    cancelled = schedule(coach, robin, starts_at=tomorrow_at(12))
+    services.session_cancel(coach=coach, session=cancelled, cancelled_by="client", reason="Busy")
+    wren = active_client(coach, name="Wren Hollis")
+    schedule(coach, wren, starts_at=tomorrow_at(10) + datetime.timedelta(days=7))
+    monday = selectors.week_start(tomorrow_at(10).date())
+    start_of_week = datetime.datetime.combine(
+        monday, datetime.time.min, tzinfo=timezone.get_current_timezone()
+    )
+    args = (coach, start_of_week, start_of_week + datetime.timedelta(days=7))
+    rows = selectors._week_rows(*args)
+    assert rows == selectors._week_rows.build(*args)
+    assert rows == [(kept.pk, robin.pk, kept.starts_at, kept.ends_at, kept.modality, "scheduled")]
+    clients = selectors._week_clients(*args)
+    assert [client.pk for client in clients] == [client.pk for client in selectors._week_clients.build(*args)]
+    assert [(client.pk, client.display_name) for client in clients] == [(robin.pk, CANARY)]
+
+
 def test_the_page_of_a_session_that_never_started_asks_for_no_close_check_plan_or_note(
     coach, session, coach_client
 ):

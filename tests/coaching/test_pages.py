@@ -302,6 +302,33 @@ def test_the_week_writes_a_hostile_name_escaped(coach, vault, coach_client):
     assert escaped in page
 
 
+def test_the_agenda_writes_its_rows_with_a_hostile_name_escaped_and_a_session_without_a_fee_marked(
+    coach, vault, coach_client
+):
+    # The agenda's rows are written in Python (selectors.agenda_rows), not by the template's escaping.
+    hostile = active_client(coach, name=PAYLOAD)
+    unfit = schedule(coach, hostile)  # began five minutes ago: on the agenda, which runs from today on
+    with pytest.raises(ActionStopped):
+        start(coach, unfit, fit=False)  # it stays scheduled, without a fee
+    later = schedule(coach, hostile, starts_at=tomorrow_at(14), minutes=45, modality=Session.Modality.PHONE)
+    page = coach_client.get(reverse("coaching:list")).content.decode()
+    assert "<script>alert" not in page
+    name = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; Robert&#x27;); DROP TABLE coaching_session;--"
+    when = timezone.localtime(later.starts_at)
+    assert (
+        f'<td><a href="{reverse("coaching:detail", args=[later.pk])}">'
+        f'{when:%a} {when.day} {when:%b}, 14:00</a> <span class="muted">(45 min)</span></td>\n'
+        f"      <td>{name}</td>\n"
+        "      <td>Phone call</td>\n"
+        '      <td><span class="badge badge--scheduled">Scheduled</span></td>'
+    ) in page
+    unfit_row = page[page.index(reverse("coaching:detail", args=[unfit.pk])) :].split("</tr>")[0]
+    assert f"<td>{name}</td>" in unfit_row and "<td>Video call</td>" in unfit_row
+    assert (
+        '<span class="badge badge--scheduled">Scheduled</span> <span class="badge">No fee</span>' in unfit_row
+    )
+
+
 def test_a_closed_session_shows_its_checks(coach, session, coach_client):
     start(coach, session)
     services.session_close(coach=coach, session=session, leaving="settled", reflection=REFLECTED)

@@ -215,20 +215,64 @@ def test_session_pages_read_the_same_number_of_queries_for_1_and_50_sessions(
     assert "Client 2" in body or "Session" in body
 
 
-def test_the_week_decrypts_each_client_once_and_says_how_a_session_went(coach, robin, coach_client):
+def test_the_week_decrypts_each_client_once_and_says_how_a_session_went(coach, robin, monkeypatch):
     from ethos.coaching import selectors
+    from ethos.vault.fields import EncryptedField
 
     first = start(coach, schedule(coach, robin))
     second = schedule(coach, robin, starts_at=timezone.now() + datetime.timedelta(hours=2))
-    mondays = {selectors.week_start(timezone.localdate(s.starts_at)) for s in (first, second)}
-    days = [day for monday in sorted(mondays) for day in selectors.week(coach, monday=monday)]
-    entries = {entry.url: entry for day in days for entry in day.entries}
-    sessions = [session for day in days for session in day.sessions]
-    assert {s.pk for s in sessions} >= {first.pk, second.pk}
-    assert len({id(s.client) for s in sessions if s.client_id == robin.pk}) == 1
+    # Two more on one day, so the client has several sessions in one week whatever today is.
+    morning = schedule(coach, robin, starts_at=tomorrow_at(10))
+    afternoon = schedule(coach, robin, starts_at=tomorrow_at(14), modality=Session.Modality.PHONE)
+    opened = []
+    real_open = EncryptedField.open
+
+    def counting_open(field, instance, sealed):
+        opened.append((type(instance).__name__, instance.pk, field.name))
+        return real_open(field, instance, sealed)
+
+    monkeypatch.setattr(EncryptedField, "open", counting_open)
+    mondays = {selectors.week_start(timezone.localdate(s.starts_at)) for s in (first, second, morning)}
+    entries = {}
+    for monday in sorted(mondays):
+        opened.clear()
+        days = selectors.week(coach, monday=monday)
+        assert [day.date for day in days] == [monday + datetime.timedelta(days=n) for n in range(7)]
+        entries |= {entry.url: entry for day in days for entry in day.entries}
+        # Only the client's name is opened, once for the week however many sessions they have.
+        assert opened and len(opened) == len(set(opened))
+        assert {(model, pk) for model, pk, _ in opened} == {("Client", robin.pk)}
+    assert {reverse("coaching:detail", args=[s.pk]) for s in (first, second, morning, afternoon)} <= set(
+        entries
+    )
     started = entries[reverse("coaching:detail", args=[first.pk])]
     assert (started.name, started.status_label) == (CANARY, "under way")
     assert entries[reverse("coaching:detail", args=[second.pk])].status_label == ""
+    later = entries[reverse("coaching:detail", args=[afternoon.pk])]
+    assert (later.starts, later.ends, later.modality) == ("14:00", "15:00", "Phone call")
+
+
+def test_the_weeks_prepared_reads_match_the_orm_and_leave_out_cancelled_sessions_and_other_weeks(
+    coach, robin
+):
+    from ethos.coaching import selectors
+
+    kept = schedule(coach, robin, starts_at=tomorrow_at(10))
+    cancelled = schedule(coach, robin, starts_at=tomorrow_at(12))
+    services.session_cancel(coach=coach, session=cancelled, cancelled_by="client", reason="Busy")
+    wren = active_client(coach, name="Wren Hollis")
+    schedule(coach, wren, starts_at=tomorrow_at(10) + datetime.timedelta(days=7))
+    monday = selectors.week_start(tomorrow_at(10).date())
+    start_of_week = datetime.datetime.combine(
+        monday, datetime.time.min, tzinfo=timezone.get_current_timezone()
+    )
+    args = (coach, start_of_week, start_of_week + datetime.timedelta(days=7))
+    rows = selectors._week_rows(*args)
+    assert rows == selectors._week_rows.build(*args)
+    assert rows == [(kept.pk, robin.pk, kept.starts_at, kept.ends_at, kept.modality, "scheduled")]
+    clients = selectors._week_clients(*args)
+    assert [client.pk for client in clients] == [client.pk for client in selectors._week_clients.build(*args)]
+    assert [(client.pk, client.display_name) for client in clients] == [(robin.pk, CANARY)]
 
 
 def test_the_page_of_a_session_that_never_started_asks_for_no_close_check_plan_or_note(
@@ -256,6 +300,33 @@ def test_the_week_writes_a_hostile_name_escaped(coach, vault, coach_client):
     assert "<script>alert" not in page
     escaped = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; Robert&#x27;); DROP TABLE"
     assert escaped in page
+
+
+def test_the_agenda_writes_its_rows_with_a_hostile_name_escaped_and_a_session_without_a_fee_marked(
+    coach, vault, coach_client
+):
+    # The agenda's rows are written in Python (selectors.agenda_rows), not by the template's escaping.
+    hostile = active_client(coach, name=PAYLOAD)
+    unfit = schedule(coach, hostile)  # began five minutes ago: on the agenda, which runs from today on
+    with pytest.raises(ActionStopped):
+        start(coach, unfit, fit=False)  # it stays scheduled, without a fee
+    later = schedule(coach, hostile, starts_at=tomorrow_at(14), minutes=45, modality=Session.Modality.PHONE)
+    page = coach_client.get(reverse("coaching:list")).content.decode()
+    assert "<script>alert" not in page
+    name = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; Robert&#x27;); DROP TABLE coaching_session;--"
+    when = timezone.localtime(later.starts_at)
+    assert (
+        f'<td><a href="{reverse("coaching:detail", args=[later.pk])}">'
+        f'{when:%a} {when.day} {when:%b}, 14:00</a> <span class="muted">(45 min)</span></td>\n'
+        f"      <td>{name}</td>\n"
+        "      <td>Phone call</td>\n"
+        '      <td><span class="badge badge--scheduled">Scheduled</span></td>'
+    ) in page
+    unfit_row = page[page.index(reverse("coaching:detail", args=[unfit.pk])) :].split("</tr>")[0]
+    assert f"<td>{name}</td>" in unfit_row and "<td>Video call</td>" in unfit_row
+    assert (
+        '<span class="badge badge--scheduled">Scheduled</span> <span class="badge">No fee</span>' in unfit_row
+    )
 
 
 def test_a_closed_session_shows_its_checks(coach, session, coach_client):

@@ -51,7 +51,7 @@ def _to_session(session: Session) -> HttpResponse:
 def session_list(request: HttpRequest) -> HttpResponse:
     """The agenda: sessions from today on, soonest first, a page at a time."""
     page = selectors.agenda(request.user, page=request.GET.get("page"))
-    return render(request, "coaching/list.html", {"page": page})
+    return render(request, "coaching/list.html", {"page": page, "rows": selectors.agenda_rows(page)})
 
 
 @require_GET

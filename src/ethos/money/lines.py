@@ -3,7 +3,8 @@
 The page lists up to LEDGER_SHOWN charges, payments and invoices. Written in the template, each
 row ran a date filter, a money filter and a `{% url %}`, which cost more than reading the rows;
 here each is written once, with the same words (`pages.day` is `date:"j M Y"`, `money` is the
-`money` filter) and the same addresses.
+`money` filter) and the same addresses. Each row's HTML is written here too, escaped as the
+template escaped it (`format_html`): a dozen template nodes a row were a third of the page.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from ethos.clients.pages import day
 from ethos.links import link
@@ -46,6 +50,22 @@ class ChargeLine:
     invoice_url: str = ""
     invoice_label: str = ""
 
+    @property
+    def html(self) -> SafeString:
+        """The charge's table row."""
+        invoice = (
+            format_html('<a href="{}">{}</a>', self.invoice_url, self.invoice_label)
+            if self.invoice_url
+            else "Not yet"
+        )
+        return format_html(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            self.day,
+            self.description,
+            self.amount,
+            invoice,
+        )
+
 
 @dataclass(frozen=True)
 class PaymentLine:
@@ -57,6 +77,24 @@ class PaymentLine:
     receipt_url: str = ""
     receipt_label: str = ""
 
+    @property
+    def html(self) -> SafeString:
+        """The payment's table row."""
+        receipt = (
+            format_html('<a href="{}">{}</a>', self.receipt_url, self.receipt_label)
+            if self.receipt_url
+            else ""
+        )
+        return format_html(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            self.day,
+            self.kind,
+            self.method,
+            self.reference,
+            self.amount,
+            receipt,
+        )
+
 
 @dataclass(frozen=True)
 class InvoiceLine:
@@ -65,12 +103,22 @@ class InvoiceLine:
     day: str
     total: str
 
+    @property
+    def html(self) -> SafeString:
+        """The invoice's list item."""
+        return format_html('<li><a href="{}">{}</a>, {}: {}</li>', self.url, self.label, self.day, self.total)
+
 
 @dataclass(frozen=True)
 class GiftLine:
     day: str
     what: str
     outcome: str
+
+    @property
+    def html(self) -> SafeString:
+        """The gift's list item."""
+        return format_html("<li>{}: {} ({})</li>", self.day, self.what, self.outcome)
 
 
 @dataclass(frozen=True)
@@ -79,6 +127,27 @@ class Lines:
     payments: list[PaymentLine]
     invoices: list[InvoiceLine]
     gifts: list[GiftLine]
+
+    # Each list as the page writes it, rows and the whitespace the template's loops left between them.
+    @property
+    def charge_rows(self) -> SafeString:
+        return _rows(self.charges)
+
+    @property
+    def payment_rows(self) -> SafeString:
+        return _rows(self.payments)
+
+    @property
+    def invoice_items(self) -> SafeString:
+        return mark_safe("".join(invoice.html for invoice in self.invoices))  # noqa: S308 (each escaped)
+
+    @property
+    def gift_items(self) -> SafeString:
+        return mark_safe("".join(gift.html for gift in self.gifts))  # noqa: S308 (each escaped)
+
+
+def _rows(lines) -> SafeString:
+    return mark_safe("".join(f"\n    {line.html}\n    " for line in lines))  # noqa: S308 (each escaped)
 
 
 def ledger_lines(client, ledger: Ledger, currency: str) -> Lines:

@@ -6,6 +6,7 @@ import datetime
 import io
 
 import pytest
+from django.http import Http404
 from pypdf import PdfReader
 
 from ethos.coaching.models import Session
@@ -138,3 +139,38 @@ def test_an_invoice_prints_the_clients_name_in_its_own_script(coach, vault, name
         assert word in text, (word, text)
     assert text.count("Session on") == 20 and f"Total £{invoice.total:,.2f}" in text
     assert "\ufffd" not in text
+
+
+def test_the_prepared_reads_of_a_document_and_the_ledger_are_what_the_orm_reads(coach, vault):
+    from ethos.money import selectors
+
+    from .conftest import pay
+
+    client = active_client(coach, name=NAME)
+    invoice = _invoice(coach, client)
+    pay(coach, client, reference="R&D", invoice=invoice)
+    services.gift_record(
+        coach=coach, client=client, offered_on=invoice.issued_on, what="Tea", outcome="declined"
+    )
+
+    def seen(records, *names):
+        return [tuple(getattr(record, name) for name in ("pk", *names)) for record in records]
+
+    charge = ("description", "amount", "invoice_series", "invoice_number", "charged_on")
+    payment = ("reference", "amount", "receipt_pk", "receipt_series", "receipt_number")
+    for read, names in [
+        (selectors._newest_charges, charge),
+        (selectors._newest_payments, payment),
+        (selectors._newest_invoices, ("label", "total", "issued_on", "client_name")),
+        (selectors._newest_gifts, ("what", "outcome")),
+    ]:
+        assert seen(read(client), *names) == seen(read.build(client), *names) != []
+    assert seen(documents.invoice_lines(invoice), "description", "amount") == seen(
+        documents.invoice_lines.build(invoice), "description", "amount"
+    )
+    assert len(documents.invoice_lines(invoice)) == 2
+    assert selectors.get_invoice_for_coach(coach, client, str(invoice.pk)).client_name == NAME
+    with pytest.raises(Http404):
+        selectors.get_invoice_for_coach(coach, client, "not-an-id")
+    with pytest.raises(Http404):
+        selectors.get_invoice_for_coach(coach, active_client(coach, name="Kim Yu"), invoice.pk)

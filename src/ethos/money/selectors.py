@@ -55,10 +55,20 @@ def get_package_for_coach(coach, client: Client, pk) -> Package:
 
 
 def get_invoice_for_coach(coach, client: Client, pk) -> Invoice:
-    document = Invoice.objects.select_related("data_key").filter(coach=coach, client=client, pk=pk).first()
-    if document is None:
+    try:
+        pk = pk if isinstance(pk, uuid.UUID) else uuid.UUID(str(pk))
+    except ValueError:
+        raise Http404("No such invoice or receipt.") from None
+    found = _document_of(coach, client, pk)
+    if not found:
         raise Http404("No such invoice or receipt.")
-    return document
+    return found[0]
+
+
+@prepared
+def _document_of(coach, client: Client, pk: uuid.UUID):
+    # Read on every download of an invoice or receipt: its SQL is built once per process (ethos.prepared).
+    return Invoice.objects.select_related("data_key").filter(coach=coach, client=client, pk=pk)[:1]
 
 
 def currency_of(coach) -> str:
@@ -444,5 +454,11 @@ def summary(coach, *, today: datetime.date | None = None) -> Summary:
     )
 
 
+@prepared
 def invoice_lines(document: Invoice) -> list[Charge]:
-    return list(document.charges.select_related("data_key").order_by("charged_on", "created_at"))
+    # Read on every print of an invoice, which lists all its lines: its SQL is built once per process.
+    return (
+        Charge.objects.filter(invoice=document)
+        .select_related("data_key")
+        .order_by("charged_on", "created_at")
+    )

@@ -4,7 +4,8 @@ The page lists up to LEDGER_SHOWN charges, payments and invoices. Written in the
 row ran a date filter, a money filter and a `{% url %}`, which cost more than reading the rows;
 here each is written once, with the same words (`pages.day` is `date:"j M Y"`, `money` is the
 `money` filter) and the same addresses. Each row's HTML is written here too, escaped as the
-template escaped it (`format_html`): a dozen template nodes a row were a third of the page.
+template escaped it (Django's `escape` is the standard library's, with quotes): a dozen template
+nodes a row were a third of the page, and `format_html` on each row's cells still a tenth.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from ethos.clients.pages import day
@@ -51,19 +52,16 @@ class ChargeLine:
     invoice_label: str = ""
 
     @property
-    def html(self) -> SafeString:
-        """The charge's table row."""
+    def html(self) -> str:
+        """The charge's table row, escaped."""
         invoice = (
-            format_html('<a href="{}">{}</a>', self.invoice_url, self.invoice_label)
+            f'<a href="{escape(self.invoice_url)}">{escape(self.invoice_label)}</a>'
             if self.invoice_url
             else "Not yet"
         )
-        return format_html(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            self.day,
-            self.description,
-            self.amount,
-            invoice,
+        return (
+            f"<tr><td>{escape(self.day)}</td><td>{escape(self.description)}</td>"
+            f"<td>{escape(self.amount)}</td><td>{invoice}</td></tr>"
         )
 
 
@@ -78,21 +76,16 @@ class PaymentLine:
     receipt_label: str = ""
 
     @property
-    def html(self) -> SafeString:
-        """The payment's table row."""
+    def html(self) -> str:
+        """The payment's table row, escaped."""
         receipt = (
-            format_html('<a href="{}">{}</a>', self.receipt_url, self.receipt_label)
+            f'<a href="{escape(self.receipt_url)}">{escape(self.receipt_label)}</a>'
             if self.receipt_url
             else ""
         )
-        return format_html(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            self.day,
-            self.kind,
-            self.method,
-            self.reference,
-            self.amount,
-            receipt,
+        return (
+            f"<tr><td>{escape(self.day)}</td><td>{escape(self.kind)}</td><td>{escape(self.method)}</td>"
+            f"<td>{escape(self.reference)}</td><td>{escape(self.amount)}</td><td>{receipt}</td></tr>"
         )
 
 
@@ -104,9 +97,10 @@ class InvoiceLine:
     total: str
 
     @property
-    def html(self) -> SafeString:
-        """The invoice's list item."""
-        return format_html('<li><a href="{}">{}</a>, {}: {}</li>', self.url, self.label, self.day, self.total)
+    def html(self) -> str:
+        """The invoice's list item, escaped."""
+        link = f'<a href="{escape(self.url)}">{escape(self.label)}</a>'
+        return f"<li>{link}, {escape(self.day)}: {escape(self.total)}</li>"
 
 
 @dataclass(frozen=True)
@@ -116,9 +110,9 @@ class GiftLine:
     outcome: str
 
     @property
-    def html(self) -> SafeString:
-        """The gift's list item."""
-        return format_html("<li>{}: {} ({})</li>", self.day, self.what, self.outcome)
+    def html(self) -> str:
+        """The gift's list item, escaped."""
+        return f"<li>{escape(self.day)}: {escape(self.what)} ({escape(self.outcome)})</li>"
 
 
 @dataclass(frozen=True)

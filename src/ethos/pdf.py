@@ -803,7 +803,14 @@ class Document(FPDF):
         It draws the same bytes as fpdf's cell (`_plain_line`) without the fragment and the walk
         through every option a line may have: an invoice of a long history is mostly such cells.
         """
-        if not args and w is not None and text and _DIRECT_CELL.issuperset(kwargs):
+        if (
+            not args
+            and isinstance(w, int | float)
+            and isinstance(h, int | float | None)
+            and isinstance(text, str)
+            and text
+            and _DIRECT_CELL.issuperset(kwargs)
+        ):
             align = Align.coerce(kwargs.get("align", Align.L))
             new_x = XPos.coerce(kwargs.get("new_x", XPos.RIGHT))
             new_y = YPos.coerce(kwargs.get("new_y", YPos.TOP))

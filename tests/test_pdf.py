@@ -713,3 +713,45 @@ def test_cells_drawn_directly_are_what_fpdf_cell_would_draw(document, seed, monk
     assert ours == _as_fpdf_would(build, monkeypatch)
     assert not drawn  # fpdf alone drew every one
     assert "b\\c" in pdf_text(ours) and "\u20ac80.00" in pdf_text(ours)
+
+
+def test_glyphs_embedded_again_are_picked_as_the_first_time_without_picking_them(monkeypatch):
+    from fpdf.fonts import SubsetMap
+
+    from ethos import pdf as module
+
+    class NeverKept(dict):
+        def __setitem__(self, key, value) -> None:
+            pass
+
+    printable = "".join(map(chr, range(0x20, 0x7F)))
+    monkeypatch.setattr(module, "_EMBEDDED", {})
+    picked = []
+    pick_glyph = SubsetMap.pick_glyph
+    monkeypatch.setattr(
+        SubsetMap, "pick_glyph", lambda self, glyph: picked.append(glyph) or pick_glyph(self, glyph)
+    )
+
+    def build(text: str) -> bytes:
+        pdf = Document(title="Embedded")
+        pdf.set_creation_date(datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC))
+        for style in ("B", ""):
+            pdf.set_font(SANS, style)
+            pdf.embed_glyphs(printable)
+        pdf.add_page()
+        pdf.set_font(SANS, "B", 12)
+        pdf.paragraph(f"Dear {text}", height=5)
+        pdf.set_font(SANS, "", 10)
+        pdf.multi_cell(0, 5, f"{text} (paid) " * 20, new_x="LMARGIN", new_y="NEXT")
+        return bytes(pdf.output())
+
+    first = build(NAME)
+    assert len(module._EMBEDDED) == 2 and len(picked) >= 2 * len(printable)
+    picked.clear()
+    again, greek = build(NAME), build(GREEK)
+    assert len(picked) < len(printable)  # the printable glyphs were not picked one by one again
+
+    monkeypatch.setattr(module, "_EMBEDDED", NeverKept())
+    assert again == first == build(NAME)
+    assert greek == build(GREEK)
+    assert pdf_text(greek).split()[:2] == ["Dear", GREEK]

@@ -752,6 +752,13 @@ def _font_tables(font: _Font, subset: _Subset) -> _Tables:
     return tables
 
 
+# The glyphs `Document.embed_glyphs` picked into a fresh face, by face and characters: the subset
+# map's glyphs and codes, as picking them one by one leaves them. Glyphs are values (a face's id,
+# name and width), never changed once made; each document gets its own copy of the map.
+EMBEDDED = 16
+_EMBEDDED: dict[tuple, tuple[dict, int, list[int]]] = {}
+
+
 def _settle(font: _Font) -> _Subset:
     """Cut `font`'s subset (or find it cut) and leave it in place of the document's fontTools font."""
     if isinstance(font.opened, _Cut):
@@ -903,14 +910,34 @@ class Document(FPDF):
         set each time, and had its face cut again (tens of milliseconds). Called before drawing in
         the face, with every character such text may hold, it makes these documents embed the same
         subset, in the same order, cut once per process. Characters the face does not draw are left out.
+
+        Into a face the document has drawn nothing in yet, the glyphs are picked as they were for the
+        last document that embedded the same characters in it (`_EMBEDDED`): picking each one again
+        was a tenth of printing an invoice.
         """
         font = self.current_font
         if not isinstance(font, TTFFont):
             return
-        pick, cmap = font.subset.pick, font.cmap
+        subset = font.subset
+        # Nothing picked yet: a pick of any glyph but the reserved two moves the next code on.
+        fresh = isinstance(font, _Font) and subset._next == 0 and not font.codes
+        key = (str(font.ttffile), font.collection_font_number, characters)
+        if fresh:
+            with _SUBSETS_LOCK:
+                picked = _EMBEDDED.get(key)
+            if picked is not None:
+                ids, after, reserved = picked
+                subset._char_id_per_glyph, subset._next, subset._reserved = dict(ids), after, list(reserved)
+                return
+        pick, cmap = subset.pick, font.cmap
         for char in unicodedata.normalize("NFC", characters):
             if ord(char) in cmap:
                 pick(ord(char))
+        if fresh:
+            with _SUBSETS_LOCK:
+                _EMBEDDED[key] = (dict(subset._char_id_per_glyph), subset._next, list(subset._reserved))
+                while len(_EMBEDDED) > EMBEDDED:
+                    _EMBEDDED.pop(next(iter(_EMBEDDED)))
 
     def cover(self, *texts: str) -> None:
         """Read the fallback faces that `texts` need (a name in Arabic, Hindi or Chinese) before drawing them.

@@ -655,3 +655,103 @@ def test_a_documents_own_compression_level_changes_only_how_its_pages_are_packed
     assert all(stream._data == zlib.compress(stream.get_data(), 1) for stream in streams(quick))
     assert all(stream._data == zlib.compress(stream.get_data()) for stream in streams(default))
     assert pdf_text(quick) == pdf_text(default)
+
+
+# -- cells written directly (issue 18: the invoice of a long history) ------------------------------
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("document", [Document, _Stamped])  # pages broken directly, or by cell
+def test_cells_drawn_directly_are_what_fpdf_cell_would_draw(document, seed, monkeypatch):
+    import random
+
+    from ethos import pdf as module
+
+    words = [*NAME.split(), GREEK, "(a)", "b\\c", "中文", "\u20ac80.00", "Session", "on", "{nb}", "\u00a0"]
+    drawn = []
+    plain_line = module.Document._plain_line
+
+    def counted(*args, **kwargs):
+        drawn.append(plain_line(*args, **kwargs))  # None: left to fpdf's cell
+        return drawn[-1]
+
+    monkeypatch.setattr(module.Document, "_plain_line", counted)
+
+    def build():
+        rng = random.Random(seed)
+        pdf = document(title="Cells")
+        pdf.set_creation_date(datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC))
+        pdf.set_auto_page_break(auto=True, margin=24)
+        pdf.add_page()
+        for number in range(220):
+            pdf.set_font(SANS, rng.choice(["", "B"]), rng.choice([8, 10, 14]))
+            if number % 37 == 3:
+                pdf.set_text_color(0, 0, 200)  # drawn by fpdf, with its colour
+            elif number % 37 == 7:
+                pdf.set_text_color(0)
+            text = " ".join(rng.choice(words) for _ in range(rng.randrange(0, 6)))
+            width = rng.choice([0, 40, 70.5])
+            if width == 0 or pdf.x + width > pdf.w - pdf.r_margin:
+                pdf.set_x(pdf.l_margin)
+            pdf.cell(
+                width,
+                rng.choice([None, 0, 5, 6]),
+                text,
+                align=rng.choice(["L", "R", "C"]),
+                new_x=rng.choice(["RIGHT", "LMARGIN", "LEFT"]),
+                new_y=rng.choice(["TOP", "NEXT", "NEXT"]),
+                border=rng.choice([0, 0, 0, 1]),
+            )
+            if number % 11 == 0:
+                pdf.ln(rng.choice([2, 12]))
+        return pdf
+
+    ours = bytes(build().output())
+    assert len(PdfReader(io.BytesIO(ours)).pages) >= 2
+    assert drawn.count(None) < drawn.count(True) + drawn.count(False)  # most of them written directly
+    drawn.clear()
+    assert ours == _as_fpdf_would(build, monkeypatch)
+    assert not drawn  # fpdf alone drew every one
+    assert "b\\c" in pdf_text(ours) and "\u20ac80.00" in pdf_text(ours)
+
+
+def test_glyphs_embedded_again_are_picked_as_the_first_time_without_picking_them(monkeypatch):
+    from fpdf.fonts import SubsetMap
+
+    from ethos import pdf as module
+
+    class NeverKept(dict):
+        def __setitem__(self, key, value) -> None:
+            pass
+
+    printable = "".join(map(chr, range(0x20, 0x7F)))
+    monkeypatch.setattr(module, "_EMBEDDED", {})
+    picked = []
+    pick_glyph = SubsetMap.pick_glyph
+    monkeypatch.setattr(
+        SubsetMap, "pick_glyph", lambda self, glyph: picked.append(glyph) or pick_glyph(self, glyph)
+    )
+
+    def build(text: str) -> bytes:
+        pdf = Document(title="Embedded")
+        pdf.set_creation_date(datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC))
+        for style in ("B", ""):
+            pdf.set_font(SANS, style)
+            pdf.embed_glyphs(printable)
+        pdf.add_page()
+        pdf.set_font(SANS, "B", 12)
+        pdf.paragraph(f"Dear {text}", height=5)
+        pdf.set_font(SANS, "", 10)
+        pdf.multi_cell(0, 5, f"{text} (paid) " * 20, new_x="LMARGIN", new_y="NEXT")
+        return bytes(pdf.output())
+
+    first = build(NAME)
+    assert len(module._EMBEDDED) == 2 and len(picked) >= 2 * len(printable)
+    picked.clear()
+    again, greek = build(NAME), build(GREEK)
+    assert len(picked) < len(printable)  # the printable glyphs were not picked one by one again
+
+    monkeypatch.setattr(module, "_EMBEDDED", NeverKept())
+    assert again == first == build(NAME)
+    assert greek == build(GREEK)
+    assert pdf_text(greek).split()[:2] == ["Dear", GREEK]

@@ -15,8 +15,9 @@ draws, and cuts each face with fontTools for every document. Here:
   to subset codes (`_Fragment`);
 - a text that plainly fits its line is taken whole, and a wrapped one broken in one pass where
   fpdf's loop would break it (`_LineBreak`, `Document.multi_cell`, `Document.lines`);
-- a paragraph's line of plain text is written as the one text object fpdf's `cell` would write,
-  without the fragment and the walk through every option a line may have (`Document._plain_line`);
+- a paragraph's line of plain text, and a cell of one aligned left or right (an invoice's rows), is
+  written as the one text object fpdf's `cell` would write, without the fragment and the walk
+  through every option a line may have (`Document._plain_line`);
   and the lines of a paragraph marked `static` (a catalog's wording) are kept per process;
 - the subset a face is cut down to is kept per set of glyphs, with its compressed file, in a small
   per-process LRU (`_cut`), as is its compressed glyph map (`_glyph_map`), and embedded as fpdf
@@ -271,6 +272,10 @@ _SPECIAL = frozenset({NEWLINE, FORM_FEED, SOFT_HYPHEN, NBSP})
 SLACK = 1e-6
 # The multi_cell options under which a text that fits on a line is drawn just as `cell` draws it.
 _ONE_LINE = frozenset({"align", "border", "fill", "link", "new_x", "new_y"})
+# The cell options under which a line of plain text is written directly (`Document.cell`), and the
+# moves after it that are written there.
+_DIRECT_CELL = _ONE_LINE
+_DIRECT_X = (XPos.LEFT, XPos.RIGHT, XPos.LMARGIN)
 
 
 class _LineBreak(MultiLineBreak):
@@ -374,7 +379,7 @@ class _Fragment(Fragment):
 
     def render_pdf_text_ttf(self, frag_ws: float, word_spacing: float) -> str:
         font = self.font
-        if word_spacing or not isinstance(font, _Font):
+        if not isinstance(font, _Font):
             return super().render_pdf_text_ttf(frag_ws, word_spacing)
         codes = font.codes
         characters = self.characters
@@ -384,7 +389,21 @@ class _Fragment(Fragment):
                 if char not in codes:
                     mapped_char = pick(ord(char))
                     codes[char] = chr(mapped_char) if mapped_char else ""
-        return f"({font.escape_text(''.join(map(codes.__getitem__, characters)))}) Tj"
+        mapped_text = "".join(map(codes.__getitem__, characters))
+        if not word_spacing:
+            return f"({font.escape_text(mapped_text)}) Tj"
+        # A justified line, as fpdf writes it: each space moved by the spacing, word by word (two-byte
+        # codes leave the PDF's own word spacing, Tw, without effect).
+        if " " not in codes:
+            mapped_char = font.subset.pick(ord(" "))
+            codes[" "] = chr(mapped_char) if mapped_char else ""
+        if not codes[" "]:
+            return super().render_pdf_text_ttf(frag_ws, word_spacing)
+        u_space = font.escape_text(" ")
+        adj = -(frag_ws * self.k) * 1000 / self.font_size_pt
+        first, *rest = (font.escape_text(word) for word in mapped_text.split(codes[" "]))
+        words = [f"({first})", *(f"{adj:.3f}({u_space}{word})" for word in rest)]
+        return f"[{' '.join(words)}] TJ"
 
 
 # fpdf's multi_cell and write look the line breaking up in fpdf's module when they run: they find
@@ -733,6 +752,13 @@ def _font_tables(font: _Font, subset: _Subset) -> _Tables:
     return tables
 
 
+# The glyphs `Document.embed_glyphs` picked into a fresh face, by face and characters: the subset
+# map's glyphs and codes, as picking them one by one leaves them. Glyphs are values (a face's id,
+# name and width), never changed once made; each document gets its own copy of the map.
+EMBEDDED = 16
+_EMBEDDED: dict[tuple, tuple[dict, int, list[int]]] = {}
+
+
 def _settle(font: _Font) -> _Subset:
     """Cut `font`'s subset (or find it cut) and leave it in place of the document's fontTools font."""
     if isinstance(font.opened, _Cut):
@@ -777,6 +803,39 @@ class Document(FPDF):
 
     def output(self, name="", *, linearize: bool = False, output_producer_class=_Output):
         return super().output(name, linearize=linearize, output_producer_class=output_producer_class)
+
+    def cell(self, w: float | None = None, h: float | None = None, text: str = "", *args, **kwargs) -> bool:
+        """fpdf's cell; a line of plain text (`_plain`), aligned left or right, is written directly.
+
+        It draws the same bytes as fpdf's cell (`_plain_line`) without the fragment and the walk
+        through every option a line may have: an invoice of a long history is mostly such cells.
+        """
+        if (
+            not args
+            and isinstance(w, int | float)
+            and isinstance(h, int | float | None)
+            and isinstance(text, str)
+            and text
+            and _DIRECT_CELL.issuperset(kwargs)
+        ):
+            align = Align.coerce(kwargs.get("align", Align.L))
+            new_x = XPos.coerce(kwargs.get("new_x", XPos.RIGHT))
+            new_y = YPos.coerce(kwargs.get("new_y", YPos.TOP))
+            if (
+                align in (Align.L, Align.R)
+                and new_x in _DIRECT_X
+                and new_y in (YPos.TOP, YPos.NEXT)
+                and not kwargs.get("border")
+                and not kwargs.get("fill")
+                and not kwargs.get("link")
+            ):
+                font = self._plain(text)
+                if font is not None:
+                    height = self.font_size if h is None else h
+                    broke = self._plain_line(font, height, text, w=w, align=align, new_x=new_x, new_y=new_y)
+                    if broke is not None:
+                        return broke
+        return super().cell(w, h, text, *args, **kwargs)
 
     def multi_cell(self, w: float, h: float | None = None, text: str = "", *args, **kwargs):
         """fpdf's multi_cell; a text that plainly fits on one line is drawn as the cell fpdf would draw.
@@ -851,14 +910,34 @@ class Document(FPDF):
         set each time, and had its face cut again (tens of milliseconds). Called before drawing in
         the face, with every character such text may hold, it makes these documents embed the same
         subset, in the same order, cut once per process. Characters the face does not draw are left out.
+
+        Into a face the document has drawn nothing in yet, the glyphs are picked as they were for the
+        last document that embedded the same characters in it (`_EMBEDDED`): picking each one again
+        was a tenth of printing an invoice.
         """
         font = self.current_font
         if not isinstance(font, TTFFont):
             return
-        pick, cmap = font.subset.pick, font.cmap
+        subset = font.subset
+        # Nothing picked yet: a pick of any glyph but the reserved two moves the next code on.
+        fresh = isinstance(font, _Font) and subset._next == 0 and not font.codes
+        key = (str(font.ttffile), font.collection_font_number, characters)
+        if fresh:
+            with _SUBSETS_LOCK:
+                picked = _EMBEDDED.get(key)
+            if picked is not None:
+                ids, after, reserved = picked
+                subset._char_id_per_glyph, subset._next, subset._reserved = dict(ids), after, list(reserved)
+                return
+        pick, cmap = subset.pick, font.cmap
         for char in unicodedata.normalize("NFC", characters):
             if ord(char) in cmap:
                 pick(ord(char))
+        if fresh:
+            with _SUBSETS_LOCK:
+                _EMBEDDED[key] = (dict(subset._char_id_per_glyph), subset._next, list(subset._reserved))
+                while len(_EMBEDDED) > EMBEDDED:
+                    _EMBEDDED.pop(next(iter(_EMBEDDED)))
 
     def cover(self, *texts: str) -> None:
         """Read the fallback faces that `texts` need (a name in Arabic, Hindi or Chinese) before drawing them.
@@ -951,8 +1030,8 @@ class Document(FPDF):
         left = self.l_margin + indent
         for line in self._static_lines(text, width) if static else self.lines(text, width):
             self.set_x(left)
-            if plain is None or not self._plain_line(plain, height, line):
-                self.cell(width, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            if plain is None or self._plain_line(plain, height, line) is None:
+                super().cell(width, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
                 plain = self._plain(text)  # a page break ran the header and footer, which may change it
 
     def _plain(self, text: str) -> _Font | None:
@@ -986,21 +1065,35 @@ class Document(FPDF):
             return None
         return font
 
-    def _plain_line(self, font: _Font, height: float, text: str) -> bool:
-        """Draw `text` as `cell(w, height, text, new_x=LMARGIN, new_y=NEXT)` draws it, byte for byte.
+    def _plain_line(
+        self,
+        font: _Font,
+        height: float,
+        text: str,
+        *,
+        w: float | None = None,
+        align: Align = Align.L,
+        new_x: XPos = XPos.LMARGIN,
+        new_y: YPos = YPos.NEXT,
+    ) -> bool | None:
+        """Draw `text` as `cell(w, height, text, align, new_x, new_y)` would draw it, byte for byte.
 
         fpdf's cell makes a fragment with a copy of the graphics state and walks every option a line
         may have (colour, spacing, rise, underline, links, borders): most of a long document's build
-        time. A line of a paragraph of plain text (`_plain`) in `font`, the current face, needs
-        none of it: this writes its one text object directly, after a page break if it needs one. A
-        line that is not as cell would normalise it, or starts a page with a header or footer of the
-        document's own, is left to `cell`: False, having drawn nothing.
+        time. A line of plain text (`_plain`) in `font`, the current face, aligned left or right, needs
+        none of it: this writes its one text object directly, after a page break if it needs one, and
+        returns whether it broke the page, as cell does. A line that is not as cell would normalise
+        it, or starts a page with a header or footer of the document's own, is left to `cell`: None,
+        having drawn nothing. `w` is needed only to align right or move right (0: to the right margin).
         """
         if not text or not unicodedata.is_normalized("NFC", text):
-            return False
-        if self.will_page_break(height):
+            return None
+        if w == 0:
+            w = self.w - self.r_margin - self.x  # as cell takes it, before any page break
+        broke = self.will_page_break(height)
+        if broke:
             if type(self).header is not FPDF.header or type(self).footer is not FPDF.footer:
-                return False  # they may change the face before the line is drawn: cell draws it as fpdf would
+                return None  # they may change the face before the line is drawn: cell draws it as fpdf would
             self._perform_page_break_if_need_be(height)  # as cell breaks: the new page has the same state
         size = self.font_size_pt
         if not self.current_font_is_set_on_page:
@@ -1023,8 +1116,10 @@ class Document(FPDF):
             drawn = "".join(map(escaped.__getitem__, text))
         k = self.k
         font_size = size / k  # fpdf's font_size
+        # Where cell starts the text: inside its left margin, or its width less the text's and a margin.
+        dx = self.c_margin if align is Align.L else w - self.c_margin - font.units(text) * size * 0.001 / k
         line = (
-            f"BT {(self.x + self.c_margin) * k:.2f} "
+            f"BT {(self.x + dx) * k:.2f} "
             f"{(self.h - self.y - 0.5 * height - 0.3 * font_size) * k:.2f} Td ({drawn}) Tj ET"
         ).encode("latin-1")
         contents = self.pages[self.page].contents
@@ -1034,9 +1129,13 @@ class Document(FPDF):
             contents += line
             contents.append(0x0A)
         self._lasth = height or font_size
-        self.x = self.l_margin
-        self.y += height
-        return True
+        if new_x is XPos.LMARGIN:
+            self.x = self.l_margin
+        elif new_x is XPos.RIGHT:
+            self.x += w
+        if new_y is YPos.NEXT:
+            self.y += height
+        return broke
 
     def _static_lines(self, text: str, width: float) -> tuple[str, ...]:
         """`lines(text, width)` for text that is the same in every document, kept per process."""

@@ -359,3 +359,48 @@ def test_the_practice_profile_sets_the_currency_every_amount_is_written_in(coach
     assert coach_client.post(reverse("practice:profile"), data | {"currency": "CHF"}).status_code == 302
     agree(coach, robin, fee="1250")
     assert "1,250.00 CHF" in coach_client.get(reverse("money:ledger", args=[robin.pk])).content.decode()
+
+
+# The ledger's rows as its template wrote them before they were written in Python (issue 18).
+OLD_ROWS = """<tbody>
+    {% for charge in lines.charges %}
+    <tr><td>{{ charge.day }}</td><td>{{ charge.description }}</td><td>{{ charge.amount }}</td><td>{% if charge.invoice_url %}<a href="{{ charge.invoice_url }}">{{ charge.invoice_label }}</a>{% else %}Not yet{% endif %}</td></tr>
+    {% endfor %}
+    </tbody>|<tbody>
+    {% for payment in lines.payments %}
+    <tr><td>{{ payment.day }}</td><td>{{ payment.kind }}</td><td>{{ payment.method }}</td><td>{{ payment.reference }}</td><td>{{ payment.amount }}</td><td>{% if payment.receipt_url %}<a href="{{ payment.receipt_url }}">{{ payment.receipt_label }}</a>{% endif %}</td></tr>
+    {% endfor %}
+    </tbody>|<ul>
+    {% for invoice in lines.invoices %}<li><a href="{{ invoice.url }}">{{ invoice.label }}</a>, {{ invoice.day }}: {{ invoice.total }}</li>{% endfor %}
+  </ul>|<ul>
+    {% for gift in lines.gifts %}<li>{{ gift.day }}: {{ gift.what }} ({{ gift.outcome }})</li>{% endfor %}
+  </ul>"""  # noqa: E501
+
+
+def test_the_ledger_writes_each_row_as_its_template_did(coach, robin, coach_client, settings):
+    from django.template import Context, Template
+
+    from ethos.money import selectors
+    from ethos.money.lines import ledger_lines
+
+    settings.ETHOS_LATE_START_MINUTES = 30
+    settings.ETHOS_CUT_SHORT_MINUTES = 120
+    agree(coach, robin, fee="80")
+    held(coach, robin, days_ago=2)
+    services.charges_bring_up_to_date(coach=coach, client=robin)
+    invoice = services.invoice_issue(coach=coach, client=robin)
+    pay(coach, robin, reference=PAYLOAD[:200], invoice=invoice)
+    pay(coach, robin, kind="refund", amount="5", reference="R&D <back>")
+    held(coach, robin, days_ago=1)
+    services.charges_bring_up_to_date(coach=coach, client=robin)  # a line not yet invoiced
+    services.gift_record(coach=coach, client=robin, offered_on=TODAY(), what=PAYLOAD, outcome="returned")
+
+    page = coach_client.get(reverse("money:ledger", args=[robin.pk])).content.decode()
+
+    ledger = selectors.ledger_of(robin)
+    lines = ledger_lines(robin, ledger, selectors.currency_of(coach))
+    assert len(lines.charges) == 2 and len(lines.payments) == 2 and lines.invoices and lines.gifts
+    for old in OLD_ROWS.split("|"):
+        assert Template(old).render(Context({"lines": lines})) in page
+    assert "Not yet" in page and "INV-000001" in page and "REC-000001" in page
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page and "R&amp;D &lt;back&gt;" in page

@@ -2,6 +2,11 @@
 
 The client's name is decrypted only to be printed here; it is drawn in whatever script it is
 written in (ethos.pdf reads a fallback face for Arabic, Devanagari, CJK and others).
+
+An invoice of a long history is printed on each download (issue 18): its rows are lines of plain
+text, which ethos.pdf writes directly as fpdf's cell would, and its faces embed every printable
+ASCII character whether drawn or not, so that one invoice after another embeds the same subsets,
+cut once per process.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from .models import Invoice
 from .selectors import invoice_lines
 
 LINE = 6
+# Embedded whether drawn or not: an invoice's numbers, dates and ASCII names then draw no new glyph.
+PRINTABLE = "".join(map(chr, range(0x20, 0x7F)))
 
 
 def _row(pdf: Document, left: str, right: str, *, bold: bool = False) -> None:
@@ -31,6 +38,11 @@ def _row(pdf: Document, left: str, right: str, *, bold: bool = False) -> None:
 
 def document_pdf(*, coach, document: Invoice) -> bytes:
     """Print an invoice (its lines and total) or a receipt (the payment it acknowledges)."""
+    return bytes(document_layout(coach=coach, document=document).output())
+
+
+def document_layout(*, coach, document: Invoice) -> Document:
+    """Lay an invoice or a receipt out as a document, ready to print."""
     profile = profile_for(coach)
     currency = document.currency
     kind = "Receipt" if document.is_receipt else "Invoice"
@@ -48,6 +60,10 @@ def document_pdf(*, coach, document: Invoice) -> bytes:
         reference = ""
     name = document.client_name
     pdf = Document(title=f"{kind} {document.label}")
+    pdf.compression_level = 1  # a long history's pages on every download: a few bytes more, less time
+    for style in ("B", ""):
+        pdf.set_font(SANS, style=style)
+        pdf.embed_glyphs(PRINTABLE)
     pdf.cover(name, *(text for text, _ in lines), reference, profile.practice_name, coach.name)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
@@ -90,4 +106,4 @@ def document_pdf(*, coach, document: Invoice) -> bytes:
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
-    return bytes(pdf.output())
+    return pdf

@@ -3,7 +3,9 @@
 The page lists up to LEDGER_SHOWN charges, payments and invoices. Written in the template, each
 row ran a date filter, a money filter and a `{% url %}`, which cost more than reading the rows;
 here each is written once, with the same words (`pages.day` is `date:"j M Y"`, `money` is the
-`money` filter) and the same addresses.
+`money` filter) and the same addresses. Each row's HTML is written here too, escaped as the
+template escaped it (Django's `escape` is the standard library's, with quotes): a dozen template
+nodes a row were a third of the page, and `format_html` on each row's cells still a tenth.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
 
 from ethos.clients.pages import day
 from ethos.links import link
@@ -46,6 +51,19 @@ class ChargeLine:
     invoice_url: str = ""
     invoice_label: str = ""
 
+    @property
+    def html(self) -> str:
+        """The charge's table row, escaped."""
+        invoice = (
+            f'<a href="{escape(self.invoice_url)}">{escape(self.invoice_label)}</a>'
+            if self.invoice_url
+            else "Not yet"
+        )
+        return (
+            f"<tr><td>{escape(self.day)}</td><td>{escape(self.description)}</td>"
+            f"<td>{escape(self.amount)}</td><td>{invoice}</td></tr>"
+        )
+
 
 @dataclass(frozen=True)
 class PaymentLine:
@@ -57,6 +75,19 @@ class PaymentLine:
     receipt_url: str = ""
     receipt_label: str = ""
 
+    @property
+    def html(self) -> str:
+        """The payment's table row, escaped."""
+        receipt = (
+            f'<a href="{escape(self.receipt_url)}">{escape(self.receipt_label)}</a>'
+            if self.receipt_url
+            else ""
+        )
+        return (
+            f"<tr><td>{escape(self.day)}</td><td>{escape(self.kind)}</td><td>{escape(self.method)}</td>"
+            f"<td>{escape(self.reference)}</td><td>{escape(self.amount)}</td><td>{receipt}</td></tr>"
+        )
+
 
 @dataclass(frozen=True)
 class InvoiceLine:
@@ -65,12 +96,23 @@ class InvoiceLine:
     day: str
     total: str
 
+    @property
+    def html(self) -> str:
+        """The invoice's list item, escaped."""
+        link = f'<a href="{escape(self.url)}">{escape(self.label)}</a>'
+        return f"<li>{link}, {escape(self.day)}: {escape(self.total)}</li>"
+
 
 @dataclass(frozen=True)
 class GiftLine:
     day: str
     what: str
     outcome: str
+
+    @property
+    def html(self) -> str:
+        """The gift's list item, escaped."""
+        return f"<li>{escape(self.day)}: {escape(self.what)} ({escape(self.outcome)})</li>"
 
 
 @dataclass(frozen=True)
@@ -79,6 +121,27 @@ class Lines:
     payments: list[PaymentLine]
     invoices: list[InvoiceLine]
     gifts: list[GiftLine]
+
+    # Each list as the page writes it, rows and the whitespace the template's loops left between them.
+    @property
+    def charge_rows(self) -> SafeString:
+        return _rows(self.charges)
+
+    @property
+    def payment_rows(self) -> SafeString:
+        return _rows(self.payments)
+
+    @property
+    def invoice_items(self) -> SafeString:
+        return mark_safe("".join(invoice.html for invoice in self.invoices))  # noqa: S308 (each escaped)
+
+    @property
+    def gift_items(self) -> SafeString:
+        return mark_safe("".join(gift.html for gift in self.gifts))  # noqa: S308 (each escaped)
+
+
+def _rows(lines) -> SafeString:
+    return mark_safe("".join(f"\n    {line.html}\n    " for line in lines))  # noqa: S308 (each escaped)
 
 
 def ledger_lines(client, ledger: Ledger, currency: str) -> Lines:

@@ -55,10 +55,20 @@ def get_package_for_coach(coach, client: Client, pk) -> Package:
 
 
 def get_invoice_for_coach(coach, client: Client, pk) -> Invoice:
-    document = Invoice.objects.select_related("data_key").filter(coach=coach, client=client, pk=pk).first()
-    if document is None:
+    try:
+        pk = pk if isinstance(pk, uuid.UUID) else uuid.UUID(str(pk))
+    except ValueError:
+        raise Http404("No such invoice or receipt.") from None
+    found = _document_of(coach, client, pk)
+    if not found:
         raise Http404("No such invoice or receipt.")
-    return document
+    return found[0]
+
+
+@prepared
+def _document_of(coach, client: Client, pk: uuid.UUID):
+    # Read on every download of an invoice or receipt: its SQL is built once per process (ethos.prepared).
+    return Invoice.objects.select_related("data_key").filter(coach=coach, client=client, pk=pk)[:1]
 
 
 def currency_of(coach) -> str:
@@ -216,14 +226,6 @@ def _totals(client: Client) -> list[tuple]:
     )
 
 
-def _newest_charges(client: Client):
-    return Charge.objects.filter(client=client).order_by("-charged_on", "-created_at")
-
-
-def _newest_payments(client: Client):
-    return Payment.objects.filter(client=client).order_by("-paid_on", "-created_at")
-
-
 # The columns a ledger line shows: a line's other links (session, agreement, package, coach) cost
 # a conversion each on 150 rows and are not shown. A column left out is still read if asked for
 # (one query), and every sealed field is kept, as a sealed field left out would read as empty.
@@ -238,27 +240,54 @@ _RECEIPT_NUMBER = {
 }
 
 
+# The ledger page's lists, the newest lines of each kind: their SQL is built once per process
+# (ethos.prepared), as building four queries cost the page more than running them.
+@prepared
+def _newest_charges(client: Client):
+    return (
+        Charge.objects.filter(client=client)
+        .order_by("-charged_on", "-created_at")
+        .only(*_CHARGE_SHOWN)
+        .annotate(**_INVOICE_NUMBER)[: LEDGER_SHOWN + 1]
+    )
+
+
+@prepared
+def _newest_payments(client: Client):
+    return (
+        Payment.objects.filter(client=client)
+        .order_by("-paid_on", "-created_at")
+        .only(*_PAYMENT_SHOWN)
+        .annotate(**_RECEIPT_NUMBER)[:LEDGER_SHOWN]
+    )
+
+
+@prepared
+def _newest_invoices(client: Client):
+    # Invoices only, not receipts: a receipt is listed with its payment.
+    return Invoice.objects.filter(client=client, series=Invoice.Series.INVOICE).order_by("-number")[
+        :LEDGER_SHOWN
+    ]
+
+
+@prepared
+def _newest_gifts(client: Client):
+    return Gift.objects.filter(client=client).order_by("-offered_on")[:LEDGER_SHOWN]
+
+
 @once
 def ledger_of(client: Client) -> Ledger:
     """The client's balance (`balance_of`) and the newest lines of each kind of record they have."""
     kept = records_kept(client)
     charges, invoices, payments, gifts = [], [], [], []
     if "charge" in kept:
-        charges = list(
-            _newest_charges(client).only(*_CHARGE_SHOWN).annotate(**_INVOICE_NUMBER)[: LEDGER_SHOWN + 1]
-        )
+        charges = _newest_charges(client)
         # An invoice is only ever issued for charges: without charges there is none to list.
-        invoices = list(
-            Invoice.objects.filter(client=client, series=Invoice.Series.INVOICE).order_by("-number")[
-                :LEDGER_SHOWN
-            ]
-        )
+        invoices = _newest_invoices(client)
     if "payment" in kept:
-        payments = list(
-            _newest_payments(client).only(*_PAYMENT_SHOWN).annotate(**_RECEIPT_NUMBER)[:LEDGER_SHOWN]
-        )
+        payments = _newest_payments(client)
     if "gift" in kept:
-        gifts = list(Gift.objects.filter(client=client).order_by("-offered_on")[:LEDGER_SHOWN])
+        gifts = _newest_gifts(client)
     balance = balance_of(client)
     return Ledger(
         **{f.name: getattr(balance, f.name) for f in fields(Balance)},
@@ -425,5 +454,11 @@ def summary(coach, *, today: datetime.date | None = None) -> Summary:
     )
 
 
+@prepared
 def invoice_lines(document: Invoice) -> list[Charge]:
-    return list(document.charges.select_related("data_key").order_by("charged_on", "created_at"))
+    # Read on every print of an invoice, which lists all its lines: its SQL is built once per process.
+    return (
+        Charge.objects.filter(invoice=document)
+        .select_related("data_key")
+        .order_by("charged_on", "created_at")
+    )

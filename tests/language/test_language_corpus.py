@@ -173,8 +173,13 @@ def test_s1_meets_its_floors_on_the_third_split():
 # from 58/72 to 60/72 and is held at that level. A third blind S2 batch (381 lines, 2026-12-03)
 # and rules for its constructions raised it to 61/72, held here at 0.84. Rules for the
 # modifiers that gate the learned layer out of S2 sentences (2026-12-03, GUIDELINES.md) gave
-# 62/72 but cost S1 a line (24/31, under its floor), so they were backed out.
-TEST2_RECALL_REACHED = {"S2": 0.84}
+# 62/72 but cost S1 a line (24/31, under its floor), so they were backed out. Opening the gate
+# for S2 wherever no modifier ruled the rules' target out (FeatureConfig.ungated: a means named
+# without a thought of using it goes to the layer; chosen on held-out dev batches, S2 .771 ->
+# .782 at precision .906 -> .902) raised it to 64/72 with the same 10 false alarms, held at 0.88.
+# Opening it wholly for S2 gave 66/72 but flagged someone else's and hypothetical S2 twins (the
+# minimal-pair tests), so it was not taken.
+TEST2_RECALL_REACHED = {"S2": 0.88}
 
 
 @pytest.mark.parametrize("clause", CLAUSES)

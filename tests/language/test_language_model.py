@@ -179,3 +179,37 @@ def test_the_model_adds_weights_in_the_units_training_rounds_them_to():
     from ethos.language.train import DIGITS
 
     assert WEIGHT_DIGITS == DIGITS
+
+
+def _seen(sentence: str, ungated: tuple[str, ...]) -> frozenset[str]:
+    from ethos.language.context import match_sentence
+    from ethos.language.model import clauses_seen
+    from ethos.language.rules import load_rules
+    from ethos.language.text import split_sentences
+
+    rules = load_rules()
+    [parsed] = split_sentences(sentence)
+    return clauses_seen(match_sentence(parsed.tokens, rules, Work()), rules, ungated)
+
+
+def test_s2_gate_stays_closed_on_a_target_a_modifier_rules_out():
+    # Someone else's thoughts and a denial are the rules' call, ungated or not.
+    others = "Her brother has been thinking about killing himself."
+    for sentence in (others, "She has no thoughts of suicide."):
+        assert "S2" in _seen(sentence, ()), sentence
+        assert "S2" in _seen(sentence, ("S2",)), sentence
+
+
+def test_s2_gate_opens_on_a_means_passed_over_for_want_of_a_thought_of_using_it():
+    # The rules pass over a means named alone (R-S2-MEANS requires a thought of using it); the
+    # closed gate silenced the layer there, the S2 gate leaves the sentence to it.
+    sentence = "She keeps her sleeping pills in the kitchen drawer."
+    assert "S2" in _seen(sentence, ())
+    assert "S2" not in _seen(sentence, ("S2",))
+    assert "S2" not in {f.clause for f in check(sentence, use_model=False)}
+
+
+def test_the_shipped_model_names_the_clauses_its_gate_leaves_to_it():
+    data = json.loads(resources.files("ethos.language").joinpath(MODEL_FILE).read_text())
+    assert data["features"]["ungated"] == ["S2"]
+    assert load_model().config.ungated == ("S2",)

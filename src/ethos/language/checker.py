@@ -57,9 +57,8 @@ def decide(rule: DecisionRule, kinds: frozenset[str]) -> tuple[str, str] | None:
     """Return (severity, reason) if the rule flags a target with these modifiers, else None."""
     if any(not (group & kinds) for group in rule.require):
         return None
-    for kind in rule.exclude & kinds:
-        if not (rule.unless.get(kind, frozenset()) & kinds):
-            return None
+    if rule.excludes(kinds):
+        return None
     if rule.downgrade & kinds:
         return _lower(rule.severity), rule.reason_downgraded
     return rule.severity, rule.reason
@@ -188,7 +187,7 @@ def _model_findings(
     if not flagged:
         return []
     if model.config.gate:
-        seen = clauses_seen(found, rules)
+        seen = clauses_seen(found, rules, model.config.ungated, work)
         flagged = [c for c in flagged if c not in seen]
     if not flagged:
         return []

@@ -28,7 +28,7 @@ from itertools import repeat
 from operator import itemgetter
 from typing import NamedTuple
 
-from ethos.language.context import SentenceMatches
+from ethos.language.context import SentenceMatches, Work, applied_modifiers
 from ethos.language.rules import RuleSet
 from ethos.language.text import Token
 
@@ -69,6 +69,17 @@ class FeatureConfig:
     # Leave a clause alone in a sentence where the rules found one of its targets and decided
     # (by its modifiers) not to flag it: the model only speaks where the rules saw nothing.
     gate: bool = True
+    # Clauses for which only a modifier that rules a target out (negated, someone else's,
+    # hypothetical, ...) closes the gate, not a target the rules passed over for want of a word
+    # they require. S2 (the client's own risk to life): its rules pass over a means named without
+    # a thought of using it, and about a third of the S2 lines that held-out writers' batches
+    # missed were passed over so (GUIDELINES.md, 2026-12-03). For a safety clause the layer's
+    # second opinion there is worth the few false alarms it costs.
+    ungated: tuple[str, ...] = ("S2",)
+
+    def __post_init__(self) -> None:
+        # model.json holds a list; a tuple keeps the settings hashable and comparable.
+        object.__setattr__(self, "ungated", tuple(self.ungated))
 
     def as_dict(self) -> dict:
         """Return the settings as plain data."""
@@ -78,6 +89,7 @@ class FeatureConfig:
             "char_min": self.char_min,
             "gate": self.gate,
             "rule_features": self.rule_features,
+            "ungated": list(self.ungated),
         }
 
 
@@ -147,11 +159,29 @@ def rule_features(found: SentenceMatches, rules: RuleSet) -> list[str]:
     return out
 
 
-def clauses_seen(found: SentenceMatches, rules: RuleSet) -> frozenset[str]:
-    """Return the clauses for which the rules found a target in the sentence."""
+def clauses_seen(
+    found: SentenceMatches, rules: RuleSet, ungated: tuple[str, ...] = (), work: Work | None = None
+) -> frozenset[str]:
+    """Return the clauses the gate leaves to the rules in this sentence (see FeatureConfig.gate).
+
+    A clause is the rules' when they found one of its targets, except an `ungated` clause: that
+    one is theirs only when a modifier ruled its target out (negated, someone else's,
+    hypothetical, in the past, ...). A target the rules passed over only for want of a word
+    they require (a means named with no thought of using it) leaves the model free to judge.
+    """
     clauses: set[str] = set()
     for m in found.targets:
-        for rule in rules.by_target_type[rules.targets[m.rule].type]:
+        target_type = rules.targets[m.rule].type
+        kinds = None
+        for rule in rules.by_target_type[target_type]:
+            if rule.clause in clauses:
+                continue
+            if rule.clause in ungated:
+                if kinds is None:
+                    applied = applied_modifiers(found, m.start, m.end, target_type, rules, work or Work())
+                    kinds = frozenset(a.kind for a in applied)
+                if not rule.excludes(kinds):
+                    continue
             clauses.add(rule.clause)
     return frozenset(clauses)
 

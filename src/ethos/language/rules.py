@@ -66,6 +66,10 @@ class DecisionRule:
     reason: str
     reason_downgraded: str
 
+    def excludes(self, kinds: frozenset[str]) -> bool:
+        """Whether these modifiers rule the target out (negated, someone else's, ...)."""
+        return any(not (self.unless.get(kind, frozenset()) & kinds) for kind in self.exclude & kinds)
+
 
 @dataclass(slots=True)
 class TrieNode:

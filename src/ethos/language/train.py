@@ -112,7 +112,7 @@ def prepare(items: Sequence[Item], rules: RuleSet, config: FeatureConfig) -> lis
             if found.targets:
                 flagged.update(f.clause for f in _sentence_findings(item.text, sentence, found, rules, work))
             sentences.append(feats)
-            seen.append(clauses_seen(found, rules))
+            seen.append(clauses_seen(found, rules, config.ungated, work))
         line = tuple(dict.fromkeys(f for feats in sentences for f in feats))
         out.append(Prepared(item.text, item.labels, frozenset(flagged), tuple(sentences), tuple(seen), line))
     return out

@@ -181,8 +181,10 @@ def test_s1_meets_its_floors_on_the_third_split():
 # minimal-pair tests), so it was not taken. Keeping a relative the client tells, writes to,
 # takes leave of, counts down to an occasion of, or who finds the client from marking an S2
 # target as someone else's (held-out dev batches S2 .782 -> .795) gave 66/72 with 9 false
-# alarms, but the retrained layer cost C3 a line here (48/51), so it was backed out; held at 0.88.
-TEST2_RECALL_REACHED = {"S2": 0.88}
+# alarms; the retrained layer cost C3 one line here (49/51 -> 48/51, still over its floor).
+# A relative the client addresses is not the one at risk: that rule was taken, and S2 meets its
+# floor on this split (GUIDELINES.md, "taken" below the trial), so no clause is held below one.
+TEST2_RECALL_REACHED: dict[str, float] = {}
 
 
 @pytest.mark.parametrize("clause", CLAUSES)

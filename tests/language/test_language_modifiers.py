@@ -34,6 +34,22 @@ S2_PAIRS = {
     ),
 }
 
+# A relative the client talks or writes to, takes leave of, counts down to a family occasion
+# of, or who comes upon the client, is not the one at risk; the same relative as the subject of
+# the thoughts is (GUIDELINES.md, "A relative the client addresses").
+S2_RELATIVE_PAIRS = {
+    "writes_to_relative": ("Wrote to her daughter to say sorry for everything.", ["high"]),
+    "relative_writes": ("Her daughter wrote to say sorry for everything.", []),
+    "texts_relative_goodbye": ("She texted her sister to say goodbye for good.", ["high"]),
+    "relative_says_goodbye": ("Her sister texted to say goodbye for good.", []),
+    "tells_relative": ("Told her daughter to look after the cat afterwards.", ["high"]),
+    "relative_tells": ("Her daughter told her to look after the cat afterwards.", []),
+    "relatives_occasion": ("Wants to get through her son's birthday and then end it.", ["high"]),
+    "relative_after_occasion": ("Her son wants to end it after his birthday.", []),
+    "relative_finds_client": ("Her partner found her writing a goodbye letter last night.", ["high"]),
+    "relative_found": ("Her partner was found writing a goodbye letter last night.", []),
+}
+
 S1_PAIRS = {
     "affirmed": ("She is self-harming again.", ["medium"]),
     "denied": ("She denies self-harming.", []),
@@ -145,6 +161,11 @@ def test_s2_minimal_pairs(text, expected):
     assert flags(text, "S2") == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), _cases(S2_RELATIVE_PAIRS))
+def test_s2_a_relative_the_client_addresses_is_not_the_one_at_risk(text, expected):
+    assert flags(text, "S2") == expected
+
+
 @pytest.mark.parametrize(("text", "expected"), _cases(S1_PAIRS))
 def test_s1_minimal_pairs(text, expected):
     assert flags(text, "S1") == expected
@@ -210,6 +231,12 @@ def test_p9_minimal_pairs(text, expected):
         pytest.param("I met her for coffee.", "coffee", "COACH_AGENT", id="coach-agent"),
         pytest.param("She calls herself lazy.", "lazy", "OWN_VIEW", id="own-view"),
         pytest.param("Her pastor told him he was weak.", "weak", "OTHER_JUDGE", id="other-judge"),
+        pytest.param(
+            "Her daughter wrote to say sorry for everything.",
+            "sorry for everything",
+            "OTHER_EXPERIENCER",
+            id="other-writes",
+        ),
     ],
 )
 def test_it_finds_the_modifier_that_reaches_a_target(sentence, target, kind):
@@ -222,6 +249,12 @@ def test_it_finds_the_modifier_that_reaches_a_target(sentence, target, kind):
         pytest.param("She denies SI but reports a plan to overdose.", "overdose", "NEGATED", id="but"),
         pytest.param("She told her mother she wants to die.", "wants to die", "OTHER_EXPERIENCER", id="she"),
         pytest.param("She doesn't want to be alive.", "doesn't want to be alive", "NEGATED", id="pseudo"),
+        pytest.param(
+            "Wrote to her daughter to say sorry for everything.",
+            "sorry for everything",
+            "OTHER_EXPERIENCER",
+            id="addressee",
+        ),
         pytest.param("She is suicidal; she was abused in 2012.", "suicidal", "HISTORICAL", id="semicolon"),
         pytest.param("He says everything is fine, and he is suicidal.", "suicidal", "POSSIBLE", id="none"),
         pytest.param(

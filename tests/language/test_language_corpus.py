@@ -30,6 +30,13 @@ NEW_CLAUSES = ("P4",)
 # and 0.78 at precision 0.87; the last release had 0.69) and is never trained or tuned on.
 TEST3_SPLIT = HERE / "corpus_test3.jsonl"
 FROZEN_TEST3_SHA256 = "f3af0be27cc9e38217bc5f88b3e2bcf10c141ea4754740786da27bce12bf4cf4"
+# A fourth test split, for S2 only: 160 lines written blind on 2026-12-03 (90 positive across
+# the screening constructs, ten each; 70 hard negatives) by a writer who saw only the labelling
+# sections of GUIDELINES.md. The second split had been scored by several candidates that week;
+# this one was frozen first and scored once, on the release of that morning and on the candidate
+# with the S2 gate and the addressee rule: S2 82/90 (0.91) at precision 0.92 for both.
+TEST4_SPLIT = HERE / "corpus_test4.jsonl"
+FROZEN_TEST4_SHA256 = "9ad815fee7b675c0fe802b22d364ac8accb9ffb01e752e1a19ca29f86b442d33"
 FROZEN_CLAUSES = tuple(c for c in CLAUSES if c not in NEW_CLAUSES)
 SAFETY = ("S2", "C3")
 RECALL_FLOOR_SAFETY = 0.90
@@ -158,8 +165,27 @@ def test_s1_meets_its_floors_on_the_third_split():
     assert metrics["S1"].precision >= PRECISION_FLOOR
 
 
-# Issue 13 asks for the same recall floors on the second split, and they do NOT all hold yet:
-# on lines by a writer the rules were never tuned on, recall for these clauses is still below
+def test_it_keeps_the_fourth_test_split_as_it_was_frozen():
+    assert hashlib.sha256(TEST4_SPLIT.read_bytes()).hexdigest() == FROZEN_TEST4_SHA256
+    lines = [json.loads(line) for line in TEST4_SPLIT.read_text().splitlines()]
+    assert len(lines) == 160 and len({line["text"] for line in lines}) == len(lines)
+    assert {label for line in lines for label in line["labels"]} == {"S2"}
+    others = {item.text for split in (DEV_SPLIT, TEST_SPLIT, TEST2_SPLIT) for item in load_corpus(split)}
+    # Two stock negatives that independent writers wrote word for word; no S2 line is shared.
+    assert others & {line["text"] for line in lines} == {
+        "He's dead tired after a run of night shifts.",
+        "Client denies suicidal ideation, intent or plan.",
+    }
+
+
+def test_s2_meets_its_floors_on_the_fourth_split():
+    metrics, _ = score(load_corpus(TEST4_SPLIT))
+    assert metrics["S2"].recall >= RECALL_FLOOR_SAFETY
+    assert metrics["S2"].precision >= PRECISION_FLOOR
+
+
+# Issue 13 asks for the same recall floors on the second split. They all hold now; the history:
+# on lines by a writer the rules were never tuned on, recall for these clauses was first below
 # them (S1 22/31, S2 58/72), with the rules and the learned layer (ethos.language.model)
 # together. The learned layer brought C3 (50/51) and P9 (22/27) over theirs; two dev batches
 # written blind on 2026-12-02 (S1/S2 and P4/P7/P8, see GUIDELINES.md) brought P4 (26/31),

@@ -37,6 +37,8 @@ SPLITS = {
     "test2": "corpus_test2.jsonl",
     # S1 only (written blind on 2026-12-02): see tests/language/GUIDELINES.md.
     "test3": "corpus_test3.jsonl",
+    # S2 only (written blind on 2026-12-03): see tests/language/GUIDELINES.md.
+    "test4": "corpus_test4.jsonl",
     # Ordinary note lines, no labels (written blind on 2026-12-02): every finding is a false alarm.
     "plain": "corpus_plain.jsonl",
 }

@@ -11,12 +11,11 @@ from pypdf import PdfReader
 
 from ethos.coaching.models import Session
 from ethos.money import documents, services
-from ethos.practice.services import profile_update
 from tests.coaching.conftest import active_client
 from tests.test_pdf import _as_fpdf_would, embedded_fonts
 
 from .conftest import agree, booked, cancel
-from .test_ledger import needs_fallback_face, pdf_text
+from .test_ledger import harbour_practice, needs_fallback_face, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -31,21 +30,6 @@ FOOTER = (
     "advance never expire, and unused ones are refunded pro rata. A session your coach cancelled, "
     "started late or cut short is never charged."
 )
-
-
-def _practice(coach) -> None:
-    profile_update(
-        coach=coach,
-        country="",
-        region="",
-        age_of_majority=18,
-        crisis_line="",
-        emergency_number="",
-        practice_name="Harbour Coaching",
-        phone="0100 000 000",
-        email="hello@example.org",
-        currency="GBP",
-    )
 
 
 def _invoice(coach, client):
@@ -69,7 +53,7 @@ def _words(text: str) -> list[str]:
 
 def test_an_invoice_prints_the_practice_the_client_every_line_and_the_total(coach, vault):
     # Written against the invoice as fpdf's cells printed it before issue 18: the same words, in order.
-    _practice(coach)
+    harbour_practice(coach)
     client = active_client(coach, name=NAME)
     invoice = _invoice(coach, client)
     lines = documents.invoice_lines(invoice)
@@ -96,7 +80,7 @@ def test_an_invoice_prints_the_practice_the_client_every_line_and_the_total(coac
 
 
 def test_an_invoice_of_a_long_history_is_byte_for_byte_what_fpdf_alone_would_print(coach, vault, monkeypatch):
-    _practice(coach)
+    harbour_practice(coach)
     invoice = _invoice(coach, active_client(coach, name=NAME))
     _long(monkeypatch, invoice, 30)
 
@@ -129,7 +113,7 @@ def test_invoices_of_different_clients_embed_the_same_subsets(coach, vault):
 @pytest.mark.parametrize("name", ["محمد العلي", "王小明"])
 def test_an_invoice_prints_the_clients_name_in_its_own_script(coach, vault, name, monkeypatch):
     needs_fallback_face(name)
-    _practice(coach)
+    harbour_practice(coach)
     invoice = _invoice(coach, active_client(coach, name=name))
     _long(monkeypatch, invoice, 20)  # over pages: the shaped name and the rows after it
 

@@ -153,6 +153,22 @@ def test_each_coach_has_their_own_numbers(coach, robin, other_coach):
 NAMES = ["محمد العلي", "王小明", "अनन्या शर्मा", "김민준", "Zoë Łukasz", "Дмитрий"]
 
 
+def harbour_practice(coach) -> None:
+    """Give the coach the practice details a printed document shows (a receipt, an invoice)."""
+    profile_update(
+        coach=coach,
+        country="",
+        region="",
+        age_of_majority=18,
+        crisis_line="",
+        emergency_number="",
+        practice_name="Harbour Coaching",
+        phone="0100 000 000",
+        email="hello@example.org",
+        currency="GBP",
+    )
+
+
 def needs_fallback_face(name: str) -> None:
     """Arabic, CJK and Devanagari print from Debian's Noto faces (.ci/run installs them)."""
     from ethos import pdf
@@ -179,18 +195,7 @@ def needs_fallback_face(name: str) -> None:
 def test_the_clients_name_prints_in_its_own_script(coach, vault, name):
     needs_fallback_face(name)
     client = active_client(coach, name=name)
-    profile_update(
-        coach=coach,
-        country="",
-        region="",
-        age_of_majority=18,
-        crisis_line="",
-        emergency_number="",
-        practice_name="Harbour Coaching",
-        phone="0100 000 000",
-        email="hello@example.org",
-        currency="GBP",
-    )
+    harbour_practice(coach)
     receipt = pay(coach, client, amount="1234.50").receipt
     text = pdf_text(documents.document_pdf(coach=coach, document=receipt))
     for word in name.split():

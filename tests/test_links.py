@@ -67,3 +67,14 @@ def test_the_url_tag_is_the_cheap_one_and_behaves_like_djangos():
     assert [library.tags["url"] for library in libraries if "url" in library.tags][-1] is links.url
     with pytest.raises(NoReverseMatch):
         Template("{% url 'no-such-page' client %}").render(Context({"client": client}))
+
+
+def test_a_link_maker_for_a_lists_rows_writes_what_reverse_writes():
+    for name in ("coaching:detail", "clients:detail"):
+        address = links.link_for(name)
+        for pk in (uuid.uuid4(), uuid.UUID(int=0), uuid.UUID(int=7)):
+            assert address(pk) == reverse(name, args=[pk])
+        # An id given as text is no UUID: reversed as Django would, not put in the shape.
+        assert address(str(pk)) == reverse(name, args=[str(pk)])
+    with pytest.raises(NoReverseMatch):
+        links.link_for("clients:detail")("not-an-id")

@@ -14,6 +14,7 @@ so templates do not change; a test compares it with `reverse` for every URL patt
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from django import template
 from django.conf import settings
@@ -74,6 +75,18 @@ def link(view_name: str, args: list, current_app: str | None = None) -> str:
                 parts += (str(arg), after)
             return "".join(parts)
     return reverse(view_name, args=args, current_app=current_app)
+
+
+def link_for(view_name: str) -> Callable[[object], str]:
+    """`lambda pk: link(view_name, [pk])`, its shape looked up once: for a list's many rows.
+
+    An id that is not a UUID goes to `link`, as it would have.
+    """
+    shape = _shape(view_name, (uuid.UUID,), None)
+    if shape is None:
+        return lambda pk: link(view_name, [pk])
+    head, tail = shape
+    return lambda pk: f"{head}{pk}{tail}" if type(pk) is uuid.UUID else link(view_name, [pk])
 
 
 class LinkNode(URLNode):

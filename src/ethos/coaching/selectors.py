@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import uuid
 from dataclasses import dataclass
 from html import escape
 from typing import NamedTuple
@@ -17,7 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from ethos.clients.models import Client
-from ethos.links import link
+from ethos.links import link_for
 from ethos.memo import once
 from ethos.prepared import prepared
 
@@ -252,10 +251,8 @@ _STATUS_LABELS = {
 
 
 def _session_address():
-    """Return pk -> the session page's address: reversed once (`ethos.links`), each id put in its place."""
-    probe = uuid.UUID(int=0)
-    head, tail = link("coaching:detail", [probe]).split(str(probe))
-    return lambda pk: f"{head}{pk}{tail}"
+    """Return pk -> the session page's address, its shape looked up once per page (`ethos.links`)."""
+    return link_for("coaching:detail")
 
 
 @once

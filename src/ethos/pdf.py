@@ -787,6 +787,11 @@ _STATIC: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
 _STATIC_LOCK = threading.Lock()
 
 
+# Every printable ASCII character: what the changing lines of a document printed on each download
+# hold (numbers, dates, hashes, base64, ASCII names). See `Document.printed_on_every_download`.
+PRINTABLE = "".join(map(chr, range(0x20, 0x7F)))
+
+
 class Document(FPDF):
     """An A4 PDF whose text is drawn in DejaVu (regular, bold, mono), embedded as a subset."""
 
@@ -800,6 +805,19 @@ class Document(FPDF):
         self.set_title(title)
         self.set_creator("Ethos")
         self.set_font(SANS, size=11)
+
+    def printed_on_every_download(self) -> None:
+        """Set up a document built anew on each download (the compliance report, an invoice).
+
+        Its pages are compressed at level 1 (a few kilobytes more, less time), and both sans
+        faces embed PRINTABLE whether drawn or not, so that one document after another embeds
+        the same subsets, cut once per process instead of on every download (`embed_glyphs`).
+        Called before anything is drawn.
+        """
+        self.compression_level = 1
+        for style in ("B", ""):
+            self.set_font(SANS, style=style)
+            self.embed_glyphs(PRINTABLE)
 
     def output(self, name="", *, linearize: bool = False, output_producer_class=_Output):
         return super().output(name, linearize=linearize, output_producer_class=output_producer_class)

@@ -21,8 +21,6 @@ from .models import Invoice
 from .selectors import invoice_lines
 
 LINE = 6
-# Embedded whether drawn or not: an invoice's numbers, dates and ASCII names then draw no new glyph.
-PRINTABLE = "".join(map(chr, range(0x20, 0x7F)))
 
 
 def _row(pdf: Document, left: str, right: str, *, bold: bool = False) -> None:
@@ -60,10 +58,7 @@ def document_layout(*, coach, document: Invoice) -> Document:
         reference = ""
     name = document.client_name
     pdf = Document(title=f"{kind} {document.label}")
-    pdf.compression_level = 1  # a long history's pages on every download: a few bytes more, less time
-    for style in ("B", ""):
-        pdf.set_font(SANS, style=style)
-        pdf.embed_glyphs(PRINTABLE)
+    pdf.printed_on_every_download()
     pdf.cover(name, *(text for text, _ in lines), reference, profile.practice_name, coach.name)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()

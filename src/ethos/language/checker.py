@@ -181,9 +181,7 @@ def _model_findings(
         return []
     scores, count = model.packed_scores(packed)
     work.steps += count
-    flagged = [
-        c for c, s, cut in zip(model.clauses, scores, model.cutoff, strict=True) if s > cut and c not in done
-    ]
+    flagged = [c for c, _ in model.passing(scores) if c not in done]
     if not flagged:
         return []
     if model.config.gate:

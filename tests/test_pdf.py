@@ -755,3 +755,41 @@ def test_glyphs_embedded_again_are_picked_as_the_first_time_without_picking_them
     assert again == first == build(NAME)
     assert greek == build(GREEK)
     assert pdf_text(greek).split()[:2] == ["Dear", GREEK]
+
+
+def test_a_face_embedded_again_knows_every_characters_code_before_it_draws(monkeypatch):
+    from ethos import pdf as module
+
+    monkeypatch.setattr(module, "_EMBEDDED", {})
+    printable = "".join(map(chr, range(0x20, 0x7F)))
+
+    def face() -> module._Font:
+        pdf = Document(title="Codes")
+        pdf.set_font(SANS)
+        pdf.embed_glyphs(printable)
+        return pdf.current_font
+
+    first, again = face(), face()
+    assert not first.codes  # the first document picks its codes as it draws
+    assert again.codes.keys() == set(printable)
+    # What each character maps to is what the subset picked for it, written as fpdf writes it.
+    for char, code in again.codes.items():
+        assert code == chr(again.subset.pick(ord(char)))
+        assert again.escaped[char] == again.escape_text(code)
+
+
+def test_the_lines_of_a_paragraph_on_one_page_are_drawn_in_one_loop(monkeypatch):
+    pdf = _document()
+    text = "The coach and the client agree the goals together, in the client's own words. " * 6
+
+    def not_called(*args, **kwargs):
+        raise AssertionError("a plain line that fits the page went line by line")
+
+    from fpdf import FPDF
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Document, "_plain_line", not_called)
+        patch.setattr(FPDF, "cell", not_called)
+        pdf.paragraph(text, height=5)
+    lines = pdf.lines(text, pdf.epw)
+    assert len(lines) > 2 and pdf_text(bytes(pdf.output())).split() == text.split()

@@ -37,6 +37,7 @@ import types
 import unicodedata
 import zlib
 from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.util import find_spec
 from io import BytesIO
@@ -753,10 +754,20 @@ def _font_tables(font: _Font, subset: _Subset) -> _Tables:
 
 
 # The glyphs `Document.embed_glyphs` picked into a fresh face, by face and characters: the subset
-# map's glyphs and codes, as picking them one by one leaves them. Glyphs are values (a face's id,
-# name and width), never changed once made; each document gets its own copy of the map.
+# map's glyphs and codes, as picking them one by one leaves them, and what each character then
+# maps to and is written as (`_Font.codes`, `_Font.escaped`). Glyphs are values (a face's id,
+# name and width), never changed once made; each document gets its own copy of the maps.
 EMBEDDED = 16
-_EMBEDDED: dict[tuple, tuple[dict, int, list[int]]] = {}
+_EMBEDDED: dict[tuple, _Picked] = {}
+
+
+@dataclass(frozen=True)
+class _Picked:
+    ids: dict
+    after: int
+    reserved: list[int]
+    codes: dict[str, str]
+    escaped: dict[str, str]
 
 
 def _settle(font: _Font) -> _Subset:
@@ -782,6 +793,26 @@ def _stand_in(char: str) -> str:
 # The lines of paragraphs that are the same in every document (the compliance report's catalog
 # wording), by face, size, width and text: breaking them again was a fifth of the report's build.
 # Only text a caller marks `static` is kept, so nothing a document says about a person is.
+def _drawn(font: _Font, text: str) -> str:
+    """`text` as fpdf writes it in `font`: each character's code in the document's subset.
+
+    Codes are picked in the order the document first draws each character, and written in
+    UTF-16 with parentheses and backslashes escaped; each character is looked up once per face.
+    """
+    escaped = font.escaped
+    try:
+        return "".join(map(escaped.__getitem__, text))
+    except KeyError:
+        codes, pick = font.codes, font.subset.pick
+        for char in text:
+            if char not in escaped:
+                if char not in codes:
+                    mapped_char = pick(ord(char))
+                    codes[char] = chr(mapped_char) if mapped_char else ""
+                escaped[char] = font.escape_text(codes[char])
+        return "".join(map(escaped.__getitem__, text))
+
+
 STATIC_LINES = 1024  # paragraphs kept, per process
 _STATIC: OrderedDict[tuple, tuple[str, ...]] = OrderedDict()
 _STATIC_LOCK = threading.Lock()
@@ -944,16 +975,23 @@ class Document(FPDF):
             with _SUBSETS_LOCK:
                 picked = _EMBEDDED.get(key)
             if picked is not None:
-                ids, after, reserved = picked
-                subset._char_id_per_glyph, subset._next, subset._reserved = dict(ids), after, list(reserved)
+                subset._char_id_per_glyph, subset._next = dict(picked.ids), picked.after
+                subset._reserved = list(picked.reserved)
+                # The same glyphs in the same order: each character maps to the same code.
+                font.codes.update(picked.codes)
+                font.escaped.update(picked.escaped)
                 return
         pick, cmap = subset.pick, font.cmap
-        for char in unicodedata.normalize("NFC", characters):
-            if ord(char) in cmap:
-                pick(ord(char))
+        embedded = [char for char in unicodedata.normalize("NFC", characters) if ord(char) in cmap]
+        for char in embedded:
+            pick(ord(char))
         if fresh:
+            # What `_drawn` and `_Fragment` would look up for each character, picked already.
+            codes = {char: chr(code) if (code := pick(ord(char))) else "" for char in embedded}
+            escaped = {char: font.escape_text(code) for char, code in codes.items()}
+            ids, reserved = dict(subset._char_id_per_glyph), list(subset._reserved)
             with _SUBSETS_LOCK:
-                _EMBEDDED[key] = (dict(subset._char_id_per_glyph), subset._next, list(subset._reserved))
+                _EMBEDDED[key] = _Picked(ids, subset._next, reserved, codes, escaped)
                 while len(_EMBEDDED) > EMBEDDED:
                     _EMBEDDED.pop(next(iter(_EMBEDDED)))
 
@@ -1046,7 +1084,10 @@ class Document(FPDF):
         text = self.normalize_text(text)
         plain = self._plain(text)
         left = self.l_margin + indent
-        for line in self._static_lines(text, width) if static else self.lines(text, width):
+        lines = self._static_lines(text, width) if static else self.lines(text, width)
+        if plain is not None:
+            lines = lines[self._plain_lines(plain, height, lines, left) :]
+        for line in lines:
             self.set_x(left)
             if plain is None or self._plain_line(plain, height, line) is None:
                 super().cell(width, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -1118,20 +1159,7 @@ class Document(FPDF):
             self._out(self._set_font_for_page(font, size))
         if size > font.biggest_size_pt:
             font.biggest_size_pt = size
-        # Each character as fpdf writes it: its code in the subset (picked in the order the
-        # document first draws it), in UTF-16 with parentheses and backslashes escaped.
-        escaped = font.escaped
-        try:
-            drawn = "".join(map(escaped.__getitem__, text))
-        except KeyError:
-            codes, pick = font.codes, font.subset.pick
-            for char in text:
-                if char not in escaped:
-                    if char not in codes:
-                        mapped_char = pick(ord(char))
-                        codes[char] = chr(mapped_char) if mapped_char else ""
-                    escaped[char] = font.escape_text(codes[char])
-            drawn = "".join(map(escaped.__getitem__, text))
+        drawn = _drawn(font, text)
         k = self.k
         font_size = size / k  # fpdf's font_size
         # Where cell starts the text: inside its left margin, or its width less the text's and a margin.
@@ -1154,6 +1182,42 @@ class Document(FPDF):
         if new_y is YPos.NEXT:
             self.y += height
         return broke
+
+    def _plain_lines(self, font: _Font, height: float, lines: Sequence[str], left: float) -> int:
+        """Draw the first of `lines` as `_plain_line` would, each from `left`, in one loop; return how many.
+
+        A paragraph of the compliance report is a line or two, and the report is some two hundred of
+        them: calling `_plain_line` (and set_x) for each line was most of drawing one. This stops at
+        the first line that would break the page or that `_plain_line` would leave to cell, and the
+        caller draws the rest line by line. The bytes are `_plain_line`'s, computed the same way.
+        """
+        contents = self.pages[self.page].contents
+        if self.buffer or not isinstance(contents, bytearray):
+            return 0
+        size, k = self.font_size_pt, self.k
+        font_size = size / k
+        trigger, page_height = self.page_break_trigger, self.h
+        start = f"BT {(left + self.c_margin) * k:.2f} "
+        drawn = 0
+        for line in lines:
+            y = self.y
+            if not line or y + height > trigger or not unicodedata.is_normalized("NFC", line):
+                break
+            if not drawn:
+                if not self.current_font_is_set_on_page:
+                    self._out(self._set_font_for_page(font, size))
+                if size > font.biggest_size_pt:
+                    font.biggest_size_pt = size
+            contents += (
+                f"{start}{(page_height - y - 0.5 * height - 0.3 * font_size) * k:.2f} "
+                f"Td ({_drawn(font, line)}) Tj ET\n"
+            ).encode("latin-1")
+            self.y = y + height
+            drawn += 1
+        if drawn:
+            self._lasth = height or font_size
+            self.x = self.l_margin
+        return drawn
 
     def _static_lines(self, text: str, width: float) -> tuple[str, ...]:
         """`lines(text, width)` for text that is the same in every document, kept per process."""

@@ -109,15 +109,18 @@ def report_document(report: ComplianceReport) -> Document:
             pdf.ln(2)
             line(section, size=12, style="B", height=7, static=True)
         line(f"{clause['id']}  {clause['title']}  --  {clause['status']}", style="B", static=True)
-        line(f"    {CODE_SAYS_LABEL}: {clause['code_says']}", size=9, static=True)
+        # Lines in one face go in one paragraph, a line each: the same lines, drawn in one loop.
+        wording = [f"    {CODE_SAYS_LABEL}: {clause['code_says']}"]
         if clause["ethos_practice_rule"]:
-            line(f"    {PRACTICE_RULE_LABEL}: {clause['ethos_practice_rule']}", size=9, static=True)
-        line(f"    {clause['status_note']}", size=9, static=True)
-        for text in clause["evidence"]:
-            line(f"    {text}", size=9)
+            wording.append(f"    {PRACTICE_RULE_LABEL}: {clause['ethos_practice_rule']}")
+        wording.append(f"    {clause['status_note']}")
+        line("\n".join(wording), size=9, static=True)
+        counts = [f"    {text}" for text in clause["evidence"]]
         if clause["open_items"]:
             oldest = f", the oldest since {when(row.open_since, time=False)}" if row.open_since else ""
-            line(f"    {count(clause['open_items'], 'open item')}{oldest}", size=9)
+            counts.append(f"    {count(clause['open_items'], 'open item')}{oldest}")
+        if counts:
+            line("\n".join(counts), size=9)
     pdf.ln(4)
     chain = data["audit_chain"]
     line("Audit chain head", size=12, style="B", height=7, static=True)

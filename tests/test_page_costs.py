@@ -145,6 +145,9 @@ def test_a_log_that_only_grew_keeps_the_file_but_a_changed_fact_builds_a_new_one
     assert b"1 intake checked for age" in second.content
     size = AuditEvent.objects.filter(coach=coach).count()
     assert b'"size": %d' % size in second.content
+    # The new file replaced the kept one (one copy per format), and is what the next download returns.
+    assert bytes(ReportCopy.objects.get(coach=coach, export_format="json").content) == second.content
+    assert _export(coach_client, "json").content == second.content
 
 
 def test_a_file_from_an_earlier_day_is_built_again(coach, coach_client):

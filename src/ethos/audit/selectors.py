@@ -64,10 +64,16 @@ def chain_head_appended(request, event) -> ChainHead:
     The event carries the size, root and signed checkpoint the append left on the head row: the
     same as `chain_head` would read back once the change is committed.
     """
-    head = request._ethos_chain_head = ChainHead(
-        size=event.seq, root_hex=bytes(event.root_after).hex(), checkpoint=event.checkpoint
-    )
+    head = request._ethos_chain_head = head_after(event)
     return head
+
+
+def head_after(event) -> ChainHead:
+    """The chain head that appending `event` left: its size, root and signed checkpoint.
+
+    The same as `chain_head` reads back once the append is committed, without reading it.
+    """
+    return ChainHead(size=event.seq, root_hex=bytes(event.root_after).hex(), checkpoint=event.checkpoint)
 
 
 def events_for(coach, *, action: str | Iterable[str] = "", since=None, until=None):

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ethos.audit.actions import Action
-from ethos.audit.selectors import chain_head, consistency_proof_for
+from ethos.audit.selectors import ChainHead, chain_head, consistency_proof_for, head_after
 from ethos.audit.services import Witness, audit_append, checkpoint_witness
 
 from .catalog import Strength, catalog
@@ -216,10 +216,13 @@ def desk_consult(*, coach, facts: Facts) -> tuple[Verdict, ...]:
     return verdicts
 
 
-def report_exported(*, coach, export_format: str) -> None:
-    """Record that the coach exported the compliance report."""
-    audit_append(coach=coach, action=Action.STANDARDS_REPORT_EXPORTED, details={"format": export_format})
+def report_exported(*, coach, export_format: str) -> ChainHead:
+    """Record that the coach exported the compliance report; return the chain head it left."""
+    event = audit_append(
+        coach=coach, action=Action.STANDARDS_REPORT_EXPORTED, details={"format": export_format}
+    )
     checkpoint_witness(coach=coach, reason=Witness.REPORT)
+    return head_after(event)
 
 
 @dataclass(frozen=True)
@@ -241,26 +244,20 @@ def report_export(*, coach, export_format: str) -> ExportedReport:
     now = timezone.now()
     report = compliance_report(coach=coach, now=now)
     fingerprint = report_fingerprint(report)
-    copy = ReportCopy.objects.filter(coach=coach, export_format=export_format).first()
-    report_exported(coach=coach, export_format=export_format)
-    if (
-        copy is not None
-        and copy.fingerprint == fingerprint
-        and timezone.localdate(copy.built_at) == timezone.localdate(now)
-    ):
-        return ExportedReport(copy.content, content_type, copy.built_at)
-    report = dataclasses.replace(report, chain=chain_head(coach))
+    copies = ReportCopy.objects.filter(coach=coach, export_format=export_format)
+    # The file itself is read only when it is the one returned.
+    copy = copies.values_list("fingerprint", "built_at").first()
+    head = report_exported(coach=coach, export_format=export_format)
+    if copy is not None and copy[0] == fingerprint and timezone.localdate(copy[1]) == timezone.localdate(now):
+        kept = copies.filter(fingerprint=fingerprint).values_list("content", flat=True).first()
+        if kept is not None:  # else another download replaced it since: build it anew
+            return ExportedReport(bytes(kept), content_type, copy[1])
+    report = dataclasses.replace(report, chain=head)
     content = build(report)
-    ReportCopy.objects.update_or_create(
-        coach=coach,
-        export_format=export_format,
-        defaults={
-            "fingerprint": fingerprint,
-            "head_size": report.chain.size,
-            "built_at": now,
-            "content": content,
-        },
-    )
+    kept = {"fingerprint": fingerprint, "head_size": report.chain.size, "built_at": now, "content": content}
+    # One UPDATE when there is a copy to replace; update_or_create settles a first export's race.
+    if copy is None or not copies.update(**kept):
+        ReportCopy.objects.update_or_create(coach=coach, export_format=export_format, defaults=kept)
     return ExportedReport(content, content_type, now)
 
 

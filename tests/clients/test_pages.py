@@ -86,3 +86,33 @@ def test_it_refuses_two_sections_with_one_name(later_app):
         @client_section("goals", title="Another goals section", template="x.html", order=1)
         def rival(client):
             return {}
+
+
+def test_a_section_written_in_python_is_shown_in_its_order_with_what_its_function_read(
+    coach, vault, coach_client
+):
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    def render(*, client, section, note):
+        return mark_safe(f"<section><h2>{escape(section.title)}</h2><p>{escape(note)}</p></section>")  # noqa: S308
+
+    @client_section("written", title="Written in Python", render=render, order=50)
+    def written_section(client):
+        return {"note": f"{HOSTILE} about {client.name}"}
+
+    try:
+        robin = intake(coach).client
+        page = coach_client.get(reverse("clients:detail", args=[robin.pk])).content.decode()
+        keys = [section.key for section in pages.sections_for(robin)]
+    finally:
+        pages.unregister("written")
+    assert "<h2>Written in Python</h2>" in page and escape(f"{HOSTILE} about Robin Ash") in page
+    assert "<script>alert" not in page
+    assert keys.index("goals") < keys.index("written") < keys.index("endings")
+
+
+@pytest.mark.parametrize("how", [{}, {"template": "x.html", "render": lambda **values: ""}])
+def test_a_section_takes_a_template_or_a_render_function_and_not_both(how):
+    with pytest.raises(ImproperlyConfigured, match="a template or a render function"):
+        client_section("either", title="Either", order=1, **how)

@@ -14,8 +14,12 @@ AppConfig.ready():
         return [TimelineEntry(s.started_at, "session", "Session held") for s in held_for(client)]
 
 A section's template is rendered with `client`, `section` (its key and title) and what its
-function returned. Each function must read in a bounded number of queries, whatever the number of
-records. Sections appear in `order`; the timeline is newest first.
+function returned. A section that costs the page more in template nodes than in reads may instead be
+written in Python: register `render=` in place of `template=`, a function called as
+`render(client=..., section=..., **what_the_function_returned)` that returns the section's HTML,
+every value escaped (a test renders the template it replaced and compares the two). Each function
+must read in a bounded number of queries, whatever the number of records. Sections appear in
+`order`; the timeline is newest first.
 
 The client page shows the newest TIMELINE_SHOWN events and links to the client's history page,
 which shows every event, HISTORY_PAGE at a time. A source that can hold many entries (sessions,
@@ -164,6 +168,7 @@ def timeline_rows(entries: Iterable[TimelineEntry]) -> SafeString:
 
 
 SectionContext = Callable[..., dict | None]
+SectionRender = Callable[..., SafeString]
 RecordProbe = Callable[[uuid.UUID], QuerySet]
 TimelineSource = Callable[..., Iterable[TimelineEntry]]
 
@@ -175,6 +180,8 @@ class Section:
     template: str
     order: int
     context: SectionContext
+    # Writes the section in Python instead of rendering `template` (see the module's docstring).
+    render: SectionRender | None = None
 
     @property
     def origin(self) -> str:
@@ -228,12 +235,19 @@ def newest_rows(rows: Callable[[Client], QuerySet]) -> Callable[[Client, int], l
 
 
 def client_section(
-    key: str, *, title: str, template: str, order: int
+    key: str, *, title: str, order: int, template: str = "", render: SectionRender | None = None
 ) -> Callable[[SectionContext], SectionContext]:
-    """Register `function(client) -> dict | None` as a section of the client page."""
+    """Register `function(client) -> dict | None` as a section of the client page.
+
+    Written by `template`, or by `render` for a section written in Python: one of the two.
+    """
+    if bool(template) == (render is not None):
+        raise ImproperlyConfigured(f"The client-page section {key!r} takes a template or a render function.")
 
     def register(function: SectionContext) -> SectionContext:
-        section = Section(key=key, title=title, template=template, order=order, context=function)
+        section = Section(
+            key=key, title=title, template=template, order=order, context=function, render=render
+        )
         existing = _sections.get(key)
         if existing is not None and existing.context is not function:
             raise ImproperlyConfigured(SECTION_TWICE.format(key=key, other=existing.origin))
@@ -355,6 +369,10 @@ def sections_for(client, *, page: str = "client", request=None, context=None) ->
         for section in sections:
             context = section.context(client)
             if context is None:
+                continue
+            if section.render is not None:
+                html = section.render(client=client, section=section, **context)
+                rendered.append(RenderedSection(key=section.key, title=section.title, html=html))
                 continue
             template = get_template(section.template).template
             if shared.template is None:

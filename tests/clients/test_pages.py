@@ -94,7 +94,7 @@ def test_a_section_written_in_python_is_shown_in_its_order_with_what_its_functio
     from django.utils.html import escape
     from django.utils.safestring import mark_safe
 
-    def render(*, client, section, note):
+    def render(*, client, section, note, csrf_token):
         return mark_safe(f"<section><h2>{escape(section.title)}</h2><p>{escape(note)}</p></section>")  # noqa: S308
 
     @client_section("written", title="Written in Python", render=render, order=50)

@@ -85,7 +85,15 @@ def _task_rows(tasks: list, now: datetime.datetime) -> str:
 
 
 def safeguarding_html(
-    *, client: Client, section, open_tasks: list, consents: list, orders: list, disclosures: int, now
+    *,
+    client: Client,
+    section,
+    open_tasks: list,
+    consents: list,
+    orders: list,
+    disclosures: int,
+    now,
+    csrf_token=None,  # the section has no form
 ) -> SafeString:
     """The safeguarding section of the client page, as its template wrote it, every value escaped."""
     pk = client.pk

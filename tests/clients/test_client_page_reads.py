@@ -144,3 +144,22 @@ def test_the_client_page_reads_in_a_fixed_number_of_queries(two_practices, coach
         assert coach_client.get(page).status_code == 200
     queries = [q["sql"] for q in captured if not q["sql"].startswith("INSERT INTO audit_auditnode")]
     assert len(queries) <= CLIENT_PAGE_QUERIES, "\n".join(sql[:120] for sql in queries)
+
+
+def test_the_goals_the_page_reads_carry_each_score_and_day_and_leave_the_words_sealed(coach, robin_of):
+    with unlocked(open_vault(coach)):
+        goal = goals.goal_create(coach=coach, client=robin_of, words="Sleep through the night")
+        client_confirms(coach, goal)
+        for score, note in ((3, "A rough week"), (6, "Better")):
+            goals.goal_progress_add(
+                coach=coach, goal=goal, recorded_on=timezone.localdate(), score=score, note=note
+            )
+        with memo.scope():
+            [found] = goals.goals_for_client(robin_of)
+            entries = list(found.progress.all())
+            with CaptureQueriesContext(connection) as captured:
+                assert [goals.progress_score(entry) for entry in entries] == [3, 6]
+                assert [entry.recorded_on for entry in entries] == [timezone.localdate()] * 2
+    # The scores and days came with the read; the notes were never read, so never opened here.
+    assert not captured.captured_queries
+    assert all(entry.get_deferred_fields() == {"note", "created_at"} for entry in entries)

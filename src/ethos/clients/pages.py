@@ -60,6 +60,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, connections
 from django.db.models import DateTimeField, QuerySet, Value
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.template import Context, RequestContext
 from django.template.loader import get_template
 from django.utils import timezone
@@ -384,7 +385,11 @@ def sections_for(client, *, page: str = "client", request=None, context=None) ->
             if context is None:
                 continue
             if section.render is not None:
+                # The page's token, as its context processor gives it; asked of the request when
+                # the sections are rendered before any template has bound the context.
                 token = shared.get("csrf_token")
+                if token is None and request is not None:
+                    token = get_token(request)
                 html = section.render(client=client, section=section, csrf_token=token, **context)
                 rendered.append(RenderedSection(key=section.key, title=section.title, html=html))
                 continue

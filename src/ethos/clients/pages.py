@@ -5,7 +5,7 @@ AppConfig.ready():
 
     from ethos.clients.pages import TimelineEntry, client_section, timeline_source
 
-    @client_section("sessions", title="Sessions", template="coaching/_client_sessions.html", order=40)
+    @client_section("sessions", title="Sessions", template="myapp/_client_sessions.html", order=40)
     def sessions_section(client):
         return {"sessions": upcoming_for(client)}      # or None to leave the section out
 

@@ -21,6 +21,7 @@ from ethos import memo
 from ethos.audit.models import AuditHead
 from ethos.audit.views import CHECK_CHECKPOINT
 from ethos.clients import goals
+from ethos.clients.models import Goal, GoalProgress
 from ethos.clients.selectors import get_client_for_coach
 from ethos.coaching import selectors as coaching_selectors
 from ethos.vault.context import unlocked
@@ -144,3 +145,47 @@ def test_the_client_page_reads_in_a_fixed_number_of_queries(two_practices, coach
         assert coach_client.get(page).status_code == 200
     queries = [q["sql"] for q in captured if not q["sql"].startswith("INSERT INTO audit_auditnode")]
     assert len(queries) <= CLIENT_PAGE_QUERIES, "\n".join(sql[:120] for sql in queries)
+
+
+def test_the_goals_the_page_reads_carry_each_score_and_day_and_leave_the_words_sealed(coach, robin_of):
+    with unlocked(open_vault(coach)):
+        goal = goals.goal_create(coach=coach, client=robin_of, words="Sleep through the night")
+        client_confirms(coach, goal)
+        for score, note in ((3, "A rough week"), (6, "Better")):
+            goals.goal_progress_add(
+                coach=coach, goal=goal, recorded_on=timezone.localdate(), score=score, note=note
+            )
+        with memo.scope():
+            [found] = goals.goals_for_client(robin_of)
+            entries = list(found.progress.all())
+            with CaptureQueriesContext(connection) as captured:
+                assert [goals.progress_score(entry) for entry in entries] == [3, 6]
+                assert [entry.recorded_on for entry in entries] == [timezone.localdate()] * 2
+    # The scores and days came with the read; the notes were never read, so never opened here.
+    assert not captured.captured_queries
+    assert all(entry.get_deferred_fields() == {"note", "created_at"} for entry in entries)
+
+
+def test_the_goals_of_a_client_are_found_by_the_client_not_by_walking_the_coachs_goals(coach, robin_of):
+    # Filtered by client and coach, with an index on each column alone, SQLite read every goal
+    # of the practice for one client's page: a cost that grew with the number of clients.
+    goal_sql, params = (
+        Goal.objects.filter(coach_id=coach.pk, client=robin_of)
+        .order_by("created_at", "id")
+        .query.sql_with_params()
+    )
+    progress_sql, progress_params = (
+        GoalProgress.objects.filter(goal__coach_id=coach.pk, goal__client=robin_of)
+        .order_by("recorded_on", "created_at")
+        .query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, Goal._meta.db_table)
+        assert any(
+            index["index"] and index["columns"][:2] == ["client_id", "coach_id"] for index in indexes.values()
+        )
+        if connection.vendor == "sqlite":
+            for sql, values in ((goal_sql, params), (progress_sql, progress_params)):
+                cursor.execute(f"EXPLAIN QUERY PLAN {sql}", values)
+                plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+                assert "goal_client_coach_created (client_id=? AND coach_id=?)" in plan, plan

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -86,3 +87,59 @@ def test_it_refuses_two_sections_with_one_name(later_app):
         @client_section("goals", title="Another goals section", template="x.html", order=1)
         def rival(client):
             return {}
+
+
+def test_a_section_written_in_python_is_shown_in_its_order_with_what_its_function_read(
+    coach, vault, coach_client
+):
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    def render(*, client, section, note, csrf_token):
+        return mark_safe(f"<section><h2>{escape(section.title)}</h2><p>{escape(note)}</p></section>")  # noqa: S308
+
+    @client_section("written", title="Written in Python", render=render, order=50)
+    def written_section(client):
+        return {"note": f"{HOSTILE} about {client.name}"}
+
+    try:
+        robin = intake(coach).client
+        page = coach_client.get(reverse("clients:detail", args=[robin.pk])).content.decode()
+        keys = [section.key for section in pages.sections_for(robin)]
+    finally:
+        pages.unregister("written")
+    assert "<h2>Written in Python</h2>" in page and escape(f"{HOSTILE} about Robin Ash") in page
+    assert "<script>alert" not in page
+    assert keys.index("goals") < keys.index("written") < keys.index("endings")
+
+
+@pytest.mark.parametrize("how", [{}, {"template": "x.html", "render": lambda **values: ""}])
+def test_a_section_takes_a_template_or_a_render_function_and_not_both(how):
+    with pytest.raises(ImproperlyConfigured, match="a template or a render function"):
+        client_section("either", title="Either", order=1, **how)
+
+
+def test_a_section_written_in_python_gets_the_pages_csrf_token_when_rendered_with_the_request(
+    coach, vault, rf
+):
+    from django.middleware.csrf import _unmask_cipher_token, get_token
+    from django.utils.safestring import mark_safe
+
+    def render(*, client, section, csrf_token):
+        return mark_safe(f"<form>{pages.csrf_input(csrf_token)}</form>")  # noqa: S308
+
+    @client_section("form", title="A form", render=render, order=50)
+    def form_section(client):
+        return {}
+
+    request = rf.get("/")
+    try:
+        robin = intake(coach).client
+        [html] = [s.html for s in pages.sections_for(robin, request=request) if s.key == "form"]
+    finally:
+        pages.unregister("form")
+    [token] = re.findall(
+        r'^<form><input type="hidden" name="csrfmiddlewaretoken" value="(\w+)"></form>$', html
+    )
+    # Masked afresh each time it is written: the same secret as the request's own token.
+    assert _unmask_cipher_token(token) == _unmask_cipher_token(get_token(request))

@@ -278,7 +278,10 @@ def _progress_prefetch() -> Prefetch:
 
 @once
 def goals_for_client(client: Client) -> list[Goal]:
-    """Return the client's goals, oldest first, each with its progress in date order (two queries)."""
+    """Return the client's goals, oldest first, each with its progress in date order (two queries).
+
+    Each progress entry carries its day and score (`note` and `created_at` are not read).
+    """
     found = _goals_of(client.coach_id, client)
     progress: dict = {goal.pk: [] for goal in found}
     if found:
@@ -298,8 +301,12 @@ def _goals_of(coach_id, client: Client):
 
 @prepared
 def _progress_of(coach_id, client: Client):
-    return GoalProgress.objects.filter(goal__coach_id=coach_id, goal__client=client).order_by(
-        "recorded_on", "created_at"
+    # The day and the score only: the chart and its table show nothing else, and the words the
+    # client gave with each score stay sealed in the database (they are on the goal's own page).
+    return (
+        GoalProgress.objects.filter(goal__coach_id=coach_id, goal__client=client)
+        .only("id", "data_key_id", "goal_id", "recorded_on", "rating")
+        .order_by("recorded_on", "created_at")
     )
 
 

@@ -226,6 +226,10 @@ class Goal(VaultModel):
     confirmed_by = EncryptedTextField(null=True)
 
     class Meta:
+        # The client page reads a client's goals (and through them their progress) by client and
+        # coach: with only one index on each column, SQLite walked every goal of the coach for
+        # them, a cost that grew with the practice.
+        indexes = [models.Index(fields=["client", "coach", "created_at"], name="goal_client_coach_created")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status="awaiting") | models.Q(confirmed_at__isnull=False),

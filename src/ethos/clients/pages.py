@@ -5,7 +5,7 @@ AppConfig.ready():
 
     from ethos.clients.pages import TimelineEntry, client_section, timeline_source
 
-    @client_section("sessions", title="Sessions", template="coaching/_client_sessions.html", order=40)
+    @client_section("sessions", title="Sessions", template="myapp/_client_sessions.html", order=40)
     def sessions_section(client):
         return {"sessions": upcoming_for(client)}      # or None to leave the section out
 
@@ -14,8 +14,13 @@ AppConfig.ready():
         return [TimelineEntry(s.started_at, "session", "Session held") for s in held_for(client)]
 
 A section's template is rendered with `client`, `section` (its key and title) and what its
-function returned. Each function must read in a bounded number of queries, whatever the number of
-records. Sections appear in `order`; the timeline is newest first.
+function returned. A section that costs the page more in template nodes than in reads may instead be
+written in Python: register `render=` in place of `template=`, a function called as
+`render(client=..., section=..., csrf_token=..., **what_the_function_returned)` that returns the
+section's HTML (`csrf_input(csrf_token)` writes a form's token as `{% csrf_token %}` does),
+every value escaped (a test renders the template it replaced and compares the two). Each function
+must read in a bounded number of queries, whatever the number of records. Sections appear in
+`order`; the timeline is newest first.
 
 The client page shows the newest TIMELINE_SHOWN events and links to the client's history page,
 which shows every event, HISTORY_PAGE at a time. A source that can hold many entries (sessions,
@@ -55,6 +60,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, connections
 from django.db.models import DateTimeField, QuerySet, Value
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.template import Context, RequestContext
 from django.template.loader import get_template
 from django.utils import timezone
@@ -85,6 +91,11 @@ def day(value: datetime.date | datetime.datetime | None) -> str:
     template engine makes it first.
     """
     return date(_local(value), "j M Y") if value else ""
+
+
+def written(value: datetime.date | datetime.datetime | None, form: str) -> str:
+    """Write a day or time as `{{ value|date:form }}` does, made local first as the template engine does."""
+    return date(_local(value), form) if value else ""
 
 
 def iso(value: datetime.datetime | None) -> str:
@@ -163,7 +174,15 @@ def timeline_rows(entries: Iterable[TimelineEntry]) -> SafeString:
     return mark_safe("\n".join(rows))  # noqa: S308  # nosec B308 B703 - every value is escaped
 
 
+def csrf_input(token) -> str:
+    """A form's CSRF field, as the `{% csrf_token %}` tag writes it (nothing without a token)."""
+    if not token or token == "NOTPROVIDED":
+        return ""
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
+
+
 SectionContext = Callable[..., dict | None]
+SectionRender = Callable[..., SafeString]
 RecordProbe = Callable[[uuid.UUID], QuerySet]
 TimelineSource = Callable[..., Iterable[TimelineEntry]]
 
@@ -175,6 +194,8 @@ class Section:
     template: str
     order: int
     context: SectionContext
+    # Writes the section in Python instead of rendering `template` (see the module's docstring).
+    render: SectionRender | None = None
 
     @property
     def origin(self) -> str:
@@ -228,12 +249,19 @@ def newest_rows(rows: Callable[[Client], QuerySet]) -> Callable[[Client, int], l
 
 
 def client_section(
-    key: str, *, title: str, template: str, order: int
+    key: str, *, title: str, order: int, template: str = "", render: SectionRender | None = None
 ) -> Callable[[SectionContext], SectionContext]:
-    """Register `function(client) -> dict | None` as a section of the client page."""
+    """Register `function(client) -> dict | None` as a section of the client page.
+
+    Written by `template`, or by `render` for a section written in Python: one of the two.
+    """
+    if bool(template) == (render is not None):
+        raise ImproperlyConfigured(f"The client-page section {key!r} takes a template or a render function.")
 
     def register(function: SectionContext) -> SectionContext:
-        section = Section(key=key, title=title, template=template, order=order, context=function)
+        section = Section(
+            key=key, title=title, template=template, order=order, context=function, render=render
+        )
         existing = _sections.get(key)
         if existing is not None and existing.context is not function:
             raise ImproperlyConfigured(SECTION_TWICE.format(key=key, other=existing.origin))
@@ -355,6 +383,15 @@ def sections_for(client, *, page: str = "client", request=None, context=None) ->
         for section in sections:
             context = section.context(client)
             if context is None:
+                continue
+            if section.render is not None:
+                # The page's token, as its context processor gives it; asked of the request when
+                # the sections are rendered before any template has bound the context.
+                token = shared.get("csrf_token")
+                if token is None and request is not None:
+                    token = get_token(request)
+                html = section.render(client=client, section=section, csrf_token=token, **context)
+                rendered.append(RenderedSection(key=section.key, title=section.title, html=html))
                 continue
             template = get_template(section.template).template
             if shared.template is None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from ethos.clients.models import Client
 from ethos.clients.pages import (
@@ -17,7 +19,9 @@ from ethos.clients.pages import (
     newest_rows,
     records_kept,
     timeline_source,
+    written,
 )
+from ethos.links import link, link_for
 from ethos.prepared import prepared
 
 from .models import FollowUp, Session
@@ -39,7 +43,82 @@ def _session_counts(client: Client, now: datetime.datetime) -> dict[str, int]:
     )
 
 
-@client_section("sessions", title="Sessions", template="coaching/_client_sessions.html", order=40)
+# The section as coaching/_client_sessions.html wrote it; every value is escaped, and
+# tests/coaching/test_client_page_sessions.py renders the old template and compares.
+_SECTION = (
+    '<section class="panel" aria-labelledby="sessions-heading">\n'
+    '  <h2 id="sessions-heading">{title}</h2>\n'
+    "  {follow_ups}\n"
+    "  {upcoming}\n"
+    '  <p class="muted">{held} held, {cancelled} cancelled.</p>\n'
+    "  {schedule}\n"
+    "</section>\n"
+)
+_FOLLOW_UPS = (
+    '\n  <div class="notice">\n'
+    "    <p><strong>On the next session's agenda:</strong></p>\n"
+    "    <ul>{}</ul>\n"
+    "  </div>\n  "
+)
+_FOLLOW_UP = "<li>{}: {}</li>"
+_UPCOMING = "\n  <ul>\n    {rows}\n  </ul>\n  {more}\n  "
+_UPCOMING_ROW = '\n    <li><a href="{url}">{when}</a>, {modality}{no_fee}</li>\n    '
+_NO_FEE = ' <span class="badge">No fee</span>'
+_MORE = '<p class="muted">And {} more in <a href="{}">the agenda</a>.</p>'
+_NONE_UPCOMING = "\n  <p>No session scheduled.</p>\n  "
+_SCHEDULE = '<p><a class="button button--secondary" href="{}?client={}">Schedule a session</a></p>'
+_MODALITIES = dict(Session.Modality.choices)
+
+
+def sessions_html(
+    *,
+    client: Client,
+    section,
+    upcoming: list,
+    more_upcoming: int,
+    held: int,
+    cancelled: int,
+    follow_ups: list,
+    can_schedule: bool,
+    csrf_token=None,  # the section has no form
+) -> SafeString:
+    """The sessions section of the client page, as its template wrote it, every value escaped."""
+    follow_up_list = ""
+    if follow_ups:
+        follow_up_list = _FOLLOW_UPS.format(
+            "".join(
+                _FOLLOW_UP.format(escape(item.get_kind_display()), escape(item.text)) for item in follow_ups
+            )
+        )
+    if upcoming:
+        address = link_for("coaching:detail")
+        rows = "".join(
+            _UPCOMING_ROW.format(
+                url=escape(address(session.pk)),
+                when=escape(written(session.local_start, "D j M Y, H:i")),
+                modality=escape(_MODALITIES.get(session.modality, session.modality).lower()),
+                no_fee=_NO_FEE if session.no_fee else "",
+            )
+            for session in upcoming
+        )
+        more = _MORE.format(escape(more_upcoming), escape(link("coaching:list", []))) if more_upcoming else ""
+        upcoming_list = _UPCOMING.format(rows=rows, more=more)
+    else:
+        upcoming_list = _NONE_UPCOMING
+    html = _SECTION.format(
+        title=escape(section.title),
+        follow_ups=follow_up_list,
+        upcoming=upcoming_list,
+        held=escape(held),
+        cancelled=escape(cancelled),
+        schedule=_SCHEDULE.format(escape(link("coaching:schedule", [])), escape(client.pk))
+        if can_schedule
+        else "",
+    )
+    return mark_safe(html)  # noqa: S308  # nosec B308 B703 - every value is escaped
+
+
+@client_section("sessions", title="Sessions", render=sessions_html, order=40)
 def sessions_section(client: Client) -> dict | None:
     """Upcoming sessions, counts of the past ones and open follow-ups, in three queries however many."""
     upcoming = upcoming_of(client)

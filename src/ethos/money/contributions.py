@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
 from ethos.clients.models import Client
 from ethos.clients.pages import (
     TIMELINE_SHOWN,
     TimelineEntry,
     client_section,
+    day,
     newest_rows,
     records_kept,
     timeline_source,
+    written,
 )
+from ethos.links import link
+from ethos.practice.currencies import money
 
 from .models import Charge, Payment
 from .selectors import balance_of, currency_of
@@ -18,7 +25,75 @@ from .selectors import balance_of, currency_of
 _PAYMENT_KINDS = dict(Payment.Kind.choices)
 
 
-@client_section("money", title="Fees (P2, P9, P12)", template="money/_client_money.html", order=70)
+# The section as money/_client_money.html writes it (the ledger page still includes that template):
+# a page's worth of template nodes for three lines. Every value is escaped, and
+# tests/money/test_client_page_section.py renders the template and compares.
+_SECTION = (
+    '\n<section class="panel" aria-labelledby="money-heading">\n'
+    '  <h2 id="money-heading">{title}</h2>\n'
+    "  \n"
+    '  <dl class="facts">\n'
+    "    <dt>Balance</dt>\n"
+    "    <dd>{balance}</dd>\n"
+    "    <dt>Next charge</dt>\n"
+    "    <dd>{next}</dd>\n"
+    "    <dt>Agreement</dt>\n"
+    "    <dd>{agreement}</dd>\n"
+    "  </dl>\n"
+    "  \n"
+    '  <p><a href="{ledger}">Fees and payments of {name}</a></p>\n'
+    "</section>\n"
+)
+_SESSION_ON = "j M Y, H:i"
+
+
+def _money(amount, currency: str) -> str:
+    """`{{ amount|money:currency }}`: the filter writes in the default currency when none is set."""
+    return escape(money(amount, currency) if currency else money(amount))
+
+
+def _next_charge(next_charge, currency: str) -> str:
+    if not next_charge:
+        return "No session booked"
+    on = escape(written(next_charge.session.local_start, _SESSION_ON))
+    if next_charge.from_package:
+        return f"Session on {on}: from the prepaid package, nothing more to pay"
+    if next_charge.amount is None:
+        return f"Session on {on}: no fee agreed yet, so nothing will be charged"
+    text = f"{_money(next_charge.amount, currency)} for the session on {on}"
+    if next_charge.late_cancel_hours:
+        text += (
+            f"; cancelling less than {escape(next_charge.late_cancel_hours)} hours before costs "
+            f"{_money(next_charge.late_fee, currency)}"
+        )
+    return text
+
+
+def money_html(*, client: Client, section, ledger, currency: str, csrf_token=None) -> SafeString:
+    """The money section of the client page, as its template wrote it, every value escaped."""
+    balance = ledger.balance
+    if balance > 0:
+        owed = f"{_money(balance, currency)} owed by the client"
+    elif balance < 0:
+        owed = f"{_money(balance, currency)}: you owe the client this"
+    else:
+        owed = "Nothing owed either way"
+    agreement = "None yet"
+    if ledger.agreement:
+        fee, agreed = _money(ledger.agreement.fee, currency), escape(day(ledger.agreement.agreed_on))
+        agreement = f"{fee} a session, agreed {agreed}; no minimum, the client can stop at any time (P12)"
+    html = _SECTION.format(
+        title=escape(section.title),
+        balance=owed,
+        next=_next_charge(ledger.next_charge, currency),
+        agreement=agreement,
+        ledger=escape(link("money:ledger", [client.pk])),
+        name=escape(client.display_name),
+    )
+    return mark_safe(html)  # noqa: S308  # nosec B308 B703 - every value is escaped
+
+
+@client_section("money", title="Fees (P2, P9, P12)", render=money_html, order=70)
 def money_section(client: Client) -> dict:
     # The section shows the balance, the terms and the next charge: the ledger's lines are the
     # ledger page's, and reading them here cost the client page more than any other section.

@@ -9,6 +9,7 @@ where a missed case costs most.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import cache, lru_cache
 from operator import itemgetter
@@ -19,11 +20,20 @@ from ethos.language.context import (
     SentenceMatches,
     Work,
     applied_modifiers,
+    match_norms,
     match_sentence,
 )
 from ethos.language.model import Model, clauses_seen, features, load_model, rule_features
 from ethos.language.rules import SEVERITIES, DecisionRule, RuleSet, load_rules
-from ethos.language.text import Sentence, note_lowered, sentence_at, sentence_bounds, tokenize
+from ethos.language.text import (
+    Sentence,
+    Token,
+    ascii_norms,
+    note_lowered,
+    sentence_at,
+    sentence_bounds,
+    tokenize,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +94,18 @@ def _sentence_findings(
     text: str, sentence: Sentence, found: SentenceMatches, rules: RuleSet, work: Work
 ) -> list[Finding]:
     """Return the findings of one sentence, at most one per clause (the most severe)."""
-    # Per clause, the first of its most severe verdicts: (rank, rule, severity, reason, target, kinds).
-    best: dict[str, tuple[int, DecisionRule, str, str, Match, frozenset[str]]] = {}
+    best = _rule_verdicts(found, rules, work)
+    return _rule_findings(text, sentence.start, sentence.end, sentence.tokens, best) if best else []
+
+
+# Per clause, the first of its most severe verdicts in a sentence: (rank, rule, severity, reason,
+# target, kinds).
+Verdicts = dict[str, tuple[int, DecisionRule, str, str, Match, frozenset[str]]]
+
+
+def _rule_verdicts(found: SentenceMatches, rules: RuleSet, work: Work) -> Verdicts:
+    """Return per clause the rules' verdict on a sentence: what `_rule_findings` reports."""
+    best: Verdicts = {}
     targets, by_target_type = rules.targets, rules.by_target_type
     for target in found.targets:
         target_type = targets[target.rule].type
@@ -97,10 +117,14 @@ def _sentence_findings(
             current = best.get(rule.clause)
             if current is None or rank > current[0]:
                 best[rule.clause] = (rank, rule, severity, reason, target, kinds)
-    if not best:
-        return []
-    tokens = sentence.tokens
-    text_of_sentence = text[sentence.start : sentence.end]
+    return best
+
+
+def _rule_findings(
+    text: str, sentence_start: int, sentence_end: int, tokens: Sequence[Token], best: Verdicts
+) -> list[Finding]:
+    """Return the findings of the rules' verdicts on the sentence at (start, end) of text."""
+    text_of_sentence = text[sentence_start:sentence_end]
     out = []
     for _, rule, severity, reason, target, kinds in best.values():
         start, end = tokens[target.start].start, tokens[target.end - 1].end
@@ -168,7 +192,7 @@ def _clause_info(rules: RuleSet) -> dict[str, tuple[str, str]]:
 
 def _model_findings(
     text: str,
-    sentence: Sentence,
+    sentence: SentenceAt,
     found: SentenceMatches,
     rules: RuleSet,
     model: Model,
@@ -176,7 +200,7 @@ def _model_findings(
     work: Work,
 ) -> list[Finding]:
     """Return the learned layer's findings for the clauses the rules left alone in a sentence."""
-    packed, words = model.sentence_features(sentence.tokens, found, rules)
+    packed, words = model.norm_features(sentence.norms, found, rules)
     if words < MODEL_MIN_WORDS:
         return []
     scores, count = model.packed_scores(packed)
@@ -190,7 +214,8 @@ def _model_findings(
     if not flagged:
         return []
     # Only a flagged sentence needs where its features are, for the finding's evidence span.
-    feats = features(sentence.tokens, found, rules, model.config)
+    tokens = sentence.tokens()
+    feats = features(tokens, found, rules, model.config)
     info = _clause_info(rules)
     # The modifier kinds among its features ("m:" + kind).
     kinds = (
@@ -204,7 +229,6 @@ def _model_findings(
         if clause not in MODEL_FULL_SEVERITY:
             severity = _lower(severity)
         span = model.evidence(feats, clause)
-        tokens = sentence.tokens
         start, end = (
             (tokens[span[0]].start, tokens[span[1] - 1].end) if span else (sentence.start, sentence.end)
         )
@@ -263,12 +287,39 @@ def _sentence_cache(rules: RuleSet, model: Model | None) -> dict[object, Checked
     return entry[2]
 
 
+class SentenceAt:
+    """A sentence of a note being checked: its span and its tokens' normal forms.
+
+    Matching and scoring read only the normal forms; the tokens with their offsets are made
+    only for a sentence with a finding, to place its evidence.
+    """
+
+    __slots__ = ("_tokens", "end", "lowered", "norms", "start", "text")
+
+    def __init__(
+        self, text: str, start: int, end: int, lowered: str | None, tokens: tuple[Token, ...] | None
+    ) -> None:
+        self.text, self.start, self.end, self.lowered, self._tokens = text, start, end, lowered, tokens
+        # An ASCII sentence's forms come from one regex call (see text.ascii_norms).
+        self.norms = ascii_norms(text, start, end, lowered) if tokens is None else list(map(_NORM, tokens))
+
+    def tokens(self) -> tuple[Token, ...]:
+        """Return the sentence's tokens with their offsets (made once)."""
+        if self._tokens is None:
+            self._tokens = sentence_at(self.text, self.start, self.end, self.lowered).tokens
+        return self._tokens
+
+
 def _check_sentence(
-    text: str, sentence: Sentence, rules: RuleSet, model: Model | None, work: Work
+    text: str, sentence: SentenceAt, rules: RuleSet, model: Model | None, work: Work
 ) -> list[Finding]:
     """Return the findings of one sentence: the rules', then the learned layer's."""
-    found = match_sentence(sentence.tokens, rules, work)
-    findings = _sentence_findings(text, sentence, found, rules, work) if found.targets else []
+    found = match_norms(sentence.norms, rules, work)
+    findings: list[Finding] = []
+    if found.targets:
+        best = _rule_verdicts(found, rules, work)
+        if best:
+            findings = _rule_findings(text, sentence.start, sentence.end, sentence.tokens(), best)
     if model is not None:
         done = {f.clause for f in findings}
         findings.extend(_model_findings(text, sentence, found, rules, model, done, work))
@@ -290,18 +341,17 @@ def check(text: str, *, work: Work | None = None, use_model: bool = True) -> lis
     # A sentence's tokens are only made when it is not kept already.
     for s0, s1 in sentence_bounds(text):
         body = text[s0:s1]
-        sentence = None
+        tokens = None
         if body.isascii():
             key: object = body
         else:
             # An ASCII sentence's text fixes its tokens' normal forms; another's may depend on
             # the note around it (see text.tokenize), so they are part of its key.
-            sentence = sentence_at(text, s0, s1, lowered)
-            key = (body, tuple(map(_NORM, sentence.tokens)))
+            tokens = sentence_at(text, s0, s1, lowered).tokens
+            key = (body, tuple(map(_NORM, tokens)))
         checked = cache.get(key)
         if checked is None:
-            if sentence is None:
-                sentence = sentence_at(text, s0, s1, lowered)
+            sentence = SentenceAt(text, s0, s1, lowered, tokens)
             before = work.steps
             found = _check_sentence(text, sentence, rules, model, work)
             findings.extend(found)

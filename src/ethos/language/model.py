@@ -297,13 +297,19 @@ class Model:
         self, tokens: Sequence[Token], found: SentenceMatches | None, rules: RuleSet | None
     ) -> tuple[dict[str, int], int]:
         """Return a sentence's features, each once with its packed weights, and its number of words."""
+        return self.norm_features(map(_NORM, tokens), found, rules)
+
+    def norm_features(
+        self, norms: Iterable[str], found: SentenceMatches | None, rules: RuleSet | None
+    ) -> tuple[dict[str, int], int]:
+        """Return `sentence_features` for a sentence given as its tokens' normal forms."""
         config, get = self.config, self.packed.get
         # Each feature once, with its packed weights: a dict update per word, not per feature.
         feats: dict[str, int] = {}
         update = feats.update
         previous = "^"
         words = 0
-        for entry in map(self.words.__getitem__, map(_NORM, tokens)):
+        for entry in map(self.words.__getitem__, norms):
             if not entry:
                 continue
             words += 1

@@ -9,6 +9,7 @@ where a missed case costs most.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import cache, lru_cache
@@ -26,6 +27,7 @@ from ethos.language.context import (
 from ethos.language.model import Model, clauses_seen, features, load_model, rule_features
 from ethos.language.rules import SEVERITIES, DecisionRule, RuleSet, load_rules
 from ethos.language.text import (
+    TOKEN_RE,
     Sentence,
     Token,
     ascii_norms,
@@ -266,6 +268,8 @@ Checked = tuple[tuple[tuple[str, str, int, int, tuple[str, ...], str, str, str],
 # ids are not reused while the cache is).
 _sentence_caches: dict[tuple[int, int], tuple[RuleSet, Model | None, dict[object, Checked]]] = {}
 _NORM = itemgetter(0)
+_SPAN = re.Match.span
+_new = tuple.__new__
 
 
 def forget_sentences() -> None:
@@ -306,7 +310,11 @@ class SentenceAt:
     def tokens(self) -> tuple[Token, ...]:
         """Return the sentence's tokens with their offsets (made once)."""
         if self._tokens is None:
-            self._tokens = sentence_at(self.text, self.start, self.end, self.lowered).tokens
+            # The forms are the tokens' (text.ascii_norms): only their offsets are left to find.
+            spans = map(_SPAN, TOKEN_RE.finditer(self.text, self.start, self.end))
+            self._tokens = tuple(
+                [_new(Token, (norm, a, b)) for norm, (a, b) in zip(self.norms, spans, strict=True)]
+            )
         return self._tokens
 
 

@@ -144,8 +144,9 @@ def _find(kinds: list[int], rules: RuleSet, work: Work) -> list[Match]:
             move = automaton.move(state, kind, rules.root, rules.anchored_root)
         state, ended, cost = move
         steps += cost
-        for length, is_target, rule in ended:
-            append(_new(Match, (end - length, end, rule, is_target)))
+        if ended:  # (most words end no phrase)
+            for length, is_target, rule in ended:
+                append(_new(Match, (end - length, end, rule, is_target)))
     work.steps += steps
     found.sort(key=_START)
     return found

@@ -93,17 +93,19 @@ def test_a_sentence_checked_from_its_forms_gives_what_it_gives_with_its_tokens_m
     assert 0 < with_findings < len(lines)
 
 
-def test_a_sentence_with_no_finding_never_has_its_tokens_made():
+def test_a_sentence_with_no_finding_never_has_its_tokens_found():
     rules, model = load_rules(), load_model()
     text = "We talked about her week at work and the garden."
     plain = SentenceAt(text, 0, len(text), note_lowered(text), None)
     assert _check_sentence(text, plain, rules, model, Work()) == []
-    assert plain._tokens is None
+    assert (plain._spans, plain._tokens) == (None, None)
     text = "She told me she wants to kill herself."
     risky = SentenceAt(text, 0, len(text), note_lowered(text), None)
     [finding] = _check_sentence(text, risky, rules, model, Work())
     assert finding.clause == "S2"
-    assert risky._tokens == sentence_at(text, 0, len(text), note_lowered(text)).tokens != ()
+    tokens = sentence_at(text, 0, len(text), note_lowered(text)).tokens
+    assert risky._spans == [(t.start, t.end) for t in tokens] != []
+    assert risky.tokens() == tokens
 
 
 def test_a_sentence_with_no_target_of_the_rules_yields_nothing():

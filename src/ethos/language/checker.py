@@ -97,7 +97,8 @@ def _sentence_findings(
 ) -> list[Finding]:
     """Return the findings of one sentence, at most one per clause (the most severe)."""
     best = _rule_verdicts(found, rules, work)
-    return _rule_findings(text, sentence.start, sentence.end, sentence.tokens, best) if best else []
+    spans = [(t.start, t.end) for t in sentence.tokens]
+    return _rule_findings(text, sentence.start, sentence.end, spans, best) if best else []
 
 
 # Per clause, the first of its most severe verdicts in a sentence: (rank, rule, severity, reason,
@@ -123,13 +124,15 @@ def _rule_verdicts(found: SentenceMatches, rules: RuleSet, work: Work) -> Verdic
 
 
 def _rule_findings(
-    text: str, sentence_start: int, sentence_end: int, tokens: Sequence[Token], best: Verdicts
+    text: str, sentence_start: int, sentence_end: int, spans: Sequence[tuple[int, int]], best: Verdicts
 ) -> list[Finding]:
-    """Return the findings of the rules' verdicts on the sentence at (start, end) of text."""
+    """Return the findings of the rules' verdicts on the sentence at (start, end) of text, whose
+    tokens are at these (start, end) character spans.
+    """
     text_of_sentence = text[sentence_start:sentence_end]
     out = []
     for _, rule, severity, reason, target, kinds in best.values():
-        start, end = tokens[target.start].start, tokens[target.end - 1].end
+        start, end = spans[target.start][0], spans[target.end - 1][1]
         out.append(
             Finding(
                 clause=rule.clause,
@@ -294,26 +297,35 @@ def _sentence_cache(rules: RuleSet, model: Model | None) -> dict[object, Checked
 class SentenceAt:
     """A sentence of a note being checked: its span and its tokens' normal forms.
 
-    Matching and scoring read only the normal forms; the tokens with their offsets are made
-    only for a sentence with a finding, to place its evidence.
+    Matching and scoring read only the normal forms; where the tokens are is found only for a
+    sentence with a finding, to place its evidence.
     """
 
-    __slots__ = ("_tokens", "end", "lowered", "norms", "start", "text")
+    __slots__ = ("_spans", "_tokens", "end", "lowered", "norms", "start", "text")
 
     def __init__(
         self, text: str, start: int, end: int, lowered: str | None, tokens: tuple[Token, ...] | None
     ) -> None:
         self.text, self.start, self.end, self.lowered, self._tokens = text, start, end, lowered, tokens
+        self._spans: list[tuple[int, int]] | None = None
         # An ASCII sentence's forms come from one regex call (see text.ascii_norms).
         self.norms = ascii_norms(text, start, end, lowered) if tokens is None else list(map(_NORM, tokens))
+
+    def spans(self) -> list[tuple[int, int]]:
+        """Return the character spans of the sentence's tokens, in order (found once)."""
+        if self._spans is None:
+            if self._tokens is None:
+                # The forms are the tokens' (text.ascii_norms): only their spans are left to find.
+                self._spans = list(map(_SPAN, TOKEN_RE.finditer(self.text, self.start, self.end)))
+            else:
+                self._spans = [(t.start, t.end) for t in self._tokens]
+        return self._spans
 
     def tokens(self) -> tuple[Token, ...]:
         """Return the sentence's tokens with their offsets (made once)."""
         if self._tokens is None:
-            # The forms are the tokens' (text.ascii_norms): only their offsets are left to find.
-            spans = map(_SPAN, TOKEN_RE.finditer(self.text, self.start, self.end))
             self._tokens = tuple(
-                [_new(Token, (norm, a, b)) for norm, (a, b) in zip(self.norms, spans, strict=True)]
+                [_new(Token, (norm, a, b)) for norm, (a, b) in zip(self.norms, self.spans(), strict=True)]
             )
         return self._tokens
 
@@ -327,7 +339,7 @@ def _check_sentence(
     if found.targets:
         best = _rule_verdicts(found, rules, work)
         if best:
-            findings = _rule_findings(text, sentence.start, sentence.end, sentence.tokens(), best)
+            findings = _rule_findings(text, sentence.start, sentence.end, sentence.spans(), best)
     if model is not None:
         done = {f.clause for f in findings}
         findings.extend(_model_findings(text, sentence, found, rules, model, done, work))

@@ -114,3 +114,24 @@ def test_a_sentence_with_no_target_of_the_rules_yields_nothing():
     assert found.targets == []
     checker.forget_sentences()
     assert check(text) == []
+
+
+def test_what_the_rules_found_reads_as_the_target_types_and_modifier_kinds_that_speak():
+    # The model's rule features come from a table per rule; read them from the rules themselves.
+    from ethos.language.model import rule_features
+
+    rules = load_rules()
+    seen = set()
+    for line in _dev_lines()[::5]:
+        for sentence in split_sentences(line):
+            found = match_sentence(sentence.tokens, rules, Work())
+            matches = found.pending if found.pending is not None else [*found.targets, *found.modifiers]
+            expected = []
+            for m in matches:
+                if m.is_target and not rules.targets[m.rule].pseudo:
+                    expected.append("t:" + rules.targets[m.rule].type)
+                elif not m.is_target and rules.modifiers[m.rule].direction not in ("pseudo", "terminate"):
+                    expected.append("m:" + rules.modifiers[m.rule].kind)
+            assert rule_features(found, rules) == expected, line
+            seen.update(expected)
+    assert {name[:2] for name in seen} == {"t:", "m:"}

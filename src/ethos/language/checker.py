@@ -9,6 +9,8 @@ where a missed case costs most.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import cache, lru_cache
 from operator import itemgetter
@@ -19,11 +21,21 @@ from ethos.language.context import (
     SentenceMatches,
     Work,
     applied_modifiers,
+    match_norms,
     match_sentence,
 )
 from ethos.language.model import Model, clauses_seen, features, load_model, rule_features
 from ethos.language.rules import SEVERITIES, DecisionRule, RuleSet, load_rules
-from ethos.language.text import Sentence, note_lowered, sentence_at, sentence_bounds, tokenize
+from ethos.language.text import (
+    TOKEN_RE,
+    Sentence,
+    Token,
+    ascii_norms,
+    note_lowered,
+    sentence_at,
+    sentence_bounds,
+    tokenize,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +96,19 @@ def _sentence_findings(
     text: str, sentence: Sentence, found: SentenceMatches, rules: RuleSet, work: Work
 ) -> list[Finding]:
     """Return the findings of one sentence, at most one per clause (the most severe)."""
-    # Per clause, the first of its most severe verdicts: (rank, rule, severity, reason, target, kinds).
-    best: dict[str, tuple[int, DecisionRule, str, str, Match, frozenset[str]]] = {}
+    best = _rule_verdicts(found, rules, work)
+    spans = [(t.start, t.end) for t in sentence.tokens]
+    return _rule_findings(text, sentence.start, sentence.end, spans, best) if best else []
+
+
+# Per clause, the first of its most severe verdicts in a sentence: (rank, rule, severity, reason,
+# target, kinds).
+Verdicts = dict[str, tuple[int, DecisionRule, str, str, Match, frozenset[str]]]
+
+
+def _rule_verdicts(found: SentenceMatches, rules: RuleSet, work: Work) -> Verdicts:
+    """Return per clause the rules' verdict on a sentence: what `_rule_findings` reports."""
+    best: Verdicts = {}
     targets, by_target_type = rules.targets, rules.by_target_type
     for target in found.targets:
         target_type = targets[target.rule].type
@@ -97,13 +120,19 @@ def _sentence_findings(
             current = best.get(rule.clause)
             if current is None or rank > current[0]:
                 best[rule.clause] = (rank, rule, severity, reason, target, kinds)
-    if not best:
-        return []
-    tokens = sentence.tokens
-    text_of_sentence = text[sentence.start : sentence.end]
+    return best
+
+
+def _rule_findings(
+    text: str, sentence_start: int, sentence_end: int, spans: Sequence[tuple[int, int]], best: Verdicts
+) -> list[Finding]:
+    """Return the findings of the rules' verdicts on the sentence at (start, end) of text, whose
+    tokens are at these (start, end) character spans.
+    """
+    text_of_sentence = text[sentence_start:sentence_end]
     out = []
     for _, rule, severity, reason, target, kinds in best.values():
-        start, end = tokens[target.start].start, tokens[target.end - 1].end
+        start, end = spans[target.start][0], spans[target.end - 1][1]
         out.append(
             Finding(
                 clause=rule.clause,
@@ -168,7 +197,7 @@ def _clause_info(rules: RuleSet) -> dict[str, tuple[str, str]]:
 
 def _model_findings(
     text: str,
-    sentence: Sentence,
+    sentence: SentenceAt,
     found: SentenceMatches,
     rules: RuleSet,
     model: Model,
@@ -176,7 +205,7 @@ def _model_findings(
     work: Work,
 ) -> list[Finding]:
     """Return the learned layer's findings for the clauses the rules left alone in a sentence."""
-    packed, words = model.sentence_features(sentence.tokens, found, rules)
+    packed, words = model.norm_features(sentence.norms, found, rules)
     if words < MODEL_MIN_WORDS:
         return []
     scores, count = model.packed_scores(packed)
@@ -190,7 +219,8 @@ def _model_findings(
     if not flagged:
         return []
     # Only a flagged sentence needs where its features are, for the finding's evidence span.
-    feats = features(sentence.tokens, found, rules, model.config)
+    tokens = sentence.tokens()
+    feats = features(tokens, found, rules, model.config)
     info = _clause_info(rules)
     # The modifier kinds among its features ("m:" + kind).
     kinds = (
@@ -204,7 +234,6 @@ def _model_findings(
         if clause not in MODEL_FULL_SEVERITY:
             severity = _lower(severity)
         span = model.evidence(feats, clause)
-        tokens = sentence.tokens
         start, end = (
             (tokens[span[0]].start, tokens[span[1] - 1].end) if span else (sentence.start, sentence.end)
         )
@@ -242,6 +271,8 @@ Checked = tuple[tuple[tuple[str, str, int, int, tuple[str, ...], str, str, str],
 # ids are not reused while the cache is).
 _sentence_caches: dict[tuple[int, int], tuple[RuleSet, Model | None, dict[object, Checked]]] = {}
 _NORM = itemgetter(0)
+_SPAN = re.Match.span
+_new = tuple.__new__
 
 
 def forget_sentences() -> None:
@@ -263,12 +294,52 @@ def _sentence_cache(rules: RuleSet, model: Model | None) -> dict[object, Checked
     return entry[2]
 
 
+class SentenceAt:
+    """A sentence of a note being checked: its span and its tokens' normal forms.
+
+    Matching and scoring read only the normal forms; where the tokens are is found only for a
+    sentence with a finding, to place its evidence.
+    """
+
+    __slots__ = ("_spans", "_tokens", "end", "lowered", "norms", "start", "text")
+
+    def __init__(
+        self, text: str, start: int, end: int, lowered: str | None, tokens: tuple[Token, ...] | None
+    ) -> None:
+        self.text, self.start, self.end, self.lowered, self._tokens = text, start, end, lowered, tokens
+        self._spans: list[tuple[int, int]] | None = None
+        # An ASCII sentence's forms come from one regex call (see text.ascii_norms).
+        self.norms = ascii_norms(text, start, end, lowered) if tokens is None else list(map(_NORM, tokens))
+
+    def spans(self) -> list[tuple[int, int]]:
+        """Return the character spans of the sentence's tokens, in order (found once)."""
+        if self._spans is None:
+            if self._tokens is None:
+                # The forms are the tokens' (text.ascii_norms): only their spans are left to find.
+                self._spans = list(map(_SPAN, TOKEN_RE.finditer(self.text, self.start, self.end)))
+            else:
+                self._spans = [(t.start, t.end) for t in self._tokens]
+        return self._spans
+
+    def tokens(self) -> tuple[Token, ...]:
+        """Return the sentence's tokens with their offsets (made once)."""
+        if self._tokens is None:
+            self._tokens = tuple(
+                [_new(Token, (norm, a, b)) for norm, (a, b) in zip(self.norms, self.spans(), strict=True)]
+            )
+        return self._tokens
+
+
 def _check_sentence(
-    text: str, sentence: Sentence, rules: RuleSet, model: Model | None, work: Work
+    text: str, sentence: SentenceAt, rules: RuleSet, model: Model | None, work: Work
 ) -> list[Finding]:
     """Return the findings of one sentence: the rules', then the learned layer's."""
-    found = match_sentence(sentence.tokens, rules, work)
-    findings = _sentence_findings(text, sentence, found, rules, work) if found.targets else []
+    found = match_norms(sentence.norms, rules, work)
+    findings: list[Finding] = []
+    if found.targets:
+        best = _rule_verdicts(found, rules, work)
+        if best:
+            findings = _rule_findings(text, sentence.start, sentence.end, sentence.spans(), best)
     if model is not None:
         done = {f.clause for f in findings}
         findings.extend(_model_findings(text, sentence, found, rules, model, done, work))
@@ -290,18 +361,17 @@ def check(text: str, *, work: Work | None = None, use_model: bool = True) -> lis
     # A sentence's tokens are only made when it is not kept already.
     for s0, s1 in sentence_bounds(text):
         body = text[s0:s1]
-        sentence = None
+        tokens = None
         if body.isascii():
             key: object = body
         else:
             # An ASCII sentence's text fixes its tokens' normal forms; another's may depend on
             # the note around it (see text.tokenize), so they are part of its key.
-            sentence = sentence_at(text, s0, s1, lowered)
-            key = (body, tuple(map(_NORM, sentence.tokens)))
+            tokens = sentence_at(text, s0, s1, lowered).tokens
+            key = (body, tuple(map(_NORM, tokens)))
         checked = cache.get(key)
         if checked is None:
-            if sentence is None:
-                sentence = sentence_at(text, s0, s1, lowered)
+            sentence = SentenceAt(text, s0, s1, lowered, tokens)
             before = work.steps
             found = _check_sentence(text, sentence, rules, model, work)
             findings.extend(found)

@@ -15,6 +15,7 @@ records the steps so a test can show the work grows linearly with the text.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import compress
@@ -48,6 +49,7 @@ class Match(NamedTuple):
 
 
 _START, _IS_TARGET = itemgetter(0), itemgetter(3)
+_NORM = itemgetter(0)
 
 
 class Applied(NamedTuple):
@@ -142,8 +144,9 @@ def _find(kinds: list[int], rules: RuleSet, work: Work) -> list[Match]:
             move = automaton.move(state, kind, rules.root, rules.anchored_root)
         state, ended, cost = move
         steps += cost
-        for length, is_target, rule in ended:
-            append(_new(Match, (end - length, end, rule, is_target)))
+        if ended:  # (most words end no phrase)
+            for length, is_target, rule in ended:
+                append(_new(Match, (end - length, end, rule, is_target)))
     work.steps += steps
     found.sort(key=_START)
     return found
@@ -178,11 +181,24 @@ def _resolve(matches: list[Match], rules: RuleSet) -> list[Match]:
     return kept
 
 
-def match_sentence(tokens: tuple[Token, ...], rules: RuleSet, work: Work) -> SentenceMatches:
+def match_sentence(tokens: Sequence[Token], rules: RuleSet, work: Work) -> SentenceMatches:
     """Find and resolve all targets, modifiers and terminators in a sentence."""
-    get = rules.token_cache.get
-    kinds = [kind if (kind := get(t[0])) is not None else token_entry(t[0], rules) for t in tokens]
-    work.steps += len(tokens)
+    return match_norms(list(map(_NORM, tokens)), rules, work)
+
+
+def match_norms(norms: list[str], rules: RuleSet, work: Work) -> SentenceMatches:
+    """Find and resolve the targets, modifiers and terminators of a sentence given as its words' forms.
+
+    Matching reads only the normal forms; the checker gives a sentence's offsets only where it
+    reports a finding.
+    """
+    kinds = list(map(rules.token_cache.get, norms))
+    if None in kinds:  # (kinds are ints: `in` finds only a word not kept yet)
+        kinds = [
+            kind if kind is not None else token_entry(norm, rules)
+            for kind, norm in zip(kinds, norms, strict=True)
+        ]
+    work.steps += len(norms)
     found = _find(kinds, rules, work)
     if not any(map(_IS_TARGET, found)):
         # Nothing for the checker to decide on: resolve the modifiers only if someone asks.

@@ -115,15 +115,11 @@ def features(
             out.setdefault(gram, (i, i + 1))
     if config.rule_features and found is not None and rules is not None:
         matches = found.pending if found.pending is not None else [*found.targets, *found.modifiers]
+        targets, modifiers = _rule_feature_names(rules)
         for m in matches:
-            if m.is_target:
-                target = rules.targets[m.rule]
-                if not target.pseudo:
-                    out.setdefault("t:" + target.type, (m.start, m.end))
-            else:
-                modifier = rules.modifiers[m.rule]
-                if modifier.direction not in ("pseudo", "terminate"):
-                    out.setdefault("m:" + modifier.kind, (m.start, m.end))
+            name = (targets if m.is_target else modifiers)[m.rule]
+            if name is not None:
+                out.setdefault(name, (m.start, m.end))
     return out
 
 
@@ -145,18 +141,22 @@ def _word_features(norm: str, low: int, high: int) -> tuple[str, str, tuple[str,
 
 def rule_features(found: SentenceMatches, rules: RuleSet) -> list[str]:
     """Return the names of what the rules found in a sentence: target types and modifier kinds."""
-    out = []
     matches = found.pending if found.pending is not None else [*found.targets, *found.modifiers]
-    for m in matches:
-        if m.is_target:
-            target = rules.targets[m.rule]
-            if not target.pseudo:
-                out.append("t:" + target.type)
-        else:
-            modifier = rules.modifiers[m.rule]
-            if modifier.direction not in ("pseudo", "terminate"):
-                out.append("m:" + modifier.kind)
-    return out
+    targets, modifiers = _rule_feature_names(rules)
+    return [name for m in matches if (name := (targets if m.is_target else modifiers)[m.rule]) is not None]
+
+
+@cache
+def _rule_feature_names(rules: RuleSet) -> tuple[tuple[str | None, ...], tuple[str | None, ...]]:
+    """Return per target rule and per modifier rule the feature a match of it gives (None: none).
+
+    A pseudo target gives none, nor does a pseudo modifier or a terminator.
+    """
+    targets = tuple(None if t.pseudo else "t:" + t.type for t in rules.targets)
+    modifiers = tuple(
+        None if m.direction in ("pseudo", "terminate") else "m:" + m.kind for m in rules.modifiers
+    )
+    return targets, modifiers
 
 
 def clauses_seen(
@@ -297,13 +297,19 @@ class Model:
         self, tokens: Sequence[Token], found: SentenceMatches | None, rules: RuleSet | None
     ) -> tuple[dict[str, int], int]:
         """Return a sentence's features, each once with its packed weights, and its number of words."""
+        return self.norm_features(map(_NORM, tokens), found, rules)
+
+    def norm_features(
+        self, norms: Iterable[str], found: SentenceMatches | None, rules: RuleSet | None
+    ) -> tuple[dict[str, int], int]:
+        """Return `sentence_features` for a sentence given as its tokens' normal forms."""
         config, get = self.config, self.packed.get
         # Each feature once, with its packed weights: a dict update per word, not per feature.
         feats: dict[str, int] = {}
         update = feats.update
         previous = "^"
         words = 0
-        for entry in map(self.words.__getitem__, map(_NORM, tokens)):
+        for entry in map(self.words.__getitem__, norms):
             if not entry:
                 continue
             words += 1

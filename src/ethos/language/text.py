@@ -136,6 +136,18 @@ def sentence_at(text: str, start: int, end: int, lowered: str | None) -> Sentenc
     return _new(Sentence, (start, end, tokens))
 
 
+def ascii_norms(text: str, start: int, end: int, lowered: str | None) -> list[str]:
+    """Return the normal forms of the tokens of an ASCII sentence at (start, end) of text, in order.
+
+    The forms `sentence_at` gives its tokens, without their offsets: lower-casing ASCII changes
+    letters into letters and nothing else, so the regex finds the same tokens in the lowered
+    text, and there is no typographic apostrophe to straighten. `lowered` is `note_lowered(text)`.
+    """
+    if lowered is None:
+        return TOKEN_RE.findall(text[start:end].lower())
+    return TOKEN_RE.findall(lowered, start, end)
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """Return the sentences of text in order, each with its own tokens."""
     tokens = tokenize(text)

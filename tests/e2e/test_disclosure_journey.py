@@ -78,6 +78,7 @@ def test_c1_disclosure_without_consent_is_stopped_and_with_the_clients_signed_co
         page.goto(live_server.url + reverse("clients:detail", args=[robin.pk]))
         expect(page.locator("main")).to_contain_text("No consent on file")
         page.get_by_role("link", name="Share records", exact=True).click()
+        page.wait_for_url("**/disclosures/new/")
         found += problems(page, "share records: the form")
         ask_to_share(page, consent=None)
 

@@ -278,6 +278,7 @@ def _as_fpdf_would(build, monkeypatch) -> bytes:
         patch.setattr(pdf._Fragment, "render_pdf_text_ttf", Fragment.render_pdf_text_ttf)
         patch.setattr(pdf.Document, "_plain", lambda document, text: None)  # every line drawn by fpdf's cell
         patch.setattr(pdf.Document, "_static_lines", pdf.Document.lines)  # no lines kept from before
+        patch.setattr(pdf.PDFObject, "_build_obj_dict", pdf._FPDF_OBJECT_DICT)  # every name dir() gives
         document = build()
         return bytes(document.output(output_producer_class=OutputProducer))  # fpdf's _add_fonts
 
@@ -793,3 +794,30 @@ def test_the_lines_of_a_paragraph_on_one_page_are_drawn_in_one_loop(monkeypatch)
         pdf.paragraph(text, height=5)
     lines = pdf.lines(text, pdf.epw)
     assert len(lines) > 2 and pdf_text(bytes(pdf.output())).split() == text.split()
+
+
+@pytest.mark.django_db
+def test_every_object_is_written_with_the_dictionary_fpdf_would_build(monkeypatch):
+    from fpdf.output import OutputProducer
+
+    from ethos import pdf as module
+    from ethos.standards.export import report_document
+
+    assert module.PDFObject._build_obj_dict is module._object_dict
+    written = []
+
+    def both(obj, security_handler=None):
+        ours = module._object_dict(obj, security_handler)
+        assert list(ours.items()) == list(module._FPDF_OBJECT_DICT(obj, security_handler).items())
+        written.append(type(obj).__name__)
+        return ours
+
+    monkeypatch.setattr(module.PDFObject, "_build_obj_dict", both)
+    linked = _letter(COVERAGE)
+    linked.cell(40, 6, "Ethos", link="https://example.org/", new_x="LMARGIN", new_y="NEXT")
+    linked.start_section("Coverage")  # an outline
+    report = report_document(compliance_report(coach=make_coach(name=f"{NAME} 中文")))
+    for document, producer in ((linked, OutputProducer), (report, module._Output)):
+        document.output(output_producer_class=producer)
+
+    assert {"PDFPage", "PDFContentStream", "PDFFont", "PDFInfo", "PDFCatalog"} <= set(written)

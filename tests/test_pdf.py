@@ -279,6 +279,7 @@ def _as_fpdf_would(build, monkeypatch) -> bytes:
         patch.setattr(pdf.Document, "_plain", lambda document, text: None)  # every line drawn by fpdf's cell
         patch.setattr(pdf.Document, "_static_lines", pdf.Document.lines)  # no lines kept from before
         patch.setattr(pdf.PDFObject, "_build_obj_dict", pdf._FPDF_OBJECT_DICT)  # every name dir() gives
+        patch.setattr(pdf, "_QUICK_STYLES", {})  # every face set by fpdf's set_font
         document = build()
         return bytes(document.output(output_producer_class=OutputProducer))  # fpdf's _add_fonts
 

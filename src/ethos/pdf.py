@@ -886,6 +886,10 @@ _STATIC_LOCK = threading.Lock()
 PRINTABLE = "".join(map(chr, range(0x20, 0x7F)))
 
 
+# The styles `Document.set_font` sets itself, as fpdf's set_font reads them.
+_QUICK_STYLES = {"": "", "B": "B", "b": "B"}
+
+
 class Document(FPDF):
     """An A4 PDF whose text is drawn in DejaVu (regular, bold, mono), embedded as a subset."""
 
@@ -991,6 +995,26 @@ class Document(FPDF):
         return 0 < width <= room - SLACK
 
     def set_font(self, family: str | None = None, style: str | TextEmphasis = "", size: float = 0) -> None:
+        quick = _QUICK_STYLES.get(style) if isinstance(style, str) else None
+        if quick is not None:
+            name = (family or self.font_family).lower()
+            font = self.fonts.get(name + quick)
+            if font is not None and name not in ("symbol", "zapfdingbats"):
+                # What fpdf's set_font does for a face the document has, in a style with no
+                # underline or strikethrough, without parsing the style and checking the name: a
+                # long document changes face a hundred times.
+                self.underline = self.strikethrough = False
+                size = size or self.font_size_pt
+                if (
+                    self.font_family != name
+                    or self.font_style != quick
+                    or not FloatTolerance.equal(self.font_size_pt, size)
+                    or (self.current_font is not None and self.current_font.fontkey != name + quick)
+                ):
+                    self.font_family, self.font_style, self.font_size_pt = name, quick, size
+                    self.current_font = font
+                    self.current_font_is_set_on_page = False
+                return
         # Each face is read on first use: parsing one costs tens of milliseconds, and a letter
         # never uses the monospaced ones.
         name = (family or self.font_family).lower()

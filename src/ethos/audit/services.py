@@ -15,6 +15,7 @@ from django.db.models import signals
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
+from ethos.prepared import prepared
 from ethos.vault import crypto
 from ethos.vault.context import current_vault
 
@@ -142,6 +143,12 @@ def checkpoint_witness(*, coach, reason: Witness) -> None:
     transaction.on_commit(functools.partial(_witness, coach.pk, Witness(reason), always=True))
 
 
+@prepared
+def _signed_head(coach_id):
+    """The committed head's size and signed checkpoint, as rows (none for a log not begun)."""
+    return AuditHead.objects.filter(coach_id=coach_id).values_list("size", "checkpoint")
+
+
 # What this process last wrote to the journal for each coach: (time.monotonic(), size).
 _witnessed: dict[str, tuple[float, int]] = {}
 _witness_lock = threading.Lock()
@@ -155,10 +162,10 @@ def _witness(coach_id, reason: Witness, *, always: bool) -> None:
         # grow the file with every click); sign-out, backups and reports always are.
         if not always and last is not None and time.monotonic() - last[0] < settings.ETHOS_JOURNAL_SECONDS:
             return
-        row = AuditHead.objects.filter(coach_id=coach_id).values_list("size", "checkpoint").first()
-        if row is None or not row[1]:
+        rows = _signed_head(coach_id)
+        if not rows or not rows[0][1]:
             return
-        size, note = row
+        size, note = rows[0]
         if not always and last is not None and last[1] == size:
             return
         try:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from ethos.audit.actions import Action
 from ethos.audit.selectors import ChainHead, chain_head, consistency_proof_for, head_after
 from ethos.audit.services import Witness, audit_append, checkpoint_witness
+from ethos.prepared import prepared
 
 from .catalog import Strength, catalog
 from .engine import ActionStopped, Subject, Verdict, clauses_at, consult, evaluate
@@ -232,6 +233,14 @@ class ExportedReport:
     generated_at: datetime.datetime
 
 
+@prepared
+def _kept_copy(coach, export_format):
+    """The fingerprint and build time of the coach's kept file in `export_format`, as rows (one or none)."""
+    return ReportCopy.objects.filter(coach=coach, export_format=export_format).values_list(
+        "fingerprint", "built_at"
+    )
+
+
 def report_export(*, coach, export_format: str) -> ExportedReport:
     """Record the export and return the report file, built anew only when its facts changed.
 
@@ -246,7 +255,7 @@ def report_export(*, coach, export_format: str) -> ExportedReport:
     fingerprint = report_fingerprint(report)
     copies = ReportCopy.objects.filter(coach=coach, export_format=export_format)
     # The file itself is read only when it is the one returned.
-    copy = copies.values_list("fingerprint", "built_at").first()
+    copy = next(iter(_kept_copy(coach, export_format)), None)
     head = report_exported(coach=coach, export_format=export_format)
     if copy is not None and copy[0] == fingerprint and timezone.localdate(copy[1]) == timezone.localdate(now):
         kept = copies.filter(fingerprint=fingerprint).values_list("content", flat=True).first()

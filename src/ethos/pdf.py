@@ -886,8 +886,9 @@ _STATIC_LOCK = threading.Lock()
 PRINTABLE = "".join(map(chr, range(0x20, 0x7F)))
 
 
-# The styles `Document.set_font` sets itself, as fpdf's set_font reads them.
-_QUICK_STYLES = {"": "", "B": "B", "b": "B"}
+# The styles `Document.set_font` sets itself, as fpdf's set_font reads them (a new page sets the
+# face again with its TextEmphasis).
+_QUICK_STYLES = {"": "", "B": "B", "b": "B", TextEmphasis.NONE: "", TextEmphasis.B: "B"}
 
 
 class Document(FPDF):
@@ -995,7 +996,7 @@ class Document(FPDF):
         return 0 < width <= room - SLACK
 
     def set_font(self, family: str | None = None, style: str | TextEmphasis = "", size: float = 0) -> None:
-        quick = _QUICK_STYLES.get(style) if isinstance(style, str) else None
+        quick = _QUICK_STYLES.get(style)
         if quick is not None:
             name = (family or self.font_family).lower()
             font = self.fonts.get(name + quick)

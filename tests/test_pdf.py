@@ -547,6 +547,32 @@ def test_static_paragraphs_keep_their_lines_and_nothing_else_is_kept(no_static_l
     assert " ".join(text.split()).count(" ".join(wording.split())) == 3
 
 
+def test_static_paragraphs_drawn_again_in_a_later_document_are_what_fpdf_alone_would_print(monkeypatch):
+    wording = "The coach neither takes on nor goes on coaching anyone whose behaviour endangers them. " * 3
+    texts = [wording, f"{wording}\nCaf\u00e9 \u2014 a character not picked beforehand", "x" * 300, "Section"]
+
+    def build():
+        pdf = Document(title="Static")
+        pdf.set_creation_date(datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC))
+        pdf.printed_on_every_download()  # the body faces' glyphs picked alike in every document
+        pdf.compression_level = None  # as fpdf packs pages (the level has its own test)
+        pdf.add_page()
+        for size in (9, 12):
+            pdf.set_font(SANS, size=size)
+            for text in texts:
+                pdf.paragraph(text, height=5, static=True)
+        return pdf
+
+    first = build()
+    picked = first.current_font.picked
+    kept = {key[-1] for key in picked.drawn}
+    assert kept == {wording, "x" * 300, "Section"}  # not the paragraph with characters picked later
+    second = build()  # draws the kept bytes
+    assert second.current_font.picked is picked
+
+    assert bytes(second.output()) == bytes(first.output()) == _as_fpdf_would(build, monkeypatch)
+
+
 @pytest.mark.django_db
 def test_the_compliance_report_is_byte_for_byte_what_fpdf_alone_would_print(monkeypatch):
     from ethos.standards.export import report_document

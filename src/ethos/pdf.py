@@ -18,7 +18,9 @@ draws, and cuts each face with fontTools for every document. Here:
 - a paragraph's line of plain text, and a cell of one aligned left or right (an invoice's rows), is
   written as the one text object fpdf's `cell` would write, without the fragment and the walk
   through every option a line may have (`Document._plain_line`);
-  and the lines of a paragraph marked `static` (a catalog's wording) are kept per process;
+  and the lines of a paragraph marked `static` (a catalog's wording) are kept per process, with
+  their bytes in a face whose glyphs every such document picks alike (`Document._static_drawn`);
+- fpdf's objects are written from the names that can hold a value (`_object_dict`);
 - the subset a face is cut down to is kept per set of glyphs, with its compressed file, in a small
   per-process LRU (`_cut`), as is its compressed glyph map (`_glyph_map`), and embedded as fpdf
   would embed it (`_Output`): a document drawing the same glyphs as a recent one embeds the same
@@ -38,7 +40,7 @@ import unicodedata
 import zlib
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.util import find_spec
 from io import BytesIO
 from pathlib import Path
@@ -218,7 +220,7 @@ class _Font(TTFFont):
     string one character longer than one it knows by adding that character's width.
     """
 
-    __slots__ = ("_measured", "codes", "drawn", "escaped", "opener")
+    __slots__ = ("_measured", "codes", "drawn", "escaped", "opener", "picked")
 
     @property
     def ttfont(self) -> ttLib.TTFont:
@@ -453,6 +455,7 @@ def _fresh_font(path: Path, *, fontkey: str, style: str, number: int) -> TTFFont
     font._measured = {}
     font.codes = {}
     font.escaped = {}
+    font.picked = None
     font.drawn = parsed.drawn
     for slot in TTFFont.__slots__:
         if hasattr(face, slot):
@@ -831,6 +834,9 @@ class _Picked:
     reserved: list[int]
     codes: dict[str, str]
     escaped: dict[str, str]
+    # The static paragraphs drawn in a face so picked, by size, width and text: each line's bytes
+    # after its position, the same in every such document (`Document._static_drawn`).
+    drawn: dict[tuple, tuple[bytes, ...]] = field(default_factory=dict, compare=False)
 
 
 def _settle(font: _Font) -> _Subset:
@@ -1068,6 +1074,7 @@ class Document(FPDF):
                 # The same glyphs in the same order: each character maps to the same code.
                 font.codes.update(picked.codes)
                 font.escaped.update(picked.escaped)
+                font.picked = picked
                 return
         pick, cmap = subset.pick, font.cmap
         embedded = [char for char in unicodedata.normalize("NFC", characters) if ord(char) in cmap]
@@ -1078,8 +1085,9 @@ class Document(FPDF):
             codes = {char: chr(code) if (code := pick(ord(char))) else "" for char in embedded}
             escaped = {char: font.escape_text(code) for char, code in codes.items()}
             ids, reserved = dict(subset._char_id_per_glyph), list(subset._reserved)
+            font.picked = _Picked(ids, subset._next, reserved, codes, escaped)
             with _SUBSETS_LOCK:
-                _EMBEDDED[key] = _Picked(ids, subset._next, reserved, codes, escaped)
+                _EMBEDDED[key] = font.picked
                 while len(_EMBEDDED) > EMBEDDED:
                     _EMBEDDED.pop(next(iter(_EMBEDDED)))
 
@@ -1174,7 +1182,8 @@ class Document(FPDF):
         left = self.l_margin + indent
         lines = self._static_lines(text, width) if static else self.lines(text, width)
         if plain is not None:
-            lines = lines[self._plain_lines(plain, height, lines, left) :]
+            drawn = self._static_drawn(plain, text, width, lines) if static else None
+            lines = lines[self._plain_lines(plain, height, lines, left, drawn) :]
         for line in lines:
             self.set_x(left)
             if plain is None or self._plain_line(plain, height, line) is None:
@@ -1271,13 +1280,21 @@ class Document(FPDF):
             self.y += height
         return broke
 
-    def _plain_lines(self, font: _Font, height: float, lines: Sequence[str], left: float) -> int:
+    def _plain_lines(
+        self,
+        font: _Font,
+        height: float,
+        lines: Sequence[str],
+        left: float,
+        drawn: Sequence[bytes] | None = None,
+    ) -> int:
         """Draw the first of `lines` as `_plain_line` would, each from `left`, in one loop; return how many.
 
         A paragraph of the compliance report is a line or two, and the report is some two hundred of
         them: calling `_plain_line` (and set_x) for each line was most of drawing one. This stops at
         the first line that would break the page or that `_plain_line` would leave to cell, and the
-        caller draws the rest line by line. The bytes are `_plain_line`'s, computed the same way.
+        caller draws the rest line by line. The bytes are `_plain_line`'s, computed the same way;
+        `drawn`, when given, holds each line's bytes after its position (`_static_drawn`).
         """
         contents = self.pages[self.page].contents
         if self.buffer or not isinstance(contents, bytearray):
@@ -1286,26 +1303,63 @@ class Document(FPDF):
         font_size = size / k
         trigger, page_height = self.page_break_trigger, self.h
         start = f"BT {(left + self.c_margin) * k:.2f} "
-        drawn = 0
+        count = 0
         for line in lines:
             y = self.y
-            if not line or y + height > trigger or not unicodedata.is_normalized("NFC", line):
+            if (
+                not line
+                or y + height > trigger
+                or (drawn is None and not unicodedata.is_normalized("NFC", line))
+            ):
                 break
-            if not drawn:
+            if not count:
                 if not self.current_font_is_set_on_page:
                     self._out(self._set_font_for_page(font, size))
                 if size > font.biggest_size_pt:
                     font.biggest_size_pt = size
-            contents += (
-                f"{start}{(page_height - y - 0.5 * height - 0.3 * font_size) * k:.2f} "
-                f"Td ({_drawn(font, line)}) Tj ET\n"
-            ).encode("latin-1")
+            position = f"{start}{(page_height - y - 0.5 * height - 0.3 * font_size) * k:.2f}"
+            if drawn is None:
+                contents += f"{position} Td ({_drawn(font, line)}) Tj ET\n".encode("latin-1")
+            else:
+                contents += position.encode("latin-1")
+                contents += drawn[count]
             self.y = y + height
-            drawn += 1
-        if drawn:
+            count += 1
+        if count:
             self._lasth = height or font_size
             self.x = self.l_margin
-        return drawn
+        return count
+
+    def _static_drawn(
+        self, font: _Font, text: str, width: float, lines: Sequence[str]
+    ) -> tuple[bytes, ...] | None:
+        """The bytes after each line's position for a static paragraph, when every document draws them alike.
+
+        A line is written with the codes its characters have in the document's subset. Those are
+        the same in every document whose face had its glyphs picked alike (`embed_glyphs`) when the
+        line has no character but those picked, so the bytes are kept with that pick. None
+        otherwise (the line is then written as `_plain_lines` writes any line).
+        """
+        picked = font.picked
+        if picked is None:
+            return None
+        key = (self.font_size_pt, self.k, width, text)
+        kept = picked.drawn.get(key)
+        if kept is not None:
+            return kept
+        escaped = picked.escaped
+        if not all(
+            line and escaped.keys() >= set(line) and unicodedata.is_normalized("NFC", line) for line in lines
+        ):
+            return None
+        kept = tuple(
+            f" Td ({''.join(map(escaped.__getitem__, line))}) Tj ET\n".encode("latin-1") for line in lines
+        )
+        with _STATIC_LOCK:
+            if len(picked.drawn) >= STATIC_LINES:
+                picked.drawn.clear()
+            picked.drawn[key] = kept
+        return kept
 
     def _static_lines(self, text: str, width: float) -> tuple[str, ...]:
         """`lines(text, width)` for text that is the same in every document, kept per process."""

@@ -542,6 +542,8 @@ fpdf.output.ftsubset = types.SimpleNamespace(Options=ftsubset.Options, Subsetter
 _FPDF_OBJECT_DICT = PDFObject._build_obj_dict
 _VALUE_NAMES: dict[type, frozenset[str]] = {}
 _PDF_NAMES: dict[str, str] = {}
+# The sorted names by class and an instance's own attribute names: a few dozen pairs in all.
+_SORTED_NAMES: dict[tuple[type, tuple[str, ...]], tuple[str, ...]] = {}
 
 
 def _value_names(cls: type) -> frozenset[str]:
@@ -568,15 +570,26 @@ def _pdf_name(key: str) -> str:
     return name
 
 
+def _names(cls: type, own: tuple[str, ...]) -> tuple[str, ...]:
+    """The names fpdf may write for an instance of `cls` with attributes `own`, sorted as dir() sorts them."""
+    key = (cls, own)
+    names = _SORTED_NAMES.get(key)
+    if names is None:
+        mine = (name for name in own if not name.startswith("_") and name not in ("id", "ref"))
+        names = tuple(sorted(_value_names(cls).union(mine)))
+        if len(_SORTED_NAMES) >= 1024:  # never reached by fpdf's objects; bounded all the same
+            _SORTED_NAMES.clear()
+        _SORTED_NAMES[key] = names
+    return names
+
+
 def _object_dict(self: PDFObject, security_handler=None) -> dict[str, object]:
     """fpdf 2.8's `PDFObject._build_obj_dict` and `build_obj_dict`, the same dictionary in the same order."""
-    names = _value_names(type(self))
     own = getattr(self, "__dict__", None)
-    if own:
-        names = names.union(name for name in own if not name.startswith("_") and name not in ("id", "ref"))
+    names = _names(type(self), tuple(own) if own else ())
     obj_id = self.id
     obj_dict = {}
-    for key in sorted(names):  # dir() is sorted
+    for key in names:
         value = getattr(self, key)
         if value is None or callable(value):
             continue

@@ -274,6 +274,31 @@ def test_nothing_is_witnessed_from_a_change_that_rolls_back(
     assert not journal.exists()
 
 
+def test_c2_a_head_this_process_did_not_sign_is_verified_before_it_is_journalled(
+    coach, other_coach, work, journal, caplog, django_capture_on_commit_callbacks
+):
+    from ethos.audit import services
+
+    def seen(who) -> list[tuple[str, int]]:
+        return [(e.reason, e.size) for e in checkpoint_journal.read(journal).entries.get(str(who.pk), [])]
+
+    size = work(coach, 2)
+    work(other_coach, 1)
+    # Someone with the database's rights puts another log's genuine checkpoint on this coach's head.
+    AuditHead.objects.filter(coach=coach).update(checkpoint=chain_head(other_coach).checkpoint)
+    with django_capture_on_commit_callbacks(execute=True):
+        checkpoint_witness(coach=coach, reason=Witness.SIGN_OUT)
+    assert seen(coach) == [("activity", size)]
+    assert "does not verify" in caplog.text
+
+    # A head signed by another process (none of its notes known here) is verified, and goes in.
+    size = work(coach, 1)
+    services._signed_here.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        checkpoint_witness(coach=coach, reason=Witness.SIGN_OUT)
+    assert seen(coach)[-1] == ("sign-out", size)
+
+
 def test_the_journal_file_is_mode_600_whatever_the_umask(coach, work, journal):
     previous = os.umask(0)
     try:

@@ -93,6 +93,7 @@ def audit_append(
         event.root_after = compact.root()
         signed = sign_checkpoint(coach.pk, event.seq, event.root_after)
         event.checkpoint = signed
+        _signed_here[str(coach.pk)] = signed
         _event_insert(event)
         if completed:
             _nodes_insert(coach.pk, completed)
@@ -149,6 +150,9 @@ def _signed_head(coach_id):
     return AuditHead.objects.filter(coach_id=coach_id).values_list("size", "checkpoint")
 
 
+# The checkpoint this process last signed for each coach: a head that is still this very note
+# was signed here, and goes into the journal without verifying the signature again.
+_signed_here: dict[str, str] = {}
 # What this process last wrote to the journal for each coach: (time.monotonic(), size).
 _witnessed: dict[str, tuple[float, int]] = {}
 _witness_lock = threading.Lock()
@@ -168,13 +172,13 @@ def _witness(coach_id, reason: Witness, *, always: bool) -> None:
         size, note = rows[0]
         if not always and last is not None and last[1] == size:
             return
-        try:
-            signed = open_checkpoint(note, coach_id)
-        except checkpoint.CheckpointError as error:
-            # Only checkpoints the log really signed go in, so a bad line means an edited journal.
-            logger.error(HEAD_NOT_SIGNED.format(coach=key, error=error))
-            return
-        size = signed.size
+        if note != _signed_here.get(key):
+            try:
+                size = open_checkpoint(note, coach_id).size
+            except checkpoint.CheckpointError as error:
+                # Only checkpoints the log really signed go in, so a bad line means an edited journal.
+                logger.error(HEAD_NOT_SIGNED.format(coach=key, error=error))
+                return
         try:
             journal.append(coach_id=key, size=size, reason=reason, note=note)
         except OSError as error:

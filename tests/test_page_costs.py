@@ -150,6 +150,32 @@ def test_a_log_that_only_grew_keeps_the_file_but_a_changed_fact_builds_a_new_one
     assert _export(coach_client, "json").content == second.content
 
 
+def test_a_new_build_replaces_every_kept_field_of_that_coachs_copy_in_that_format_only(
+    coach, other_coach, coach_client, other_client
+):
+    from ethos.standards import services
+
+    for browser in (coach_client, other_client):
+        _export(browser, "json")
+        _export(browser)
+    table = ReportCopy._meta
+    columns = [table.get_field(name).column for name in ReportCopy.KEPT]
+    statement = services._COPY_REPLACE.split()
+    assert statement[:3] == ["UPDATE", table.db_table, "SET"]
+    assert [word for word in statement[3:] if word.strip(",") in columns] == [
+        f"{c}," for c in columns[:-1]
+    ] + [columns[-1]]
+    when = timezone.now().replace(microsecond=123456) - datetime.timedelta(hours=3)
+    kept = {"fingerprint": "f" * 64, "head_size": 7, "built_at": when, "content": b"%PDF-<script>'; --"}
+
+    assert services._copy_replace(coach, "pdf", kept) == 1
+
+    copy = ReportCopy.objects.get(coach=coach, export_format="pdf")
+    assert (copy.fingerprint, copy.head_size, copy.built_at, bytes(copy.content)) == tuple(kept.values())
+    untouched = ReportCopy.objects.exclude(pk=copy.pk).values_list("fingerprint", flat=True)
+    assert len(untouched) == 3 and "f" * 64 not in untouched
+
+
 def test_a_file_from_an_earlier_day_is_built_again(coach, coach_client):
     first = _export(coach_client, "json")
     yesterday = timezone.now() - datetime.timedelta(days=1)

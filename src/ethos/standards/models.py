@@ -108,6 +108,9 @@ class ReportCopy(models.Model):
     built_at = models.DateTimeField()
     content = models.BinaryField()
 
+    # What a new build replaces, in the order services._copy_replace writes it.
+    KEPT = ("fingerprint", "head_size", "built_at", "content")
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["coach", "export_format"], name="standards_report_copy_once"),

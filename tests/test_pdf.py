@@ -565,8 +565,9 @@ def test_static_paragraphs_drawn_again_in_a_later_document_are_what_fpdf_alone_w
 
     first = build()
     picked = first.current_font.picked
-    kept = {key[-1] for key in picked.drawn}
-    assert kept == {wording, "x" * 300, "Section"}  # not the paragraph with characters picked later
+    kept = {key[-1] for key in picked.drawn}  # with whatever earlier documents in this process kept
+    assert {wording, "x" * 300, "Section"} <= kept
+    assert texts[1] not in kept  # not the paragraph with characters picked later
     second = build()  # draws the kept bytes
     assert second.current_font.picked is picked
 

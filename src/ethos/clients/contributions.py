@@ -124,10 +124,11 @@ def goals_section(client: Client) -> dict:
     with each score are on the goal's own page, so the notes stay sealed here.
     """
     found = goals.goals_for_client(client)
+    progress = goals.progress_for_client(client)
     series, items, rows = [], [], []
     days: dict = {}  # progress is often recorded on the same days for every goal: each written once
     for goal in found:
-        points = tuple((entry.recorded_on, goals.progress_score(entry)) for entry in goal.progress.all())
+        points = progress[goal.pk]
         series.append(Series(label=goal.words, points=points))
         items.append(_goal_item(client, goal, points[-1] if points else None))
         words = escape(goal.words)

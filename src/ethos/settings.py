@@ -244,8 +244,9 @@ TEMPLATES = [
                 "ethos.safeguarding.context.reports_due",
             ],
             # The `date` filter and the `url` tag, cheap for plain English formats and for links
-            # by record id, with the same output as Django's (ethos/dates.py, ethos/links.py).
-            "builtins": ["ethos.dates", "ethos.links"],
+            # by record id, with the same output as Django's (ethos/dates.py, ethos/links.py), and
+            # the site header's account part written in Python (ethos/navigation.py).
+            "builtins": ["ethos.dates", "ethos.links", "ethos.navigation"],
         },
     },
 ]

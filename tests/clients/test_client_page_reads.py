@@ -155,15 +155,14 @@ def test_the_goals_the_page_reads_carry_each_score_and_day_and_leave_the_words_s
             goals.goal_progress_add(
                 coach=coach, goal=goal, recorded_on=timezone.localdate(), score=score, note=note
             )
-        with memo.scope():
+        with memo.scope(), CaptureQueriesContext(connection) as captured:
             [found] = goals.goals_for_client(robin_of)
-            entries = list(found.progress.all())
-            with CaptureQueriesContext(connection) as captured:
-                assert [goals.progress_score(entry) for entry in entries] == [3, 6]
-                assert [entry.recorded_on for entry in entries] == [timezone.localdate()] * 2
-    # The scores and days came with the read; the notes were never read, so never opened here.
-    assert not captured.captured_queries
-    assert all(entry.get_deferred_fields() == {"note", "created_at"} for entry in entries)
+            progress = goals.progress_for_client(robin_of)
+        assert progress == {found.pk: ((timezone.localdate(), 3), (timezone.localdate(), 6))}
+    # The goals, then each entry's day and sealed score as plain rows: the notes were never read.
+    assert len(captured.captured_queries) == 2
+    assert '"note"' not in captured.captured_queries[1]["sql"]
+    assert '"rating"' in captured.captured_queries[1]["sql"]
 
 
 def test_the_goals_of_a_client_are_found_by_the_client_not_by_walking_the_coachs_goals(coach, robin_of):

@@ -222,3 +222,48 @@ def test_it_reads_many_rows_under_one_key_with_one_key_query(coach, data_key, dj
     with unlocked(fresh), django_assert_num_queries(2):  # the rows, then their data key once
         words = [jotting.words for jotting in Jotting.objects.all()]
     assert sorted(words) == sorted(f"note {number}" for number in range(20))
+
+
+def _plain_rows(field="words"):
+    return list(Jotting.objects.order_by("label").values_list("pk", "data_key_id", field))
+
+
+def test_c2_a_value_opened_from_a_plain_row_is_the_records_value(data_key):
+    make_jotting(data_key=data_key, words=CANARY, facts={"score": 7, "said": "<script>"}, label="a")
+    make_jotting(data_key=data_key, words="second", facts=[1, "two"], label="b")
+    words, facts = Jotting._meta.get_field("words"), Jotting._meta.get_field("facts")
+    opened = [words.open_row(sealed, pk=pk, data_key_id=key) for pk, key, sealed in _plain_rows()]
+    assert opened == [CANARY, "second"]
+    opened = [facts.open_row(sealed, pk=pk, data_key_id=key) for pk, key, sealed in _plain_rows("facts")]
+    assert opened == [{"score": 7, "said": "<script>"}, [1, "two"]]
+
+
+def test_c2_a_plain_row_opened_as_another_row_or_column_fails(data_key):
+    first = make_jotting(data_key=data_key, words="first", facts={"a": 1}, label="a")
+    second = make_jotting(data_key=data_key, words="second", label="b")
+    words, facts = Jotting._meta.get_field("words"), Jotting._meta.get_field("facts")
+    [(_, key, sealed), _] = _plain_rows()
+    with pytest.raises(crypto.DecryptionError):
+        words.open_row(sealed, pk=second.pk, data_key_id=key)
+    with pytest.raises(crypto.DecryptionError):
+        facts.open_row(sealed, pk=first.pk, data_key_id=key)
+
+
+def test_c2_another_coach_cannot_open_a_plain_row(data_key, jotting_table):
+    make_jotting(data_key=data_key, words="only mine")
+    [(pk, key, sealed)] = _plain_rows()
+    with unlocked(open_vault(make_coach())), pytest.raises(VaultLocked):
+        Jotting._meta.get_field("words").open_row(sealed, pk=pk, data_key_id=key)
+
+
+def test_c2_a_plain_row_cannot_be_opened_while_locked(data_key):
+    make_jotting(data_key=data_key, words="secret")
+    [(pk, key, sealed)] = _plain_rows()
+    from ethos.vault import context
+
+    token = context._current.set(None)
+    try:
+        with pytest.raises(VaultLocked):
+            Jotting._meta.get_field("words").open_row(sealed, pk=pk, data_key_id=key)
+    finally:
+        context._current.reset(token)

@@ -278,22 +278,28 @@ def _progress_prefetch() -> Prefetch:
 
 @once
 def goals_for_client(client: Client) -> list[Goal]:
-    """Return the client's goals, oldest first, each with its progress in date order (two queries).
+    """Return the client's goals, oldest first (one query); their progress is `progress_for_client`."""
+    return _goals_of(client.coach_id, client)
 
-    Each progress entry carries its day and score (`note` and `created_at` are not read).
+
+@once
+def progress_for_client(client: Client) -> dict:
+    """Return each of the client's goals' progress as (day, score) pairs in date order (one query).
+
+    Read as plain rows and each score opened from its row (`EncryptedField.open_row`): the page
+    needs two values of each entry, and building a record per entry cost more than opening it.
+    The words the client gave with each score are not read (they are on the goal's own page).
     """
-    found = _goals_of(client.coach_id, client)
-    progress: dict = {goal.pk: [] for goal in found}
+    found = goals_for_client(client)
+    points: dict = {goal.pk: [] for goal in found}
     if found:
-        for entry in _progress_of(client.coach_id, client):
-            progress[entry.goal_id].append(entry)
-    for goal in found:
-        _give_progress(goal, progress[goal.pk])
-    return found
+        for pk, data_key_id, goal_id, recorded_on, rating in _progress_of(client.coach_id, client):
+            score = _score(_RATING.open_row(rating, pk=pk, data_key_id=data_key_id))
+            points[goal_id].append((recorded_on, score))
+    return {pk: tuple(entries) for pk, entries in points.items()}
 
 
-# The client page reads these on every view: their SQL is built once per process (ethos.prepared),
-# and the progress is handed to each goal as a prefetch would, so `goal.progress.all()` reads nothing.
+# The client page reads these on every view: their SQL is built once per process (ethos.prepared).
 @prepared
 def _goals_of(coach_id, client: Client):
     return Goal.objects.filter(coach_id=coach_id, client=client).order_by("created_at", "id")
@@ -301,28 +307,23 @@ def _goals_of(coach_id, client: Client):
 
 @prepared
 def _progress_of(coach_id, client: Client):
-    # The day and the score only: the chart and its table show nothing else, and the words the
-    # client gave with each score stay sealed in the database (they are on the goal's own page).
+    # The day and the sealed score only: the chart and its table show nothing else.
     return (
         GoalProgress.objects.filter(goal__coach_id=coach_id, goal__client=client)
-        .only("id", "data_key_id", "goal_id", "recorded_on", "rating")
         .order_by("recorded_on", "created_at")
+        .values_list("id", "data_key_id", "goal_id", "recorded_on", "rating")
     )
 
 
-_PROGRESS = Goal.progress.rel
+_RATING = GoalProgress._meta.get_field("rating")
 
 
-def _give_progress(goal: Goal, entries: list[GoalProgress]) -> None:
-    for entry in entries:
-        _PROGRESS.field.set_cached_value(entry, goal)
-    done = GoalProgress.objects.all()
-    done._result_cache, done._prefetch_done = entries, True
-    goal._prefetched_objects_cache = {_PROGRESS.cache_name: done}
+def _score(rating: dict) -> int:
+    return int(rating.get("score", 0))
 
 
 def progress_score(progress: GoalProgress) -> int:
-    return int(progress.rating.get("score", 0))
+    return _score(progress.rating)
 
 
 def chart_series(goals: list[Goal]) -> list[Series]:

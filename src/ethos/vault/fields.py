@@ -117,6 +117,18 @@ class EncryptedField(models.BinaryField):
         key = _field_key(instance)
         return self.from_bytes(key.cipher.decrypt(sealed.blob, aad=aad_for(instance, self, key)))
 
+    def open_row(self, sealed: Sealed, *, pk, data_key_id) -> Any:
+        """Open a value read as a plain row (`values_list`), as reading it off its record would.
+
+        The same key (the coach's own only, fetched once per request), the same associated data
+        (this field, that row id, that key): a page that needs one value of many rows does not
+        build a record for each to open it.
+        """
+        key = current_vault().field_key(data_key_id)
+        aad = crypto.FIELD_AAD_PREFIX + key.coach_part + self.aad_static
+        aad += crypto.aad_part("row_id", pk) + key.key_part
+        return self.from_bytes(key.cipher.decrypt(sealed.blob, aad=aad))
+
     # -- Django plumbing ---------------------------------------------------------------
 
     def contribute_to_class(self, cls, name, *args, **kwargs) -> None:

@@ -63,12 +63,34 @@ def createdb(url: str, name: str) -> None:
     print(urlunsplit(urlsplit(url)._replace(path=f"/{name}")))
 
 
-def dropdb(url: str, name: str) -> None:
+def dropdb(url: str, name: str, *, attempts: int = 10) -> None:
     if not NAME.match(name):
         fail(f"not a database name: {name!r}")
+    import psycopg
+
     with _admin(url) as connection:
-        # FORCE (PostgreSQL 13+) ends a connection a killed process left behind.
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        try:
+            # FORCE (PostgreSQL 13+) ends a connection a killed process left behind.
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except psycopg.errors.InsufficientPrivilege:
+            # FORCE must be allowed to end every other connection, and an autovacuum worker
+            # (busy after a load on the database) belongs to no role this one may signal, so
+            # PostgreSQL refuses. A plain DROP stops autovacuum itself and waits for it; the
+            # stack's own processes have exited by now, so only stragglers are waited for.
+            pass
+        except psycopg.Error as error:
+            fail(f"could not drop the database {name}: {str(error).strip().splitlines()[0]}")
+        for attempt in range(1, attempts + 1):
+            try:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                return
+            except psycopg.errors.ObjectInUse as error:
+                if attempt == attempts:
+                    fail(f"could not drop the database {name}: {str(error).strip().splitlines()[0]}")
+                time.sleep(1)
+            except psycopg.Error as error:
+                fail(f"could not drop the database {name}: {str(error).strip().splitlines()[0]}")
 
 
 def cert(folder: str | Path) -> tuple[Path, Path]:

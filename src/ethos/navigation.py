@@ -6,7 +6,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .links import link
-from .web import COACH, STAFF, role_of
+from .web import COACH, STAFF, csrf_input, role_of
 
 # The coach's work, in the order they meet it. A section whose app is not in this version has no
 # URL to reverse and is left out of the menu: a coach never meets a greyed-out word nobody explains,
@@ -90,13 +90,6 @@ _ACCOUNT = (
 )
 
 
-def _csrf_field(token) -> str:
-    # As `{% csrf_token %}` writes it.
-    if not token or token == "NOTPROVIDED":
-        return ""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
-
-
 def _link(context, view_name: str) -> str:
     # As the `url` tag (ethos.links.LinkNode) finds the current app.
     request = context.get("request")
@@ -123,7 +116,7 @@ def site_account(context) -> SafeString:
                 for section in sections
             )
         )
-    token = _csrf_field(context.get("csrf_token"))
+    token = csrf_input(context.get("csrf_token"))
     request = context.get("request")
     html = _ACCOUNT.format(
         menu=menu,

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404, include, resolve, reverse
 from django.utils.choices import flatten_choices
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 
@@ -185,3 +186,13 @@ class FixedChoicesSelect(forms.Select):
 # What FixedChoicesSelect rendered: at most one per option of each select, and one for none.
 _RENDERED: dict[tuple, SafeString] = {}
 _NONE_OF_THEM = object()
+
+
+def csrf_input(token) -> str:
+    """A form's CSRF field, as the `{% csrf_token %}` tag writes it (nothing without a token).
+
+    For pages and sections written in Python (the client page's sections, the site header).
+    """
+    if not token or token == "NOTPROVIDED":
+        return ""
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from ethos.clients import pages
 from ethos.clients.pages import TimelineEntry, client_section, timeline_source
+from ethos.web import csrf_input
 
 from .conftest import intake
 
@@ -126,7 +127,7 @@ def test_a_section_written_in_python_gets_the_pages_csrf_token_when_rendered_wit
     from django.utils.safestring import mark_safe
 
     def render(*, client, section, csrf_token):
-        return mark_safe(f"<form>{pages.csrf_input(csrf_token)}</form>")  # noqa: S308
+        return mark_safe(f"<form>{csrf_input(csrf_token)}</form>")  # noqa: S308
 
     @client_section("form", title="A form", render=render, order=50)
     def form_section(client):

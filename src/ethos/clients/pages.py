@@ -17,7 +17,7 @@ A section's template is rendered with `client`, `section` (its key and title) an
 function returned. A section that costs the page more in template nodes than in reads may instead be
 written in Python: register `render=` in place of `template=`, a function called as
 `render(client=..., section=..., csrf_token=..., **what_the_function_returned)` that returns the
-section's HTML (`csrf_input(csrf_token)` writes a form's token as `{% csrf_token %}` does),
+section's HTML (`ethos.web.csrf_input(csrf_token)` writes a form's token as `{% csrf_token %}` does),
 every value escaped (a test renders the template it replaced and compares the two). Each function
 must read in a bounded number of queries, whatever the number of records. Sections appear in
 `order`; the timeline is newest first.
@@ -172,13 +172,6 @@ def timeline_rows(entries: Iterable[TimelineEntry]) -> SafeString:
             _TIMELINE_ROW.format(escape(entry.kind), escape(local_iso), escape(local_day), escape(entry.text))
         )
     return mark_safe("\n".join(rows))  # noqa: S308  # nosec B308 B703 - every value is escaped
-
-
-def csrf_input(token) -> str:
-    """A form's CSRF field, as the `{% csrf_token %}` tag writes it (nothing without a token)."""
-    if not token or token == "NOTPROVIDED":
-        return ""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
 
 
 SectionContext = Callable[..., dict | None]

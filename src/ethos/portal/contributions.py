@@ -10,9 +10,10 @@ from django.utils.text import Truncator
 
 from ethos.clients.goals import goals_for_client
 from ethos.clients.models import Client, Ending, Goal
-from ethos.clients.pages import client_records, client_section, csrf_input, day, records_kept
+from ethos.clients.pages import client_records, client_section, day, records_kept
 from ethos.links import link
 from ethos.prepared import prepared
+from ethos.web import csrf_input
 
 from .models import ClientAccount, Reply, Share, Upload
 from .selectors import client_page_account, uploads_for_client

@@ -89,6 +89,17 @@ def link_for(view_name: str) -> Callable[[object], str]:
     return lambda pk: f"{head}{pk}{tail}" if type(pk) is uuid.UUID else link(view_name, [pk])
 
 
+def app_of(request) -> str | None:
+    """The app a link is reversed in for `request`, as Django's `url` tag finds it (None without one)."""
+    try:
+        return request.current_app
+    except AttributeError:
+        try:
+            return request.resolver_match.namespace
+        except AttributeError:
+            return None
+
+
 class LinkNode(URLNode):
     def render(self, context):
         if self.kwargs:
@@ -97,16 +108,9 @@ class LinkNode(URLNode):
 
         args = [arg.resolve(context) for arg in self.args]
         view_name = self.view_name.resolve(context)
-        try:
-            current_app = context.request.current_app
-        except AttributeError:
-            try:
-                current_app = context.request.resolver_match.namespace
-            except AttributeError:
-                current_app = None
         url = ""
         try:
-            url = link(view_name, args, current_app)
+            url = link(view_name, args, app_of(getattr(context, "request", None)))
         except NoReverseMatch:
             if self.asvar is None:
                 raise

@@ -5,7 +5,7 @@ from django.urls import NoReverseMatch
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .links import link
+from .links import app_of, link
 from .web import COACH, STAFF, csrf_input, role_of
 
 # The coach's work, in the order they meet it. A section whose app is not in this version has no
@@ -91,12 +91,7 @@ _ACCOUNT = (
 
 
 def _link(context, view_name: str) -> str:
-    # As the `url` tag (ethos.links.LinkNode) finds the current app.
-    request = context.get("request")
-    current_app = getattr(request, "current_app", None)
-    if current_app is None:
-        current_app = getattr(getattr(request, "resolver_match", None), "namespace", None)
-    return escape(link(view_name, [], current_app))
+    return escape(link(view_name, [], app_of(context.get("request"))))
 
 
 @register.simple_tag(takes_context=True)

@@ -18,9 +18,9 @@ from deploy import scan_report
 REPORT = json.loads((Path(__file__).parent / "wapiti-3.0.4-report.json").read_text(encoding="utf-8"))
 # deploy/gunicorn.conf.py's access-log format: host, pid, request line, status, size, time.
 OK_LOG = (
-    '127.0.0.1 pid=41 "GET / HTTP/1.0" 200 500 12ms\n'  # a 500-byte body is no error
-    '127.0.0.1 pid=42 "POST /clients/new/ HTTP/1.0" 403 2140 3ms\n'
-    '127.0.0.1 pid=41 "GET /clients/99999/ HTTP/1.0" 404 1800 4ms\n'
+    '127.0.0.1 pid=<41> "GET / HTTP/1.0" 200 500 12ms\n'  # a 500-byte body is no error
+    '127.0.0.1 pid=<42> "POST /clients/new/ HTTP/1.0" 403 2140 3ms\n'
+    '127.0.0.1 pid=<41> "GET /clients/99999/ HTTP/1.0" 404 1800 4ms\n'
 )
 
 
@@ -64,7 +64,7 @@ def test_a_finding_not_explained_fails_the_run(category, info, section):
 
 
 def test_a_server_error_or_a_traceback_in_the_log_fails_the_run():
-    errors = OK_LOG + '127.0.0.1 pid=43 "GET /notes/7/ HTTP/1.0" 500 145 80ms\n'
+    errors = OK_LOG + '127.0.0.1 pid=<43> "GET /notes/7/ HTTP/1.0" 500 145 80ms\n'
     assert scan_report.judge(REPORT, errors).server_errors == 1
     assert scan_report.judge(REPORT, errors).failed
     traceback = OK_LOG + "Traceback (most recent call last):\n  File ...\nValueError: no\n"

@@ -85,6 +85,38 @@ def test_it_serves_a_coach_through_nginx_from_several_processes_and_postgresql(t
     assert not list(tmp_path.glob("ethos-stack.*")), output
 
 
+@pytest.mark.deploy
+def test_a_command_outliving_the_stack_is_stopped_with_it_and_says_so(tmp_path):
+    """The servers stop at ETHOS_STACK_LIFETIME; a command still running then (a scan against a
+    dead address would hang) is stopped with its children, and the exit status says so (124).
+    """
+    stack_tools_missing()
+    admin = os.environ.get("ETHOS_STACK_PG", DEFAULT_PG)
+    if not postgres_reachable(admin):
+        require(f"No PostgreSQL role that may create databases at ETHOS_STACK_PG ({admin.split('@')[-1]}).")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ETHOS_") and k != "DATABASE_URL"}
+    env.update(PYTHON=sys.executable, ETHOS_STACK_PG=admin, ETHOS_STACK_LIFETIME="100", TMPDIR=str(tmp_path))
+    child = tmp_path / "child.pid"
+    with one_stack_at_a_time():
+        result = subprocess.run(
+            [str(REPO / "deploy" / "with-stack"), "bash", "-c", f"sleep 900 & echo $! > {child}; wait"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=200,
+            check=False,
+        )
+    output = result.stdout + result.stderr
+    assert result.returncode == 124, output
+    assert "lifetime (ETHOS_STACK_LIFETIME=100 s) ended before the command did" in result.stderr
+    assert "Traceback" not in output
+    # The command's own child was stopped too, and the stack was torn down.
+    pid = int(child.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert not list(tmp_path.glob("ethos-stack.*")), output
+
+
 def test_with_stack_refuses_bad_settings_with_a_message_not_a_traceback(tmp_path):
     env = {**os.environ, "PYTHON": sys.executable, "ETHOS_WORKERS": "many"}
     result = subprocess.run(

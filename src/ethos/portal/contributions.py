@@ -231,4 +231,3 @@ def _shares_of(account: ClientAccount):
         .order_by("-shared_at")
         .values_list("kind", "version", "shared_at", "answered_at", "withdrawn_at")[:SHARES_SHOWN]
     )
-

@@ -298,3 +298,53 @@ def prepared(function: Callable[..., Any]) -> Callable[..., Any]:
     # The ORM version, for tests that compare the two (a QuerySet is read as a list, as a call is).
     run.build = lambda *args: _evaluated(function(*args))
     return run
+
+
+class Columns:
+    """Read the rows of SQL written by hand as the ORM reads the same columns of its own queries.
+
+    Each column is named by the model field it holds (or None for a column passed on as the
+    driver gives it): its value goes through that field's converters (SQLite's text times and
+    hex ids become datetimes and UUIDs, a sealed field a `Sealed`), found once per database.
+    For reads that join several tables into one statement (`UNION ALL`), which the ORM does not
+    write with an order and a limit in each part on every backend.
+    """
+
+    def __init__(self, *fields) -> None:
+        self.fields = fields
+        self._converters: dict[str, list] = {}
+
+    def null(self, index: int) -> str:
+        """SQL for an empty value of column `index`, typed as its field (PostgreSQL types a UNION's NULLs)."""
+        return f"CAST(NULL AS {self.fields[index].db_type(connection)})"
+
+    def _for(self) -> list:
+        alias = connection.alias
+        found = self._converters.get(alias)
+        if found is None:
+            from django.db.models import Value
+
+            found = []
+            for position, field in enumerate(self.fields):
+                if field is None:
+                    continue
+                expression = Value(None, output_field=field)
+                converters = connection.ops.get_db_converters(expression)
+                converters += field.get_db_converters(connection)
+                if converters:
+                    found.append((position, tuple(converters), expression))
+            self._converters[alias] = found
+        return found
+
+    def read(self, rows) -> list[list]:
+        """Each row as a list, every value converted as its field's ORM query would give it."""
+        converters, found = self._for(), []
+        for row in rows:
+            row = list(row)
+            for position, functions, expression in converters:
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[position] = value
+            found.append(row)
+        return found

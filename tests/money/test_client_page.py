@@ -64,11 +64,17 @@ def test_the_balance_is_the_orm_sum_of_every_charge_and_payment(history):
     assert [str(balance.charged), str(balance.paid)] == ["149.98", "-33.03"]
 
 
-def test_a_client_without_money_records_owes_nothing_and_reads_no_sums(coach, robin):
+def test_a_client_without_money_records_owes_nothing_in_one_query(coach, robin):
+    # The sums are read with the practice's currency, which the page reads for every client: one
+    # query whether or not the client has money records (it was the currency's query alone).
     with CaptureQueriesContext(connection) as captured:
         balance = selectors.balance_of(robin)
     assert (balance.charged, balance.paid, balance.refunds, balance.uninvoiced) == (0, 0, 0, 0)
-    assert not _reads(captured, "money_charge") and not _reads(captured, "money_payment")
+    assert balance.agreement is None and balance.next_charge is None
+    assert balance.currency == selectors.currency_of(coach)
+    # (Besides the one question about which kinds of record the client has, and their next session.)
+    money_reads = {*_reads(captured, "money_[a-z]+"), *_reads(captured, "practice_practiceprofile")}
+    assert len(money_reads) == 1
 
 
 def _timeline_from_the_ledger(client) -> list[TimelineEntry]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -77,8 +78,15 @@ class CheckpointError(ValueError):
     """Raised for a malformed checkpoint or note, or one whose signature does not verify."""
 
 
+# A control code other than the newline, and DEL; in a key name, any whitespace (str.isspace's, which
+# is what \s means in a pattern of text) and "+" as well. Searched for by pattern rather than a
+# generator over each character: the log signs a checkpoint at every append (every client page).
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
+_NOT_IN_KEY_NAME = re.compile("[\\s+\x00-\x1f\x7f]")
+
+
 def _has_control(text: str) -> bool:
-    return any(ord(c) < 0x20 and c != "\n" for c in text) or "\x7f" in text
+    return _CONTROL.search(text) is not None
 
 
 def _encodable(text: str) -> bool:
@@ -91,12 +99,7 @@ def _encodable(text: str) -> bool:
 
 
 def _valid_key_name(name: object) -> bool:
-    return (
-        isinstance(name, str)
-        and bool(name)
-        and "+" not in name
-        and not any(c.isspace() or ord(c) < 0x20 or c == "\x7f" for c in name)
-    )
+    return isinstance(name, str) and bool(name) and _NOT_IN_KEY_NAME.search(name) is None
 
 
 def _b64decode(text: str) -> bytes | None:
@@ -120,6 +123,12 @@ def key_id(key_name: str, public_key: Ed25519PublicKey) -> bytes:
         raise CheckpointError(BAD_KEY_NAME)
     material = key_name.encode("utf-8") + b"\n" + bytes([ED25519_TYPE]) + public_key.public_bytes_raw()
     return hashlib.sha256(material).digest()[:KEY_ID_LEN]
+
+
+@functools.lru_cache(maxsize=64)
+def _signer_id(private_key: Ed25519PrivateKey, key_name: str) -> bytes:
+    # The same key signs every checkpoint of a log under its one name: its ID is worked out once.
+    return key_id(key_name, private_key.public_key())
 
 
 def verifier_key_string(key_name: str, public_key: Ed25519PublicKey) -> str:
@@ -197,7 +206,7 @@ def sign_note(text: str, private_key: Ed25519PrivateKey, key_name: str) -> str:
         raise CheckpointError("The note text must be UTF-8, end with a newline and hold no control codes.")
     message = text.encode("utf-8")
     signature = private_key.sign(message)
-    kid = key_id(key_name, private_key.public_key())
+    kid = _signer_id(private_key, key_name)
     return f"{text}\n{EM_DASH} {key_name} {_b64(kid + signature)}\n"
 
 

@@ -37,6 +37,7 @@ from ethos.standards.selectors import get_open_item_for_coach, open_items_for
 from ethos.web import apply_errors
 
 from . import endings, goals, pages, search, selectors, services
+from .about import about_html
 from .chart import progress_chart
 from .forms import (
     ContactForm,
@@ -287,7 +288,8 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
         shown = timeline[: pages.TIMELINE_SHOWN]
         return {
             "client": client,
-            "intake": getattr(client, "intake", None),
+            # The panels about the person and their intake, written in Python (clients/about.py).
+            "about": about_html(client, getattr(client, "intake", None)),
             "sections": pages.sections_for(client, context=context),
             "timeline": shown,
             "timeline_rows": pages.timeline_rows(shown),

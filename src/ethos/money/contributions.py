@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -11,13 +12,13 @@ from ethos.clients.pages import (
     TimelineEntry,
     client_section,
     day,
-    newest_rows,
     records_kept,
     timeline_source,
     written,
 )
 from ethos.links import link
 from ethos.practice.currencies import money
+from ethos.prepared import Columns
 
 from .models import Charge, Payment
 from .selectors import balance_of, currency_of
@@ -97,26 +98,26 @@ def money_html(*, client: Client, section, ledger, currency: str, csrf_token=Non
 def money_section(client: Client) -> dict:
     # The section shows the balance, the terms and the next charge: the ledger's lines are the
     # ledger page's, and reading them here cost the client page more than any other section.
-    return {"ledger": balance_of(client), "currency": currency_of(client.coach)}
+    ledger = balance_of(client)
+    # The currency is read with the balance; a coach without a practice profile yet gets one here.
+    return {"ledger": ledger, "currency": ledger.currency or currency_of(client.coach)}
 
 
 @timeline_source
 def money_entries(client: Client, limit: int = TIMELINE_SHOWN) -> list[TimelineEntry]:
     """When payments, late cancellation charges and the agreement were recorded: the newest `limit`."""
     kept = records_kept(client)
-    payments = charges = []
-    if "payment" in kept:
-        payments = _newest_payments(client, limit)
-    if "charge" in kept:
+    payments, charges = [], []
+    if "payment" in kept or "charge" in kept:
         # Only late cancellations are told: the other charges are the sessions the timeline has.
-        charges = _newest_late_cancels(client, limit)
+        payments, charges = _newest_money_times(client, limit)
     entries = [
         TimelineEntry(when, "money", f"Payment recorded ({_PAYMENT_KINDS.get(kind, kind).lower()})")
         for when, kind in payments[:limit]
     ]
     entries += [
         TimelineEntry(when, "money", "Late cancellation charged under the agreement")
-        for (when,) in charges[:limit]
+        for when in charges[:limit]
     ]
     agreement = balance_of(client).agreement
     if agreement is not None:
@@ -124,21 +125,38 @@ def money_entries(client: Client, limit: int = TIMELINE_SHOWN) -> list[TimelineE
     return sorted(entries, key=lambda e: e.when, reverse=True)[:limit]
 
 
-# Two plain columns of the newest rows by when they were recorded (nothing sealed is read), the
-# client page's few from SQL built once per process (`newest_rows`).
-def _payment_time_rows(client: Client):
-    return (
-        Payment.objects.filter(client=client).order_by("-created_at", "-id").values_list("created_at", "kind")
-    )
+# The newest payments (when, and of what kind) and late cancellation charges (when), by when they were
+# recorded: plain columns, nothing sealed, each part in its own order and limit, in one statement.
+_TIMES = Columns(None, Payment._meta.get_field("created_at"), Payment._meta.get_field("kind"))
+_times_sql: dict[str, str] = {}
 
 
-def _late_cancel_time_rows(client: Client):
-    return (
-        Charge.objects.filter(client=client, kind=Charge.Kind.LATE_CANCEL)
-        .order_by("-created_at", "-id")
-        .values_list("created_at")
-    )
+def _times_statement() -> str:
+    sql = _times_sql.get(connection.vendor)
+    if sql is None:
+        q = connection.ops.quote_name
+        # Table names from the models and a typed NULL only: every value is a parameter.
+        payments = (
+            f"SELECT 0 AS part, created_at, kind FROM {q(Payment._meta.db_table)} "  # noqa: S608  # nosec B608
+            "WHERE client_id = %s ORDER BY created_at DESC, id DESC LIMIT %s"
+        )
+        charges = (
+            f"SELECT 1 AS part, created_at, {_TIMES.null(2)} AS kind FROM {q(Charge._meta.db_table)} "  # noqa: S608  # nosec B608
+            "WHERE client_id = %s AND kind = %s ORDER BY created_at DESC, id DESC LIMIT %s"
+        )
+        sql = _times_sql[connection.vendor] = (
+            f"SELECT * FROM ({payments}) AS payments UNION ALL SELECT * FROM ({charges}) AS charges"  # noqa: S608  # nosec B608
+        )
+    return sql
 
 
-_newest_payments = newest_rows(_payment_time_rows)
-_newest_late_cancels = newest_rows(_late_cancel_time_rows)
+def _newest_money_times(client: Client, limit: int) -> tuple[list[tuple], list]:
+    """The newest `limit` payments as (when, kind) and late cancellation charges as when: one query."""
+    client_id = Client._meta.pk.get_db_prep_value(client.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _times_statement(), [client_id, limit, client_id, Charge.Kind.LATE_CANCEL.value, limit]
+        )
+        rows = _TIMES.read(cursor.fetchall())
+    payments = [(when, kind) for part, when, kind in rows if part == 0]
+    return payments, [when for part, when, _ in rows if part == 1]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
@@ -111,6 +112,8 @@ class Balance:
     refunds: Decimal
     uninvoiced: int
     next_charge: NextCharge | None
+    # The practice's currency, read with the sums (None for a coach without a practice profile yet).
+    currency: str | None = None
 
     @property
     def balance(self) -> Decimal:
@@ -162,39 +165,32 @@ def gift_rows(client_id):
 def balance_of(client: Client) -> Balance:
     """The client's balance, agreement, open packages and next charge, without reading ledger lines.
 
-    The client page shows only these; the ledger page adds the lines (`ledger_of`). Reads only the
-    kinds of record the client has (most have few).
+    The client page shows only these; the ledger page adds the lines (`ledger_of`). The sums, the
+    newest agreement and the practice's currency are one query; packages are read only when the
+    client has any (most have none).
     """
     kept = records_kept(client)
-    agreement = next(iter(_agreement_of(client)), None) if "fee_agreement" in kept else None
+    [(charged, uninvoiced, paid, refunds, currency, *agreement)] = _balance_row(client)
+    # The newest agreement's columns, as a query of the agreement alone gives them: none if there is none.
+    agreement = Agreement.from_db(connection.alias, _AGREEMENT_COLUMNS, agreement) if agreement[0] else None
     packages = _open_packages_of(client) if "prepaid_package" in kept else []
-    charged = paid = refunds = ZERO
-    uninvoiced = 0
-    if "charge" in kept or "payment" in kept:
-        [(charged, uninvoiced, paid, refunds)] = _totals(client)
-        charged = as_decimal(charged, places=2) or ZERO
-        paid = as_decimal(paid, places=2) or ZERO
-        refunds = as_decimal(refunds, places=2) or ZERO
     open_packages = [OpenPackage(p, refund_due(p, used=p.used)) for p in packages]
     return Balance(
         agreement=agreement,
         packages=open_packages,
-        charged=charged,
-        paid=paid,
-        refunds=refunds,
+        # A sum over no rows is None: zero.
+        charged=as_decimal(charged, places=2) or ZERO,
+        paid=as_decimal(paid, places=2) or ZERO,
+        refunds=as_decimal(refunds, places=2) or ZERO,
         uninvoiced=uninvoiced or 0,
         next_charge=_next_charge(client, agreement, open_packages),
+        currency=currency,
     )
-
-
-# Read on every client page: their SQL is built once per process (ethos.prepared).
-@prepared
-def _agreement_of(client: Client):
-    return Agreement.objects.filter(client=client).order_by("-created_at")[:1]
 
 
 @prepared
 def _open_packages_of(client: Client):
+    # Read on every client page of a client with packages: the SQL is built once per process (ethos.prepared).
     return (
         Package.objects.filter(client=client, status=Package.Status.OPEN)
         .annotate(used=Count("charges", filter=Q(charges__kind=Charge.Kind.FROM_PACKAGE)))
@@ -202,16 +198,29 @@ def _open_packages_of(client: Client):
     )
 
 
-@prepared
-def _totals(client: Client) -> list[tuple]:
-    """What was charged and paid, refunds, and lines not invoiced yet, in one prepared query.
+_AGREEMENT_COLUMNS = tuple(f.attname for f in Agreement._meta.concrete_fields)
+# Each column read as its own field; a foreign key as the id it holds (its target's field), which the
+# database driver hands back as the ORM reads it (SQLite's text as a UUID).
+_AGREEMENT_FIELDS = tuple(f.target_field if f.is_relation else f for f in Agreement._meta.concrete_fields)
 
-    Two aggregates through the ORM cost the client page more to build than to run; a sum over no
-    rows is None (read as zero).
+
+@prepared
+def _balance_row(client: Client) -> list[tuple]:
+    """What was charged and paid, refunds, lines not invoiced yet, the practice's currency and every
+    column of the newest agreement: one prepared query, on every client page.
+
+    Each of these was a query of its own, and the client page cost more in queries than in anything
+    else. The agreement's columns are each the same newest row (`-created_at`, as the agreement was
+    read on its own); with no agreement they are all None.
     """
     charges = Charge.objects.filter(client=OuterRef("pk")).order_by().values("client")
     payments = Payment.objects.filter(client=OuterRef("pk")).order_by().values("client")
-    return list(
+    newest = Agreement.objects.filter(client=OuterRef("pk")).order_by("-created_at")
+    agreement = {
+        f"agreement_{name}": Subquery(newest.values(name)[:1], output_field=field)
+        for name, field in zip(_AGREEMENT_COLUMNS, _AGREEMENT_FIELDS, strict=True)
+    }
+    return (
         Client.objects.filter(pk=client.pk)
         .annotate(
             charged=Subquery(charges.annotate(t=Sum("amount")).values("t")[:1], output_field=_money),
@@ -221,8 +230,10 @@ def _totals(client: Client) -> list[tuple]:
                 payments.filter(kind=Payment.Kind.REFUND).annotate(t=Sum("amount")).values("t")[:1],
                 output_field=_money,
             ),
+            currency=Subquery(PracticeProfile.objects.filter(coach=OuterRef("coach")).values("currency")[:1]),
+            **agreement,
         )
-        .values_list("charged", "uninvoiced", "paid", "refunds")
+        .values_list("charged", "uninvoiced", "paid", "refunds", "currency", *agreement)
     )
 
 

@@ -15,7 +15,7 @@ from ethos.links import link
 from ethos.prepared import prepared
 from ethos.web import csrf_input
 
-from .models import ClientAccount, Reply, Share, Upload
+from .models import ClientAccount, Share, Upload
 from .selectors import client_page_account, uploads_for_client
 from .services import uploads_for_coach
 
@@ -185,7 +185,7 @@ def portal_section(client):
     found = {
         "account": account,
         "shares": _share_lines(_shares_of(account)),
-        "replies": _replies_waiting(account),
+        "replies": account.replies_waiting or 0,
     }
     # The goals section has read every goal of the client already (oldest first): no second read.
     found["awaiting"] = [g for g in goals_for_client(client) if g.status == Goal.Status.AWAITING]
@@ -222,8 +222,7 @@ def _share_lines(rows: list[tuple]) -> SafeString:
 
 
 # Read on every client page of a client in the portal (with the account, selectors.client_page_account):
-# their SQL is built once per process, the shares and answers as plain columns and a count (the
-# sealed boxes stay in the database).
+# its SQL is built once per process, the shares as plain columns (the sealed boxes stay in the database).
 @prepared
 def _shares_of(account: ClientAccount):
     # Rows as the ORM makes them: times through the backend's converters.
@@ -232,8 +231,3 @@ def _shares_of(account: ClientAccount):
         .order_by("-shared_at")
         .values_list("kind", "version", "shared_at", "answered_at", "withdrawn_at")[:SHARES_SHOWN]
     )
-
-
-@prepared
-def _replies_waiting(account: ClientAccount) -> int:
-    return Reply.objects.filter(account=account, handled_at__isnull=True).count()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404
 
 from ethos.clients.models import Client, Goal
@@ -157,10 +158,22 @@ def open_invitations(coach) -> list[Invitation]:
 
 
 # Read on every client page of a client in the portal (its section in contributions.py): SQL built once
-# per process.
+# per process. The account comes with its user and `replies_waiting`, the client's answers the coach
+# has not taken yet (None for none: a count of its own was a query more on the page).
 @prepared
 def client_page_account(coach_id, client: Client):
-    return ClientAccount.objects.filter(coach_id=coach_id, client=client).select_related("user")[:1]
+    waiting = (
+        Reply.objects.filter(account=OuterRef("pk"), handled_at__isnull=True)
+        .order_by()
+        .values("account")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return (
+        ClientAccount.objects.filter(coach_id=coach_id, client=client)
+        .select_related("user")
+        .annotate(replies_waiting=Subquery(waiting))[:1]
+    )
 
 
 def get_upload_for_coach(coach, pk) -> Upload:

@@ -15,7 +15,7 @@ from ethos.dates import date
 from ethos.links import link
 
 from .models import Disclosure
-from .selectors import records_of
+from .selectors import page_records_of, records_of
 
 # The section as safeguarding/_client.html (and the _tasks.html it included) wrote it: a client page
 # rendered those template nodes on every view, at more cost than the section's reads. Every value is
@@ -146,8 +146,8 @@ def safeguarding_html(
 
 @client_section("safeguarding", title="Safeguarding and sharing", render=safeguarding_html, order=70)
 def safeguarding_section(client: Client) -> dict | None:
-    """Reports owed, consents, court orders and the accounting: four queries for any number."""
-    records = records_of(client)
+    """Reports owed, consents, court orders and the accounting: one query for any number."""
+    records = page_records_of(client)
     today = timezone.localdate()
     return {
         "open_tasks": [t for t in records.tasks if t.is_open],
@@ -160,7 +160,7 @@ def safeguarding_section(client: Client) -> dict | None:
 
 @timeline_source
 def safeguarding_entries(client: Client) -> list[TimelineEntry]:
-    records = records_of(client)
+    records = page_records_of(client)
     entries = [
         TimelineEntry(t.opened_at, "safeguarding", "A mandatory report became due (C3)")
         for t in records.tasks

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import timezone
@@ -13,7 +15,7 @@ from django.utils import timezone
 from ethos.clients.models import Client
 from ethos.clients.pages import client_records, records_kept
 from ethos.memo import once
-from ethos.prepared import prepared
+from ethos.prepared import Columns, prepared
 
 from .models import Consent, CourtOrder, Disclosure, DisclosureAnnotation, EmergencyReview, ReportTask
 
@@ -200,3 +202,178 @@ def disclosure_rows(client_id):
 
 def review_of(disclosure: Disclosure) -> EmergencyReview | None:
     return EmergencyReview.objects.select_related("data_key").filter(disclosure=disclosure).first()
+
+
+# -- The client page's few columns of every record, in one statement -------------------------------
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    """A report task as the client page shows it: when it was opened and closed, and its deadline."""
+
+    pk: uuid.UUID
+    client: Client
+    opened_at: datetime.datetime
+    closed_at: datetime.datetime | None
+    deadline: datetime.datetime
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass(frozen=True)
+class ConsentLine:
+    """A consent as the client page shows it: to whom, its dates, how it was given, whether withdrawn."""
+
+    pk: uuid.UUID
+    recipient: str
+    valid_from: datetime.date
+    valid_until: datetime.date
+    how_given: str
+    recorded_at: datetime.datetime
+    revoked_at: datetime.datetime | None
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def in_force(self, day: datetime.date) -> bool:
+        # Consent.in_force's rule, on the same columns.
+        return not self.is_revoked and self.valid_from <= day <= self.valid_until
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """A court order or subpoena as the client page shows it: its kind, court and days."""
+
+    pk: uuid.UUID
+    kind: str
+    court: str
+    issued_on: datetime.date
+    recorded_at: datetime.datetime
+
+    @property
+    def kind_label(self) -> str:
+        return _ORDER_KINDS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
+class DisclosureLine:
+    """A disclosure in the accounting period as the client page tells it: when, and on what basis."""
+
+    disclosed_at: datetime.datetime
+    basis: str
+
+    @property
+    def basis_label(self) -> str:
+        return _BASES.get(self.basis, self.basis)
+
+
+@dataclass(frozen=True)
+class PageRecords:
+    tasks: list[TaskLine]
+    consents: list[ConsentLine]
+    orders: list[OrderLine]
+    disclosures: list[DisclosureLine]
+
+
+_ORDER_KINDS = dict(CourtOrder.Kind.choices)
+_BASES = dict(Disclosure.Basis.choices)
+_field = ReportTask._meta.get_field
+# The statement's columns: the kind of record, its id and key, three times, two days, a short text
+# and one sealed text, each typed (and read back) as the field it holds for the first kind.
+_PAGE_COLUMNS = Columns(
+    None,
+    _field("id"),
+    ReportTask._meta.get_field("data_key").target_field,
+    _field("opened_at"),
+    _field("closed_at"),
+    _field("deadline"),
+    Consent._meta.get_field("valid_from"),
+    Consent._meta.get_field("valid_until"),
+    Consent._meta.get_field("how_given"),
+    Consent._meta.get_field("recipient"),
+)
+_page_sql: dict[str, str] = {}
+
+
+def _select(columns: str, model, where: str) -> str:
+    table = connection.ops.quote_name(model._meta.db_table)
+    # Column and table names from the models and typed NULLs only: every value is a parameter.
+    return f"SELECT {columns} FROM {table} WHERE {where}"  # noqa: S608  # nosec B608
+
+
+def _page_statement() -> str:
+    sql = _page_sql.get(connection.vendor)
+    if sql is None:
+        n = _PAGE_COLUMNS.null
+        # Tasks, newest opened first; consents and orders, newest recorded first; disclosures of the
+        # accounting period, newest first: the orders `records_of` reads them in.
+        parts = (
+            _select(
+                f"0, id, data_key_id, opened_at, closed_at, deadline, {n(6)}, {n(7)}, {n(8)}, {n(9)}",
+                ReportTask,
+                "client_id = %s",
+            ),
+            _select(
+                f"1, id, data_key_id, recorded_at, revoked_at, {n(5)}, valid_from, valid_until, "
+                "how_given, recipient",
+                Consent,
+                "client_id = %s",
+            ),
+            _select(
+                f"2, id, data_key_id, recorded_at, {n(4)}, {n(5)}, issued_on, {n(7)}, kind, court",
+                CourtOrder,
+                "client_id = %s",
+            ),
+            _select(
+                f"3, id, data_key_id, disclosed_at, {n(4)}, {n(5)}, {n(6)}, {n(7)}, basis, {n(9)}",
+                Disclosure,
+                "client_id = %s AND disclosed_at >= %s",
+            ),
+        )
+        sql = _page_sql[connection.vendor] = " UNION ALL ".join(parts) + " ORDER BY 1, 4 DESC"
+    return sql
+
+
+_RECIPIENT = Consent._meta.get_field("recipient")
+_COURT = CourtOrder._meta.get_field("court")
+
+
+@once
+def page_records_of(client: Client) -> PageRecords:
+    """What the client page shows of the client's tasks, consents, orders and disclosures: one query.
+
+    The rows `records_of` reads, in the same orders, as the few columns the page shows: no record
+    built for each, and of the sealed values only the consents' recipients and the orders' courts
+    opened (under the client's key, as reading them off their records would).
+    """
+    client_id = Client._meta.pk.get_db_prep_value(client.pk, connection)
+    since = Disclosure._meta.get_field("disclosed_at").get_db_prep_value(accounting_since(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_page_statement(), [client_id, client_id, client_id, client_id, since])
+        rows = _PAGE_COLUMNS.read(cursor.fetchall())
+    tasks, consents, orders, disclosures = [], [], [], []
+    for kind, pk, key, first, second, third, day_one, day_two, text, sealed in rows:
+        if kind == 0:
+            tasks.append(TaskLine(pk=pk, client=client, opened_at=first, closed_at=second, deadline=third))
+        elif kind == 1:
+            recipient = _RECIPIENT.open_row(sealed, pk=pk, data_key_id=key)
+            consents.append(
+                ConsentLine(
+                    pk=pk,
+                    recipient=recipient,
+                    valid_from=day_one,
+                    valid_until=day_two,
+                    how_given=text,
+                    recorded_at=first,
+                    revoked_at=second,
+                )
+            )
+        elif kind == 2:
+            court = _COURT.open_row(sealed, pk=pk, data_key_id=key)
+            orders.append(OrderLine(pk=pk, kind=text, court=court, issued_on=day_one, recorded_at=first))
+        else:
+            disclosures.append(DisclosureLine(disclosed_at=first, basis=text))
+    return PageRecords(tasks=tasks, consents=consents, orders=orders, disclosures=disclosures)

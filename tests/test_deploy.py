@@ -65,14 +65,23 @@ def stack_tools_missing() -> None:
         require("gunicorn is not installed (pip install -e '.[deploy]').")
 
 
-@pytest.mark.deploy
-def test_it_serves_a_coach_through_nginx_from_several_processes_and_postgresql(tmp_path):
+def stack_env(tmp_path: Path, *, lifetime: int) -> dict[str, str]:
+    """Return the environment for deploy/ scripts: this Python, the PostgreSQL role, the lifetime,
+    and tmp_path for the stack's folder; skip (fail in CI) when a part is missing.
+    """
     stack_tools_missing()
     admin = os.environ.get("ETHOS_STACK_PG", DEFAULT_PG)
     if not postgres_reachable(admin):
         require(f"No PostgreSQL role that may create databases at ETHOS_STACK_PG ({admin.split('@')[-1]}).")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ETHOS_") and k != "DATABASE_URL"}
-    env.update(PYTHON=sys.executable, ETHOS_STACK_PG=admin, ETHOS_STACK_LIFETIME="240", TMPDIR=str(tmp_path))
+    env.update(PYTHON=sys.executable, ETHOS_STACK_PG=admin, TMPDIR=str(tmp_path))
+    env["ETHOS_STACK_LIFETIME"] = str(lifetime)
+    return env
+
+
+@pytest.mark.deploy
+def test_it_serves_a_coach_through_nginx_from_several_processes_and_postgresql(tmp_path):
+    env = stack_env(tmp_path, lifetime=240)
     with one_stack_at_a_time():
         result = subprocess.run(
             [str(DEPLOY_TEST)], env=env, capture_output=True, text=True, timeout=300, check=False
@@ -90,12 +99,7 @@ def test_a_command_outliving_the_stack_is_stopped_with_it_and_says_so(tmp_path):
     """The servers stop at ETHOS_STACK_LIFETIME; a command still running then (a scan against a
     dead address would hang) is stopped with its children, and the exit status says so (124).
     """
-    stack_tools_missing()
-    admin = os.environ.get("ETHOS_STACK_PG", DEFAULT_PG)
-    if not postgres_reachable(admin):
-        require(f"No PostgreSQL role that may create databases at ETHOS_STACK_PG ({admin.split('@')[-1]}).")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ETHOS_") and k != "DATABASE_URL"}
-    env.update(PYTHON=sys.executable, ETHOS_STACK_PG=admin, ETHOS_STACK_LIFETIME="100", TMPDIR=str(tmp_path))
+    env = stack_env(tmp_path, lifetime=100)
     child = tmp_path / "child.pid"
     with one_stack_at_a_time():
         result = subprocess.run(

@@ -18,7 +18,7 @@ from django.utils import timezone
 from ethos.clients.pages import TimelineEntry, _sections
 from ethos.memo import scope
 from ethos.safeguarding import selectors, services
-from ethos.safeguarding.contributions import safeguarding_entries, safeguarding_html
+from ethos.safeguarding.contributions import entries_of, safeguarding_entries, safeguarding_html
 from ethos.safeguarding.models import Consent, Disclosure
 from tests.coaching.conftest import active_client
 from tests.safeguarding.conftest import PAYLOAD, ask, consent, court_order, disclose, open_task, record_report
@@ -39,34 +39,8 @@ def _old_section_context(client) -> dict:
 
 
 def _old_entries(client) -> list[TimelineEntry]:
-    # safeguarding_entries as it was, from the records.
-    records = selectors.records_of(client)
-    entries = [
-        TimelineEntry(t.opened_at, "safeguarding", "A mandatory report became due (C3)")
-        for t in records.tasks
-    ]
-    entries += [
-        TimelineEntry(t.closed_at, "safeguarding", "Mandatory report recorded (C3)")
-        for t in records.tasks
-        if t.closed_at
-    ]
-    entries += [
-        TimelineEntry(c.recorded_at, "safeguarding", "Consent to share recorded (C1)")
-        for c in records.consents
-    ]
-    entries += [
-        TimelineEntry(c.revoked_at, "safeguarding", "Consent to share withdrawn (C1)")
-        for c in records.consents
-        if c.revoked_at
-    ]
-    entries += [
-        TimelineEntry(o.recorded_at, "safeguarding", f"{o.kind_label} recorded (C1)") for o in records.orders
-    ]
-    entries += [
-        TimelineEntry(d.disclosed_at, "safeguarding", f"Records disclosed: {d.basis_label} (C1)")
-        for d in records.disclosures
-    ]
-    return entries
+    # safeguarding_entries as it was: the same entries, from the full records.
+    return entries_of(selectors.records_of(client))
 
 
 def _section_html(client, context: dict) -> str:

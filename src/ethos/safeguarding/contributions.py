@@ -160,7 +160,13 @@ def safeguarding_section(client: Client) -> dict | None:
 
 @timeline_source
 def safeguarding_entries(client: Client) -> list[TimelineEntry]:
-    records = page_records_of(client)
+    return entries_of(page_records_of(client))
+
+
+def entries_of(records) -> list[TimelineEntry]:
+    """Return the timeline's entries for a client's safeguarding records (rows or full records:
+    both carry the fields read here).
+    """
     entries = [
         TimelineEntry(t.opened_at, "safeguarding", "A mandatory report became due (C3)")
         for t in records.tasks

@@ -6,7 +6,7 @@ Prints every finding wapiti reported, each marked either as explained (a finding
 deploy/SECURITY-SCANS.md shows to be no risk, listed in EXPLAINED with the reason) or as new,
 then the server's 5xx answers and tracebacks during the scan. Exits 0 when nothing is new, no
 answer was a 5xx and no traceback was logged; 1 otherwise; 2 with one line when a file is missing
-or is not a wapiti report. A finding is explained only by its exact module, section and text, so
+or is not a wapiti report. A finding is explained only by its exact section, category and text, so
 a new kind of finding, or the same check failing for another reason, fails the run until someone
 looks at it and writes down why.
 """

@@ -147,14 +147,20 @@ def safeguarding_html(
 @client_section("safeguarding", title="Safeguarding and sharing", render=safeguarding_html, order=70)
 def safeguarding_section(client: Client) -> dict | None:
     """Reports owed, consents, court orders and the accounting: one query for any number."""
-    records = page_records_of(client)
+    return {**section_of(page_records_of(client)), "now": timezone.now()}
+
+
+def section_of(records) -> dict:
+    """Return the section's reports owed, consents in force or not, court orders and the number of
+    disclosures, from a client's safeguarding records (rows or full records: both carry the fields
+    read here).
+    """
     today = timezone.localdate()
     return {
         "open_tasks": [t for t in records.tasks if t.is_open],
         "consents": [(c, c.in_force(today)) for c in records.consents],
         "orders": records.orders,
         "disclosures": len(records.disclosures),
-        "now": timezone.now(),
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import uuid
 
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.http import Http404
@@ -313,33 +313,14 @@ def _as_uuid(value) -> uuid.UUID:
 
 
 # The day and the sealed score only, the ids as the driver gives them: the chart and its table show
-# nothing else. Built once per database from the ORM's own SQL of the same read (`_progress_of`).
+# nothing else. The day and the score go through their fields' converters; the ids stay as they are.
 _PROGRESS = Columns(
     None, None, None, GoalProgress._meta.get_field("recorded_on"), GoalProgress._meta.get_field("rating")
 )
-_progress_sql: dict[tuple, tuple[str, tuple]] = {}
 
 
 def _progress_rows(client: Client) -> list[list]:
-    key = (connection.vendor, connection.alias)
-    values = {
-        "coach": Goal._meta.get_field("coach").get_db_prep_value(client.coach_id, connection),
-        "client": Client._meta.pk.get_db_prep_value(client.pk, connection),
-    }
-    if key not in _progress_sql:
-        query = _progress_of(client.coach_id, client).query
-        sql, built = query.get_compiler(connection=connection).as_sql()
-        # Which argument each parameter is, in the order the ORM wrote them.
-        order = tuple(
-            next((name for name, value in values.items() if value == param), None) for param in built
-        )
-        if sorted(map(str, order)) != ["client", "coach"]:
-            raise ImproperlyConfigured("The goals' progress is read by the coach and the client alone.")
-        _progress_sql[key] = (sql, order)
-    sql, order = _progress_sql[key]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [values[name] for name in order])
-        return _PROGRESS.read(cursor.fetchall())
+    return _PROGRESS.read(_progress_of(client.coach_id, client))
 
 
 # The client page reads these on every view: their SQL is built once per process (ethos.prepared).
@@ -348,8 +329,11 @@ def _goals_of(coach_id, client: Client):
     return Goal.objects.filter(coach_id=coach_id, client=client).order_by("created_at", "id")
 
 
-def _progress_of(coach_id, client: Client):
-    return (
+# Evaluated here, so that `prepared` hands back the driver's rows as they are (ids not made into
+# UUIDs: see progress_for_client) rather than through the ORM's converters.
+@prepared
+def _progress_of(coach_id, client: Client) -> list[tuple]:
+    return list(
         GoalProgress.objects.filter(goal__coach_id=coach_id, goal__client=client)
         .order_by("recorded_on", "created_at")
         .values_list("id", "data_key_id", "goal_id", "recorded_on", "rating")

@@ -362,12 +362,20 @@ def worker_pids(stack_dir: Path) -> list[int]:
 
 
 def run_coaches(coaches: list[Coach], logs_of, *, seconds: float, saves: tuple[int, int]) -> None:
-    stop = time.monotonic() + seconds
+    """Each coach writes its notes spread evenly over `seconds`, as a coach writes through a day.
+
+    Spread rather than as fast as the stack answers: on a fast machine the notes were all signed in
+    the first two seconds, and the kills after that fell on nobody's autosave (CI saw 2 kills).
+    """
+    start = time.monotonic()
+    stop = start + seconds
     errors: list[BaseException] = []
 
     def work(coach: Coach, logs: list[NoteLog]) -> None:
+        spacing = seconds / max(len(logs), 1)
         try:
-            for log in logs:
+            for index, log in enumerate(logs):
+                time.sleep(max(0.0, start + index * spacing - time.monotonic()))
                 if time.monotonic() > stop:
                     return
                 coach.write_note(log, saves=RNG.randint(*saves), sign=True, stop=stop, grace=stop + 60)
@@ -414,9 +422,12 @@ def fault_kill(
                     pass
 
     thread = threading.Thread(target=killer)
+    started = time.monotonic()
     thread.start()
     try:
         run_coaches(people, lambda c: logs[c.email], seconds=seconds, saves=(2, 5))
+        # Kill for the whole window, however quickly the last note was signed.
+        done.wait(max(0.0, started + seconds - time.monotonic()))
     finally:
         done.set()
         thread.join()

@@ -12,7 +12,7 @@ from django.db.models import Count, F, Min, Q, Sum
 from django.test.utils import CaptureQueriesContext
 
 from ethos.coaching.models import Session
-from ethos.prepared import prepared
+from ethos.prepared import per_vendor, prepared
 from ethos.vault.fields import Sealed
 from tests.coaching.conftest import active_client, schedule, tomorrow_at
 
@@ -273,3 +273,22 @@ def test_a_queryset_of_values_list_rows_comes_back_converted_as_the_orm_converts
     assert first_client == robin.pk and isinstance(first_client, uuid.UUID)  # an id, not its column text
     assert first == tomorrow_at(9) and minutes == 2 * Session.objects.first().duration_minutes
     assert minutes_by_client(coach, tomorrow_at(16)) == []
+
+
+def test_hand_written_sql_is_built_once_for_each_kind_of_database(monkeypatch):
+    built = []
+
+    @per_vendor
+    def statement() -> str:
+        built.append(connection.vendor)
+        return f"SELECT {connection.ops.quote_name('x')} -- {connection.vendor}"
+
+    first = statement()
+    assert statement() == first and built == [connection.vendor]
+    assert connection.vendor in first
+    # Another kind of database gets SQL of its own, built once as well; the first is kept.
+    monkeypatch.setattr(connection, "vendor", "other")
+    assert statement() == statement() == f"SELECT {connection.ops.quote_name('x')} -- other"
+    monkeypatch.undo()
+    assert statement() == first
+    assert built == [connection.vendor, "other"]

@@ -300,6 +300,24 @@ def prepared(function: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def per_vendor(build: Callable[[], str]) -> Callable[[], str]:
+    """Keep the SQL `build` writes by hand once per kind of database, made on first use for each.
+
+    For the `UNION ALL` reads `Columns` converts: their quoted table names and typed NULLs
+    depend on the database (SQLite or PostgreSQL), not on any call.
+    """
+    made: dict[str, str] = {}
+
+    @functools.wraps(build)
+    def statement() -> str:
+        sql = made.get(connection.vendor)
+        if sql is None:
+            sql = made[connection.vendor] = build()
+        return sql
+
+    return statement
+
+
 class Columns:
     """Read the rows of SQL written by hand as the ORM reads the same columns of its own queries.
 

@@ -18,7 +18,7 @@ from ethos.clients.pages import (
 )
 from ethos.links import link
 from ethos.practice.currencies import money
-from ethos.prepared import Columns
+from ethos.prepared import Columns, per_vendor
 
 from .models import Charge, Payment
 from .selectors import balance_of, currency_of
@@ -128,26 +128,21 @@ def money_entries(client: Client, limit: int = TIMELINE_SHOWN) -> list[TimelineE
 # The newest payments (when, and of what kind) and late cancellation charges (when), by when they were
 # recorded: plain columns, nothing sealed, each part in its own order and limit, in one statement.
 _TIMES = Columns(None, Payment._meta.get_field("created_at"), Payment._meta.get_field("kind"))
-_times_sql: dict[str, str] = {}
 
 
+@per_vendor
 def _times_statement() -> str:
-    sql = _times_sql.get(connection.vendor)
-    if sql is None:
-        q = connection.ops.quote_name
-        # Table names from the models and a typed NULL only: every value is a parameter.
-        payments = (
-            f"SELECT 0 AS part, created_at, kind FROM {q(Payment._meta.db_table)} "  # noqa: S608  # nosec B608
-            "WHERE client_id = %s ORDER BY created_at DESC, id DESC LIMIT %s"
-        )
-        charges = (
-            f"SELECT 1 AS part, created_at, {_TIMES.null(2)} AS kind FROM {q(Charge._meta.db_table)} "  # noqa: S608  # nosec B608
-            "WHERE client_id = %s AND kind = %s ORDER BY created_at DESC, id DESC LIMIT %s"
-        )
-        sql = _times_sql[connection.vendor] = (
-            f"SELECT * FROM ({payments}) AS payments UNION ALL SELECT * FROM ({charges}) AS charges"  # noqa: S608  # nosec B608
-        )
-    return sql
+    q = connection.ops.quote_name
+    # Table names from the models and a typed NULL only: every value is a parameter.
+    payments = (
+        f"SELECT 0 AS part, created_at, kind FROM {q(Payment._meta.db_table)} "  # noqa: S608  # nosec B608
+        "WHERE client_id = %s ORDER BY created_at DESC, id DESC LIMIT %s"
+    )
+    charges = (
+        f"SELECT 1 AS part, created_at, {_TIMES.null(2)} AS kind FROM {q(Charge._meta.db_table)} "  # noqa: S608  # nosec B608
+        "WHERE client_id = %s AND kind = %s ORDER BY created_at DESC, id DESC LIMIT %s"
+    )
+    return f"SELECT * FROM ({payments}) AS payments UNION ALL SELECT * FROM ({charges}) AS charges"  # noqa: S608  # nosec B608
 
 
 def _newest_money_times(client: Client, limit: int) -> tuple[list[tuple], list]:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from ethos.clients.models import Client
 from ethos.clients.pages import client_records, records_kept
 from ethos.memo import once
-from ethos.prepared import Columns, prepared
+from ethos.prepared import Columns, per_vendor, prepared
 
 from .models import Consent, CourtOrder, Disclosure, DisclosureAnnotation, EmergencyReview, ReportTask
 
@@ -295,7 +295,6 @@ _PAGE_COLUMNS = Columns(
     Consent._meta.get_field("how_given"),
     Consent._meta.get_field("recipient"),
 )
-_page_sql: dict[str, str] = {}
 
 
 def _select(columns: str, model, where: str) -> str:
@@ -304,37 +303,35 @@ def _select(columns: str, model, where: str) -> str:
     return f"SELECT {columns} FROM {table} WHERE {where}"  # noqa: S608  # nosec B608
 
 
+@per_vendor
 def _page_statement() -> str:
-    sql = _page_sql.get(connection.vendor)
-    if sql is None:
-        n = _PAGE_COLUMNS.null
-        # Tasks, newest opened first; consents and orders, newest recorded first; disclosures of the
-        # accounting period, newest first: the orders `records_of` reads them in.
-        parts = (
-            _select(
-                f"0, id, data_key_id, opened_at, closed_at, deadline, {n(6)}, {n(7)}, {n(8)}, {n(9)}",
-                ReportTask,
-                "client_id = %s",
-            ),
-            _select(
-                f"1, id, data_key_id, recorded_at, revoked_at, {n(5)}, valid_from, valid_until, "
-                "how_given, recipient",
-                Consent,
-                "client_id = %s",
-            ),
-            _select(
-                f"2, id, data_key_id, recorded_at, {n(4)}, {n(5)}, issued_on, {n(7)}, kind, court",
-                CourtOrder,
-                "client_id = %s",
-            ),
-            _select(
-                f"3, id, data_key_id, disclosed_at, {n(4)}, {n(5)}, {n(6)}, {n(7)}, basis, {n(9)}",
-                Disclosure,
-                "client_id = %s AND disclosed_at >= %s",
-            ),
-        )
-        sql = _page_sql[connection.vendor] = " UNION ALL ".join(parts) + " ORDER BY 1, 4 DESC"
-    return sql
+    n = _PAGE_COLUMNS.null
+    # Tasks, newest opened first; consents and orders, newest recorded first; disclosures of the
+    # accounting period, newest first: the orders `records_of` reads them in.
+    parts = (
+        _select(
+            f"0, id, data_key_id, opened_at, closed_at, deadline, {n(6)}, {n(7)}, {n(8)}, {n(9)}",
+            ReportTask,
+            "client_id = %s",
+        ),
+        _select(
+            f"1, id, data_key_id, recorded_at, revoked_at, {n(5)}, valid_from, valid_until, "
+            "how_given, recipient",
+            Consent,
+            "client_id = %s",
+        ),
+        _select(
+            f"2, id, data_key_id, recorded_at, {n(4)}, {n(5)}, issued_on, {n(7)}, kind, court",
+            CourtOrder,
+            "client_id = %s",
+        ),
+        _select(
+            f"3, id, data_key_id, disclosed_at, {n(4)}, {n(5)}, {n(6)}, {n(7)}, basis, {n(9)}",
+            Disclosure,
+            "client_id = %s AND disclosed_at >= %s",
+        ),
+    )
+    return " UNION ALL ".join(parts) + " ORDER BY 1, 4 DESC"
 
 
 _RECIPIENT = Consent._meta.get_field("recipient")

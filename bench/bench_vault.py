@@ -7,6 +7,7 @@ derive_kek with the production Argon2id parameters.
 Usage: .venv/bin/python bench/bench_vault.py   (`make bench` runs it)
 """
 
+import gc
 import os
 import platform
 import random
@@ -31,7 +32,8 @@ from machine import cpu_model, load_note  # noqa: E402
 ROWS = 10_000
 BATCH = 500
 NOTE_CHARS = 2048
-REPEATS = 3
+# Runs of each write and read (sealed and plain alternate); the median is reported.
+REPEATS = 5
 PASSPHRASE = "bench copper lantern orchard seventy"
 TARGET_RATIO = 1.5
 
@@ -69,9 +71,20 @@ def note_texts(count: int, seed: int = 2048) -> list[str]:
     return texts
 
 
+def settle() -> None:
+    """Start each timed run from the same state of the garbage collector.
+
+    The collector still runs inside the run, as it would in use; what it has left to collect from
+    the run before does not land on whichever run comes next (reading 10,000 records makes tens of
+    thousands of objects, and a full collection then fell on one variant or another at random).
+    """
+    gc.collect()
+
+
 def median_of(fn, repeats: int = REPEATS) -> tuple[float, list[float]]:
     times = []
     for _ in range(repeats):
+        settle()
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
@@ -135,6 +148,7 @@ def main() -> int:
 
         def timed_write(model) -> float:
             model.objects.all().delete()  # not timed
+            settle()
             start = time.perf_counter()
             with transaction.atomic():
                 for i in range(0, ROWS, BATCH):
@@ -145,6 +159,7 @@ def main() -> int:
 
         def timed_read(queryset) -> tuple[float, float]:
             """Return (total seconds, seconds spent reading .body after the rows were fetched)."""
+            settle()
             start = time.perf_counter()
             rows = list(queryset)
             fetched = time.perf_counter()
@@ -228,15 +243,24 @@ def main() -> int:
     sub("      AESGCM(key) construction", cipher_s)
     sub("      AES-256-GCM encrypt of 2 KB, reused key", gcm_s)
     print(line)
-    for label, enc in (
-        ("write", w_sealed),
-        ("read (.all(), one key)", med("all", 0)),
-        ("read (select_related)", med("select_related", 0)),
-        ("read (prefetch_related)", med("prefetch_related", 0)),
+    # The target (issue 3): a 2 KB field written, and read as the product reads a client's records
+    # (the one data key, unwrapped once), within TARGET_RATIO of plain text. The other two reads are
+    # for comparison: select_related adds a join per row that a plain table does not have.
+    missed = []
+    for label, enc, target in (
+        ("write", w_sealed, True),
+        ("read (.all(), one key)", med("all", 0), True),
+        ("read (select_related)", med("select_related", 0), False),
+        ("read (prefetch_related)", med("prefetch_related", 0), False),
     ):
         plain = w_plain if label == "write" else r_plain
         ratio = enc / plain
+        if not target:
+            print(f"{label + ' ratio encrypted/plain:':<46}{ratio:>6.2f}x   (for comparison, no target)")
+            continue
         verdict = "within" if ratio <= TARGET_RATIO else "OVER"
+        if verdict == "OVER":
+            missed.append(label)
         print(f"{label + ' ratio encrypted/plain:':<46}{ratio:>6.2f}x   target <= {TARGET_RATIO}x: {verdict}")
     print("raw runs, total seconds:")
     print("  write  sealed " + ", ".join(f"{t:.3f}" for t in write_times["sealed"])
@@ -269,6 +293,10 @@ def main() -> int:
     )
     print()
     print(f"at the end: {load_note()}")
+    if missed:
+        # A missed target is a failed benchmark, so that `make bench` and its summary say so.
+        print(f"Missed: {', '.join(missed)} over {TARGET_RATIO}x of plain text")
+        return 1
     return 0
 
 

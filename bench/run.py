@@ -117,10 +117,10 @@ def signin_lines(results: dict) -> list[str]:
     ]
 
 
-# What each benchmark writes, and how to say its main figures in a line or two.
 # Benchmarks that only report figures: they pass when they run, so the summary does not call them "met".
 FIGURES_ONLY = {"bench_merkle"}
 
+# What each benchmark writes, and how to say its main figures in a line or two.
 FIGURES = {
     "bench_pages": ("results.json", pages_lines),
     "bench_notes": ("results-notes.json", notes_lines),

@@ -13,37 +13,21 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .test_deploy import (
-    DEFAULT_PG,
-    REPO,
-    one_stack_at_a_time,
-    postgres_reachable,
-    require,
-    stack_tools_missing,
-)
+from .test_deploy import REPO, one_stack_at_a_time, require, stack_env
 
 FAULTS = REPO / "deploy" / "faults"
 
 
 @pytest.mark.deploy
 def test_it_keeps_every_note_whole_through_kills_a_database_restart_and_a_full_disk(tmp_path):
-    stack_tools_missing()
+    env = stack_env(tmp_path, lifetime=240)
     if os.geteuid() != 0:
         require("The faults need root (pg_ctlcluster restarts PostgreSQL, mount makes a small disk).")
-    admin = os.environ.get("ETHOS_STACK_PG", DEFAULT_PG)
-    if not postgres_reachable(admin):
-        require(f"No PostgreSQL role that may create databases at ETHOS_STACK_PG ({admin.split('@')[-1]}).")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ETHOS_") and k != "DATABASE_URL"}
     env.update(
-        PYTHON=sys.executable,
-        ETHOS_STACK_PG=admin,
-        ETHOS_STACK_LIFETIME="240",
-        TMPDIR=str(tmp_path),
         FAULTS_SECONDS="6",
         FAULTS_COACHES="2",
         FAULTS_NOTES="6",

@@ -16,10 +16,12 @@ from ethos.vault.crypto import (
     RECOVERY_KEY_BAD_CHECKSUM,
     RECOVERY_KEY_WRONG_LENGTH,
     DecryptionError,
+    FieldCipher,
     KdfParams,
     KdfParamsError,
     RecoveryKeyFormatError,
     VaultError,
+    aad_part,
     decrypt,
     derive_kek,
     encrypt,
@@ -111,6 +113,55 @@ def test_it_explains_short_and_unknown_version_blobs():
     assert str(version.value) == DECRYPTION_UNKNOWN_VERSION
 
 
+def _outcome(open_, blob, aad):
+    try:
+        return open_(blob, aad=aad)
+    except Exception as error:  # the outcome compared is the error itself
+        return type(error), str(error)
+
+
+@settings(max_examples=200)
+@given(key=keys, plaintext=st.binary(max_size=300), data=st.data())
+def test_a_field_cipher_opens_and_refuses_exactly_as_decrypt_does(key, plaintext, data):
+    """FieldCipher checks a well-formed value inline; every other blob must meet decrypt's checks."""
+    blob = encrypt(key, plaintext, aad=an_aad())
+    damage = data.draw(
+        st.sampled_from(["none", "flip", "cut", "extend", "version", "empty aad", "other aad"])
+    )
+    aad = an_aad()
+    if damage == "flip":
+        mutable = bytearray(blob)
+        bit = data.draw(st.integers(0, len(blob) * 8 - 1))
+        mutable[bit // 8] ^= 1 << (bit % 8)
+        blob = bytes(mutable)
+    elif damage == "cut":
+        blob = blob[: data.draw(st.integers(0, len(blob) - 1))]
+    elif damage == "extend":
+        blob += data.draw(st.binary(min_size=1, max_size=8))
+    elif damage == "version":
+        blob = bytes([data.draw(st.integers(0, 255).filter(lambda v: v != 1))]) + blob[1:]
+    elif damage == "empty aad":
+        aad = b""
+    elif damage == "other aad":
+        aad = an_aad(row_id=43)
+    form = data.draw(st.sampled_from([bytes, bytearray, memoryview]))
+    cipher = FieldCipher(key)
+    expected = _outcome(lambda b, aad: decrypt(key, b, aad=aad), form(blob), aad)
+    assert _outcome(cipher.decrypt, form(blob), aad) == expected
+    if damage == "none" and aad:
+        assert expected == plaintext
+
+
+def test_a_field_cipher_refuses_what_is_not_bytes():
+    cipher = FieldCipher(new_key())
+    blob = cipher.encrypt(b"note", aad=an_aad())
+    with pytest.raises(TypeError):
+        cipher.decrypt(blob.hex(), aad=an_aad())
+    with pytest.raises(ValueError):
+        cipher.decrypt(blob, aad=an_aad().decode("latin-1"))
+    assert cipher.decrypt(blob, aad=an_aad()) == b"note"
+
+
 @settings(max_examples=30)
 @given(key=keys, other=keys, plaintext=st.binary(max_size=64))
 def test_it_rejects_a_wrong_key(key, other, plaintext):
@@ -165,6 +216,19 @@ def test_it_encodes_the_field_aad_canonically():
 
 def test_it_gives_the_same_aad_for_a_uuid_or_its_string_and_an_int_or_its_digits():
     assert an_aad() == an_aad(coach_id=str(COACH), row_id="42", key_id="1")
+
+
+@settings(max_examples=300)
+@given(value=st.uuids(version=None) | st.uuids(version=4))
+def test_it_encodes_any_uuid_as_its_canonical_text(value):
+    text = str(value).encode()
+    assert aad_part("row_id", value) == len(text).to_bytes(4, "big") + text
+    assert aad_part("row_id", value) == aad_part("row_id", str(value))
+
+
+def test_it_encodes_the_extreme_uuids_canonically():
+    for value in (uuid.UUID(int=0), uuid.UUID(int=2**128 - 1), uuid.UUID(int=1)):
+        assert aad_part("key_id", value) == b"\x00\x00\x00\x24" + str(value).encode()
 
 
 def test_it_keeps_the_field_aad_unambiguous_whatever_the_parts_contain():

@@ -37,7 +37,8 @@ class FieldKey:
     """A data key ready for fields: its cipher and the parts of the associated data it fixes."""
 
     cipher: crypto.FieldCipher
-    coach_part: bytes
+    # A field's associated data is head + model and field + row id + key_part (`crypto.field_aad`).
+    head: bytes  # the format prefix and the coach's id
     key_part: bytes
 
 
@@ -48,7 +49,9 @@ class Vault:
         self.coach_id = coach_id
         self._account_key = account_key
         self._data_keys: dict[uuid.UUID, bytes] = {}
-        self._ciphers: dict[uuid.UUID, FieldKey] = {}
+        # The field keys made so far, by data key id: read-only outside this class (the fields
+        # look here first, since opening a list of records asks for the same key once per row).
+        self.field_keys: dict[uuid.UUID, FieldKey] = {}
         self._coach_part = crypto.aad_part("coach_id", coach_id)
 
     def __repr__(self) -> str:  # never show the key
@@ -78,7 +81,7 @@ class Vault:
         `row` is the DataKey when the caller already loaded it (select_related); otherwise it is
         fetched by id, among this coach's keys only, so another coach's record is refused here.
         """
-        found = self._ciphers.get(data_key_id)
+        found = self.field_keys.get(data_key_id)
         if found is None:
             if row is None:
                 from .models import DataKey
@@ -88,10 +91,10 @@ class Vault:
                     raise VaultLocked(NOT_YOUR_RECORD)
             found = FieldKey(
                 cipher=crypto.FieldCipher(self.data_key(row)),
-                coach_part=self._coach_part,
+                head=crypto.FIELD_AAD_PREFIX + self._coach_part,
                 key_part=crypto.aad_part("key_id", data_key_id),
             )
-            self._ciphers[data_key_id] = found
+            self.field_keys[data_key_id] = found
         return found
 
     def blind_index(self, purpose: str, text: str) -> bytes:
@@ -110,7 +113,7 @@ class Vault:
 
     def forget(self, data_key_id: uuid.UUID) -> None:
         self._data_keys.pop(data_key_id, None)
-        self._ciphers.pop(data_key_id, None)
+        self.field_keys.pop(data_key_id, None)
 
 
 def data_key_aad(coach_id, data_key_id) -> bytes:

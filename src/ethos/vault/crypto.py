@@ -232,6 +232,9 @@ def _check_aad(aad: bytes) -> None:
 
 
 _HEADER = bytes([FORMAT_VERSION])
+_FIELD_HEAD = _PURPOSE_FIELD + _HEADER
+_MIN_SEALED = 1 + NONCE_LEN + TAG_LEN
+_BODY_AT = 1 + NONCE_LEN
 
 
 def _seal(purpose: bytes, key: bytes | AESGCM, plaintext: bytes, aad: bytes) -> bytes:
@@ -244,7 +247,7 @@ def _seal(purpose: bytes, key: bytes | AESGCM, plaintext: bytes, aad: bytes) -> 
 def _open(purpose: bytes, key: bytes | AESGCM, blob: bytes, aad: bytes) -> bytes:
     if not isinstance(blob, bytes | bytearray | memoryview):
         raise TypeError("The encrypted data must be bytes.")
-    if len(blob) < 1 + NONCE_LEN + TAG_LEN:
+    if len(blob) < _MIN_SEALED:
         raise DecryptionError(DECRYPTION_TOO_SHORT)
     if blob[0] != FORMAT_VERSION:
         raise DecryptionError(DECRYPTION_UNKNOWN_VERSION)
@@ -296,6 +299,21 @@ class FieldCipher:
         return _seal(_PURPOSE_FIELD, self._cipher, bytes(plaintext), aad)
 
     def decrypt(self, blob: bytes, *, aad: bytes) -> bytes:
+        # The common case, a well-formed value read from the database, checked inline: reading a
+        # client's records opens thousands of these, and the checks cost as much as AES-GCM itself.
+        # Anything else takes `_open`, which gives the same errors as `decrypt`.
+        if (
+            type(blob) is bytes
+            and type(aad) is bytes
+            and aad
+            and len(blob) >= _MIN_SEALED
+            and blob[0] == FORMAT_VERSION
+        ):
+            view = memoryview(blob)
+            try:
+                return self._cipher.decrypt(view[1:_BODY_AT], view[_BODY_AT:], _FIELD_HEAD + aad)
+            except InvalidTag:
+                raise DecryptionError(DECRYPTION_FAILED) from None
         _check_aad(aad)
         return _open(_PURPOSE_FIELD, self._cipher, blob, aad)
 
@@ -327,12 +345,16 @@ _FIELD_AAD_TAG = b"ethos/field-aad\x00"
 FIELD_AAD_PREFIX = _FIELD_AAD_TAG + bytes([FIELD_AAD_VERSION])
 
 
+_UUID_PART_LENGTH = (36).to_bytes(4, "big")
+
+
 def aad_part(name: str, value: str | int | uuid.UUID) -> bytes:
     """Encode one part of a field's associated data (see `field_aad`); for callers that cache parts."""
-    return _aad_part(name, value)
-
-
-def _aad_part(name: str, value: str | int | uuid.UUID) -> bytes:
+    if type(value) is uuid.UUID:
+        # Row and key ids, encoded for every record read: the canonical form, always 36 ASCII
+        # characters, built as `str(UUID)` builds it but without its two extra calls.
+        hex_ = "%032x" % value.int  # noqa: UP031 - half the time of a format spec, read per record
+        return _UUID_PART_LENGTH + f"{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}".encode()
     if isinstance(value, bool) or not isinstance(value, str | int | uuid.UUID):
         raise TypeError(f"{name} must be a str, int or UUID.")
     # UUIDs become their canonical lowercase hyphenated form and ints their decimal form,
@@ -366,9 +388,7 @@ def field_aad(
         ("key_id", key_id),
     )
     return (
-        _FIELD_AAD_TAG
-        + bytes([FIELD_AAD_VERSION])
-        + b"".join(_aad_part(name, value) for name, value in parts)
+        _FIELD_AAD_TAG + bytes([FIELD_AAD_VERSION]) + b"".join(aad_part(name, value) for name, value in parts)
     )
 
 

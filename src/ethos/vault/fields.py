@@ -46,40 +46,51 @@ class Sealed:
 
 
 def _field_key(instance: models.Model) -> FieldKey:
+    vault = current_vault()
+    data_key_id = instance.__dict__.get("data_key_id") or instance.data_key_id  # loads it if deferred
+    found = vault.field_keys.get(data_key_id)
+    if found is not None:
+        return found
     # A DataKey loaded with select_related saves a query; otherwise the vault fetches it by id
     # once per request, so reading many rows under one key costs one query, not one per row.
-    row = instance._state.fields_cache.get("data_key")
-    return current_vault().field_key(instance.data_key_id, row=row)
+    return vault.field_key(data_key_id, row=instance._state.fields_cache.get("data_key"))
+
+
+def _row_part(instance: models.Model, field: EncryptedField) -> bytes:
+    """The row's part of the associated data: its id.
+
+    Encoded afresh for each field opened (under a microsecond); keeping it on the record would
+    grow the record's attribute dictionary, which costs more than encoding it again.
+    """
+    return crypto.aad_part("row_id", instance.__dict__.get(field.pk_attname))
 
 
 def aad_for(instance: models.Model, field: EncryptedField, key: FieldKey | None = None) -> bytes:
     """The associated data of one value: the same bytes as `crypto.field_aad`, from cached parts."""
     key = key or _field_key(instance)
-    # The row's part is the same for each encrypted field of the row: encode it once.
-    row_part = instance.__dict__.get("_vault_row_aad")
-    if row_part is None or row_part[0] != instance.pk:
-        row_part = (instance.pk, crypto.aad_part("row_id", instance.pk))
-        instance.__dict__["_vault_row_aad"] = row_part
-    return crypto.FIELD_AAD_PREFIX + key.coach_part + field.aad_static + row_part[1] + key.key_part
+    return key.head + field.aad_static + _row_part(instance, field) + key.key_part
 
 
 class _SealedAttribute:
     """Decrypt on first read; keep the plaintext on the instance afterwards."""
 
+    __slots__ = ("attname", "field")
+
     def __init__(self, field: EncryptedField) -> None:
         self.field = field
+        self.attname = field.attname
 
     def __get__(self, instance, owner=None):
         if instance is None:
             return self
-        value = instance.__dict__.get(self.field.attname)
-        if isinstance(value, Sealed):
-            value = self.field.open(instance, value)
-            instance.__dict__[self.field.attname] = value
+        state = instance.__dict__
+        value = state.get(self.attname)
+        if type(value) is Sealed:
+            value = state[self.attname] = self.field.open(instance, value)
         return value
 
     def __set__(self, instance, value) -> None:
-        instance.__dict__[self.field.attname] = value
+        instance.__dict__[self.attname] = value
 
 
 class EncryptedField(models.BinaryField):
@@ -103,6 +114,10 @@ class EncryptedField(models.BinaryField):
         raise NotImplementedError
 
     @cached_property
+    def pk_attname(self) -> str:
+        return self.model._meta.pk.attname
+
+    @cached_property
     def aad_static(self) -> bytes:
         """The parts of the associated data that are the same for every row: model and field."""
         return crypto.aad_part("model", self.model._meta.label_lower) + crypto.aad_part("field", self.name)
@@ -114,8 +129,10 @@ class EncryptedField(models.BinaryField):
         return key.cipher.encrypt(self.to_bytes(value), aad=aad_for(instance, self, key))
 
     def open(self, instance: models.Model, sealed: Sealed) -> Any:
+        # `aad_for`, inline: reading a list of records opens each of them.
         key = _field_key(instance)
-        return self.from_bytes(key.cipher.decrypt(sealed.blob, aad=aad_for(instance, self, key)))
+        aad = key.head + self.aad_static + _row_part(instance, self) + key.key_part
+        return self.from_bytes(key.cipher.decrypt(sealed.blob, aad=aad))
 
     def open_row(self, sealed: Sealed, *, pk, data_key_id) -> Any:
         """Open a value read as a plain row (`values_list`), as reading it off its record would.
@@ -125,8 +142,7 @@ class EncryptedField(models.BinaryField):
         build a record for each to open it.
         """
         key = current_vault().field_key(data_key_id)
-        aad = crypto.FIELD_AAD_PREFIX + key.coach_part + self.aad_static
-        aad += crypto.aad_part("row_id", pk) + key.key_part
+        aad = key.head + self.aad_static + crypto.aad_part("row_id", pk) + key.key_part
         return self.from_bytes(key.cipher.decrypt(sealed.blob, aad=aad))
 
     # -- Django plumbing ---------------------------------------------------------------

@@ -203,7 +203,11 @@ PAGES = (
     Page("trivial", target=0, note="the yardstick: a coach page that returns 'ok'"),
     Page("dashboard"),
     Page("client list", target=10.0, flat=True),
-    Page("client search", target=10.0, flat=True),
+    Page("client search", target=10.0, flat=True, note="first letters of a client's two names: one match"),
+    Page(
+        "client search: common",
+        note="the first letters of a first name: more matches the larger the practice",
+    ),
     Page("client page", target=5.0),
     Page("client history", note="every event with the client, the newest 25: the client page shows 10"),
     Page("goal page"),
@@ -300,7 +304,11 @@ class Practice:
     browser: object = None
     client_id: str = ""
     goal_id: str = ""
+    # Searches for the first active client: by the first letters of both names (about one match
+    # at any size, so that growth is the search's own), and of the first name alone (more people
+    # share them the larger the practice, and each match is a name decrypted on the page).
     search: str = ""
+    search_common: str = ""
     # The checkpoint the coach's browser kept from the day before: the log has grown since.
     kept_checkpoint: str = ""
     session_id: str = ""
@@ -327,6 +335,8 @@ class Practice:
 
 
 def address(page: str, practice: Practice) -> str:
+    from urllib.parse import urlencode
+
     from django.urls import reverse
 
     from ethos.audit.actions import Action
@@ -337,7 +347,8 @@ def address(page: str, practice: Practice) -> str:
         "trivial": lambda: reverse("bench_trivial"),
         "dashboard": lambda: reverse("home"),
         "client list": lambda: reverse("clients:list"),
-        "client search": lambda: f"{reverse('clients:list')}?q={practice.search}",
+        "client search": lambda: f"{reverse('clients:list')}?{urlencode({'q': practice.search})}",
+        "client search: common": lambda: f"{reverse('clients:list')}?q={practice.search_common}",
         "client page": lambda: reverse("clients:detail", args=[client]),
         "client history": lambda: reverse("clients:history", args=[client]),
         "goal page": lambda: reverse("clients:goal_detail", args=[client, goal]),
@@ -546,7 +557,8 @@ def seed(size: int, *, goals: bool = True, label: str = "", scale: Scale | None 
             practice.goal_id = str(
                 Goal.objects.filter(client=first_active).values_list("pk", flat=True).first()
             )
-            practice.search = first_active.name.split()[0][:3]
+            first, last = first_active.name.split()[:2]
+            practice.search, practice.search_common = f"{first[:3]} {last[:3]}", first[:3]
             seed_safeguarding(practice, coach, first_active)
             seed_money(practice, coach, first_active, payments=size // 5)
             seed_portal(practice, coach, first_active)
@@ -1068,7 +1080,7 @@ def main() -> int:
     if search_clients:
         big = seed(search_clients, goals=False)
         sign_in(big, rounds=1)
-        url = address("client search", big)
+        url = address("client search: common", big)
         fetch(big, url)
         times = [fetch(big, url) for _ in range(rounds)]
         search = {

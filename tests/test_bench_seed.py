@@ -10,6 +10,7 @@ ones the product reads. No time is asserted here (docs/structure.md): speed is t
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -32,7 +33,10 @@ def bench(settings):
 
 
 def test_the_bench_seed_at_tiny_size_renders_every_page_with_its_rows(bench):
+    from django.urls import reverse
+
     from ethos.certification.models import Certification
+    from ethos.clients.models import Client
     from ethos.coaching.models import CloseCheck, NoteVersion, Session, SessionNote
     from ethos.money.models import Invoice
     from ethos.portal.models import ClientAccount
@@ -65,6 +69,13 @@ def test_the_bench_seed_at_tiny_size_renders_every_page_with_its_rows(bench):
         url = bench.address(page.name, practice)
         bench.fetch(practice, url, post=page.post, staff=page.staff, as_client=page.as_client)
 
+    # Both client searches find the first active client; the one by both names finds only them.
+    first = Client.objects.get(pk=practice.client_id)
+    for name in ("client search", "client search: common"):
+        listed = practice.browser.get(bench.address(name, practice)).content.decode()
+        assert reverse("clients:detail", args=[first.pk]) in listed
+    narrow = practice.browser.get(bench.address("client search", practice)).content.decode()
+    assert set(re.findall(r'href="/clients/([0-9a-f-]{36})/"', narrow)) == {str(first.pk)}
     found = practice.browser.get(bench.address("note search: rare", practice)).content.decode()
     assert found.count("<mark>") == 1
     common = practice.browser.get(bench.address("note search", practice)).content.decode()

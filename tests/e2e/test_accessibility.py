@@ -520,6 +520,12 @@ def portal_pages():
         portal.appointments_share(coach=coach, client=sam)
         portal.accounting_share(coach=coach, client=sam)
     newcomer = ClientAccount.objects.get(user__email="new@example.org")
+    # Enough accounts for the list of them to go over a page (rows only: the list just reads them).
+    from ethos.portal.selectors import ACCOUNTS_PAGE_SIZE
+
+    for number in range(ACCOUNTS_PAGE_SIZE):
+        joined = User.objects.create(email=f"joined{number}@example.org", name="", role=User.Role.CLIENT)
+        ClientAccount.objects.create(user=joined, coach=coach)
     portal.intake_send(
         account=newcomer,
         answers={
@@ -613,6 +619,10 @@ def test_every_portal_page_passes_axe(live_server, browser, width):
         for name, url in coach_pages.items():
             page.goto(live_server.url + url)
             found += problems(page, name)
+        page.goto(live_server.url + reverse("portal_coach:home") + "?page=2")
+        # The list of accounts is over a page long: its page links are there for axe to check.
+        assert page.get_by_role("navigation", name="Pages of portal accounts").is_visible()
+        found += problems(page, "portal (coach), the second page of accounts")
         page.goto(live_server.url + reverse("portal_coach:home"))
         page.get_by_role("link", name="A signature").click()
         # Axe must not run on the page that is being left: wait until the reply page is the one shown.

@@ -3,14 +3,17 @@ coach about whether an address already has an Ethos account."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.core import mail
 from django.urls import reverse
 
+from ethos.accounts.models import User
 from ethos.audit.actions import Action
 from ethos.audit.models import AuditEvent
 from ethos.portal import services
-from ethos.portal.models import Invitation
+from ethos.portal.models import ClientAccount, Invitation
 from tests.conftest import make_coach
 
 from .conftest import join, sent_on_commit
@@ -83,3 +86,67 @@ def test_inviting_an_address_that_has_an_account_tells_the_coach_nothing(coach, 
     assert coach.name not in to_holder.body
     to_new = next(message for message in mail.outbox if message.to == ["newcomer@example.org"])
     assert to_new.subject == services.INVITE_SUBJECT and "/portal/join/" in to_new.body
+
+
+def test_the_portal_home_lists_accounts_a_page_at_a_time(coach, coach_client, other_coach):
+    from ethos.portal.selectors import ACCOUNTS_PAGE_SIZE
+
+    # The first through the real invitation; the rest as rows (the page only reads them).
+    emails = [f"client{number:02}@example.org" for number in range(ACCOUNTS_PAGE_SIZE + 2)]
+    first_joined = join(coach, email=emails[0])
+    for number, email in enumerate(emails[1:], 1):
+        user = User.objects.create(email=email, name="", role=User.Role.CLIENT)
+        created = first_joined.created_at + datetime.timedelta(minutes=number)
+        ClientAccount.objects.create(user=user, coach=coach, created_at=created)
+    join(other_coach, email="someone.else@example.org")
+    home = reverse("portal_coach:home")
+
+    first = coach_client.get(home).content.decode()
+    shown = [email for email in emails if email in first]
+    assert shown == emails[:ACCOUNTS_PAGE_SIZE]  # the oldest first
+    assert f"Showing 1\u2013{ACCOUNTS_PAGE_SIZE} of {len(emails)}" in first
+    assert 'href="?page=2#accounts-heading" rel="next"' in first
+    assert "someone.else@example.org" not in first
+
+    second = coach_client.get(home, {"page": 2}).content.decode()
+    assert [email for email in emails if email in second] == emails[ACCOUNTS_PAGE_SIZE:]
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    # A page that is not a number is the first; one past the end is the last.
+    assert coach_client.get(home, {"page": "<script>"}).content.decode().count("@example.org</td>") == (
+        ACCOUNTS_PAGE_SIZE
+    )
+    assert [e for e in emails if e in coach_client.get(home, {"page": 99}).content.decode()] == emails[
+        ACCOUNTS_PAGE_SIZE:
+    ]
+
+
+def test_a_short_list_of_portal_accounts_has_no_page_links(coach, coach_client):
+    join(coach, email="only@example.org")
+    page = coach_client.get(reverse("portal_coach:home")).content.decode()
+    assert "only@example.org" in page
+    assert "Pages of portal accounts" not in page and "Showing" not in page
+
+
+def test_the_portal_home_lists_waiting_answers_without_reading_their_sealed_boxes(coach, coach_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ethos.portal.models import Reply
+
+    account = join(coach, email="jo@example.org")
+    services.intake_send(
+        account=account,
+        answers={
+            "name": "Jo Lane",
+            "date_of_birth": "1990-04-27",
+            "wants": "To feel safe at work",
+            "screening": dict.fromkeys(services.SCREENING_FIELDS, False),
+        },
+    )
+    reply = Reply.objects.get(account=account)
+    with CaptureQueriesContext(connection) as captured:
+        page = coach_client.get(reverse("portal_coach:home")).content.decode()
+    assert reverse("portal_coach:reply", args=[reply.pk]) in page
+    assert "jo@example.org" in page
+    reads = [q["sql"] for q in captured.captured_queries if 'FROM "portal_reply"' in q["sql"]]
+    assert reads and not any('"portal_reply"."box"' in sql or '"portal_reply"."copy"' in sql for sql in reads)

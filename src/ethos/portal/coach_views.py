@@ -70,7 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "replies": selectors.waiting_replies(coach),
-        "accounts": selectors.accounts_of(coach),
+        "accounts": selectors.accounts_page(coach, request.GET.get("page")),
         "invitations": selectors.open_invitations(coach),
     }
     return render(request, "portal/coach_home.html", context, status=status)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404
 
@@ -136,15 +137,31 @@ def get_draft_for_coach(coach, pk) -> ConsentDraft:
 
 
 def waiting_replies(coach) -> list[Reply]:
+    """The clients' answers the coach has not taken yet, oldest first: what the list shows of each.
+
+    Not their sealed boxes, which the list never opens: an answer with a file in it is as large
+    as the file.
+    """
     return list(
         Reply.objects.filter(coach=coach, handled_at__isnull=True)
         .select_related("account__user")
+        .only("kind", "sent_at", "account", "account__user__email")
         .order_by("sent_at")
     )
 
 
-def accounts_of(coach) -> list[ClientAccount]:
-    return list(ClientAccount.objects.filter(coach=coach).select_related("user").order_by("created_at"))
+# Portal accounts listed on a page of the coach's portal home: a practice's list grows with every
+# client who joins, and the page reads and shows one page of it.
+ACCOUNTS_PAGE_SIZE = 25
+
+
+def accounts_page(coach, page: str | int | None = None) -> Page:
+    """One page of the coach's portal accounts, oldest first, counted and sliced in SQL.
+
+    A page number that is not a number gives the first page; one past the end, the last.
+    """
+    accounts = ClientAccount.objects.filter(coach=coach).select_related("user").order_by("created_at", "pk")
+    return Paginator(accounts, ACCOUNTS_PAGE_SIZE).get_page(page)
 
 
 def open_invitations(coach) -> list[Invitation]:

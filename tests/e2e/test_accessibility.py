@@ -415,7 +415,7 @@ def portal_pages():
 
     from ethos.portal import services as portal
     from ethos.portal.models import ClientAccount, Reply, Share
-    from tests.portal.conftest import token_from
+    from tests.portal.conftest import intake_sent, token_from
 
     coach = make_coach(name="Alex Rivera")
     practice.profile_update(
@@ -526,15 +526,7 @@ def portal_pages():
     for number in range(ACCOUNTS_PAGE_SIZE):
         joined = User.objects.create(email=f"joined{number}@example.org", name="", role=User.Role.CLIENT)
         ClientAccount.objects.create(user=joined, coach=coach)
-    portal.intake_send(
-        account=newcomer,
-        answers={
-            "name": "Robin Ash",
-            "date_of_birth": "1990-04-27",
-            "wants": "To feel safe at work",
-            "screening": dict.fromkeys(portal.SCREENING_FIELDS, False),
-        },
-    )
+    intake_sent(newcomer)
     coach_pages = {
         "portal (coach)": reverse("portal_coach:home"),
         "portal: invite a client": reverse("portal_coach:invite_client", args=[sam.pk]),

@@ -46,6 +46,19 @@ def join(coach, *, email: str, client=None) -> ClientAccount:
     return ClientAccount.objects.select_related("user", "coach").get(user=user)
 
 
+def intake_sent(account: ClientAccount, *, name: str = "Robin Ash"):
+    """The client sends their intake answers through the portal (no risk), as an answer waiting."""
+    return services.intake_send(
+        account=account,
+        answers={
+            "name": name,
+            "date_of_birth": "1990-04-27",
+            "wants": "To feel safe at work",
+            "screening": dict.fromkeys(services.SCREENING_FIELDS, False),
+        },
+    )
+
+
 def sign_in(account: ClientAccount, passphrase: str = CLIENT_PASSPHRASE) -> Browser:
     """Sign a client in through the real sign-in form, which opens their key for the session."""
     browser = Browser()

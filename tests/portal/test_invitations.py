@@ -16,7 +16,7 @@ from ethos.portal import services
 from ethos.portal.models import ClientAccount, Invitation
 from tests.conftest import make_coach
 
-from .conftest import join, sent_on_commit
+from .conftest import intake_sent, join, sent_on_commit
 
 pytestmark = pytest.mark.django_db
 
@@ -134,15 +134,7 @@ def test_the_portal_home_lists_waiting_answers_without_reading_their_sealed_boxe
     from ethos.portal.models import Reply
 
     account = join(coach, email="jo@example.org")
-    services.intake_send(
-        account=account,
-        answers={
-            "name": "Jo Lane",
-            "date_of_birth": "1990-04-27",
-            "wants": "To feel safe at work",
-            "screening": dict.fromkeys(services.SCREENING_FIELDS, False),
-        },
-    )
+    intake_sent(account, name="Jo Lane")
     reply = Reply.objects.get(account=account)
     with CaptureQueriesContext(connection) as captured:
         page = coach_client.get(reverse("portal_coach:home")).content.decode()

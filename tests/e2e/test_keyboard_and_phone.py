@@ -129,6 +129,10 @@ def test_intake_and_a_session_note_with_the_keyboard_alone(live_server, browser)
         keys.field("The client's focus, in their own words", "Feeling steadier in the mornings.")
         keys.field("What we worked on", "A breathing exercise for the walk to work.")
         page.keyboard.press("Tab")
+        # Each field is saved as the focus leaves it, the second as the note's version 2. Wait for
+        # that one: the first save's "Saved at" is already shown while the second is on its way,
+        # and a note page loaded before it lands signs version 1, which the server rightly refuses.
+        expect(page.locator("#note-autosave input[name=version]")).to_have_value("2")
         expect(page.locator("#note-status")).to_contain_text("Saved at")
         page.reload()
         keys.press("The note, its versions and signing")

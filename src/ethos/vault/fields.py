@@ -56,19 +56,18 @@ def _field_key(instance: models.Model) -> FieldKey:
     return vault.field_key(data_key_id, row=instance._state.fields_cache.get("data_key"))
 
 
-def _row_part(instance: models.Model, field: EncryptedField) -> bytes:
-    """The row's part of the associated data: its id.
+def _aad(key: FieldKey, field: EncryptedField, row_id) -> bytes:
+    """The same bytes as `crypto.field_aad`, from the key's and the field's cached parts.
 
-    Encoded afresh for each field opened (under a microsecond); keeping it on the record would
+    The row id is encoded afresh each time (under a microsecond): keeping it on the record would
     grow the record's attribute dictionary, which costs more than encoding it again.
     """
-    return crypto.aad_part("row_id", instance.__dict__.get(field.pk_attname))
+    return key.head + field.aad_static + crypto.aad_part("row_id", row_id) + key.key_part
 
 
 def aad_for(instance: models.Model, field: EncryptedField, key: FieldKey | None = None) -> bytes:
-    """The associated data of one value: the same bytes as `crypto.field_aad`, from cached parts."""
-    key = key or _field_key(instance)
-    return key.head + field.aad_static + _row_part(instance, field) + key.key_part
+    """The associated data of one value of a record."""
+    return _aad(key or _field_key(instance), field, instance.__dict__.get(field.pk_attname))
 
 
 class _SealedAttribute:
@@ -129,10 +128,8 @@ class EncryptedField(models.BinaryField):
         return key.cipher.encrypt(self.to_bytes(value), aad=aad_for(instance, self, key))
 
     def open(self, instance: models.Model, sealed: Sealed) -> Any:
-        # `aad_for`, inline: reading a list of records opens each of them.
         key = _field_key(instance)
-        aad = key.head + self.aad_static + _row_part(instance, self) + key.key_part
-        return self.from_bytes(key.cipher.decrypt(sealed.blob, aad=aad))
+        return self.from_bytes(key.cipher.decrypt(sealed.blob, aad=aad_for(instance, self, key)))
 
     def open_row(self, sealed: Sealed, *, pk, data_key_id) -> Any:
         """Open a value read as a plain row (`values_list`), as reading it off its record would.
@@ -142,8 +139,7 @@ class EncryptedField(models.BinaryField):
         build a record for each to open it.
         """
         key = current_vault().field_key(data_key_id)
-        aad = key.head + self.aad_static + crypto.aad_part("row_id", pk) + key.key_part
-        return self.from_bytes(key.cipher.decrypt(sealed.blob, aad=aad))
+        return self.from_bytes(key.cipher.decrypt(sealed.blob, aad=_aad(key, self, pk)))
 
     # -- Django plumbing ---------------------------------------------------------------
 

@@ -343,12 +343,16 @@ def address(page: str, practice: Practice) -> str:
 
     client, goal = practice.client_id, practice.goal_id
     progress = Action.GOAL_PROGRESS_RECORDED.value
+
+    def client_search(words: str) -> str:
+        return f"{reverse('clients:list')}?{urlencode({'q': words})}"
+
     addresses = {
         "trivial": lambda: reverse("bench_trivial"),
         "dashboard": lambda: reverse("home"),
         "client list": lambda: reverse("clients:list"),
-        "client search": lambda: f"{reverse('clients:list')}?{urlencode({'q': practice.search})}",
-        "client search: common": lambda: f"{reverse('clients:list')}?q={practice.search_common}",
+        "client search": lambda: client_search(practice.search),
+        "client search: common": lambda: client_search(practice.search_common),
         "client page": lambda: reverse("clients:detail", args=[client]),
         "client history": lambda: reverse("clients:history", args=[client]),
         "goal page": lambda: reverse("clients:goal_detail", args=[client, goal]),

@@ -58,6 +58,11 @@ def test_it_shows_the_newest_events_on_the_client_page_and_links_to_the_rest(
     assert long_history == [pages.TIMELINE_READ]
 
 
+# The page links (templates/pager.html): the word shown, then what a screen reader hears after it.
+NEWER = 'Newer<span class="visually-hidden"> events</span>'
+OLDER = 'Older<span class="visually-hidden"> events</span>'
+
+
 def test_the_history_page_shows_every_event_a_page_at_a_time_newest_first(
     coach, vault, coach_client, long_history
 ):
@@ -72,14 +77,14 @@ def test_the_history_page_shows_every_event_a_page_at_a_time_newest_first(
         < timeline.index("Event number 0<")
         < timeline.index("Event number 1<")
     )
-    assert 'href="?page=2" rel="next">Older events' in first and "Newer events" not in first
+    assert f'href="?page=2" rel="next">{OLDER}' in first and 'rel="prev"' not in first
     assert f"Event number {MANY - 1}<" not in first  # the oldest event, on the last page
 
     second = coach_client.get(url, {"page": 2}).content.decode()
     assert _timeline(second).count("Event number") == MANY - HISTORY_PAGE + 1
     assert f"Event number {HISTORY_PAGE - 1}<" in second and f"Event number {MANY - 1}<" in second
     assert "Intake accepted" not in second
-    assert 'href="?page=1" rel="prev">Newer events' in second and "Older events" not in second
+    assert f'href="?page=1" rel="prev">{NEWER}' in second and 'rel="next"' not in second
     assert long_history == [HISTORY_PAGE + 1, 2 * HISTORY_PAGE + 1]
 
 

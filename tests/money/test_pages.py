@@ -404,3 +404,19 @@ def test_the_ledger_writes_each_row_as_its_template_did(coach, robin, coach_clie
         assert Template(old).render(Context({"lines": lines})) in page
     assert "Not yet" in page and "INV-000001" in page and "REC-000001" in page
     assert "<script>alert" not in page and "&lt;script&gt;alert" in page and "R&amp;D &lt;back&gt;" in page
+
+
+def test_the_documents_pages_keep_the_series_chosen(coach, robin, coach_client, monkeypatch):
+    monkeypatch.setattr("ethos.money.selectors.PAGE_SIZE", 1)
+    agree(coach, robin, fee="80")
+    for _ in range(3):
+        pay(coach, robin)
+    url = reverse("money:documents")
+    receipts = coach_client.get(url, {"series": "receipt", "page": "2"}).content.decode()
+    assert '<nav class="pager" aria-label="Pages of documents">' in receipts
+    assert "Page 2 of 3" in receipts
+    assert 'href="?series=receipt&amp;page=1" rel="prev">Newer<' in receipts
+    assert 'href="?series=receipt&amp;page=3" rel="next">Older<' in receipts
+    # A series that is not one is not carried into the links.
+    every = coach_client.get(url, {"series": "<script>", "page": "1"}).content.decode()
+    assert 'href="?page=2" rel="next"' in every and "script&gt;" not in every

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from ethos.paging import OpenPage
 from ethos.prepared import prepared
 from ethos.vault import crypto
 from ethos.vault.context import current_vault
@@ -96,39 +97,7 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-@dataclass(frozen=True)
-class ActivityPage:
-    """One page of events, newest first; `pages` is None when counting them would read the log."""
-
-    events: list[AuditEvent]
-    number: int
-    has_next: bool
-    pages: int | None
-
-    def __iter__(self):
-        return iter(self.events)
-
-    def __len__(self) -> int:
-        return len(self.events)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.has_previous or self.has_next
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-
-def activity_page(events, *, number: int, size: int, total: int | None = None) -> ActivityPage:
+def activity_page(events, *, number: int, size: int, total: int | None = None) -> OpenPage:
     """Return page `number` of `events` in one query: one row more than a page says if there is more.
 
     `total` (the chain head's size, when nothing is filtered) gives the number of pages without a
@@ -139,7 +108,7 @@ def activity_page(events, *, number: int, size: int, total: int | None = None) -
     rows = list(events[(number - 1) * size : number * size + 1])
     if not rows and number > 1 and pages is None:
         return activity_page(events, number=1, size=size)
-    return ActivityPage(events=rows[:size], number=number, has_next=len(rows) > size, pages=pages)
+    return OpenPage(items=rows[:size], number=number, has_next=len(rows) > size, pages=pages)
 
 
 # -- the Activity page, in the coach's words ----------------------------------------------

@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ethos.audit.selectors import chain_head_appended
+from ethos.paging import OpenPage
 from ethos.practice.selectors import (
     COMPETENCE_AREAS,
     age_of_majority_for,
@@ -317,11 +318,9 @@ def history(request: HttpRequest, pk) -> HttpResponse:
         shown = found[start : start + pages.HISTORY_PAGE]
         return {
             "client": client,
-            "number": number,
+            "page": OpenPage(items=shown, number=number, has_next=len(found) > start + pages.HISTORY_PAGE),
             "timeline": shown,
             "timeline_rows": pages.timeline_rows(shown),
-            "newer": number - 1 if number > 1 else None,
-            "older": number + 1 if len(found) > start + pages.HISTORY_PAGE else None,
         }
 
     return pages.render_page(request, "clients/history.html", build)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ethos import memo
@@ -58,9 +59,11 @@ def home(request: HttpRequest) -> HttpResponse:
 def documents_list(request: HttpRequest) -> HttpResponse:
     series = request.GET.get("series")
     page = selectors.documents_page(request.user, page=request.GET.get("page"), series=series)
+    series = series if series in Invoice.Series.values else ""
     context = {
         "page": page,
-        "series": series if series in Invoice.Series.values else "",
+        "series": series,
+        "kept": urlencode({"series": series}) if series else "",
         "currency": selectors.currency_of(request.user),
     }
     return render(request, "money/documents.html", context)

@@ -267,3 +267,30 @@ def test_c2_a_plain_row_cannot_be_opened_while_locked(data_key):
             Jotting._meta.get_field("words").open_row(sealed, pk=pk, data_key_id=key)
     finally:
         context._current.reset(token)
+
+
+def test_a_data_key_named_by_its_text_is_the_same_key_and_anything_else_names_none(coach, data_key):
+    jotting = make_jotting(data_key=data_key, words="one key")
+    fresh = open_vault(coach)
+    with unlocked(fresh):
+        by_text = fresh.field_key(str(data_key.pk))
+        assert fresh.field_key(data_key.pk) is by_text  # one entry, however the id is given
+        assert reload(jotting).words == "one key"
+        for wrong in (None, "", "not-a-key", "<script>", 42):
+            with pytest.raises(VaultLocked):
+                fresh.field_key(wrong)
+        fresh.forget(str(data_key.pk))
+        assert fresh.field_keys == {}
+        assert reload(jotting).words == "one key"  # fetched and unwrapped again
+
+
+def test_c2_a_value_from_a_buffer_opens_as_one_from_bytes(data_key):
+    # PostgreSQL's driver hands a memoryview, SQLite's bytes: both open the same.
+    jotting = make_jotting(data_key=data_key, words=CANARY)
+    field = Jotting._meta.get_field("words")
+    blob = raw_column(jotting)
+    for value in (blob, memoryview(blob), bytearray(blob)):
+        sealed = field.from_db_value(value, None, connection)
+        assert type(sealed.blob) is bytes
+        assert field.open(jotting, sealed) == CANARY
+    assert field.from_db_value(None, None, connection) is None

@@ -49,9 +49,10 @@ class Vault:
         self.coach_id = coach_id
         self._account_key = account_key
         self._data_keys: dict[uuid.UUID, bytes] = {}
-        # The field keys made so far, by data key id: read-only outside this class (the fields
-        # look here first, since opening a list of records asks for the same key once per row).
-        self.field_keys: dict[uuid.UUID, FieldKey] = {}
+        # The field keys made so far, by the data key id's integer (`UUID.int`): read-only outside
+        # this class. The fields look here first, since opening a list of records asks for the same
+        # key once per row, and a UUID key hashes and compares in Python (0.36 µs), an int in C.
+        self.field_keys: dict[int, FieldKey] = {}
         self._coach_part = crypto.aad_part("coach_id", coach_id)
 
     def __repr__(self) -> str:  # never show the key
@@ -81,7 +82,8 @@ class Vault:
         `row` is the DataKey when the caller already loaded it (select_related); otherwise it is
         fetched by id, among this coach's keys only, so another coach's record is refused here.
         """
-        found = self.field_keys.get(data_key_id)
+        data_key_id = _key_id(data_key_id)
+        found = self.field_keys.get(data_key_id.int)
         if found is None:
             if row is None:
                 from .models import DataKey
@@ -94,7 +96,7 @@ class Vault:
                 head=crypto.FIELD_AAD_PREFIX + self._coach_part,
                 key_part=crypto.aad_part("key_id", data_key_id),
             )
-            self.field_keys[data_key_id] = found
+            self.field_keys[data_key_id.int] = found
         return found
 
     def blind_index(self, purpose: str, text: str) -> bytes:
@@ -112,8 +114,19 @@ class Vault:
         return hmac.new(key, text.encode(), hashlib.sha256).digest()
 
     def forget(self, data_key_id: uuid.UUID) -> None:
+        data_key_id = _key_id(data_key_id)
         self._data_keys.pop(data_key_id, None)
-        self.field_keys.pop(data_key_id, None)
+        self.field_keys.pop(data_key_id.int, None)
+
+
+def _key_id(value) -> uuid.UUID:
+    """A data key's id as a UUID, from the UUID or its text; anything else names no key of this coach."""
+    if type(value) is uuid.UUID:
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise VaultLocked(NOT_YOUR_RECORD) from None
 
 
 def data_key_aad(coach_id, data_key_id) -> bytes:

@@ -309,9 +309,10 @@ class FieldCipher:
             and len(blob) >= _MIN_SEALED
             and blob[0] == FORMAT_VERSION
         ):
-            view = memoryview(blob)
+            # (Sliced as bytes: cryptography reads two bytes slices quicker than two memoryviews,
+            # the 2 KB copy included.)
             try:
-                return self._cipher.decrypt(view[1:_BODY_AT], view[_BODY_AT:], _FIELD_HEAD + aad)
+                return self._cipher.decrypt(blob[1:_BODY_AT], blob[_BODY_AT:], _FIELD_HEAD + aad)
             except InvalidTag:
                 raise DecryptionError(DECRYPTION_FAILED) from None
         _check_aad(aad)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import uuid
 from typing import Any
 
 from django.core import checks
@@ -48,9 +49,10 @@ class Sealed:
 def _field_key(instance: models.Model) -> FieldKey:
     vault = current_vault()
     data_key_id = instance.__dict__.get("data_key_id") or instance.data_key_id  # loads it if deferred
-    found = vault.field_keys.get(data_key_id)
-    if found is not None:
-        return found
+    if type(data_key_id) is uuid.UUID:
+        found = vault.field_keys.get(data_key_id.int)
+        if found is not None:
+            return found
     # A DataKey loaded with select_related saves a query; otherwise the vault fetches it by id
     # once per request, so reading many rows under one key costs one query, not one per row.
     return vault.field_key(data_key_id, row=instance._state.fields_cache.get("data_key"))
@@ -148,6 +150,9 @@ class EncryptedField(models.BinaryField):
         setattr(cls, self.attname, _SealedAttribute(self))
 
     def from_db_value(self, value, expression, connection):
+        # SQLite gives bytes, PostgreSQL a memoryview (copied, so the value outlives the row).
+        if type(value) is bytes:
+            return Sealed(value)
         return None if value is None else Sealed(bytes(value))
 
     def to_python(self, value):

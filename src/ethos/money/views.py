@@ -58,8 +58,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def documents_list(request: HttpRequest) -> HttpResponse:
     series = request.GET.get("series")
-    page = selectors.documents_page(request.user, page=request.GET.get("page"), series=series)
     series = series if series in Invoice.Series.values else ""
+    page = selectors.documents_page(request.user, page=request.GET.get("page"), series=series)
     context = {
         "page": page,
         "series": series,

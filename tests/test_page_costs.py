@@ -199,6 +199,9 @@ def test_the_client_page_reads_goals_endings_and_safety_checks_once(coach, coach
         goal = goals.goal_create(coach=coach, client=robin, words=words)
         client_confirms(coach, goal)
         goals.goal_progress_add(coach=coach, goal=goal, recorded_on=timezone.localdate(), score=4)
+    # A prepared query runs once more the first time this process builds its SQL (ethos.prepared):
+    # what is counted is every view after that one, whichever test first shows a client page.
+    coach_client.get(reverse("clients:detail", args=[robin.pk]))
     with CaptureQueriesContext(connection) as captured:
         page = coach_client.get(reverse("clients:detail", args=[robin.pk])).content.decode()
     assert "Sleep through the night" in page and "Goal confirmed by the client" in page

@@ -15,7 +15,14 @@ import sys
 
 import pytest
 
-from tests.test_deploy import DEFAULT_PG, REPO, postgres_reachable, require, stack_tools_missing
+from tests.test_deploy import (
+    DEFAULT_PG,
+    REPO,
+    one_stack_at_a_time,
+    postgres_reachable,
+    require,
+    stack_tools_missing,
+)
 
 
 @pytest.mark.deploy
@@ -39,9 +46,16 @@ def test_a_short_load_run_on_both_targets_has_no_errors(tmp_path):
         LOAD_CLIENTS="2",
         LOAD_RESULTS=str(results),
     )
-    run = subprocess.run(
-        [str(REPO / "load" / "run-load")], env=env, capture_output=True, text=True, timeout=420, check=False
-    )
+    # Its stack runs on the cluster the faults test restarts: the two take turns (test_deploy.py).
+    with one_stack_at_a_time():
+        run = subprocess.run(
+            [str(REPO / "load" / "run-load")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=420,
+            check=False,
+        )
     output = run.stdout + run.stderr
     assert run.returncode == 0, output
     report = json.loads(results.read_text())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import signal
 
 import pytest
 from django.core import mail
@@ -145,3 +146,36 @@ def test_the_worker_in_batch_mode_still_fails_loudly_on_a_lost_database(db, monk
     monkeypatch.setattr(worker, "call_command", db_worker_command)
     with pytest.raises(OperationalError):
         call_command("worker", batch=True, verbosity=0)
+
+
+def test_the_worker_gives_back_the_stop_signals_when_its_loop_ends(coach, monkeypatch):
+    # django-tasks installs its own SIGINT/SIGTERM handlers; left behind, a second TERM while
+    # Python shut down ran its `sys.exit(1)` and printed a traceback into the stack's worker log.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    before = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    call_command("worker", batch=True, verbosity=0)
+    assert {number: signal.getsignal(number) for number in before} == before
+
+
+def test_a_worker_stopped_by_a_signal_ends_quietly_on_a_second_one(db, monkeypatch):
+    from ethos.coaching.management.commands import worker
+
+    before = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+
+    def stopped_by_a_signal(name, **options):
+        # What django-tasks does: installs its handlers, then leaves by sys.exit on the first TERM.
+        for number in before:
+            signal.signal(number, lambda *args: None)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(worker, "call_command", stopped_by_a_signal)
+    try:
+        with pytest.raises(SystemExit):
+            call_command("worker", interval=0.1, verbosity=0)
+        # The process is on its way out: another stop signal ends it at once, without a handler.
+        assert {number: signal.getsignal(number) for number in before} == dict.fromkeys(
+            before, signal.SIG_DFL
+        )
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)

@@ -168,7 +168,16 @@ def test_c1_a_consent_upload_is_kept_encrypted_and_given_back_as_it_was(coach, c
     assert copy.content == signed and copy["Content-Type"] == "application/pdf"
 
 
-def test_c1_the_bundle_shows_recipient_basis_and_checkpoint_on_every_page_and_no_other_client(coach, robin):
+def test_c1_the_bundle_shows_recipient_basis_and_checkpoint_on_every_page_and_no_other_client(
+    coach, robin, monkeypatch
+):
+    # Two notes need two sessions that do not overlap, and a session may be set at most ten minutes
+    # back, so the second begins a few minutes ahead; in the minutes before midnight it would be
+    # tomorrow's and could not start. The clock runs from today's midday instead.
+    midday = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time(12)))
+    ahead = midday - timezone.now()
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + ahead)
     other = active_client(coach, name="Sam Reed")
     note_with(coach, other, "Sam talked about his allotment.", minutes_ago=9, minutes=15)
     long_note = " ".join(["We worked on a wind-down routine for the evenings."] * 400)

@@ -31,7 +31,19 @@ DOMAIN = (
 TOP_APPS = ("demo",)
 LAYERS = PLATFORM + DOMAIN + TOP_APPS
 # Project-level modules any app may use: they import no app themselves.
-SHARED = {"secretfile", "pdf", "web", "addresses", "memo", "prepared", "progress", "dates", "links", "paging"}
+SHARED = {
+    "secretfile",
+    "pdf",
+    "web",
+    "addresses",
+    "memo",
+    "prepared",
+    "progress",
+    "dates",
+    "links",
+    "paging",
+    "sqlite",
+}
 # The project's top: it wires the apps together, so it may import any of them.
 TOP = {"settings", "urls", "views", "navigation", "wsgi", "asgi", "__main__", "__init__"}
 # What the top may be imported for: the run command serves the WSGI application.

@@ -265,6 +265,8 @@ def _database() -> dict:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL we understand: {error}") from None
     engine = config["ENGINE"]
     if engine == "django.db.backends.sqlite3":
+        # Django's SQLite backend with a cheaper placeholder rewrite (ethos/sqlite/base.py).
+        config["ENGINE"] = "ethos.sqlite"
         config["OPTIONS"] = {
             # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at
             # BEGIN so two writers queue on the busy timeout instead of failing mid-transaction.

@@ -21,7 +21,8 @@ from django.conf import settings
 from django.template.defaulttags import URLNode
 from django.template.defaulttags import url as django_url
 from django.urls import get_script_prefix, reverse
-from django.utils.html import conditional_escape
+
+from ethos.web import conditional_escape
 
 register = template.Library()
 

@@ -2,8 +2,9 @@
 
 from django import template
 from django.urls import NoReverseMatch
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from ethos.web import escape
 
 from .links import app_of, link
 from .web import COACH, STAFF, csrf_input, role_of

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from django.template import Context
 from django.template.base import render_value_in_context
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from ethos.links import link
 from ethos.referrals.templatetags.referral_fit import concern_label
+from ethos.web import escape
 
 from .models import Client, Intake
 from .pages import written

@@ -11,9 +11,10 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.utils.html import conditional_escape as escape
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from ethos.web import conditional_escape as escape
 
 SCORE_MAX = 10
 EMPTY_MESSAGE = "No progress recorded yet. Once the client rates a goal, its line appears here."

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from ethos.links import link
 from ethos.memo import once
 from ethos.prepared import prepared
+from ethos.web import escape
 
 from . import endings, goals
 from .chart import Series, progress_chart

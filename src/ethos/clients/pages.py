@@ -64,12 +64,12 @@ from django.middleware.csrf import get_token
 from django.template import Context, RequestContext
 from django.template.loader import get_template
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from ethos.dates import date
 from ethos.memo import once, scope
 from ethos.prepared import prepared
+from ethos.web import escape
 
 if TYPE_CHECKING:
     from .models import Client

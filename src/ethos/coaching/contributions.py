@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from ethos.clients.models import Client
@@ -23,6 +22,7 @@ from ethos.clients.pages import (
 )
 from ethos.links import link, link_for
 from ethos.prepared import prepared
+from ethos.web import escape
 
 from .models import FollowUp, Session
 from .selectors import UPCOMING_SHOWN, open_follow_ups_of, upcoming_of

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from ethos.clients.models import Client
@@ -19,6 +18,7 @@ from ethos.clients.pages import (
 from ethos.links import link
 from ethos.practice.currencies import money
 from ethos.prepared import Columns, per_vendor
+from ethos.web import escape
 
 from .models import Charge, Payment
 from .selectors import balance_of, currency_of

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
@@ -13,7 +12,7 @@ from ethos.clients.models import Client, Ending, Goal
 from ethos.clients.pages import client_records, client_section, day, records_kept
 from ethos.links import link
 from ethos.prepared import prepared
-from ethos.web import csrf_input
+from ethos.web import csrf_input, escape
 
 from .models import ClientAccount, Share, Upload
 from .selectors import client_page_account, uploads_for_client

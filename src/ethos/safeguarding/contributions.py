@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince, timeuntil
 
@@ -13,6 +12,7 @@ from ethos.clients.models import Client
 from ethos.clients.pages import TimelineEntry, client_section, crisis_section, day, iso, timeline_source
 from ethos.dates import date
 from ethos.links import link
+from ethos.web import escape
 
 from .models import Disclosure
 from .selectors import page_records_of, records_of

@@ -11,11 +11,11 @@ from __future__ import annotations
 from django import template
 from django.template.defaultfilters import timesince_filter, timeuntil_filter
 from django.templatetags.static import static
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from ethos.clients.pages import iso
 from ethos.links import app_of, link
+from ethos.web import escape
 
 register = template.Library()
 

@@ -41,25 +41,38 @@ def _shape(view_name: str, kinds: tuple[type, ...], current_app: str | None) -> 
     """The URL's text between the arguments, or None when the link must be reversed each time."""
     # Ethos never sets a URLconf per request (request.urlconf): the setting names the patterns.
     key = (view_name, kinds, current_app, get_script_prefix(), settings.ROOT_URLCONF)
-    if key in _SHAPES:
-        return _SHAPES[key]
-    markers = [_marker(kind, index) for index, kind in enumerate(kinds)]
-    text = reverse(view_name, args=markers, current_app=current_app)
-    pieces: list[str] | None = []
-    rest = text
-    for marker in map(str, markers):
-        if text.count(marker) != 1 or marker not in rest:
-            pieces = None
-            break
-        before, rest = rest.split(marker, 1)
-        pieces.append(before)
+    shape = _SHAPES.get(key, _NOT_YET)
+    return _made(key, view_name, kinds, current_app) if shape is _NOT_YET else shape
+
+
+_NOT_YET = object()
+_KINDS = (uuid.UUID, int)
+
+
+def _made(
+    key: tuple, view_name: str, kinds: tuple[type, ...], current_app: str | None
+) -> tuple[str, ...] | None:
+    """Work out a link's shape (see `_shape`) the first time, and keep it.
+
+    Only ids and whole numbers have a shape (a bool is not taken for a number); a link with any
+    other argument is reversed each time, and that is kept too.
+    """
+    pieces: list[str] | None = None
+    if all(kind in _KINDS for kind in kinds):  # no argument at all too: the URL is its own shape
+        markers = [_marker(kind, index) for index, kind in enumerate(kinds)]
+        text = reverse(view_name, args=markers, current_app=current_app)
+        pieces = []
+        rest = text
+        for marker in map(str, markers):
+            if text.count(marker) != 1 or marker not in rest:
+                pieces = None
+                break
+            before, rest = rest.split(marker, 1)
+            pieces.append(before)
     shape = None if pieces is None else (*pieces, rest)
     if len(_SHAPES) < _MAX_SHAPES:
         _SHAPES[key] = shape
     return shape
-
-
-_KINDS = (uuid.UUID, int)
 
 
 def link(view_name: str, args: list, current_app: str | None = None) -> str:
@@ -67,15 +80,15 @@ def link(view_name: str, args: list, current_app: str | None = None) -> str:
 
     Also for a view name without arguments (a menu's links, a page's buttons).
     """
-    kinds = tuple(type(arg) for arg in args)
-    if all(kind in _KINDS for kind in kinds):  # no argument at all too: the URL is its own shape
-        shape = _shape(view_name, kinds, current_app)
-        if shape is not None:
-            parts = [shape[0]]
-            for arg, after in zip(args, shape[1:], strict=True):
-                parts += (str(arg), after)
-            return "".join(parts)
-    return reverse(view_name, args=args, current_app=current_app)
+    shape = _shape(view_name, tuple(map(type, args)), current_app)
+    if shape is None:
+        return reverse(view_name, args=args, current_app=current_app)
+    if len(shape) == 2:  # one argument, the most common link: a record's page
+        return f"{shape[0]}{args[0]}{shape[1]}"
+    parts = [shape[0]]
+    for arg, after in zip(args, shape[1:], strict=True):
+        parts += (str(arg), after)
+    return "".join(parts)
 
 
 def link_for(view_name: str) -> Callable[[object], str]:

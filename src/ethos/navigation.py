@@ -4,10 +4,8 @@ from django import template
 from django.urls import NoReverseMatch
 from django.utils.safestring import SafeString, mark_safe
 
-from ethos.web import escape
-
 from .links import app_of, link
-from .web import COACH, STAFF, csrf_input, role_of
+from .web import COACH, STAFF, csrf_input, escape, role_of
 
 # The coach's work, in the order they meet it. A section whose app is not in this version has no
 # URL to reverse and is left out of the menu: a coach never meets a greyed-out word nobody explains,

@@ -48,7 +48,7 @@ def conditional_escape(text) -> SafeString:
         text = str(text)
     if hasattr(text, "__html__"):
         return text.__html__()
-    return SafeString(html.escape(str(text)))  # nosec B703 - the text is escaped
+    return escape(text)
 
 
 # URL namespace -> the one role whose pages they are.

@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -102,6 +103,7 @@ def test_it_serves_a_coach_through_nginx_from_several_processes_and_postgresql(t
     assert result.returncode == 0, output
     assert "smoke: passed" in output
     assert "answered by workers" in output
+    assert re.search(r"worker \d+ retired; answered by \d+", output), output
     # Torn down: the folder of logs and the database are gone.
     assert not list(tmp_path.glob("ethos-stack.*")), output
 

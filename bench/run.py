@@ -114,6 +114,10 @@ def signin_lines(results: dict) -> list[str]:
         f"{kdf['passes']} passes, "
         f"{'production floor' if results['production_floor'] else 'BELOW the production floor'}); "
         f"at most {results['most_argon2_runs']} Argon2 run per sign-in"
+    ] + [
+        f"  a rush of derivations, {label}: "
+        f"half done {rush['half_done_s']:.2f} s, all {rush['all_done_s']:.2f} s"
+        for label, rush in results.get("rush", {}).items()
     ]
 
 

@@ -79,6 +79,8 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         ({"ETHOS_DEBUG": "yes"}, "ETHOS_DEBUG"),
         ({"ETHOS_IDLE_MINUTES": "fifteen"}, "ETHOS_IDLE_MINUTES"),
         ({"ETHOS_IDLE_MINUTES": "0"}, "ETHOS_IDLE_MINUTES"),
+        ({"ETHOS_PASSPHRASE_CHECKS": "0"}, "ETHOS_PASSPHRASE_CHECKS"),
+        ({"ETHOS_PASSPHRASE_CHECKS": "two"}, "ETHOS_PASSPHRASE_CHECKS"),
         ({"DATABASE_URL": "mysql://u:p@h/db"}, "DATABASE_URL"),
         (
             {

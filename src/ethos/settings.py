@@ -316,6 +316,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ETHOS_LOCKOUT_FAILURES = env_int("ETHOS_LOCKOUT_FAILURES", 5, minimum=2, maximum=100)
 ETHOS_LOCKOUT_MINUTES = env_int("ETHOS_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60)
 ETHOS_INVITATION_HOURS = 72
+# Passphrase derivations (one Argon2id run each: 64 MiB, four lanes) run this many at once per
+# process, one per core by default; the others wait their turn, in order
+# (ethos.vault.services.derivation_turn).
+ETHOS_PASSPHRASE_CHECKS = env_int("ETHOS_PASSPHRASE_CHECKS", os.cpu_count() or 2, maximum=64)
 # Each coach's signed checkpoint goes to the journal in ETHOS_DATA_DIR at most once per this
 # many seconds of activity (and always at sign-out, backup and report export); 0 writes one per
 # committed change.

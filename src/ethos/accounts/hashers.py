@@ -33,6 +33,19 @@ class VaultCostArgon2PasswordHasher(Argon2PasswordHasher):
     memory_cost = _VAULT_COST.memory_kib
     parallelism = _VAULT_COST.lanes
 
+    # In turn with the vault's own derivations (vault.services.derivation_turn): the same cost.
+    def encode(self, password, salt):
+        from ethos.vault.services import derivation_turn
+
+        with derivation_turn():
+            return super().encode(password, salt)
+
+    def verify(self, password, encoded):
+        from ethos.vault.services import derivation_turn
+
+        with derivation_turn():
+            return super().verify(password, encoded)
+
 
 class FastArgon2PasswordHasher(Argon2PasswordHasher):
     """Argon2 with test-suite costs; refuses to run in production."""

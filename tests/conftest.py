@@ -6,10 +6,12 @@ import itertools
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from hypothesis import settings as hypothesis_settings
 
 # No test asserts a time (docs/structure.md): hypothesis's 200 ms deadline per example failed the
@@ -64,6 +66,21 @@ def sign_in_browser(browser, coach, passphrase: str = PASSPHRASE):
     session.save()
     browser.cookies[vault_services.cookie_name()] = request.vault_cookie
     return browser
+
+
+def at_once(work, count):
+    """Run `work(i)` for i in range(count) on as many threads, all released together."""
+    start = threading.Barrier(count)
+
+    def run(i):
+        try:
+            start.wait()
+            return work(i)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
 
 
 @pytest.fixture

@@ -6,11 +6,9 @@ checked, so however many arrive at once, at most ETHOS_LOCKOUT_FAILURES are chec
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pyotp
 from django.conf import settings
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +16,7 @@ from django.utils import timezone
 from ethos.accounts.models import User
 from ethos.vault import services as vault_services
 from tests.accounts.test_two_step import enrol, start_sign_in
-from tests.conftest import make_coach
+from tests.conftest import at_once, make_coach
 
 ATTEMPTS = 30
 
@@ -38,21 +36,6 @@ class CountedChecks:
             return real(coach=coach, passphrase=passphrase)
 
         monkeypatch.setattr(vault_services, "unlock_with_passphrase", counted)
-
-
-def at_once(work, count):
-    """Run `work(i)` for i in range(count) on as many threads, all released together."""
-    start = threading.Barrier(count)
-
-    def run(i):
-        try:
-            start.wait()
-            return work(i)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def test_f6_thirty_concurrent_wrong_sign_ins_check_at_most_the_limit(flushable_db, monkeypatch):

@@ -6,34 +6,18 @@ IMMEDIATE write lock on SQLite) in the same transaction as the document and its 
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from ethos.money import services
 from ethos.money.models import Counter, Invoice
 from ethos.vault.context import unlocked
 from tests.coaching.conftest import active_client
-from tests.conftest import make_coach, open_vault
+from tests.conftest import at_once, make_coach, open_vault
 
 AT_ONCE = 8
-
-
-def at_once(work, count):
-    start = threading.Barrier(count)
-
-    def run(i):
-        try:
-            start.wait()
-            return work(i)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def test_receipts_made_at_once_are_numbered_without_gaps_or_repeats(flushable_db):
